@@ -1,0 +1,134 @@
+"""One app per test run, on SQLite or PostgreSQL (VALLIANCE_TEST_DATABASE_URL).
+
+The schema is built through the Alembic migrations, never create_all, so the suite fails
+when migrations and models disagree. Every test starts from an empty database.
+"""
+
+import os
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from tests.databases import SqliteTemplate, reset_schema, user_tables
+from valliance import create_app
+from valliance.config import TestConfig
+from valliance.extensions import db, limiter
+
+PG_URL = os.environ.get("VALLIANCE_TEST_DATABASE_URL", "")
+ON_POSTGRES = bool(PG_URL)
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_URL if ON_POSTGRES else 'SQLite (template copied per test)'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs real concurrency: runs on PostgreSQL only")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return None if ON_POSTGRES else SqliteTemplate(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def app(sqlite_template):
+    """The application, its schema built by the migrations."""
+    url = PG_URL or sqlite_template.url
+    if ON_POSTGRES:
+        reset_schema(url.replace("postgresql+psycopg://", "postgresql://"))
+
+    class Config(TestConfig):
+        DATABASE_URL = url
+        SECRET_KEY = "test-secret-key"  # noqa: S105 — tests only
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 60, "max_overflow": 10} if ON_POSTGRES else {}
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    if sqlite_template:
+        sqlite_template.save_template()
+    return application
+
+
+def _empty_database(app, sqlite_template):
+    with app.app_context():
+        db.session.remove()
+        if sqlite_template:
+            db.engine.dispose()
+            sqlite_template.restore()
+            return
+        with db.engine.begin() as conn:
+            tables = ", ".join(user_tables(conn))
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def empty_database(app, sqlite_template):
+    """Empty the database (callable, for property tests that need it per example)."""
+    return lambda: _empty_database(app, sqlite_template)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(request, app, sqlite_template):
+    _empty_database(app, sqlite_template)
+    limiter.reset()
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context whose db.session is this test's session."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def session(ctx):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def run_threads(app):
+    """Run fn(i) in n threads, each inside its own app context (its own session)."""
+
+    def run(n: int, fn, *, barrier: bool = True):
+        start = threading.Barrier(n) if barrier else None
+        results: list = [None] * n
+        errors: list = []
+
+        def worker(i):
+            with app.app_context():
+                try:
+                    if start:
+                        start.wait()
+                    results[i] = fn(i)
+                except BaseException as exc:  # surfaced to the test below
+                    errors.append(exc)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+    return run

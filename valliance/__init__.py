@@ -1,0 +1,31 @@
+"""Valliance: the V-card merchant alliance platform."""
+
+from flask import Flask
+
+from valliance.config import Config
+
+
+def create_app(config: type[Config] | Config | None = None) -> Flask:
+    """Build the application: config → extensions → blueprints → errors → cli."""
+    app = Flask(__name__, instance_relative_config=True, static_folder="../static")
+    Config.apply(app, config)
+
+    from valliance import extensions
+
+    extensions.init_app(app)
+
+    from valliance import api_docs, security
+    from valliance.site.views import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    api_docs.init_app(app)
+    security.init_app(app)
+
+    from valliance import errors
+
+    errors.init_app(app)
+
+    from valliance.points.cli import ledger_cli
+
+    app.cli.add_command(ledger_cli)
+    return app

@@ -1,0 +1,92 @@
+"""Configuration, read from the environment; secrets never live in code."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def normalize_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3, whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    # A development fallback: a random key kept in the instance folder (never in the repo),
+    # so sessions survive restarts of `make run`. Production sets SECRET_KEY.
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    JSON_AS_ASCII = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    API_TITLE = "Valliance API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+
+    @staticmethod
+    def from_environment() -> dict:
+        """Read every setting that comes from the environment."""
+        return {
+            "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
+            #: days an accrued point stays spendable before it expires
+            "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
+            "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+            "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+            "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        }
+
+    @classmethod
+    def apply(cls, app: Flask, override: "type[Config] | Config | None") -> None:
+        """Load the defaults, the environment, then an optional override object."""
+        app.config.from_object(cls)
+        app.config.update(cls.from_environment())
+        if override is not None:
+            app.config.from_object(override)
+        instance = Path(app.instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
+        url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'valliance.db'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _instance_secret_key(instance)
+        # Rate limits are shared by every worker through Redis when there is one.
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True

@@ -1,0 +1,163 @@
+"""Domain errors (each knows its HTTP status and contract code) and the handlers that render them."""
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class VallianceError(Exception):
+    status = 500
+    code = "internal_error"
+    message = "系统错误 / Internal error"
+
+    def __init__(self, message: str | None = None, details: dict | None = None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict:
+        """Render the contract's error body."""
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+def _error(name: str, status: int, code: str, message: str) -> type[VallianceError]:
+    return type(name, (VallianceError,), {"status": status, "code": code, "message": message})
+
+
+InvalidJson = _error("InvalidJson", 400, "invalid_json", "请求体不是有效的 JSON 对象 / Body is not a JSON object")
+Unauthorized = _error("Unauthorized", 401, "unauthorized", "未授权 / Unauthorized")
+Forbidden = _error("Forbidden", 403, "forbidden", "无权访问 / Forbidden")
+NotFound = _error("NotFound", 404, "not_found", "未找到 / Not found")
+CardNotFound = _error("CardNotFound", 404, "card_not_found", "卡号不存在 / Card not found")
+MethodNotAllowed = _error(
+    "MethodNotAllowed", 405, "method_not_allowed", "不支持的请求方法 / Method not allowed"
+)
+IdempotencyKeyReused = _error(
+    "IdempotencyKeyReused", 409, "idempotency_key_reused",
+    "幂等键已用于另一请求 / Idempotency key already used for a different request",
+)
+IdempotencyInProgress = _error(
+    "IdempotencyInProgress", 409, "idempotency_in_progress",
+    "相同请求正在处理中 / The same request is still being processed",
+)
+ValidationError = _error("ValidationError", 422, "validation_error", "输入有误 / Invalid input")
+CardInactive = _error("CardInactive", 422, "card_inactive", "卡片不可用 / Card is not active")
+MembershipFrozen = _error(
+    "MembershipFrozen", 422, "membership_frozen", "会员资格已冻结 / Membership is frozen"
+)
+InsufficientPoints = _error(
+    "InsufficientPoints", 422, "insufficient_points", "积分不足 / Not enough points"
+)
+RedemptionNotAuthorized = _error(
+    "RedemptionNotAuthorized", 422, "redemption_not_authorized",
+    "付款码无效或已过期 / Pay code invalid or expired",
+)
+RedemptionExceedsAmount = _error(
+    "RedemptionExceedsAmount", 422, "redemption_exceeds_amount",
+    "抵扣积分超过应付金额 / Points exceed the amount due",
+)
+RefundExceedsPurchase = _error(
+    "RefundExceedsPurchase", 422, "refund_exceeds_purchase",
+    "退款超过剩余金额 / Refund exceeds what remains of the purchase",
+)
+RateLimited = _error("RateLimited", 429, "rate_limited", "请求过于频繁 / Too many requests")
+InternalError = _error("InternalError", 500, "internal_error", "系统错误 / Internal error")
+
+#: how a plain HTTP status is reported when no domain error was raised
+_HTTP_STATUS_ERRORS = {
+    400: InvalidJson,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: ValidationError,
+    422: ValidationError,
+    429: RateLimited,
+}
+
+_JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+
+
+def wants_json() -> bool:
+    """Tell whether the current request is answered in JSON (the API) or HTML (pages)."""
+    return request.path.startswith(_JSON_PREFIXES)
+
+
+def request_id() -> str:
+    """Return this request's id, made once per request, echoed in X-Request-ID."""
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else (
+            uuid.uuid4().hex
+        )
+    return g.request_id
+
+
+def _render(error: VallianceError):
+    if not wants_json():
+        try:
+            return render_template("errors/error.html", error=error), error.status
+        except Exception:  # the error page itself failed: answer plainly, never a traceback
+            log.exception("error page failed, request_id=%s", request_id())
+            return f"<h1>{error.status}</h1><p>{escape(error.message)}</p>", error.status
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    return response
+
+
+def _validation_details(exc: HTTPException) -> dict:
+    # webargs (through flask-smorest) puts marshmallow messages under data["messages"],
+    # keyed by location; the contract wants top-level field → list of messages.
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    details: dict = {}
+    for per_location in messages.values():
+        if isinstance(per_location, dict):
+            for field, msgs in per_location.items():
+                details[field] = msgs if isinstance(msgs, list) else [str(msgs)]
+    return details
+
+
+def handle_http_exception(exc: HTTPException):
+    """Render werkzeug's HTTP errors (unknown routes, wrong methods, aborts) in our shape."""
+    status = exc.code or 500
+    error_type = _HTTP_STATUS_ERRORS.get(status, InternalError)
+    details = _validation_details(exc) if status == 422 else {}
+    if status == 413:
+        details = {"body": ["请求体过大 / Body too large"]}
+    error = error_type(details=details)
+    response = _render(error)
+    if status == 405 and wants_json() and hasattr(response, "headers"):
+        allowed = exc.get_response().headers.get("Allow")
+        if allowed:
+            response.headers["Allow"] = allowed
+    return response
+
+
+def handle_domain_error(exc: VallianceError):
+    """Render a domain error raised anywhere below a route."""
+    return _render(exc)
+
+
+def handle_unexpected(exc: Exception):
+    """Log the traceback with the request id; the client sees only the id."""
+    rid = request_id()
+    log.exception("unhandled error, request_id=%s", rid)
+    return _render(InternalError(details={"request_id": rid}))
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for domain errors, HTTP errors and everything else."""
+    app.register_error_handler(VallianceError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-ID"] = request_id()
+        return response

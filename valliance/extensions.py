@@ -1,0 +1,53 @@
+"""Unbound extension instances; create_app binds them."""
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from valliance.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+api = Api()
+
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+def select_locale() -> str:
+    """Chinese unless the visitor chose English (?lang=en, remembered in a cookie)."""
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in SUPPORTED_LOCALES else "zh_CN"
+
+
+def _remember_locale(response):
+    chosen = request.args.get("lang")
+    if chosen in SUPPORTED_LOCALES:
+        response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension to the app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login.init_app(app)
+    # No account type signs in yet; the members and merchants issues register real loaders.
+    login.user_loader(lambda user_id: None)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(lambda: {"locale": select_locale()})
+    app.after_request(_remember_locale)
+    limiter.init_app(app)
+    api.init_app(app)
+    # Import every package's models so that metadata (and Alembic) sees the whole schema.
+    from valliance.points import models  # noqa: F401

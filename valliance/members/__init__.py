@@ -1,0 +1,1 @@
+"""Members (filled in by the members issue)."""

@@ -1,0 +1,1 @@
+"""Merchants (filled in by the merchants issue)."""

@@ -1,0 +1,140 @@
+"""Opening ledger accounts and reading balances and history."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valliance.db import insert_ignoring_conflict, utcnow
+from valliance.points.models import Account, Entry, Transfer
+from valliance.points.rules import (
+    ALLIANCE_OWNER,
+    MEMBER,
+    MERCHANT_ISSUED,
+    MERCHANT_REDEEMED,
+)
+
+accounts = Account.__table__
+entries = Entry.__table__
+transfers = Transfer.__table__
+
+BALANCE = accounts.c.credits_posted - accounts.c.debits_posted
+AVAILABLE = BALANCE - accounts.c.debits_pending
+
+
+class LedgerError(Exception):
+    """A programming error against the ledger (unknown account, reversing too much)."""
+
+
+@dataclass(frozen=True)
+class MerchantAccounts:
+    issued: int
+    redeemed: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: int
+    available: int
+    owed: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    kind: str
+    points: int
+    balance_after: int
+    merchant_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[HistoryEntry]
+    #: pass as `before` for the next (older) page; None on the last page
+    next_before: int | None
+
+
+def account_for(conn, kind: str, owner_id: str) -> int:
+    """Return the id of the (kind, owner) account, opening it if it does not exist."""
+    insert_ignoring_conflict(
+        conn,
+        accounts,
+        {
+            "kind": kind,
+            "owner_id": owner_id,
+            "no_overdraft": kind == MEMBER,
+            "created_at": utcnow(),
+        },
+        ["kind", "owner_id"],
+    )
+    return conn.execute(
+        select(accounts.c.id).where(accounts.c.kind == kind, accounts.c.owner_id == owner_id)
+    ).scalar_one()
+
+
+def open_member_account(session: Session, member_id: str) -> int:
+    """Open (or find) a member's points account."""
+    return account_for(session.connection(), MEMBER, member_id)
+
+
+def open_merchant_accounts(session: Session, merchant_id: str) -> MerchantAccounts:
+    """Open (or find) a merchant's two accounts: points it issued and points spent there."""
+    conn = session.connection()
+    return MerchantAccounts(
+        issued=account_for(conn, MERCHANT_ISSUED, merchant_id),
+        redeemed=account_for(conn, MERCHANT_REDEEMED, merchant_id),
+    )
+
+
+def system_account(session_or_conn, kind: str) -> int:
+    """Return one of the alliance's own accounts (breakage, clawback, adjustments, payments)."""
+    conn = session_or_conn.connection() if isinstance(session_or_conn, Session) else session_or_conn
+    return account_for(conn, kind, ALLIANCE_OWNER)
+
+
+def get_balance(session: Session, account_id: int) -> Balance:
+    """Read a member account's balance, available points and points owed."""
+    row = session.execute(
+        select(BALANCE, AVAILABLE, accounts.c.owed).where(
+            accounts.c.id == account_id, accounts.c.kind == MEMBER
+        )
+    ).first()
+    if row is None:
+        raise LedgerError(f"no member account {account_id}")
+    return Balance(balance=row[0], available=row[1], owed=row[2])
+
+
+def get_history(
+    session: Session,
+    account_id: int,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    kinds: frozenset[str] | None = None,
+) -> HistoryPage:
+    """Return a member's entries, newest first, one page at a time (cursor: entry id)."""
+    query = (
+        select(
+            entries.c.id,
+            transfers.c.kind,
+            entries.c.amount,
+            entries.c.balance_after,
+            transfers.c.merchant_id,
+            entries.c.created_at,
+        )
+        .join(transfers, transfers.c.id == entries.c.transfer_id)
+        .where(entries.c.account_id == account_id)
+        .order_by(entries.c.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(entries.c.id < before)
+    if kinds:
+        query = query.where(transfers.c.kind.in_(sorted(kinds)))
+    rows = session.execute(query).all()
+    page = [HistoryEntry(*row) for row in rows[:limit]]
+    next_before = page[-1].id if len(rows) > limit else None
+    return HistoryPage(entries=page, next_before=next_before)

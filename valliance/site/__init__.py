@@ -1,0 +1,1 @@
+"""The public pages: home and health."""

@@ -21,7 +21,8 @@ ON_POSTGRES = bool(PG_URL)
 
 
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL ' + PG_URL if ON_POSTGRES else 'SQLite (template copied per test)'}"
+    engine = f"PostgreSQL {PG_URL}" if ON_POSTGRES else "SQLite (a migrated template per test)"
+    return f"database: {engine}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,6 +68,7 @@ def _empty_database(app, sqlite_template):
             sqlite_template.restore()
             return
         with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # fail, never hang
             tables = ", ".join(user_tables(conn))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

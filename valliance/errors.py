@@ -1,4 +1,4 @@
-"""Domain errors (each knows its HTTP status and contract code) and the handlers that render them."""
+"""Domain errors (each knows its HTTP status and contract code) and their handlers."""
 
 import logging
 import uuid
@@ -30,7 +30,9 @@ def _error(name: str, status: int, code: str, message: str) -> type[VallianceErr
     return type(name, (VallianceError,), {"status": status, "code": code, "message": message})
 
 
-InvalidJson = _error("InvalidJson", 400, "invalid_json", "请求体不是有效的 JSON 对象 / Body is not a JSON object")
+InvalidJson = _error(
+    "InvalidJson", 400, "invalid_json", "请求体不是有效的 JSON 对象 / Body is not a JSON object"
+)
 Unauthorized = _error("Unauthorized", 401, "unauthorized", "未授权 / Unauthorized")
 Forbidden = _error("Forbidden", 403, "forbidden", "无权访问 / Forbidden")
 NotFound = _error("NotFound", 404, "not_found", "未找到 / Not found")

@@ -44,7 +44,10 @@ def proportional_floor(total: int, part: int, whole: int) -> int:
 
 
 def effective_percent(
-    percent_off: Decimal | int, points_per_yuan: int, multiplier: Decimal | int, point_value_fen: int
+    percent_off: Decimal | int,
+    points_per_yuan: int,
+    multiplier: Decimal | int,
+    point_value_fen: int,
 ) -> Decimal:
     """percent_off + points_per_yuan × multiplier × point value: what ¥100 gives back."""
     value = Decimal(percent_off) + points_per_yuan * Decimal(multiplier) * point_value_fen

@@ -53,8 +53,8 @@ def upgrade():
 
     op.create_table('transfers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('debit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('credit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('debit_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('credit_account_id', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -68,34 +68,29 @@ def upgrade():
     sa.CheckConstraint("kind IN ('accrue', 'adjust', 'expire', 'payment', 'redeem', 'return', 'reverse')", name=op.f('ck_transfers_kind')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_transfers_amount_positive')),
     sa.CheckConstraint('debit_account_id <> credit_account_id', name=op.f('ck_transfers_distinct_accounts')),
-    sa.ForeignKeyConstraint(['credit_account_id'], ['accounts.id'], name=op.f('fk_transfers_credit_account_id_accounts')),
-    sa.ForeignKeyConstraint(['debit_account_id'], ['accounts.id'], name=op.f('fk_transfers_debit_account_id_accounts')),
     sa.ForeignKeyConstraint(['reverses_id'], ['transfers.id'], name=op.f('fk_transfers_reverses_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
-        batch_op.create_index('ix_transfers_purchase_id', ['purchase_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_transfers_reverses_id'), ['reverses_id'], unique=False)
+        batch_op.create_index('ix_transfers_purchase_id', ['purchase_id'], unique=False, sqlite_where=sa.text('purchase_id IS NOT NULL'), postgresql_where=sa.text('purchase_id IS NOT NULL'))
+        batch_op.create_index('ix_transfers_reverses_id', ['reverses_id'], unique=False, sqlite_where=sa.text('reverses_id IS NOT NULL'), postgresql_where=sa.text('reverses_id IS NOT NULL'))
 
     op.create_table('entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('transfer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('balance_after', sa.BigInteger(), nullable=True),
     sa.Column('created_at', valliance.db.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_entries_account_id_accounts')),
     sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_entries_transfer_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entries'))
     )
     with op.batch_alter_table('entries', schema=None) as batch_op:
         batch_op.create_index('ix_entries_account_id_id', ['account_id', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_entries_transfer_id'), ['transfer_id'], unique=False)
 
     op.create_table('lots',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('transfer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('remaining', sa.BigInteger(), nullable=False),
     sa.Column('expires_at', valliance.db.UTCDateTime(), nullable=False),
@@ -103,7 +98,7 @@ def upgrade():
     sa.CheckConstraint('remaining >= 0 AND remaining <= amount', name=op.f('ck_lots_remaining_in_range')),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_lots_account_id_accounts')),
     sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_lots_transfer_id_transfers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lots'))
+    sa.PrimaryKeyConstraint('transfer_id', name=op.f('pk_lots'))
     )
     with op.batch_alter_table('lots', schema=None) as batch_op:
         batch_op.create_index('ix_lots_due', ['expires_at'], unique=False, sqlite_where=sa.text('remaining > 0'), postgresql_where=sa.text('remaining > 0'))
@@ -158,12 +153,11 @@ def downgrade():
 
     op.drop_table('lots')
     with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_entries_transfer_id'))
         batch_op.drop_index('ix_entries_account_id_id')
 
     op.drop_table('entries')
     with op.batch_alter_table('transfers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_transfers_reverses_id'))
+        batch_op.drop_index('ix_transfers_reverses_id')
         batch_op.drop_index('ix_transfers_purchase_id')
 
     op.drop_table('transfers')

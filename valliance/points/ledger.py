@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
 from valliance.errors import InsufficientPoints
+from valliance.points import postgres
 from valliance.points.accounts import AVAILABLE, BALANCE, LedgerError, accounts, system_account
 from valliance.points.models import Entry, Lot, Transfer
 from valliance.points.rules import (
@@ -89,7 +90,7 @@ _debit_stmt = (
     .where(
         accounts.c.id == bindparam("account"),
         accounts.c.kind == MEMBER,
-        AVAILABLE >= bindparam("points"),
+        bindparam("points") <= AVAILABLE,
         accounts.c.owed >= bindparam("owed_paid"),
     )
     .values(
@@ -138,41 +139,52 @@ def lock_members(session: Session, account_ids: list[int]) -> None:
 # --- transfers, entries, lots --------------------------------------------------------------
 
 
+_LINKS = ("reverses_id", "purchase_id", "merchant_id", "reason", "actor")
+_transfer_stmt = transfers.insert().values(
+    debit_account_id=bindparam("debit"), credit_account_id=bindparam("credit"),
+    amount=bindparam("points"), code=bindparam("code"), kind=bindparam("kind"),
+    created_at=bindparam("now"), **{link: bindparam(link) for link in _LINKS},
+).returning(transfers.c.id)
+_entries_stmt = entries.insert().values(
+    transfer_id=bindparam("transfer_id"), account_id=bindparam("account"),
+    amount=bindparam("amount"), balance_after=bindparam("balance_after"),
+    created_at=bindparam("now"),
+)
+_lot_stmt = lots.insert().values(
+    account_id=bindparam("account"), transfer_id=bindparam("transfer_id"),
+    amount=bindparam("points"), remaining=bindparam("points"),
+    expires_at=bindparam("expires_at"), created_at=bindparam("now"),
+)
+
+
 def _record(conn, debit: int, credit: int, points: int, code: str, kind: str, now: datetime,
             balances: dict[int, int], **links) -> int:
-    transfer_id = conn.execute(
-        transfers.insert()
-        .values(debit_account_id=debit, credit_account_id=credit, amount=points, code=code,
-                kind=kind, created_at=now, **links)
-        .returning(transfers.c.id)
-    ).scalar_one()
-    conn.execute(
-        entries.insert(),
-        [
-            {"transfer_id": transfer_id, "account_id": debit, "amount": -points,
-             "balance_after": balances.get(debit), "created_at": now},
-            {"transfer_id": transfer_id, "account_id": credit, "amount": points,
-             "balance_after": balances.get(credit), "created_at": now},
-        ],
-    )
+    params = {"debit": debit, "credit": credit, "points": points, "code": code, "kind": kind,
+              "now": now, **{link: links.get(link) for link in _LINKS}}
+    transfer_id = conn.execute(_transfer_stmt, params).scalar_one()
+    conn.execute(_entries_stmt, [
+        {"transfer_id": transfer_id, "account": account, "amount": amount,
+         "balance_after": balances.get(account), "now": now}
+        for account, amount in ((debit, -points), (credit, points))
+    ])
     return transfer_id
 
 
 def _open_lots(conn, account: int, *, order_first: int | None = None) -> list[OpenLot]:
     query = (
-        select(lots.c.id, lots.c.remaining, lots.c.transfer_id)
+        select(lots.c.remaining, lots.c.transfer_id)
         .where(lots.c.account_id == account, lots.c.remaining > 0)
-        .order_by(lots.c.expires_at, lots.c.id)
+        .order_by(lots.c.expires_at, lots.c.transfer_id)
     )
     rows = conn.execute(query).all()
     # A reversal takes back the points of the lot its accrual opened before touching others.
     rows.sort(key=lambda row: row.transfer_id != order_first)
-    return [OpenLot(row.id, row.remaining) for row in rows]
+    return [OpenLot(row.transfer_id, row.remaining) for row in rows]
 
 
 _consume_stmt = (
     update(lots)
-    .where(lots.c.id == bindparam("lot"))
+    .where(lots.c.transfer_id == bindparam("lot"))
     .values(remaining=lots.c.remaining - bindparam("take"))
 )
 
@@ -185,14 +197,20 @@ def _consume_lots(conn, account: int, points: int, *, order_first: int | None = 
 def _credit(conn, member: int, source: int, points: int, code: str, kind: str, now: datetime,
             expires_at: datetime | None, **links) -> Posting:
     """Credit a member, open a lot, then collect what the member owes from the new points."""
-    balance, owed = _credit_member(conn, member, points)
-    transfer_id = _record(conn, source, member, points, code, kind, now, {member: balance},
-                          **links)
-    conn.execute(
-        lots.insert().values(account_id=member, transfer_id=transfer_id, amount=points,
-                             remaining=points, expires_at=expires_at or default_expiry(now),
-                             created_at=now)
-    )
+    expires_at = expires_at or default_expiry(now)
+    if conn.dialect.name == "postgresql":
+        row = postgres.credit_member(conn, member=member, source=source, points=points,
+                                     code=code, kind=kind, now=now, expires_at=expires_at,
+                                     links=links)
+        if row is None:
+            raise LedgerError(f"no member account {member}")
+        transfer_id, balance, owed = row
+    else:
+        balance, owed = _credit_member(conn, member, points)
+        transfer_id = _record(conn, source, member, points, code, kind, now, {member: balance},
+                              **links)
+        conn.execute(_lot_stmt, {"account": member, "transfer_id": transfer_id,
+                                 "points": points, "expires_at": expires_at, "now": now})
     if owed:
         paid = collectable(points, owed)
         balance = _debit_member(conn, member, paid, owed_paid=paid)
@@ -316,15 +334,15 @@ def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, i
     for account in due_accounts:
         _lock_member(conn, account)  # re-read lots under the lock: a till may have spent them
         due = conn.execute(
-            select(lots.c.id, lots.c.remaining, lots.c.transfer_id)
+            select(lots.c.remaining, lots.c.transfer_id)
             .where(lots.c.account_id == account, lots.c.expires_at <= now, lots.c.remaining > 0)
-            .order_by(lots.c.expires_at, lots.c.id)
+            .order_by(lots.c.expires_at, lots.c.transfer_id)
         ).all()
         for lot in due:
             balance = _debit_member(conn, account, lot.remaining)
             _record(conn, account, breakage, lot.remaining, EXPIRE, "expire", now,
-                    {account: balance}, reverses_id=None)
-            conn.execute(_consume_stmt, {"lot": lot.id, "take": lot.remaining})
+                    {account: balance})
+            conn.execute(_consume_stmt, {"lot": lot.transfer_id, "take": lot.remaining})
             expired_lots += 1
             expired_points += lot.remaining
     return expired_lots, expired_points

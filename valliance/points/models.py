@@ -64,19 +64,28 @@ class Transfer(Base):
         CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
         CheckConstraint(_in("code", TRANSFER_CODES), name="code"),
         CheckConstraint(_in("kind", MEMBER_KINDS), name="kind"),
-        Index("ix_transfers_purchase_id", "purchase_id"),
+        # Partial: most transfers have no purchase or reversal, and skip the index entirely.
+        Index("ix_transfers_purchase_id", "purchase_id",
+              sqlite_where=text("purchase_id IS NOT NULL"),
+              postgresql_where=text("purchase_id IS NOT NULL")),
+        Index("ix_transfers_reverses_id", "reverses_id",
+              sqlite_where=text("reverses_id IS NOT NULL"),
+              postgresql_where=text("reverses_id IS NOT NULL")),
     )
 
     #: also the ledger's global sequence number: it only ever increases
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    # Unindexed on purpose: every purchase writes here, and balances are read from entries.
-    debit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    credit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    # No foreign keys to accounts on purpose: a key check takes a share lock on the referenced
+    # row, and a busy merchant's account row would become the hot row every purchase waits
+    # on. The ledger writes only accounts it has just read or locked; `flask ledger verify`
+    # proves that every transfer and entry names an existing account.
+    debit_account_id: Mapped[int] = mapped_column(BigInteger)
+    credit_account_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     code: Mapped[str] = mapped_column(String(16))
     #: how the member sees this transfer in the history (accrue, redeem, reverse, …)
     kind: Mapped[str] = mapped_column(String(16))
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), index=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     purchase_id: Mapped[str | None] = mapped_column(String(40))
     merchant_id: Mapped[str | None] = mapped_column(String(40))
     #: adjustments: the reason code and who made it
@@ -90,8 +99,8 @@ class Entry(Base):
     __table_args__ = (Index("ix_entries_account_id_id", "account_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    account_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: see Transfer
     #: signed: + credits the account, − debits it
     amount: Mapped[int] = mapped_column(BigInteger)
     #: the account's balance after this entry; only for accounts that keep totals (members)
@@ -118,10 +127,9 @@ class Lot(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: the credit that opened this lot (one lot per credit)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    #: the credit that opened this lot
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     remaining: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

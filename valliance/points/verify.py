@@ -17,12 +17,23 @@ from valliance.points.rules import (
 CHECKS: dict[str, str] = {
     "every transfer has one debit and one credit entry matching it": """
         SELECT t.id FROM transfers t
-        LEFT JOIN entries d ON d.transfer_id = t.id AND d.account_id = t.debit_account_id
-                            AND d.amount = -t.amount
-        LEFT JOIN entries c ON c.transfer_id = t.id AND c.account_id = t.credit_account_id
-                            AND c.amount = t.amount
+        LEFT JOIN (SELECT transfer_id, COUNT(*) AS n,
+                          SUM(CASE WHEN amount < 0 THEN account_id END) AS debit,
+                          SUM(CASE WHEN amount < 0 THEN -amount END) AS debited,
+                          SUM(CASE WHEN amount > 0 THEN account_id END) AS credit,
+                          SUM(CASE WHEN amount > 0 THEN amount END) AS credited
+                   FROM entries GROUP BY transfer_id) e ON e.transfer_id = t.id
+        WHERE e.n IS NULL OR e.n <> 2 OR e.debit IS NULL OR e.credit IS NULL
+           OR e.debit <> t.debit_account_id OR e.credit <> t.credit_account_id
+           OR e.debited <> t.amount OR e.credited <> t.amount""",
+    "every transfer and entry names an existing account": """
+        SELECT t.id FROM transfers t
+        LEFT JOIN accounts d ON d.id = t.debit_account_id
+        LEFT JOIN accounts c ON c.id = t.credit_account_id
         WHERE d.id IS NULL OR c.id IS NULL
-           OR (SELECT COUNT(*) FROM entries e WHERE e.transfer_id = t.id) <> 2""",
+        UNION ALL
+        SELECT e.transfer_id FROM entries e LEFT JOIN accounts a ON a.id = e.account_id
+        WHERE a.id IS NULL""",
     "no entry without its transfer": """
         SELECT e.id FROM entries e LEFT JOIN transfers t ON t.id = e.transfer_id
         WHERE t.id IS NULL""",

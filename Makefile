@@ -1,0 +1,58 @@
+# Valliance — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint bench install install-dev clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
+run: install
+	$(FLASK) db upgrade
+	@echo ""
+	@echo "  Valliance is starting on http://$(HOST):$(PORT)"
+	@echo "  Health: http://$(HOST):$(PORT)/healthz   API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: lint, the whole suite on SQLite, and on PostgreSQL when one is reachable
+test: install-dev lint test-sqlite test-postgres
+
+lint: install-dev
+	$(PY) -m ruff check valliance tests bench migrations/env.py
+
+test-sqlite: install-dev
+	$(PY) -m pytest
+
+test-postgres: install-dev
+	@url=$$($(PY) -m tests.databases 2>/dev/null); \
+	if [ -n "$$url" ]; then \
+		echo "== PostgreSQL: $$url"; \
+		VALLIANCE_TEST_DATABASE_URL=$$url $(PY) -m pytest; \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but none answers at 127.0.0.1:5432"; exit 1; \
+	else \
+		echo "== PostgreSQL not reachable: skipped (set REQUIRE_POSTGRES=1 to fail instead)"; \
+	fi
+
+## make bench: benchmarks that print figures (PostgreSQL required)
+bench: install-dev
+	$(PY) bench/ledger_bench.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

@@ -9,6 +9,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     """Build the application: config → extensions → blueprints → errors → cli."""
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
+    app.json.ensure_ascii = False  # Chinese as characters, not \u escapes (contract §1)
 
     from valliance import extensions
 

@@ -1,0 +1,111 @@
+import pytest
+
+from valliance import create_app
+from valliance.config import TestConfig
+
+CONTRACT_KEYS = {"error", "message", "details"}
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "db": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    class Unreachable(TestConfig):
+        DATABASE_URL = "postgresql://nobody@127.0.0.1:1/none"
+        SECRET_KEY = "x"  # noqa: S105
+
+    response = create_app(Unreachable).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "db": "unreachable"}
+
+
+def test_unknown_api_route_answers_the_contract_error_in_chinese_characters(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    assert response.get_json() == {"error": "not_found", "message": "未找到 / Not found",
+                                   "details": {}}
+    assert "未找到".encode() in response.data  # characters, not \u escapes
+
+
+def test_wrong_method_on_the_api_is_405_with_allow(client):
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_too_large_body_is_a_contract_error(client):
+    response = client.post("/api/v1/anything", data=b"x" * (3 * 1024 * 1024),
+                           content_type="application/json")
+    assert response.status_code in (404, 413)
+    assert set(response.get_json()) == CONTRACT_KEYS
+
+
+@pytest.fixture
+def fragile_app():
+    class Config(TestConfig):
+        SECRET_KEY = "x"  # noqa: S105
+
+    app = create_app(Config)
+
+    @app.get("/api/v1/_explode")
+    def explode():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    @app.get("/explode")
+    def explode_page():
+        raise RuntimeError("secret internals")
+
+    return app
+
+
+def test_unexpected_error_is_logged_with_a_request_id_and_never_shown(fragile_app, caplog):
+    response = fragile_app.test_client().get("/api/v1/_explode")
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["error"] == "internal_error"
+    assert body["details"]["request_id"] == response.headers["X-Request-ID"]
+    assert b"hunter2" not in response.data and b"Traceback" not in response.data
+    assert any(body["details"]["request_id"] in record.getMessage() for record in caplog.records)
+
+
+def test_pages_get_a_friendly_bilingual_error_page(fragile_app):
+    response = fragile_app.test_client().get("/explode")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "系统错误" in page and "Internal error" in page and "Traceback" not in page
+
+
+def test_missing_page_is_bilingual_html(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")
+    page = response.get_data(as_text=True)
+    assert "未找到" in page and "Not found" in page
+
+
+def test_every_answer_carries_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_home_page_is_chinese_by_default_and_english_on_request(client):
+    assert "V卡联盟" in client.get("/").get_data(as_text=True)
+    english = client.get("/?lang=en")
+    assert "The V-card alliance" in english.get_data(as_text=True)
+    assert "lang=en" in english.headers["Set-Cookie"]
+    assert "The V-card alliance" in client.get("/").get_data(as_text=True)  # remembered
+
+
+def test_openapi_document_and_docs_work_offline(client):
+    spec = client.get("/api/v1/openapi.json")
+    assert spec.status_code == 200 and spec.get_json()["info"]["title"] == "Valliance API"
+    docs = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "http://" not in docs and "https://" not in docs
+    assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200

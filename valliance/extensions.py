@@ -50,4 +50,6 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     # Import every package's models so that metadata (and Alembic) sees the whole schema.
+    from valliance import messaging  # noqa: F401
+    from valliance.members import models as member_models  # noqa: F401
     from valliance.points import models  # noqa: F401

@@ -1,0 +1,149 @@
+"""Members, their V-cards, tier history, annual spend, API tokens and one-time codes."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from valliance.db import Base, BigId, UTCDateTime, utcnow
+
+TIERS = ("standard", "silver", "gold", "diamond")
+MEMBERSHIP_STATUSES = ("active", "frozen", "expired")
+CARD_STATUSES = ("active", "frozen", "lost", "replaced", "expired")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint(_in("tier", TIERS), name="tier"),
+        CheckConstraint(_in("membership_status", MEMBERSHIP_STATUSES), name="membership_status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: normalized mainland mobile number, 11 digits
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    #: None until the member sets a password (imported members claim their account first)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    membership_status: Mapped[str] = mapped_column(String(16), default="active")
+    tier: Mapped[str] = mapped_column(String(16), default="standard")
+    #: the last day the current tier holds (None: until the next review)
+    tier_valid_until: Mapped[date | None] = mapped_column(Date)
+    points_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cards: Mapped[list["Card"]] = relationship(
+        back_populates="member", order_by="Card.issued_at.desc()", lazy="selectin"
+    )
+
+    @property
+    def card(self) -> "Card | None":
+        """The member's current card (the newest that has not been replaced)."""
+        return next((c for c in self.cards if c.status != "replaced"), None)
+
+    @property
+    def points_frozen(self) -> bool:
+        return self.membership_status != "active"
+
+    @property
+    def phone_masked(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        CheckConstraint(_in("status", CARD_STATUSES), name="status"),
+        Index("ix_cards_member_id", "member_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: 16 digits, the last a Luhn check digit; random, never sequential
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    #: hex secret of the card's time-based pay code (contract §3)
+    pay_secret: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_on: Mapped[date] = mapped_column(Date)
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("cards.id"))
+
+    member: Mapped[Member] = relationship(back_populates="cards")
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+class AnnualSpend(Base):
+    __tablename__ = "annual_spend"
+    __table_args__ = (UniqueConstraint("member_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    #: imported from the operator's billing
+    telecom_fen: Mapped[int] = mapped_column(default=0)
+    #: purchases at alliance merchants, net of refunds
+    alliance_fen: Mapped[int] = mapped_column(default=0)
+
+
+class TierChange(Base):
+    __tablename__ = "tier_changes"
+    __table_args__ = (Index("ix_tier_changes_member_id", "member_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    from_tier: Mapped[str] = mapped_column(String(16))
+    to_tier: Mapped[str] = mapped_column(String(16))
+    #: e.g. "review 2026: spend ¥6,120.00", "enrolled", "staff"
+    reason: Mapped[str] = mapped_column(String(200))
+    #: the year whose spend was reviewed, for yearly reviews (one per member and year)
+    review_year: Mapped[int | None] = mapped_column(Integer)
+    spend_fen: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberToken(Base):
+    __tablename__ = "member_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: sha256 of the bearer token; the token itself is shown once
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OneTimeCode(Base):
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        Index("ix_one_time_codes_phone", "phone", "purpose",
+              sqlite_where=text("consumed_at IS NULL"),
+              postgresql_where=text("consumed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    #: "signup" or "claim"
+    purpose: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -41,8 +41,6 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login.init_app(app)
-    # No account type signs in yet; the members and merchants issues register real loaders.
-    login.user_loader(lambda user_id: None)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"locale": select_locale()})

@@ -20,6 +20,7 @@ from valliance.points import accounts, ledger
 CARD_VALIDITY_YEARS = 5
 TOKEN_DAYS = 30
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_TAKEN = "该手机号已注册 / This phone is already enrolled"
 
 
 def normalize_phone(raw: str) -> str:
@@ -32,13 +33,15 @@ def normalize_phone(raw: str) -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not _PHONE.match(digits):
-        raise ValidationError(details={"phone": ["请输入11位手机号码 / Enter an 11-digit mobile number"]})
+        raise ValidationError(
+            details={"phone": ["请输入11位手机号码 / Enter an 11-digit mobile number"]})
     return digits
 
 
 def check_password_strength(password: str) -> None:
     """At least 8 characters with a letter and a digit."""
-    if len(password or "") < 8 or not re.search(r"\d", password) or not re.search(r"[A-Za-z]", password):
+    password = password or ""
+    if len(password) < 8 or not re.search(r"\d", password) or not re.search(r"[A-Za-z]", password):
         raise ValidationError(details={"password": [
             "密码至少8位，且包含字母和数字 / At least 8 characters with a letter and a digit"]})
 
@@ -76,7 +79,7 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
     if password is not None:
         check_password_strength(password)
     if find_member_by_phone(session, phone):
-        raise ValidationError(details={"phone": ["该手机号已注册 / This phone is already enrolled"]})
+        raise ValidationError(details={"phone": [PHONE_TAKEN]})
     member_id = new_id("mem")
     member = Member(id=member_id, phone=phone, name=name, tier=tier, membership_status="active",
                     points_account_id=accounts.open_member_account(session, member_id),
@@ -89,7 +92,7 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent sign-up with the same phone
-        raise ValidationError(details={"phone": ["该手机号已注册 / This phone is already enrolled"]}) from exc
+        raise ValidationError(details={"phone": [PHONE_TAKEN]}) from exc
     issue_card(session, member)
     if opening_points:
         ledger.adjust(session, member_account=member.points_account_id, points=opening_points,
@@ -111,7 +114,8 @@ def find_card(session: Session, scanned: str) -> tuple[Card, str | None]:
 def require_usable(card: Card) -> None:
     """Refuse an inactive card (422 card_inactive) or a frozen membership (membership_frozen)."""
     if card.status != "active" or card.expires_on < date.today():
-        raise CardInactive(details={"status": [card.status if card.status != "active" else "expired"]})
+        status = card.status if card.status != "active" else "expired"
+        raise CardInactive(details={"status": [status]})
     if card.member.membership_status != "active":
         raise MembershipFrozen()
 

@@ -54,5 +54,6 @@ def progress(current_tier: str, spend_fen: int) -> Progress:
     position = TIER_ORDER.index(current_tier)
     for tier in TIER_ORDER[position + 1:]:
         if spend_fen < limits[tier]:
-            return Progress(tier, limits[tier] - spend_fen, min(100, spend_fen * 100 // limits[tier]))
+            percent = min(100, spend_fen * 100 // limits[tier])
+            return Progress(tier, limits[tier] - spend_fen, percent)
     return Progress(None, 0, 100)

@@ -1,0 +1,38 @@
+"""Portal sign-in through Flask-Login. Session ids are "member:<id>" so that other kinds of
+users (merchant staff, operators, alliance staff) can sign in through the same manager."""
+
+from flask import Flask
+from flask_login import UserMixin
+
+from valliance.extensions import db, login
+from valliance.members.models import Member
+
+PREFIX = "member:"
+
+
+class MemberUser(UserMixin):
+    """The signed-in member, as Flask-Login sees it."""
+
+    def __init__(self, member: Member):
+        self.member = member
+
+    def get_id(self) -> str:
+        return PREFIX + self.member.id
+
+    @property
+    def is_member(self) -> bool:
+        return True
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: the member behind a session id, or None."""
+    if not user_id.startswith(PREFIX):
+        return None
+    member = db.session.get(Member, user_id[len(PREFIX):])
+    return MemberUser(member) if member else None
+
+
+def init_app(app: Flask) -> None:
+    """Register how a signed-in member is loaded from the session."""
+    login.user_loader(load_user)
+    login.login_view = "members.login"

@@ -1,0 +1,3 @@
+"""`flask members …`, `flask cards …` and `flask tiers …`."""
+
+COMMANDS: list = []

@@ -2,9 +2,12 @@
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask
+
+from valliance.members.tiers import DEFAULT_MULTIPLIERS, DEFAULT_THRESHOLDS
 
 
 def _int_env(name: str, default: int) -> int:
@@ -15,6 +18,24 @@ def _int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _table_env(name: str, default: dict, parse) -> dict:
+    """Read "silver=360000,gold=600000" into a dict over the defaults."""
+    raw = os.environ.get(name, "").strip()
+    table = dict(default)
+    if not raw:
+        return table
+    for pair in raw.split(","):
+        key, _, value = pair.partition("=")
+        key = key.strip()
+        if key not in default:
+            raise RuntimeError(f"{name}: unknown tier {key!r}")
+        try:
+            table[key] = parse(value.strip())
+        except (ValueError, ArithmeticError) as exc:
+            raise RuntimeError(f"{name}: bad value for {key!r}: {value!r}") from exc
+    return table
 
 
 def normalize_database_url(url: str) -> str:
@@ -63,6 +84,8 @@ class Config:
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
+            "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", DEFAULT_THRESHOLDS, int),
+            "TIER_MULTIPLIERS": _table_env("TIER_MULTIPLIERS", DEFAULT_MULTIPLIERS, Decimal),
             "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
             "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),

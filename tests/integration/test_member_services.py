@@ -123,3 +123,19 @@ def test_queued_sms_leave_after_the_commit(session):
     assert deliver_pending(session, Recorder()) == 1
     assert sent[0][0] == "13800138000" and "验证码" in sent[0][1]
     assert deliver_pending(session, Recorder()) == 0
+
+
+def test_cards_past_their_date_expire_and_are_refused(session):
+    from datetime import date
+
+    from valliance.errors import CardInactive
+
+    member = services.enroll_member(session, phone="13800138000", name="甲")
+    card = member.card
+    card.expires_on = date(2026, 1, 1)
+    session.flush()
+    with pytest.raises(CardInactive):
+        services.require_usable(card)  # refused on the day after, even before the job runs
+    assert services.expire_cards(session, today=date(2026, 1, 2)) == 1
+    session.refresh(card)
+    assert card.status == "expired"

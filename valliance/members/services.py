@@ -200,3 +200,12 @@ def revoke_tokens(session: Session, member: Member) -> None:
     session.execute(update(MemberToken).where(MemberToken.member_id == member.id,
                                               MemberToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
+
+
+def expire_cards(session: Session, today: date | None = None) -> int:
+    """Mark every active or frozen card past its expiry date as expired (run daily)."""
+    today = today or date.today()
+    result = session.execute(update(Card).where(Card.expires_on < today,
+                                                Card.status.in_(("active", "frozen")))
+                             .values(status="expired"))
+    return result.rowcount

@@ -1,6 +1,205 @@
 """Member API (contract §7): /api/v1/member/*."""
 
+import importlib
+import importlib.util
+
+from flask import Response, request
 from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from valliance.api_support import bearer_token, iso_shanghai, json_body, load
+from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
+from valliance.extensions import api, db, limiter
+from valliance.members import cards, qr, services
+from valliance.members.models import Member
+from valliance.members.schemas import (
+    LedgerOut,
+    LedgerQuery,
+    MeOut,
+    PayCodeOut,
+    SessionIn,
+    SessionOut,
+)
+from valliance.points import accounts
+from valliance.points.rules import MEMBER_KINDS
 
 bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",
                description="The member app: session, card, balance, history, pay code.")
+
+SECURITY = [{"memberToken": []}]
+WRONG_LOGIN = "手机号或密码错误 / Wrong phone or password"
+BAD_CURSOR = "无效的分页游标 / Invalid cursor"
+NO_CARD = "没有可用的V卡 / No current V-card"
+_IMAGE_CACHE = "private, max-age=300"
+MAX_ID = 2**63 - 1  #: entry ids are 64-bit: a larger cursor cannot be one of ours
+
+
+@bp.record_once
+def _document_security(state) -> None:
+    # Each app gets its own OpenAPI document from `api`; name the bearer scheme once in it.
+    schemes = api.spec.components.security_schemes
+    if "memberToken" not in schemes:
+        api.spec.components.security_scheme(
+            "memberToken", {"type": "http", "scheme": "bearer",
+                            "description": "POST /api/v1/member/session"})
+
+
+def _login_phone_key() -> str:
+    # Failed logins are also counted per phone, so that spreading a guessing attack over
+    # many addresses does not help.
+    try:
+        phone = json_body().get("phone")
+        return "member-login:" + services.normalize_phone(phone)
+    except VallianceError:  # an unreadable body or phone: the route answers it
+        return "member-login:-"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def current_member() -> Member:
+    """The member whose bearer token came with the request, or 401 unauthorized."""
+    token = bearer_token()
+    member = services.member_for_token(db.session, token) if token else None
+    if member is None:
+        raise Unauthorized()
+    return member
+
+
+@bp.route("/session", methods=["POST"])
+@limiter.limit("10 per minute")
+@limiter.limit("10 per minute;30 per hour", key_func=_login_phone_key, deduct_when=_failed)
+@bp.doc(summary="Sign in: a member token for the app",
+        requestBody={"required": True,
+                     "content": {"application/json": {"schema": SessionIn}}})
+@bp.response(201, SessionOut)
+@bp.alt_response(401, description="wrong phone or password")
+@bp.alt_response(429, description="too many attempts")
+def create_session():
+    """Exchange phone and password for a bearer token (shown once)."""
+    data = load(SessionIn, json_body())
+    member = services.authenticate(db.session, data["phone"], data["password"])
+    if member is None:
+        raise Unauthorized(WRONG_LOGIN)
+    token, row = services.create_token(db.session, member)
+    db.session.commit()
+    return ({"token": token, "expires_at": iso_shanghai(row.expires_at)},
+            {"Cache-Control": "no-store"})
+
+
+@bp.route("/me", methods=["GET"])
+@bp.doc(summary="The member, the current card, the tier and the points", security=SECURITY)
+@bp.response(200, MeOut)
+def me():
+    """The signed-in member's card, tier and points."""
+    member = current_member()
+    balance = accounts.get_balance(db.session, member.points_account_id)
+    card = member.card
+    return {
+        "member": {"id": member.id, "name": member.name, "phone_masked": member.phone_masked},
+        "card": {"number": card.number, "status": card.status} if card else None,
+        "tier": member.tier,
+        "points": {"balance": balance.balance, "owed": balance.owed,
+                   "frozen": member.points_frozen},
+    }
+
+
+def _ledger_query() -> dict:
+    args = load(LedgerQuery, {key: request.args.get(key) for key in request.args})
+    before = args.get("before")
+    if before is not None:
+        if not (before.isascii() and before.isdigit()) or not 1 <= int(before) <= MAX_ID:
+            raise ValidationError(details={"before": [BAD_CURSOR]})
+        args["before"] = int(before)
+    kinds = {kind.strip() for value in request.args.getlist("kind") for kind in value.split(",")}
+    kinds.discard("")
+    unknown = sorted(kinds - MEMBER_KINDS)
+    if unknown:
+        raise ValidationError(details={"kind": [
+            f"未知类型 / Unknown kind: {kind}; one of {', '.join(sorted(MEMBER_KINDS))}"
+            for kind in unknown]})
+    args["kinds"] = frozenset(kinds) or None
+    return args
+
+
+def _merchant_names(merchant_ids: set[str]) -> dict[str, str | None]:
+    # The merchants package owns its table; until it exists, merchants are shown by id only.
+    if not merchant_ids or importlib.util.find_spec("valliance.merchants.models") is None:
+        return {}
+    model = getattr(importlib.import_module("valliance.merchants.models"), "Merchant", None)
+    if model is None or not hasattr(model, "name"):
+        return {}
+    rows = db.session.execute(select(model.id, model.name).where(model.id.in_(merchant_ids)))
+    return dict(rows.tuples().all())
+
+
+@bp.route("/ledger", methods=["GET"])
+@bp.doc(summary="Points history, newest first", security=SECURITY,
+        parameters=[{"in": "query", "schema": LedgerQuery}])
+@bp.response(200, LedgerOut)
+def ledger():
+    """One page of the member's points history (cursor: `next` → `before`)."""
+    member = current_member()
+    args = _ledger_query()
+    page = accounts.get_history(db.session, member.points_account_id, limit=args["limit"],
+                                before=args.get("before"), kinds=args["kinds"])
+    names = _merchant_names({e.merchant_id for e in page.entries if e.merchant_id})
+    return {
+        "entries": [
+            {"id": str(entry.id), "kind": entry.kind, "points": entry.points,
+             "balance_after": entry.balance_after,
+             "merchant": ({"id": entry.merchant_id, "name": names.get(entry.merchant_id)}
+                          if entry.merchant_id else None),
+             "created_at": iso_shanghai(entry.created_at)}
+            for entry in page.entries
+        ],
+        "next": str(page.next_before) if page.next_before is not None else None,
+    }
+
+
+def _current_card(member: Member):
+    card = member.card
+    if card is None:
+        raise NotFound(NO_CARD)
+    return card
+
+
+@bp.route("/pay-code", methods=["GET"])
+@bp.doc(summary="The 22-digit pay code that authorizes spending points", security=SECURITY)
+@bp.response(200, PayCodeOut)
+@bp.alt_response(422, description="card_inactive or membership_frozen")
+def pay_code():
+    """The current pay code of the member's card; refused when the card cannot be used."""
+    card = _current_card(current_member())
+    services.require_usable(card)
+    code, expires_in = cards.pay_code(card.number, card.pay_secret)
+    return {"code": code, "expires_in": expires_in}, {"Cache-Control": "no-store"}
+
+
+def _image(body: bytes, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = _IMAGE_CACHE
+    return response
+
+
+_PNG = {"200": {"description": "QR code of the 16-digit card number",
+                "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+_SVG = {"200": {"description": "QR code of the 16-digit card number",
+                "content": {"image/svg+xml": {"schema": {"type": "string"}}}}}
+
+
+@bp.route("/card.png", methods=["GET"])
+@bp.doc(summary="The static code as a QR image (PNG)", security=SECURITY, responses=_PNG)
+def card_png():
+    """The member's static code (card number) as a PNG QR code."""
+    card = _current_card(current_member())
+    return _image(qr.qr_png(card.number), "image/png")
+
+
+@bp.route("/card.svg", methods=["GET"])
+@bp.doc(summary="The static code as a QR image (SVG)", security=SECURITY, responses=_SVG)
+def card_svg():
+    """The member's static code (card number) as an SVG QR code."""
+    card = _current_card(current_member())
+    return _image(qr.qr_svg(card.number), "image/svg+xml")

@@ -5,6 +5,7 @@ import hmac
 import secrets
 import struct
 import time
+import unicodedata
 
 CARD_DIGITS = 16
 PAY_CODE_DIGITS = 6
@@ -27,9 +28,15 @@ def luhn_check_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" and "１"; a card number is ASCII digits only.
+    return text.isascii() and text.isdigit()
+
+
 def luhn_valid(number: str) -> bool:
     """Tell whether a digit string ends in its correct Luhn check digit."""
-    return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == number[-1]
+    return _ascii_digits(number) and len(number) > 1 and (
+        luhn_check_digit(number[:-1]) == number[-1])
 
 
 def random_card_number() -> str:
@@ -60,7 +67,7 @@ def pay_code(card_number: str, secret_hex: str, at: float | None = None) -> tupl
 
 def pay_code_valid(code: str, secret_hex: str, at: float | None = None) -> bool:
     """Tell whether the time part of a pay code is current (issued at most 90 s ago)."""
-    if len(code) != PAY_CODE_DIGITS or not code.isdigit():
+    if len(code) != PAY_CODE_DIGITS or not _ascii_digits(code):
         return False
     now = time.time() if at is None else at
     counter = int(now // PAY_CODE_STEP)
@@ -72,8 +79,9 @@ def pay_code_valid(code: str, secret_hex: str, at: float | None = None) -> bool:
 
 def split_scanned_code(scanned: str) -> tuple[str, str | None] | None:
     """Split what a scanner typed into (card number, pay-code time part or None)."""
-    code = "".join(scanned.split())
-    if not code.isdigit():
+    # NFKC turns full-width digits typed under a Chinese input method into ASCII ones.
+    code = "".join(unicodedata.normalize("NFKC", scanned).split())
+    if not _ascii_digits(code):
         return None
     if len(code) == CARD_DIGITS:
         return code, None

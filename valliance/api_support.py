@@ -1,0 +1,91 @@
+"""Helpers shared by every JSON API: bodies, schemas, bearer credentials, timestamps."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import marshmallow
+from flask import Response, jsonify, request
+
+from valliance.errors import InvalidJson, ValidationError
+
+#: Asia/Shanghai has kept +08:00 without daylight saving since 1991 (contract §1)
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+#: marshmallow's default messages, Chinese first (house style)
+_BILINGUAL = {
+    "Missing data for required field.": "必填 / Missing data for required field.",
+    "Field may not be null.": "不能为空 / Field may not be null.",
+    "Not a valid integer.": "必须是整数 / Not a valid integer.",
+    "Not a valid string.": "必须是字符串 / Not a valid string.",
+    "Not a valid boolean.": "必须是布尔值 / Not a valid boolean.",
+    "Unknown field.": "未知字段 / Unknown field.",
+    "Number too large.": "数值过大 / Number too large.",
+    "Invalid input type.": "输入类型无效 / Invalid input type.",
+}
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, or 400 invalid_json (empty, not JSON, not an object)."""
+    raw = request.get_data(cache=True)
+    if not raw or not raw.strip():
+        raise InvalidJson()
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise InvalidJson() from exc
+    if not isinstance(data, dict):
+        raise InvalidJson()
+    return data
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, dict):  # a nested schema: keep the inner field names in the text
+        return [f"{key}: {msg}" for key, inner in value.items() for msg in _messages(inner)]
+    if isinstance(value, list | tuple):
+        return [msg for item in value for msg in _messages(item)]
+    text = str(value)
+    return [_BILINGUAL.get(text, text)]
+
+
+def load(schema: marshmallow.Schema | type[marshmallow.Schema], data) -> dict:
+    """Validate data with a schema; failures become 422 validation_error, field → messages."""
+    instance = schema() if isinstance(schema, type) else schema
+    try:
+        return instance.load(data)
+    except marshmallow.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationError(
+            details={str(field): _messages(msgs) for field, msgs in messages.items()}
+        ) from exc
+
+
+def bearer_token() -> str | None:
+    """The secret of an `Authorization: Bearer <secret>` header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret or " " in secret:
+        return None
+    return secret
+
+
+def iso_shanghai(moment: datetime | None) -> str | None:
+    """ISO 8601 with the +08:00 offset (naive datetimes are taken as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def answer(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    """A JSON response with a status and optional headers."""
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,80 @@
+"""Member API shapes (contract §7): marshmallow, shape and format only."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from valliance.members.models import CARD_STATUSES, TIERS
+from valliance.points.rules import MEMBER_KINDS
+
+LIMIT_RANGE = "每页 1–100 条 / limit must be 1 to 100"
+TOO_LONG = "过长 / Too long (at most {max})"
+
+
+class SessionIn(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32, error=TOO_LONG),
+                          metadata={"example": "13800138000"})
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(max=256, error=TOO_LONG))
+
+
+class SessionOut(Schema):
+    token = fields.String(required=True, metadata={"description": "shown once; send as Bearer"})
+    expires_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class LedgerQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=50,
+                           validate=validate.Range(min=1, max=100, error=LIMIT_RANGE))
+    before = fields.String(metadata={"description": "the `next` of the previous page"})
+    kind = fields.String(metadata={"description": "comma-separated: " + ", ".join(
+        sorted(MEMBER_KINDS))})
+
+
+class MemberInfo(Schema):
+    id = fields.String()
+    name = fields.String()
+    phone_masked = fields.String(metadata={"example": "138****8000"})
+
+
+class CardInfo(Schema):
+    number = fields.String(metadata={"example": "9123456789012345"})
+    status = fields.String(validate=validate.OneOf(CARD_STATUSES))
+
+
+class PointsInfo(Schema):
+    balance = fields.Integer()
+    owed = fields.Integer(metadata={"description": "points still owed after a refund"})
+    frozen = fields.Boolean(metadata={"description": "membership frozen: no earning, no spending"})
+
+
+class MeOut(Schema):
+    member = fields.Nested(MemberInfo)
+    card = fields.Nested(CardInfo, allow_none=True)
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    points = fields.Nested(PointsInfo)
+
+
+class MerchantRef(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class LedgerEntryOut(Schema):
+    id = fields.String()
+    kind = fields.String(validate=validate.OneOf(sorted(MEMBER_KINDS)))
+    points = fields.Integer(metadata={"description": "signed: + to the member, − from"})
+    balance_after = fields.Integer()
+    merchant = fields.Nested(MerchantRef, allow_none=True)
+    created_at = fields.String(metadata={"format": "date-time"})
+
+
+class LedgerOut(Schema):
+    entries = fields.List(fields.Nested(LedgerEntryOut))
+    next = fields.String(allow_none=True, metadata={"description": "cursor of the older page"})
+
+
+class PayCodeOut(Schema):
+    code = fields.String(metadata={"description": "22 digits: card number + 6-digit time code"})
+    expires_in = fields.Integer(metadata={"description": "seconds until the next code"})

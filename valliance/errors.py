@@ -4,6 +4,7 @@ import logging
 import uuid
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
@@ -70,6 +71,13 @@ RefundExceedsPurchase = _error(
 )
 RateLimited = _error("RateLimited", 429, "rate_limited", "请求过于频繁 / Too many requests")
 InternalError = _error("InternalError", 500, "internal_error", "系统错误 / Internal error")
+#: pages only: a form posted with a missing or expired CSRF token
+PageExpired = _error(
+    "PageExpired", 400, "page_expired",
+    "页面已过期，请返回刷新后重试 / This page expired: go back, reload and try again",
+)
+#: pages only: a malformed request that is not an API body
+BadRequest = _error("BadRequest", 400, "bad_request", "请求无效 / Bad request")
 
 #: how a plain HTTP status is reported when no domain error was raised
 _HTTP_STATUS_ERRORS = {
@@ -128,7 +136,11 @@ def _validation_details(exc: HTTPException) -> dict:
 def handle_http_exception(exc: HTTPException):
     """Render werkzeug's HTTP errors (unknown routes, wrong methods, aborts) in our shape."""
     status = exc.code or 500
+    if isinstance(exc, CSRFError):
+        return _render(PageExpired())
     error_type = _HTTP_STATUS_ERRORS.get(status, InternalError)
+    if status == 400 and not wants_json():
+        error_type = BadRequest
     details = _validation_details(exc) if status == 422 else {}
     if status == 413:
         details = {"body": ["请求体过大 / Body too large"]}

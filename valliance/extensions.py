@@ -1,5 +1,7 @@
 """Unbound extension instances; create_app binds them."""
 
+from urllib.parse import urlencode
+
 from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -29,6 +31,13 @@ def select_locale() -> str:
     return chosen if chosen in SUPPORTED_LOCALES else "zh_CN"
 
 
+def lang_url(locale: str) -> str:
+    """This page in another language, keeping its other query parameters (filters, pages)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [locale]
+    return "?" + urlencode(args, doseq=True)
+
+
 def _remember_locale(response):
     chosen = request.args.get("lang")
     if chosen in SUPPORTED_LOCALES:
@@ -43,7 +52,7 @@ def init_app(app: Flask) -> None:
     login.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.context_processor(lambda: {"locale": select_locale()})
+    app.context_processor(lambda: {"locale": select_locale(), "lang_url": lang_url})
     app.after_request(_remember_locale)
     limiter.init_app(app)
     api.init_app(app)

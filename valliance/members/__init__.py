@@ -6,11 +6,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member portal, the member API and the member commands."""
     from valliance.extensions import api, csrf
+    from valliance.members import account_views, auth, cli, views  # noqa: F401 (routes)
     from valliance.members import api as member_api
-    from valliance.members import auth, cli, views
 
     auth.init_app(app)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(views.bp)  # account_views adds its routes to the same blueprint
     csrf.exempt(member_api.bp)  # bearer tokens, not cookies: CSRF does not apply
     api.register_blueprint(member_api.bp)
     for group in cli.COMMANDS:

@@ -36,3 +36,5 @@ def init_app(app: Flask) -> None:
     """Register how a signed-in member is loaded from the session."""
     login.user_loader(load_user)
     login.login_view = "members.login"
+    login.login_message = "请先登录 / Please sign in first"
+    login.login_message_category = "portal"

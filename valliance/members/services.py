@@ -67,9 +67,14 @@ def issue_card(session: Session, member: Member) -> Card:
 
 
 def enroll_member(session: Session, *, phone: str, name: str, password: str | None = None,
-                  tier: str = "standard", opening_points: int = 0, actor: str = "system",
+                  password_hash: str | None = None, tier: str = "standard",
+                  opening_points: int = 0, actor: str = "system",
                   reason: str = "enrolled") -> Member:
-    """Create a member with a points account and a card; refuses a phone already enrolled."""
+    """Create a member with a points account and a card; refuses a phone already enrolled.
+
+    password_hash: a password already checked and hashed (sign-up keeps only the hash
+    between its two steps).
+    """
     phone = normalize_phone(phone)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
@@ -83,8 +88,8 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
     member_id = new_id("mem")
     member = Member(id=member_id, phone=phone, name=name, tier=tier, membership_status="active",
                     points_account_id=accounts.open_member_account(session, member_id),
-                    password_hash=generate_password_hash(password) if password else None,
-                    claimed_at=utcnow() if password else None)
+                    password_hash=generate_password_hash(password) if password else password_hash,
+                    claimed_at=utcnow() if password or password_hash else None)
     session.add(member)
     if tier != "standard":
         session.add(TierChange(member_id=member_id, from_tier="standard", to_tier=tier,

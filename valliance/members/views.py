@@ -1,5 +1,173 @@
-"""Member portal pages."""
+"""Member portal: the card, pay code, history, profile and offers pages."""
 
-from flask import Blueprint
+from datetime import datetime
 
-bp = Blueprint("members", __name__, url_prefix="/me", template_folder="templates")
+from flask import (
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from valliance.errors import VallianceError
+from valliance.extensions import db
+from valliance.members import cards, chart, services, tiers
+from valliance.members.forms import (
+    ConfirmForm,
+    PasswordForm,
+)
+from valliance.members.models import AnnualSpend
+from valliance.members.portal import (
+    CHART_ENTRIES,
+    FLASH,
+    HISTORY_PAGE,
+    KIND_LABELS,
+    SHANGHAI,
+    bp,
+    member_required,
+    show_error,
+    tr,
+)
+from valliance.points import accounts
+
+# --- the card ---------------------------------------------------------------------------
+
+
+def _this_year() -> int:
+    return datetime.now(SHANGHAI).year
+
+
+@bp.get("/")
+@member_required
+def card():
+    """The card page: card face, QR, pay code, balance, tier progress."""
+    member = current_user.member
+    the_card = member.card
+    balance = accounts.get_balance(db.session, member.points_account_id)
+    spend = db.session.scalar(select(AnnualSpend).where(
+        AnnualSpend.member_id == member.id, AnnualSpend.year == _this_year()))
+    spend_fen = (spend.telecom_fen + spend.alliance_fen) if spend else 0
+    code = None
+    if the_card is not None and the_card.status == "active":
+        code, expires_in = cards.pay_code(the_card.number, the_card.pay_secret)
+    else:
+        expires_in = 0
+    return render_template("members/card.html", member=member, card=the_card, balance=balance,
+                           progress=tiers.progress(member.tier, spend_fen), spend_fen=spend_fen,
+                           pay_code=code, expires_in=expires_in, form=ConfirmForm())
+
+
+@bp.get("/pay-code.json")
+def pay_code_json():
+    """The current 22-digit pay code of the signed-in member's card (never cached)."""
+    if not current_user.is_authenticated or not getattr(current_user, "is_member", False):
+        response = jsonify(error="unauthorized", message="未登录 / Not signed in", details={})
+        response.status_code = 401
+    else:
+        the_card = current_user.member.card
+        if the_card is None or the_card.status != "active":
+            response = jsonify(error="card_inactive", message="卡片不可用 / Card is not active",
+                               details={"status": [the_card.status if the_card else "none"]})
+            response.status_code = 422
+        else:
+            code, expires_in = cards.pay_code(the_card.number, the_card.pay_secret)
+            response = jsonify(code=code, expires_in=expires_in)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/card.svg")
+@member_required
+def card_qr():
+    """The static code (the card number) as a QR image."""
+    the_card = current_user.member.card
+    if the_card is None:
+        return redirect(url_for("members.card"))
+    from valliance.members.qr import qr_svg  # shared with the member API
+
+    response = make_response(qr_svg(the_card.number))
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/card/print")
+@member_required
+def card_print():
+    """A card sized for CR80 stock (85.6 × 54 mm) to print at home."""
+    return render_template("members/print.html", member=current_user.member,
+                           card=current_user.member.card)
+
+
+@bp.route("/card/lost", methods=["GET", "POST"])
+@member_required
+def card_lost():
+    """Report the card lost: a confirm step, then the card stops working at once."""
+    the_card = current_user.member.card
+    form = ConfirmForm()
+    if the_card is None or the_card.status != "active":
+        return redirect(url_for("members.card"))
+    if form.validate_on_submit():
+        services.set_card_status(db.session, the_card, "lost")
+        db.session.commit()
+        flash(tr("已挂失，该卡已停止使用。请联系客服补办新卡。",
+                 "Card reported lost: it no longer works. Contact us for a new card."), FLASH)
+        return redirect(url_for("members.card"))
+    return render_template("members/lost.html", card=the_card, form=form)
+
+
+# --- history, profile, offers -----------------------------------------------------------
+
+
+@bp.get("/history")
+@member_required
+def history():
+    """Points history, newest first, 20 a page, filtered by kind, with a balance chart."""
+    member = current_user.member
+    kind = request.args.get("kind") or None
+    if kind not in KIND_LABELS:
+        kind = None
+    before = request.args.get("before", type=int)
+    page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
+                                before=before, kinds=frozenset({kind}) if kind else None)
+    recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)
+    series = [(e.created_at, e.balance_after) for e in recent.entries
+              if e.balance_after is not None]
+    svg = chart.balance_svg(series, title=tr("积分余额走势", "Points balance over time"),
+                            empty_text=tr("暂无记录", "No history yet"), tz=SHANGHAI)
+    return render_template("members/history.html", page=page, kind=kind, before=before,
+                           kinds=KIND_LABELS, chart=Markup(svg), tz=SHANGHAI)  # noqa: S704
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@member_required
+def profile():
+    """Name, masked phone and the change-password form."""
+    member = current_user.member
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, member, form.current_password.data,
+                                     form.password.data)
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(tr("密码已修改，App 需重新登录。",
+                     "Password changed; sign in again in the app."), FLASH)
+            return redirect(url_for("members.profile"))
+    return render_template("members/profile.html", member=member, form=form)
+
+
+@bp.get("/offers")
+@member_required
+def offers():
+    """Offers from alliance merchants (an honest empty state until merchants arrive)."""
+    return render_template("members/offers.html")

@@ -1,0 +1,54 @@
+"""Member portal forms (Flask-WTF: every one carries a CSRF token).
+
+Labels are rendered by the templates in the visitor's language; the messages here are
+bilingual "中文 / English" like the domain errors, and the templates show one half.
+"""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+REQUIRED = "必填 / Required"
+
+
+class SignupForm(FlaskForm):
+    phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
+    name = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
+    password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^\s*\d{6}\s*$", message="请输入6位验证码 / Enter the 6-digit code"),
+    ])
+
+
+class ClaimForm(FlaskForm):
+    phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
+
+
+class ClaimVerifyForm(CodeForm):
+    password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+    confirm = PasswordField(validators=[
+        DataRequired(REQUIRED),
+        EqualTo("password", message="两次输入的密码不一致 / The passwords do not match"),
+    ])
+
+
+class LoginForm(FlaskForm):
+    phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
+    password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+    password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+    confirm = PasswordField(validators=[
+        DataRequired(REQUIRED),
+        EqualTo("password", message="两次输入的密码不一致 / The passwords do not match"),
+    ])
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: logging out, reporting a card lost."""

@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 ## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
 	@echo ""
 	@echo "  Valliance is starting on http://$(HOST):$(PORT)"
 	@echo "  Health: http://$(HOST):$(PORT)/healthz   API docs: http://$(HOST):$(PORT)/api/v1/docs"

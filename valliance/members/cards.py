@@ -41,7 +41,8 @@ def luhn_valid(number: str) -> bool:
 
 def random_card_number() -> str:
     """A random 16-digit card number with its Luhn check digit."""
-    body = ISSUER_PREFIX + "".join(str(secrets.randbelow(10)) for _ in range(CARD_DIGITS - 2))
+    random_digits = CARD_DIGITS - len(ISSUER_PREFIX) - 1
+    body = ISSUER_PREFIX + str(secrets.randbelow(10**random_digits)).zfill(random_digits)
     return body + luhn_check_digit(body)
 
 

@@ -1,3 +1,215 @@
-"""`flask members …`, `flask cards …` and `flask tiers …`."""
+"""`flask members …`, `flask cards …` and `flask tiers …` (contract §8)."""
 
-COMMANDS: list = []
+import json
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import click
+from flask.cli import AppGroup
+
+from valliance.db import run_in_transaction
+from valliance.demo import demo_cli
+from valliance.errors import VallianceError
+from valliance.extensions import db
+from valliance.members import imports, services, spend_import
+from valliance.members.models import TIERS, Card, Member
+from valliance.members.review import review_tiers
+from valliance.members.tiers import TIER_NAMES_ZH
+
+members_cli = AppGroup("members", help="Members: enroll, freeze, import the VIP list and spend.")
+cards_cli = AppGroup("cards", help="V-cards: freeze, unfreeze, report lost, reissue.")
+tiers_cli = AppGroup("tiers", help="Tiers: the yearly review.")
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object and nothing else on stdout.")
+
+
+def emit(as_json: bool, payload: dict, human: str) -> None:
+    """Print the command's answer: one JSON object, or a line for people."""
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        click.echo(human)
+
+
+def _describe(error: VallianceError) -> str:
+    details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                        for field, msgs in error.details.items())
+    return f"{error.message} — {details}" if details else error.message
+
+
+def transaction(work: Callable):
+    """Run work in one transaction (commit once, roll back on error); errors exit 1."""
+    try:
+        return run_in_transaction(db.session, work)
+    except VallianceError as exc:
+        raise click.ClickException(_describe(exc)) from exc
+    except imports.ImportRejected as exc:
+        for error in exc.errors:
+            click.echo(error.render(), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} 行有误，未导入任何数据 / {len(exc.errors)} bad rows,"
+            " nothing was imported") from exc
+
+
+def _member(phone: str) -> Member:
+    member = services.find_member_by_phone(db.session, services.normalize_phone(phone))
+    if member is None:
+        raise click.ClickException(f"没有手机号为 {phone} 的会员 / No member with phone {phone}")
+    return member
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+@members_cli.command("create")
+@click.option("--phone", required=True, help="Mainland mobile number.")
+@click.option("--name", required=True)
+@click.option("--password", default=None, help="Omit: the member claims the account on the web.")
+@click.option("--tier", type=click.Choice(TIERS), default="standard", show_default=True)
+@click.option("--points", type=click.IntRange(min=0), default=0,
+              help="Opening balance (an adjust entry).")
+@json_option
+def create_member(phone, name, password, tier, points, as_json):
+    """Enroll a member and issue a V-card."""
+    def work():
+        member = services.enroll_member(db.session, phone=phone, name=name, password=password,
+                                        tier=tier, opening_points=points, actor="cli")
+        return member.id, member.name, member.card.number, member.tier
+
+    member_id, member_name, number, tier_ = transaction(work)
+    emit(as_json, {"member_id": member_id, "card_number": number, "tier": tier_},
+         f"已创建会员 {member_name}（{TIER_NAMES_ZH[tier_]}），卡号 {number}"
+         f" / Created member {member_id}, card {number}, tier {tier_}")
+
+
+def _membership_command(name: str, status: str, verb: str):
+    @members_cli.command(name)
+    @click.argument("phone")
+    @json_option
+    def command(phone, as_json):
+        def work():
+            member = services.set_membership(db.session, _member(phone), status)
+            return member.id, member.phone_masked
+
+        member_id, masked = transaction(work)
+        emit(as_json, {"member_id": member_id, "status": status},
+             f"{verb} {masked} ({member_id}): membership {status}")
+
+    command.__doc__ = f"Set a member's membership to {status} (by phone)."
+    return command
+
+
+_membership_command("freeze", "frozen", "已冻结会员资格 / Froze")
+_membership_command("unfreeze", "active", "已恢复会员资格 / Unfroze")
+
+
+@contextmanager
+def _progress(length: int, as_json: bool, label: str):
+    # With --json stdout carries the one JSON object, so the bar goes to stderr.
+    with click.progressbar(length=length, label=label, file=sys.stderr if as_json else None
+                           ) as bar:
+        yield bar.update
+
+
+@members_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+def import_members_command(file, as_json):
+    """Import the VIP list (CSV: phone,name): create members with cards, rename, or skip."""
+    def work():
+        rows = imports.read_csv(file, ("phone", "name"))
+        with _progress(len(rows), as_json, "导入会员 / Importing members") as advance:
+            return imports.import_members(db.session, rows, advance)
+
+    result = transaction(work)
+    emit(as_json, result.as_dict(),
+         f"共 {result.rows} 行：新建 {result.created}，更新 {result.updated}，跳过 {result.skipped}"
+         f" / {result.rows} rows: {result.created} created, {result.updated} updated,"
+         f" {result.skipped} skipped")
+
+
+@members_cli.command("import-spend")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+def import_spend_command(file, as_json):
+    """Import annual telecom spend (CSV: phone,year,amount_fen); unknown phones are skipped."""
+    def work():
+        rows = imports.read_csv(file, ("phone", "year", "amount_fen"))
+        with _progress(len(rows), as_json, "导入消费 / Importing spend") as advance:
+            return spend_import.import_spend(db.session, rows, advance)
+
+    result = transaction(work)
+    for warning in result.unknown:
+        click.echo(warning.render(), err=True)
+    emit(as_json, result.as_dict(),
+         f"共 {result.rows} 行：{result.members} 位会员已更新，跳过 {result.skipped} 行（非会员）"
+         f" / {result.rows} rows: {result.members} members updated, {result.skipped} skipped"
+         " (unknown phones)")
+
+
+# --- cards -----------------------------------------------------------------------------------
+
+
+def _card(number: str) -> Card:
+    card, _ = services.find_card(db.session, number)
+    return card
+
+
+def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: str):
+    @cards_cli.command(name)
+    @click.argument("card")
+    @json_option
+    def command(card, as_json):
+        def work():
+            found = _card(card)
+            if found.status not in allowed_from:
+                raise click.ClickException(
+                    f"卡片状态为 {found.status}，不能{verb.split(' / ')[0]} / card is"
+                    f" {found.status}: cannot {name}")
+            services.set_card_status(db.session, found, status)
+            return found.number
+
+        number = transaction(work)
+        emit(as_json, {"card_number": number, "status": status}, f"{verb} {number}: {status}")
+
+    command.__doc__ = f"Set a card's status to {status}."
+    return command
+
+
+_card_command("freeze", "frozen", ("active", "frozen"), "冻结 / Froze")
+_card_command("unfreeze", "active", ("frozen", "active"), "解冻 / Unfroze")
+_card_command("report-lost", "lost", ("active", "frozen", "lost"), "挂失 / Reported lost")
+
+
+@cards_cli.command("reissue")
+@click.argument("card")
+@json_option
+def reissue_command(card, as_json):
+    """Replace a card (lost or damaged): prints the new card; balance and history stay."""
+    def work():
+        new_card = services.reissue_card(db.session, _card(card))
+        return new_card.number, new_card.status
+
+    number, status = transaction(work)
+    emit(as_json, {"card_number": number, "status": status},
+         f"已换发新卡 / Reissued: {card} → {number} ({status})")
+
+
+# --- tiers -----------------------------------------------------------------------------------
+
+
+@tiers_cli.command("review")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100),
+              help="The year whose spend is reviewed.")
+@json_option
+def review_command(year, as_json):
+    """Set every member's tier from the year's spend (telecom + alliance); safe to re-run."""
+    reviewed, changed = transaction(lambda: review_tiers(db.session, year))
+    emit(as_json, {"reviewed": reviewed, "changed": changed},
+         f"{year} 年度评审：{reviewed} 位会员，{changed} 位等级变更"
+         f" / review {year}: {reviewed} members reviewed, {changed} changed")
+
+
+COMMANDS: list = [members_cli, cards_cli, tiers_cli, demo_cli]

@@ -1,5 +1,6 @@
 """Enrolling members, issuing and replacing cards, passwords and member API tokens."""
 
+import functools
 import hashlib
 import re
 import secrets
@@ -171,12 +172,15 @@ def authenticate(session: Session, phone: str, password: str) -> Member | None:
         return None
     member = find_member_by_phone(session, phone)
     if member is None or not member.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")  # same time whether or not it exists
+        check_password_hash(_dummy_hash(), password or "")  # same time whether or not it exists
         return None
     return member if check_password_hash(member.password_hash, password or "") else None
 
 
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing is slow on purpose and every command imports us.
+    return generate_password_hash(secrets.token_hex(8))
 
 
 def _hash_token(token: str) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valliance.db import insert_ignoring_conflict, utcnow
+from valliance.db import insert_ignoring_conflict, select_where_in, utcnow
 from valliance.points.models import Account, Entry, Transfer
 from valliance.points.rules import (
     ALLIANCE_OWNER,
@@ -78,6 +78,16 @@ def account_for(conn, kind: str, owner_id: str) -> int:
 def open_member_account(session: Session, member_id: str) -> int:
     """Open (or find) a member's points account."""
     return account_for(session.connection(), MEMBER, member_id)
+
+
+def open_member_accounts_in_bulk(session: Session, member_ids: list[str]) -> dict[str, int]:
+    """Open accounts for many new members at once (imports): member id → account id."""
+    now = utcnow()
+    session.execute(accounts.insert(), [
+        {"kind": MEMBER, "owner_id": member_id, "no_overdraft": True, "created_at": now}
+        for member_id in member_ids])
+    query = select(accounts.c.owner_id, accounts.c.id).where(accounts.c.kind == MEMBER)
+    return dict(select_where_in(session, query, accounts.c.owner_id, member_ids))
 
 
 def open_merchant_accounts(session: Session, merchant_id: str) -> MerchantAccounts:

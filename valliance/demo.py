@@ -1,0 +1,204 @@
+"""`flask demo seed`: a believable V-card alliance in 温州市鹿城区 to explore the app with.
+
+Deterministic (one random.Random(seed)): the same members, phones, spend and history shape
+on every run, so the printed demo logins are always the same.
+"""
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from valliance.db import run_in_transaction, utcnow
+from valliance.extensions import db
+from valliance.members import services
+from valliance.members.models import AnnualSpend, Member
+from valliance.members.review import review_reason
+from valliance.members.tiers import TIER_NAMES_ZH, multiplier, thresholds
+from valliance.points import accounts, ledger
+
+DEMO_SEED = 2026
+DEMO_PASSWORD = "demo2026"  # noqa: S105 — a published demo login, not a secret
+HISTORY_DAYS = 180
+
+#: (merchant id, name, points per yuan, typical spend in fen)
+DEMO_MERCHANTS = (
+    ("demo-laowang-hotpot", "老王火锅（五马街店）", 2, 12000),
+    ("demo-oujiang-hotel", "瓯江大酒店", 1, 48000),
+    ("demo-wuma-snacks", "五马街温州小吃", 1, 3500),
+    ("demo-jiangxinyu-cafe", "江心屿咖啡馆", 2, 4500),
+    ("demo-lucheng-salon", "鹿城丝情美发", 1, 16000),
+    ("demo-xiaonanmen-carwash", "小南门汽车美容", 1, 8000),
+)
+#: how many demo members of each tier (40 in all)
+TIER_COUNTS = (("standard", 16), ("silver", 12), ("gold", 8), ("diamond", 4))
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗叶郑潘金章谢池"
+GIVEN = ("建国", "秀英", "志强", "丽华", "海燕", "晓东", "婷婷", "伟", "芳", "敏", "静",
+         "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞", "平", "刚", "桂英",
+         "欣怡", "子涵", "浩然", "雨萱", "梓轩", "思远", "瓯生", "鹿鸣", "温婉", "家豪")
+PHONE_PREFIXES = ("138", "139", "135", "137", "150", "158", "187", "188", "133", "189", "177")
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    phone: str
+    name: str
+    tier: str
+    #: last year's spend that earned the tier (telecom, alliance), fen
+    telecom_fen: int
+    alliance_fen: int
+    history: bool
+
+
+@dataclass
+class DemoResult:
+    created: bool = False
+    members: int = 0
+    transfers: int = 0
+    logins: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "members": self.members, "transfers": self.transfers,
+                "merchants": [m[0] for m in DEMO_MERCHANTS], "logins": self.logins}
+
+
+def _spend_range(tier: str) -> tuple[int, int]:
+    limits = thresholds()
+    order = ["standard", "silver", "gold", "diamond"]
+    low = limits.get(tier, 80000) if tier != "standard" else 80000
+    following = order.index(tier) + 1
+    high = limits[order[following]] - 1 if following < len(order) else low * 2
+    return low, high
+
+
+def demo_roster(seed: int = DEMO_SEED) -> list[DemoMember]:
+    """The demo members: Chinese names, unique phones, spend that fits their tier."""
+    rng = random.Random(seed)
+    names = rng.sample([s + g for s in SURNAMES for g in GIVEN], sum(n for _, n in TIER_COUNTS))
+    phones: set[str] = set()
+    roster = []
+    for tier, count in TIER_COUNTS:
+        for _ in range(count):
+            phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            while phone in phones:
+                phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            phones.add(phone)
+            low, high = _spend_range(tier)
+            spend = rng.randint(low, high)
+            alliance = spend * rng.randint(0, 25) // 100
+            roster.append(DemoMember(phone, names[len(roster)], tier, spend - alliance, alliance,
+                                     history=rng.random() < 0.7))
+    return roster
+
+
+def _login_members(roster: list[DemoMember]) -> dict[str, DemoMember]:
+    """One member per tier to log in as: the first of each tier (never the frozen one)."""
+    logins: dict[str, DemoMember] = {}
+    for member in roster[1:]:  # roster[0] is the frozen member
+        logins.setdefault(member.tier, member)
+    return logins
+
+
+def _history(session, rng: random.Random, member: Member, tier: str, merchants, now: datetime
+             ) -> int:
+    """Months of accruals (and a few redemptions) at the demo merchants: transfers recorded."""
+    events = sorted(now - timedelta(days=rng.uniform(1, HISTORY_DAYS))
+                    for _ in range(rng.randint(3, 14)))
+    balance, count = 0, 0
+    for at in events:
+        merchant_id, _, per_yuan, typical = rng.choice(DEMO_MERCHANTS)
+        shop = merchants[merchant_id]
+        if balance >= 200 and rng.random() < 0.2:
+            points = rng.randint(100, balance) // 10 * 10
+            ledger.redeem(session, member_account=member.points_account_id,
+                          merchant_account=shop.redeemed, points=points,
+                          merchant_id=merchant_id, now=at)
+            balance -= points
+        else:
+            amount = max(1000, int(rng.gauss(typical, typical / 3)))
+            points = int(amount * per_yuan * multiplier(tier)) // 100
+            ledger.accrue(session, member_account=member.points_account_id,
+                          source_account=shop.issued, points=points, merchant_id=merchant_id,
+                          now=at)
+            balance += points
+        count += 1
+    return count
+
+
+def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED) -> DemoResult:
+    """Create the demo alliance's members, spend and points history; flush, never commit."""
+    result = DemoResult()
+    roster = demo_roster(seed)
+    logins = _login_members(roster)
+    if not (if_empty and session.scalar(select(func.count()).select_from(Member))):
+        _create(session, roster, seed, result)
+    present = set(session.scalars(select(Member.phone).where(
+        Member.phone.in_([m.phone for m in logins.values()]))))
+    result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}
+                     for m in logins.values() if m.phone in present]
+    return result
+
+
+def _create(session, roster: list[DemoMember], seed: int, result: DemoResult) -> None:
+    rng = random.Random(seed + 1)
+    now = utcnow()
+    this_year = date.today().year
+    password_hash = generate_password_hash(DEMO_PASSWORD)  # once: every demo login shares it
+    merchants = {merchant_id: accounts.open_merchant_accounts(session, merchant_id)
+                 for merchant_id, *_ in DEMO_MERCHANTS}
+    for index, demo in enumerate(roster):
+        if services.find_member_by_phone(session, demo.phone):
+            continue  # seeded before: never duplicate or fail
+        spend = demo.telecom_fen + demo.alliance_fen
+        member = services.enroll_member(session, phone=demo.phone, name=demo.name,
+                                        tier=demo.tier, actor="demo",
+                                        reason=review_reason(this_year - 1, spend))
+        member.password_hash = password_hash
+        member.claimed_at = now - timedelta(days=HISTORY_DAYS + rng.randint(1, 400))
+        member.tier_valid_until = date(this_year, 12, 31)
+        session.add(AnnualSpend(member_id=member.id, year=this_year - 1,
+                                telecom_fen=demo.telecom_fen, alliance_fen=demo.alliance_fen))
+        # This year so far: about as much as last year, pro rata.
+        fraction = rng.uniform(0.6, 1.0) * (date.today().timetuple().tm_yday / 366)
+        session.add(AnnualSpend(member_id=member.id, year=this_year,
+                                telecom_fen=int(demo.telecom_fen * fraction),
+                                alliance_fen=int(demo.alliance_fen * fraction)))
+        if demo.history:
+            result.transfers += _history(session, rng, member, demo.tier, merchants, now)
+        if index == 0:
+            services.set_membership(session, member, "frozen")
+        elif index == len(roster) - 1 - TIER_COUNTS[-1][1]:  # the last gold member lost a card
+            services.set_card_status(session, member.card, "lost")
+        result.members += 1
+    result.created = result.members > 0
+    session.flush()
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are members already.")
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def seed_command(if_empty: bool, seed: int, as_json: bool):
+    """Seed a demo alliance (温州市鹿城区): members of every tier with points history."""
+    result = run_in_transaction(db.session,
+                                lambda: seed_demo(db.session, if_empty=if_empty, seed=seed))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    if result.created:
+        click.echo(f"演示数据已创建：{result.members} 位会员，{result.transfers} 笔积分记录"
+                   f" / demo seeded: {result.members} members, {result.transfers} transfers")
+    else:
+        click.echo("已有会员，未创建演示数据 / members exist: demo data not created")
+    if result.logins:
+        click.echo("演示账号 / demo logins (phone / password):")
+        for login in result.logins:
+            click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
+                       f" {login['phone']} / {login['password']}  ({login['name']})")

@@ -430,3 +430,20 @@ def test_pay_code_json_moves_to_a_new_valid_code_every_30_seconds(app, client, m
     assert second["code"] != first["code"] and second["code"][:16] == member["card"]
     assert cards.pay_code_valid(second["code"][16:], secret, at=clock["now"])
     assert cards.pay_code_valid(first["code"][16:], secret, at=clock["now"])  # within 90 s
+
+
+def test_the_card_qr_downloads_as_png_and_svg(app, client):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    number = enroll(app)["card"]
+    log_in(client)
+    png = client.get("/me/card.png?download=1")
+    assert png.status_code == 200 and png.content_type == "image/png"
+    assert "attachment" in png.headers["Content-Disposition"]
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))
+    assert [result.text for result in decoded] == [number]
+    svg = client.get("/me/card.svg?download=1")
+    assert svg.content_type.startswith("image/svg+xml") and b"<svg" in svg.data

@@ -171,3 +171,19 @@ def test_demo_seed_twice_never_duplicates_members(app, session):
     second = run_json(app, "demo", "seed")
     assert second["members"] == 0 and second["logins"] == first["logins"]
     assert session.scalar(select(func.count()).select_from(Member)) == first["members"]
+
+
+def test_cards_expire_marks_cards_past_their_date(app, session):
+    import json
+    from datetime import date
+
+    from valliance.members import services
+
+    member = services.enroll_member(session, phone="13600136000", name="过期")
+    member.card.expires_on = date(2020, 1, 1)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["cards", "expire", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"expired": 1}
+    session.expire_all()
+    assert member.card.status == "expired"

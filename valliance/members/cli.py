@@ -197,6 +197,14 @@ def reissue_command(card, as_json):
          f"已换发新卡 / Reissued: {card} → {number} ({status})")
 
 
+@cards_cli.command("expire")
+@json_option
+def expire_command(as_json):
+    """Mark every card past its expiry date as expired (run daily)."""
+    count = transaction(lambda: services.expire_cards(db.session))
+    emit(as_json, {"expired": count}, f"已过期 / Expired: {count} cards")
+
+
 # --- tiers -----------------------------------------------------------------------------------
 
 

@@ -82,18 +82,23 @@ def pay_code_json():
     return response
 
 
-@bp.get("/card.svg")
+@bp.get("/card.svg", defaults={"fmt": "svg"})
+@bp.get("/card.png", defaults={"fmt": "png"})
 @member_required
-def card_qr():
-    """The static code (the card number) as a QR image."""
+def card_qr(fmt: str):
+    """The static code (the card number) as a QR image; ?download=1 saves it as a file."""
     the_card = current_user.member.card
     if the_card is None:
         return redirect(url_for("members.card"))
-    from valliance.members.qr import qr_svg  # shared with the member API
+    from valliance.members.qr import qr_png, qr_svg  # shared with the member API
 
-    response = make_response(qr_svg(the_card.number))
-    response.headers["Content-Type"] = "image/svg+xml"
+    image = qr_svg(the_card.number) if fmt == "svg" else qr_png(the_card.number)
+    response = make_response(image)
+    response.headers["Content-Type"] = "image/svg+xml" if fmt == "svg" else "image/png"
     response.headers["Cache-Control"] = "private, no-store"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="vcard-{the_card.last4}.{fmt}"')
     return response
 
 

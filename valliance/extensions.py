@@ -59,4 +59,5 @@ def init_app(app: Flask) -> None:
     # Import every package's models so that metadata (and Alembic) sees the whole schema.
     from valliance import messaging  # noqa: F401
     from valliance.members import models as member_models  # noqa: F401
+    from valliance.merchants import models as merchant_models  # noqa: F401
     from valliance.points import models  # noqa: F401

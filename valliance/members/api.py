@@ -1,13 +1,12 @@
 """Member API (contract §7): /api/v1/member/*."""
 
-import importlib
-import importlib.util
 
 from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from valliance.api_support import bearer_token, iso_shanghai, json_body, load
+from valliance import credentials
+from valliance.api_support import iso_shanghai, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db, limiter
 from valliance.members import cards, qr, services
@@ -20,6 +19,7 @@ from valliance.members.schemas import (
     SessionIn,
     SessionOut,
 )
+from valliance.merchants.models import Merchant
 from valliance.points import accounts
 from valliance.points.rules import MEMBER_KINDS
 
@@ -60,11 +60,7 @@ def _failed(response: Response) -> bool:
 
 def current_member() -> Member:
     """The member whose bearer token came with the request, or 401 unauthorized."""
-    token = bearer_token()
-    member = services.member_for_token(db.session, token) if token else None
-    if member is None:
-        raise Unauthorized()
-    return member
+    return credentials.require("member")
 
 
 @bp.route("/session", methods=["POST"])
@@ -123,15 +119,12 @@ def _ledger_query() -> dict:
     return args
 
 
-def _merchant_names(merchant_ids: set[str]) -> dict[str, str | None]:
-    # The merchants package owns its table; until it exists, merchants are shown by id only.
-    if not merchant_ids or importlib.util.find_spec("valliance.merchants.models") is None:
+def _merchant_names(merchant_ids: set[str]) -> dict[str, str]:
+    if not merchant_ids:
         return {}
-    model = getattr(importlib.import_module("valliance.merchants.models"), "Merchant", None)
-    if model is None or not hasattr(model, "name"):
-        return {}
-    rows = db.session.execute(select(model.id, model.name).where(model.id.in_(merchant_ids)))
-    return dict(rows.tuples().all())
+    rows = db.session.execute(select(Merchant.id, Merchant.name)
+                              .where(Merchant.id.in_(merchant_ids)))
+    return {merchant_id: name for merchant_id, name in rows}
 
 
 @bp.route("/ledger", methods=["GET"])

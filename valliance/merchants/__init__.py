@@ -1,1 +1,15 @@
-"""Merchants (filled in by the merchants issue)."""
+"""Merchants: onboarding, offers, POS terminals, purchases and refunds."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the POS API and the merchant commands."""
+    from valliance.extensions import api, csrf
+    from valliance.merchants import api as pos_api
+    from valliance.merchants import cli
+
+    csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
+    api.register_blueprint(pos_api.bp)
+    for group in cli.COMMANDS:
+        app.cli.add_command(group)

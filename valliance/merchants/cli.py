@@ -1,0 +1,106 @@
+"""`flask merchants …`, `flask offers …` and `flask terminals …` (contract §8)."""
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from valliance.extensions import db
+from valliance.members.cli import emit, json_option, transaction
+from valliance.members.models import TIERS
+from valliance.merchants import services
+from valliance.merchants.models import CATEGORIES, Merchant
+
+merchants_cli = AppGroup("merchants", help="Merchants: onboard and import.")
+offers_cli = AppGroup("offers", help="Offers: publish discounts and points rates.")
+terminals_cli = AppGroup("terminals", help="POS terminals and their API keys.")
+
+
+def _merchant(merchant_id: str) -> Merchant:
+    merchant = db.session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise click.ClickException(f"没有该商户 / No merchant {merchant_id}")
+    return merchant
+
+
+@merchants_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--category", required=True, type=click.Choice(CATEGORIES))
+@click.option("--district", required=True)
+@click.option("--address", default="")
+@click.option("--phone", default="")
+@click.option("--avg-spend", type=click.IntRange(0), default=0, help="Typical spend, fen.")
+@json_option
+def create_merchant_command(name, category, district, address, phone, avg_spend, as_json):
+    """Onboard an approved merchant (staff)."""
+    merchant_id = transaction(lambda: services.create_merchant(
+        db.session, name=name, category=category, district=district, address=address,
+        phone=phone, avg_spend=avg_spend, approved=True).id)
+    emit(as_json, {"merchant_id": merchant_id}, f"已创建商户 / Created merchant {merchant_id}")
+
+
+def _tier_rate(value: str) -> tuple[str, str]:
+    tier, sep, percent = value.partition("=")
+    if not sep or tier not in TIERS:
+        raise click.BadParameter(f"TIER=PERCENT with TIER one of {', '.join(TIERS)}")
+    return tier, percent
+
+
+@offers_cli.command("create")
+@click.option("--merchant", "merchant_id", required=True)
+@click.option("--title", required=True)
+@click.option("--percent-off", required=True)
+@click.option("--tier-percent-off", "tier_rates", multiple=True,
+              help="TIER=PERCENT, replaces percent_off for that tier only; repeatable.")
+@click.option("--points-per-yuan", type=int, default=1, show_default=True)
+@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--valid-until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--description", default="")
+@json_option
+def create_offer_command(merchant_id, title, percent_off, tier_rates, points_per_yuan,
+                         valid_from, valid_until, description, as_json):
+    """Publish an offer (dates inclusive; a past --valid-until makes an inactive offer)."""
+    rates = dict(_tier_rate(value) for value in tier_rates)
+
+    def work():
+        return services.create_offer(
+            db.session, _merchant(merchant_id), title=title, percent_off=percent_off,
+            points_per_yuan=points_per_yuan, tier_percent_off=rates,
+            valid_from=_date(valid_from), valid_until=_date(valid_until),
+            description=description).id
+
+    offer_id = transaction(work)
+    emit(as_json, {"offer_id": offer_id}, f"已发布优惠 / Created offer {offer_id}")
+
+
+def _date(value) -> date | None:
+    return value.date() if value else None
+
+
+@terminals_cli.command("create")
+@click.option("--merchant", "merchant_id", required=True)
+@click.option("--name", default="")
+@json_option
+def create_terminal_command(merchant_id, name, as_json):
+    """Create a POS terminal; its API key is printed once and stored only as a hash."""
+    terminal_id, key = transaction(lambda: _new_terminal(merchant_id, name))
+    emit(as_json, {"terminal_id": terminal_id, "api_key": key},
+         f"终端 / Terminal {terminal_id}\nAPI key (只显示一次 / shown once): {key}")
+
+
+def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
+    terminal, key = services.create_terminal(db.session, _merchant(merchant_id), name)
+    return terminal.id, key
+
+
+@terminals_cli.command("revoke")
+@click.argument("terminal_id")
+@json_option
+def revoke_terminal_command(terminal_id, as_json):
+    """Revoke a terminal's key at once."""
+    revoked = transaction(lambda: services.revoke_terminal(db.session, terminal_id).id)
+    emit(as_json, {"terminal_id": revoked, "revoked": True},
+         f"已吊销 / Revoked terminal {revoked}")
+
+
+COMMANDS = [merchants_cli, offers_cli, terminals_cli]

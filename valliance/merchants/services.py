@@ -1,0 +1,129 @@
+"""Onboarding merchants, publishing offers, and POS terminals with their keys."""
+
+import hashlib
+import secrets
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valliance.db import utcnow
+from valliance.errors import NotFound, ValidationError
+from valliance.ids import new_id
+from valliance.members.models import TIERS
+from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
+from valliance.points import accounts
+
+MAX_PERCENT_OFF = Decimal(90)
+MAX_POINTS_PER_YUAN = 100
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(details={field: [message]})
+
+
+def create_merchant(session: Session, *, name: str, category: str, district: str,
+                    address: str = "", phone: str = "", avg_spend: int = 0,
+                    licence_no: str = "", approved: bool = False) -> Merchant:
+    """Register a merchant (pending until approved, unless staff create it approved)."""
+    name, district = (name or "").strip(), (district or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise _invalid("name", "请填写商户名称 / Enter the merchant's name")
+    if category not in CATEGORIES:
+        raise _invalid("category", f"行业须为 / one of: {'、'.join(CATEGORIES)}")
+    if not 1 <= len(district) <= 50:
+        raise _invalid("district", "请填写所在区域 / Enter the district")
+    if isinstance(avg_spend, bool) or not isinstance(avg_spend, int) or avg_spend < 0:
+        raise _invalid("avg_spend", "人均消费须为非负整数（分） / whole fen, not negative")
+    merchant_id = new_id("mer")
+    opened = accounts.open_merchant_accounts(session, merchant_id)
+    merchant = Merchant(id=merchant_id, name=name, category=category, district=district,
+                        address=(address or "").strip(), phone=(phone or "").strip(),
+                        avg_spend=avg_spend, licence_no=(licence_no or "").strip(),
+                        status="approved" if approved else "pending",
+                        approved_at=utcnow() if approved else None,
+                        issued_account_id=opened.issued, redeemed_account_id=opened.redeemed)
+    session.add(merchant)
+    session.flush()
+    return merchant
+
+
+def set_merchant_status(session: Session, merchant: Merchant, status: str) -> Merchant:
+    """Approve, reject or suspend a merchant."""
+    merchant.status = status
+    if status == "approved" and merchant.approved_at is None:
+        merchant.approved_at = utcnow()
+    session.flush()
+    return merchant
+
+
+def parse_percent(value, field: str = "percent_off") -> Decimal:
+    """A percentage 0–90 with at most two decimals, as an exact Decimal."""
+    if isinstance(value, bool | float):
+        raise _invalid(field, "须为数字，最多两位小数 / a number with at most two decimals")
+    try:
+        percent = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise _invalid(field, "须为数字 / must be a number") from exc
+    if not percent.is_finite() or percent != percent.quantize(Decimal("0.01")):
+        raise _invalid(field, "最多两位小数 / at most two decimals")
+    if not 0 <= percent <= MAX_PERCENT_OFF:
+        raise _invalid(field, "须在 0 到 90 之间 / between 0 and 90")
+    return percent
+
+
+def create_offer(session: Session, merchant: Merchant, *, title: str, percent_off,
+                 points_per_yuan: int = 1, tier_percent_off: dict[str, object] | None = None,
+                 valid_from: date | None = None, valid_until: date | None = None,
+                 description: str = "", active: bool = True) -> Offer:
+    """Publish an offer, validated: 0 ≤ percent_off ≤ 90, 0 ≤ points_per_yuan ≤ 100."""
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 100:
+        raise _invalid("title", "请填写优惠标题 / Enter a title")
+    percent = parse_percent(percent_off)
+    if (isinstance(points_per_yuan, bool) or not isinstance(points_per_yuan, int)
+            or not 0 <= points_per_yuan <= MAX_POINTS_PER_YUAN):
+        raise _invalid("points_per_yuan", "须为 0 到 100 的整数 / a whole number 0–100")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise _invalid("valid_until", "结束日期早于开始日期 / ends before it starts")
+    offer = Offer(id=new_id("off"), merchant=merchant, title=title, percent_off=percent,
+                  points_per_yuan=points_per_yuan, valid_from=valid_from,
+                  valid_until=valid_until, description=description or "", active=active)
+    for tier, value in (tier_percent_off or {}).items():
+        if tier not in TIERS:
+            raise _invalid("tier_percent_off", f"未知等级 / unknown tier {tier!r}")
+        offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=parse_percent(
+            value, "tier_percent_off")))
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_terminal(session: Session, merchant: Merchant, name: str = "") -> tuple[Terminal, str]:
+    """A POS terminal and its API key (returned once; only its hash is stored)."""
+    key = "vt_" + secrets.token_urlsafe(32)
+    terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=(name or "").strip(),
+                        key_hash=_key_hash(key))
+    session.add(terminal)
+    session.flush()
+    return terminal, key
+
+
+def revoke_terminal(session: Session, terminal_id: str) -> Terminal:
+    terminal = session.get(Terminal, terminal_id)
+    if terminal is None:
+        raise NotFound()
+    terminal.revoked_at = terminal.revoked_at or utcnow()
+    session.flush()
+    return terminal
+
+
+def terminal_for_key(session: Session, key: str) -> Terminal | None:
+    """The live terminal a key belongs to, or None (unknown or revoked)."""
+    terminal = session.scalar(select(Terminal).where(Terminal.key_hash == _key_hash(key)))
+    return terminal if terminal and terminal.revoked_at is None else None

@@ -1,6 +1,7 @@
 """Valliance: the V-card merchant alliance platform."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from valliance.config import Config
 
@@ -9,6 +10,10 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     """Build the application: config → extensions → blueprints → errors → cli."""
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # Behind a load balancer: the client's address (for rate limits) comes from it.
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.json.ensure_ascii = False  # Chinese as characters, not \u escapes (contract §1)
 
     from valliance import extensions

@@ -82,6 +82,8 @@ class Config:
             "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
+            #: reverse proxies in front of the app whose X-Forwarded-For is trusted
+            "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
             "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", DEFAULT_THRESHOLDS, int),

@@ -4,8 +4,9 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -26,9 +27,17 @@ NAMING_CONVENTION = {
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def today_shanghai() -> date:
+    """Today's calendar date in Asia/Shanghai (card expiry, offer validity, spend years)."""
+    return datetime.now(SHANGHAI).date()
 
 
 class UTCDateTime(TypeDecorator):

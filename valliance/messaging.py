@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import String, select
+from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from valliance.db import Base, BigId, UTCDateTime, utcnow
@@ -48,13 +48,31 @@ def queue_sms(session: Session, recipient: str, body: str) -> OutboxMessage:
 
 
 def deliver_pending(session: Session, sender: Sender | None = None) -> int:
-    """Send every queued message and mark it sent (call after the commit that queued it)."""
+    """Send queued messages (call after the commit that queued them); the number sent.
+
+    Each message is claimed and committed before it is sent, so no transaction stays open
+    during the gateway call and two workers never send the same message. A gateway error is
+    logged and does not fail the request; the message stays claimed for an operator to see.
+    """
     sender = sender or current_app.extensions.get("sms_sender") or ConsoleSender()
     pending = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
     ).all()
-    for message in pending:
-        sender.send(message.recipient, message.body)
-        message.sent_at = utcnow()
-    session.commit()
-    return len(pending)
+    session.rollback()
+    sent = 0
+    for message_id in pending:
+        claimed = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.sent_at.is_(None))
+            .values(sent_at=utcnow())
+            .returning(OutboxMessage.recipient, OutboxMessage.body)
+        ).first()
+        session.commit()
+        if claimed is None:
+            continue  # another worker took it
+        try:
+            sender.send(claimed.recipient, claimed.body)
+            sent += 1
+        except Exception:  # the gateway's failure must not undo the member's sign-up
+            log.exception("SMS %s to %s could not be sent", message_id, claimed.recipient)
+    return sent

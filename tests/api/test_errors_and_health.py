@@ -38,11 +38,12 @@ def test_wrong_method_on_the_api_is_405_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_too_large_body_is_a_contract_error(client):
-    response = client.post("/api/v1/anything", data=b"x" * (3 * 1024 * 1024),
+def test_too_large_body_is_a_validation_error_in_the_contract_shape(client):
+    response = client.post("/api/v1/member/session", data=b"x" * (3 * 1024 * 1024),
                            content_type="application/json")
-    assert response.status_code in (404, 413)
-    assert set(response.get_json()) == CONTRACT_KEYS
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "validation_error"
+    assert response.get_json()["details"] == {"body": ["请求体过大 / Body too large"]}
 
 
 @pytest.fixture

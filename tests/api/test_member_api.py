@@ -483,3 +483,17 @@ def test_bearer_token_reads_only_the_bearer_scheme(app, header, expected):
 ])
 def test_iso_shanghai_answers_with_the_plus_eight_offset(moment, expected):
     assert iso_shanghai(moment) == expected
+
+
+def test_signing_out_revokes_only_this_token(client, session):
+    from valliance.members import services as member_services
+
+    member_services.enroll_member(session, phone="13500135000", name="退出", password="secret123")
+    session.commit()
+    tokens = [client.post("/api/v1/member/session",
+                          json={"phone": "13500135000", "password": "secret123"}
+                          ).get_json()["token"] for _ in range(2)]
+    first, second = ({"Authorization": f"Bearer {token}"} for token in tokens)
+    assert client.delete("/api/v1/member/session", headers=first).status_code == 204
+    assert client.get("/api/v1/member/me", headers=first).status_code == 401
+    assert client.get("/api/v1/member/me", headers=second).status_code == 200

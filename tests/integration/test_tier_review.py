@@ -17,9 +17,16 @@ def review(app, year: int) -> dict:
     return json.loads(result.stdout)
 
 
-def add_member(session, phone="13800138000", tier="standard", spend=None) -> str:
-    """A member, optionally with {year: (telecom_fen, alliance_fen)} spend rows."""
+def add_member(session, phone="13800138000", tier="standard", spend=None,
+               granted: bool = False) -> str:
+    """A member, optionally with {year: (telecom_fen, alliance_fen)} spend rows.
+
+    The tier comes from an earlier review unless granted=True (a tier given on joining,
+    which holds for a year whatever the review says).
+    """
     member = enroll_member(session, phone=phone, name="张三", tier=tier)
+    if not granted:
+        member.tier_valid_until = None
     for year, (telecom, alliance) in (spend or {}).items():
         session.add(AnnualSpend(member_id=member.id, year=year, telecom_fen=telecom,
                                 alliance_fen=alliance))
@@ -127,3 +134,10 @@ def test_review_tiers_flushes_and_leaves_the_commit_to_the_caller(session):
 def test_review_without_a_year_is_refused(app):
     result = app.test_cli_runner().invoke(args=["tiers", "review"])
     assert result.exit_code != 0 and "--year" in result.output
+
+
+def test_a_tier_granted_on_joining_is_not_demoted_before_its_year_is_up(app, session):
+    member_id = add_member(session, tier="gold", granted=True)
+    assert review(app, 2025) == {"reviewed": 1, "changed": 0}
+    session.rollback()
+    assert session.get(Member, member_id).tier == "gold"

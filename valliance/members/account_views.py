@@ -3,6 +3,7 @@
 
 from flask import (
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -145,8 +146,17 @@ def claim_verify():
                            purpose="claim")
 
 
+def _login_phone() -> str:
+    try:
+        return "portal-login:" + services.normalize_phone(request.form.get("phone", ""))
+    except VallianceError:
+        return "portal-login:invalid"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_phone,
+               deduct_when=lambda response: g.get("login_failed", False))
 def login():
     """Sign in with phone and password."""
     if request.method == "GET" and getattr(current_user, "is_member", False):
@@ -155,6 +165,7 @@ def login():
     if form.validate_on_submit():
         member = services.authenticate(db.session, form.phone.data, form.password.data)
         if member is None:
+            g.login_failed = True  # counts towards this phone's limit, whatever the address
             form.form_errors.append("手机号或密码错误 / Wrong phone or password")
         else:
             session.pop("signup", None)

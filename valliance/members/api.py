@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from valliance import credentials
-from valliance.api_support import iso_shanghai, json_body, load
+from valliance.api_support import bearer_token, iso_shanghai, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db, limiter
 from valliance.members import cards, qr, services
@@ -61,6 +61,17 @@ def _failed(response: Response) -> bool:
 def current_member() -> Member:
     """The member whose bearer token came with the request, or 401 unauthorized."""
     return credentials.require("member")
+
+
+@bp.route("/session", methods=["DELETE"])
+@bp.doc(summary="Sign out: revoke this token")
+@bp.response(204)
+def delete_session():
+    """Revoke the bearer token that came with the request."""
+    current_member()
+    services.revoke_token(db.session, bearer_token())
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/session", methods=["POST"])

@@ -1,6 +1,9 @@
 """Portal sign-in through Flask-Login. Session ids are "member:<id>" so that other kinds of
 users (merchant staff, operators, alliance staff) can sign in through the same manager."""
 
+import hashlib
+import hmac
+
 from flask import Flask
 from flask_login import UserMixin
 
@@ -17,19 +20,27 @@ class MemberUser(UserMixin):
         self.member = member
 
     def get_id(self) -> str:
-        return PREFIX + self.member.id
+        return f"{PREFIX}{self.member.id}:{credential_version(self.member)}"
 
     @property
     def is_member(self) -> bool:
         return True
 
 
+def credential_version(member: Member) -> str:
+    """Changes whenever the password does, so a password change signs out every session."""
+    return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
+
+
 def load_user(user_id: str):
     """Flask-Login's loader: the member behind a session id, or None."""
     if not user_id.startswith(PREFIX):
         return None
-    member = db.session.get(Member, user_id[len(PREFIX):])
-    return MemberUser(member) if member else None
+    member_id, _, version = user_id[len(PREFIX):].partition(":")
+    member = db.session.get(Member, member_id)
+    if member is None or not hmac.compare_digest(version, credential_version(member)):
+        return None
+    return MemberUser(member)
 
 
 def init_app(app: Flask) -> None:

@@ -9,13 +9,13 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from valliance.db import select_where_in, utcnow
+from valliance.db import select_where_in, today_shanghai, utcnow
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members import cards as codes
@@ -174,7 +174,7 @@ def _free_card_numbers(session: Session, count: int, taken: set[str]) -> list[st
 
 
 def _create_members(session: Session, new: list[tuple[str, str]], taken: set[str]) -> None:
-    now, expires_on = utcnow(), date.today() + timedelta(days=365 * CARD_VALIDITY_YEARS)
+    now, expires_on = utcnow(), today_shanghai() + timedelta(days=365 * CARD_VALIDITY_YEARS)
     member_ids = [new_id("mem") for _ in new]
     account_ids = accounts.open_member_accounts_in_bulk(session, member_ids)
     session.execute(insert(members_table), [

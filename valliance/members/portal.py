@@ -1,6 +1,7 @@
 """The member portal's blueprint and the helpers its pages share (language, sign-in guard)."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -90,6 +91,10 @@ def show_error(form, exc: VallianceError) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("members.card")
+    """A local path to go back to after signing in; anything else goes to the card page."""
+    if not target or "\\" in target or any(ch.isspace() or ord(ch) < 32 for ch in target):
+        return url_for("members.card")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("members.card")
+    return target

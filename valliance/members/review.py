@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
 from valliance.members.models import AnnualSpend, Member, TierChange
-from valliance.members.tiers import tier_for_spend
+from valliance.members.tiers import TIER_ORDER, tier_for_spend
 from valliance.money import format_yuan
 
 CHUNK = 5000
@@ -53,6 +53,9 @@ def review_tiers(session: Session, year: int) -> tuple[int, int]:
     changed = 0
     for member_id, tier, tier_until, spend_fen in rows:
         new_tier = tier_for_spend(spend_fen)
+        granted_longer = tier_until is not None and tier_until > until
+        if granted_longer and TIER_ORDER.index(new_tier) <= TIER_ORDER.index(tier):
+            continue  # a tier granted on joining (flagship plans) holds until its own date
         if new_tier != tier or tier_until != until:
             member_updates.append({"b_id": member_id, "b_tier": new_tier})
         if new_tier == tier:

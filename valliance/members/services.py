@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from valliance.db import utcnow
+from valliance.db import today_shanghai, utcnow
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
 from valliance.ids import new_id
 from valliance.members import cards as codes
@@ -61,7 +61,7 @@ def issue_card(session: Session, member: Member) -> Card:
         raise RuntimeError("could not find a free card number")
     card = Card(id=new_id("card"), number=number, member=member, status="active",
                 pay_secret=codes.new_pay_secret(), issued_at=utcnow(),
-                expires_on=date.today() + timedelta(days=365 * CARD_VALIDITY_YEARS))
+                expires_on=today_shanghai() + timedelta(days=365 * CARD_VALIDITY_YEARS))
     session.add(card)
     session.flush()
     return card
@@ -88,6 +88,9 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
         raise ValidationError(details={"phone": [PHONE_TAKEN]})
     member_id = new_id("mem")
     member = Member(id=member_id, phone=phone, name=name, tier=tier, membership_status="active",
+                    # a tier granted on joining (flagship plans) holds for a year
+                    tier_valid_until=today_shanghai() + timedelta(days=365)
+                    if tier != "standard" else None,
                     points_account_id=accounts.open_member_account(session, member_id),
                     password_hash=generate_password_hash(password) if password else password_hash,
                     claimed_at=utcnow() if password or password_hash else None)
@@ -119,7 +122,7 @@ def find_card(session: Session, scanned: str) -> tuple[Card, str | None]:
 
 def require_usable(card: Card) -> None:
     """Refuse an inactive card (422 card_inactive) or a frozen membership (membership_frozen)."""
-    if card.status != "active" or card.expires_on < date.today():
+    if card.status != "active" or card.expires_on < today_shanghai():
         status = card.status if card.status != "active" else "expired"
         raise CardInactive(details={"status": [status]})
     if card.member.membership_status != "active":
@@ -205,7 +208,15 @@ def member_for_token(session: Session, token: str) -> Member | None:
     return session.get(Member, row.member_id)
 
 
+def revoke_token(session: Session, token: str) -> None:
+    """Sign one app session out (the member's other tokens stay valid)."""
+    session.execute(update(MemberToken).where(MemberToken.token_hash == _hash_token(token),
+                                              MemberToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
 def revoke_tokens(session: Session, member: Member) -> None:
+    """Revoke every token of the member (after a password change)."""
     session.execute(update(MemberToken).where(MemberToken.member_id == member.id,
                                               MemberToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
@@ -213,7 +224,7 @@ def revoke_tokens(session: Session, member: Member) -> None:
 
 def expire_cards(session: Session, today: date | None = None) -> int:
     """Mark every active or frozen card past its expiry date as expired (run daily)."""
-    today = today or date.today()
+    today = today or today_shanghai()
     result = session.execute(update(Card).where(Card.expires_on < today,
                                                 Card.status.in_(("active", "frozen")))
                              .values(status="expired"))

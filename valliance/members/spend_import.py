@@ -1,10 +1,10 @@
 """Importing annual telecom spend from billing: `flask members import-spend`."""
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy.orm import Session
 
+from valliance.db import today_shanghai
 from valliance.members.imports import (
     CHUNK,
     ImportRejected,
@@ -38,13 +38,13 @@ class SpendImportResult:
 
 
 def _year_error(raw: str, this_year: int) -> str | None:
-    if not raw.isdigit() or not MIN_YEAR <= int(raw) <= this_year:
+    if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= this_year:
         return f"年份 {raw!r} 无效 / year must be {MIN_YEAR}–{this_year}"
     return None
 
 
 def _amount_error(raw: str) -> str | None:
-    if not raw.isdigit() or int(raw) >= MAX_AMOUNT_FEN:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= MAX_AMOUNT_FEN:
         return (f"金额 {raw!r} 无效，须为非负整数（分） / amount_fen must be a whole,"
                 " non-negative number of fen")
     return None
@@ -57,7 +57,7 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
     Unknown phones are skipped and listed in the result; any invalid row raises ImportRejected
     before anything is written.
     """
-    this_year = date.today().year
+    this_year = today_shanghai().year
     errors: list[RowError] = []
     wanted: dict[tuple[str, int], tuple[int, int]] = {}
     phones: list[tuple[int, str]] = []

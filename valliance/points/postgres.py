@@ -49,6 +49,6 @@ def credit_member(conn, *, member: int, source: int, points: int, code: str, kin
         "merchant_id": links.get("merchant_id"), "reason": links.get("reason"),
         "actor": links.get("actor"),
     }
-    with conn.connection.driver_connection.cursor() as cursor:
-        cursor.execute(CREDIT_SQL, params)
-        return cursor.fetchone()
+    # exec_driver_sql: no SQL compilation, but driver errors arrive wrapped as DBAPIError, so
+    # the unit of work recognizes a deadlock and retries it.
+    return conn.exec_driver_sql(CREDIT_SQL, params).first()

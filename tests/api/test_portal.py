@@ -447,3 +447,40 @@ def test_the_card_qr_downloads_as_png_and_svg(app, client):
     assert [result.text for result in decoded] == [number]
     svg = client.get("/me/card.svg?download=1")
     assert svg.content_type.startswith("image/svg+xml") and b"<svg" in svg.data
+
+
+@pytest.mark.parametrize("query", ["next=/%09/evil.com", "next=//evil.com", "next=/%5Cevil.com",
+                                   "next=https://evil.com", "next=/%0A/evil.com"])
+def test_sign_in_never_redirects_off_site(app, client, query):
+    enroll(app)
+    page = client.get("/me/login?" + query)
+    response = client.post("/me/login?" + query,
+                           data={"phone": "13800138000", "password": PASSWORD,
+                                 "csrf_token": csrf_of(page.get_data(as_text=True))})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/me/", "http://localhost/me/")
+
+
+def test_a_password_change_signs_out_other_portal_sessions(app, client):
+    member = enroll(app)
+    log_in(client)
+    assert client.get("/me/profile").status_code == 200
+    with app.app_context():
+        row = db.session.get(Member, member["id"])
+        services.change_password(db.session, row, PASSWORD, "another-pass9")
+        db.session.commit()
+    assert client.get("/me/profile").status_code == 302
+
+
+def test_portal_sign_in_is_limited_per_phone_across_addresses(app, client):
+    enroll(app)
+    for attempt in range(10):
+        page = client.get("/me/login", environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"})
+        client.post("/me/login", environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"},
+                    data={"phone": "13800138000", "password": "wrong-pass1",
+                          "csrf_token": csrf_of(page.get_data(as_text=True))})
+    page = client.get("/me/login", environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    response = client.post("/me/login", environ_base={"REMOTE_ADDR": "10.0.1.1"},
+                           data={"phone": "13800138000", "password": PASSWORD,
+                                 "csrf_token": csrf_of(page.get_data(as_text=True))})
+    assert response.status_code == 429

@@ -11,13 +11,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.members import cards, chart, services, tiers
+from valliance.members.auth import MemberUser
 from valliance.members.forms import (
     ConfirmForm,
     PasswordForm,
@@ -165,6 +166,8 @@ def profile():
             show_error(form, exc)
         else:
             db.session.commit()
+            # Other browsers and the app are signed out; this browser signs in again.
+            login_user(MemberUser(member))
             flash(tr("密码已修改，App 需重新登录。",
                      "Password changed; sign in again in the app."), FLASH)
             return redirect(url_for("members.profile"))
@@ -174,5 +177,7 @@ def profile():
 @bp.get("/offers")
 @member_required
 def offers():
-    """Offers from alliance merchants (an honest empty state until merchants arrive)."""
-    return render_template("members/offers.html")
+    """Offers from alliance merchants, priced for this member's tier."""
+    from valliance.merchants.offers_view import render_offers_page
+
+    return render_offers_page()

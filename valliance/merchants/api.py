@@ -86,9 +86,11 @@ def purchase_json(purchase: Purchase, card_last4: str, *, with_refunds: bool = F
     return body
 
 
-def _idempotent(merchant: Merchant, key: str, body: dict, work):
+def _idempotent(merchant: Merchant, key: str, request_data: dict, work):
     """Run work once per (merchant, key, body); replay its stored answer afterwards."""
-    fingerprint = request_fingerprint(request.method, request.path, body)
+    # The validated request, defaults filled in: {"amount": 5} and {"amount": 5,
+    # "redeem_points": 0} are the same sale.
+    fingerprint = request_fingerprint(request.method, request.path, request_data)
 
     def attempt():
         claim = claim_key(db.session, f"merchant:{merchant.id}", key, fingerprint)
@@ -135,7 +137,7 @@ def create_purchase():
         last4 = purchase.card_id and db.session.get(pos.Card, purchase.card_id).last4
         return 201, purchase_json(purchase, last4)
 
-    return _idempotent(merchant, key, body, work)
+    return _idempotent(merchant, key, data, work)
 
 
 @bp.get("/purchases/<purchase_id>")
@@ -162,4 +164,4 @@ def create_refund(purchase_id: str):
         refund = pos.refund_purchase(db.session, merchant, purchase_id, data["amount"])
         return 201, refund_json(refund)
 
-    return _idempotent(merchant, key, body, work)
+    return _idempotent(merchant, key, data, work)

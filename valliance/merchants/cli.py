@@ -1,5 +1,6 @@
 """`flask merchants …`, `flask offers …` and `flask terminals …` (contract §8)."""
 
+import sys
 from datetime import date
 
 import click
@@ -8,7 +9,7 @@ from flask.cli import AppGroup
 from valliance.extensions import db
 from valliance.members.cli import emit, json_option, transaction
 from valliance.members.models import TIERS
-from valliance.merchants import services
+from valliance.merchants import imports, services
 from valliance.merchants.models import CATEGORIES, Merchant
 
 merchants_cli = AppGroup("merchants", help="Merchants: onboard and import.")
@@ -37,6 +38,25 @@ def create_merchant_command(name, category, district, address, phone, avg_spend,
         db.session, name=name, category=category, district=district, address=address,
         phone=phone, avg_spend=avg_spend, approved=True).id)
     emit(as_json, {"merchant_id": merchant_id}, f"已创建商户 / Created merchant {merchant_id}")
+
+
+@merchants_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+def import_merchants_command(file, as_json):
+    """Import merchants and offers (CSV, one offer per row): create, update or skip."""
+    def work():
+        rows = imports.read_csv(file, imports.COLUMNS)
+        # With --json stdout carries the one JSON object, so the bar goes to stderr.
+        with click.progressbar(length=len(rows), label="导入商户 / Importing merchants",
+                               file=sys.stderr if as_json else None) as bar:
+            return imports.import_merchants(db.session, rows, bar.update)
+
+    result = transaction(work)
+    emit(as_json, result.as_dict(),
+         "导入 {rows} 行：新增 {created}，更新 {updated}，跳过 {skipped}"
+         " / {rows} rows: {created} created, {updated} updated, {skipped} skipped"
+         .format(**result.as_dict()))
 
 
 def _tier_rate(value: str) -> tuple[str, str]:

@@ -1,14 +1,12 @@
 """Quotes, purchases and refunds at the till (contract §5). Services flush; routes commit."""
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valliance.db import insert_ignoring_conflict, utcnow
+from valliance.db import insert_ignoring_conflict, today_shanghai, utcnow
 from valliance.errors import (
     InsufficientPoints,
     NotFound,
@@ -25,8 +23,6 @@ from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, Purchase, Refund
 from valliance.points import accounts, ledger
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 @dataclass(frozen=True)
 class Quote:
@@ -37,14 +33,10 @@ class Quote:
     points_balance: int
 
 
-def _today():
-    return datetime.now(SHANGHAI).date()
-
-
 def _active_terms(session: Session, merchant: Merchant, tier: str) -> list[pricing.OfferTerms]:
     if merchant.status != "approved":
         return []
-    today = _today()
+    today = today_shanghai()
     offers = session.scalars(select(Offer).where(Offer.merchant_id == merchant.id,
                                                  Offer.active.is_(True))).all()
     return [pricing.OfferTerms(o.id, o.percent_off_for(tier), o.points_per_yuan, o.created_at)
@@ -80,7 +72,7 @@ def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
 
 def _add_spend(session: Session, member_id: str, fen: int) -> None:
     """Count cash paid at alliance merchants towards the member's annual spend."""
-    year = _today().year
+    year = today_shanghai().year
     insert_ignoring_conflict(session.connection(), AnnualSpend.__table__,
                              {"member_id": member_id, "year": year, "telecom_fen": 0,
                               "alliance_fen": 0}, ["member_id", "year"])
@@ -106,7 +98,7 @@ def record_purchase(session: Session, merchant: Merchant, terminal_id: str | Non
         refunded_amount=0, created_at=utcnow())
     session.add(purchase)
     session.flush()
-    balance = accounts.get_balance(session, member.points_account_id).balance
+    balance = priced.points_balance  # what the quote foresaw; the ledger's answers confirm it
     if price.redeem_points:
         posting = ledger.redeem(session, member_account=member.points_account_id,
                                 merchant_account=merchant.redeemed_account_id,

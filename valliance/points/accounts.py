@@ -90,6 +90,23 @@ def open_member_accounts_in_bulk(session: Session, member_ids: list[str]) -> dic
     return dict(select_where_in(session, query, accounts.c.owner_id, member_ids))
 
 
+def open_merchant_accounts_in_bulk(session: Session, merchant_ids: list[str]
+                                   ) -> dict[str, tuple[int, int]]:
+    """Open both accounts of many new merchants (imports): id → (issued, redeemed) ids."""
+    now = utcnow()
+    session.execute(accounts.insert(), [
+        {"kind": kind, "owner_id": merchant_id, "no_overdraft": False, "created_at": now}
+        for merchant_id in merchant_ids for kind in (MERCHANT_ISSUED, MERCHANT_REDEEMED)])
+    query = select(accounts.c.owner_id, accounts.c.kind, accounts.c.id).where(
+        accounts.c.kind.in_((MERCHANT_ISSUED, MERCHANT_REDEEMED)))
+    found: dict[str, dict[str, int]] = {}
+    for owner_id, kind, account_id in select_where_in(session, query, accounts.c.owner_id,
+                                                      merchant_ids):
+        found.setdefault(owner_id, {})[kind] = account_id
+    return {merchant_id: (kinds[MERCHANT_ISSUED], kinds[MERCHANT_REDEEMED])
+            for merchant_id, kinds in found.items()}
+
+
 def open_merchant_accounts(session: Session, merchant_id: str) -> MerchantAccounts:
     """Open (or find) a merchant's two accounts: points it issued and points spent there."""
     conn = session.connection()

@@ -1,0 +1,120 @@
+"""POS writes under real concurrency (PostgreSQL): exactly once, never over-refunded."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.api.pos_helpers import PURCHASES, member, pay_code, shop
+from valliance.merchants.models import Purchase, Refund
+from valliance.points import accounts
+from valliance.points.models import IdempotencyKey, Transfer
+from valliance.points.verify import verify_ledger
+
+pytestmark = pytest.mark.postgres_only
+
+THREADS = 30
+
+
+def count(session, model, *where) -> int:
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _post(app, url, body, headers):
+    response = app.test_client().post(url, json=body, headers=headers)
+    return (response.status_code, response.get_json(),
+            response.headers.get("Idempotent-Replayed"))
+
+
+def test_thirty_identical_purchases_record_one(app, session, run_threads):
+    s = shop(session, offer={"percent_off": 12, "points_per_yuan": 2})
+    m, card = member(session, tier="gold", points=2000)
+    body = {"card": card.number, "amount": 12850, "reference": "receipt-0001"}
+    headers = {**s.headers, "Idempotency-Key": "till-1-0001"}
+
+    session.rollback()  # end this thread's read transaction (SQLite would stay locked)
+    answers = run_threads(THREADS, lambda i: _post(app, PURCHASES, body, headers))
+
+    statuses = [status for status, _, _ in answers]
+    assert statuses == [201] * THREADS, answers
+    bodies = [answer for _, answer, _ in answers]
+    assert all(answer == bodies[0] for answer in bodies)
+    replayed = [flag for _, _, flag in answers]
+    assert replayed.count("true") == THREADS - 1
+    assert replayed.count(None) == 1
+    assert bodies[0]["points_earned"] == 339
+    assert bodies[0]["points_balance"] == 2339
+    assert count(session, Purchase) == 1
+    assert count(session, Transfer, Transfer.kind == "accrue") == 1
+    assert count(session, IdempotencyKey) == 1
+    assert accounts.get_balance(session, m.points_account_id).balance == 2339
+    assert verify_ledger(session).ok
+
+
+def test_thirty_identical_refunds_record_one(app, session, run_threads):
+    s = shop(session)
+    _, card = member(session)
+    created = app.test_client().post(PURCHASES, json={"card": card.number, "amount": 10000},
+                                     headers={**s.headers, "Idempotency-Key": "p"})
+    assert created.status_code == 201
+    url = f"{PURCHASES}/{created.get_json()['id']}/refunds"
+    headers = {**s.headers, "Idempotency-Key": "r"}
+
+    session.rollback()  # end this thread's read transaction (SQLite would stay locked)
+    answers = run_threads(THREADS, lambda i: _post(app, url, {"amount": 2500}, headers))
+
+    assert [status for status, _, _ in answers] == [201] * THREADS, answers
+    assert all(answer == answers[0][1] for _, answer, _ in answers)
+    assert [flag for _, _, flag in answers].count("true") == THREADS - 1
+    assert count(session, Refund) == 1
+    assert verify_ledger(session).ok
+
+
+def test_concurrent_partial_refunds_never_exceed_the_purchase(app, session, run_threads):
+    s = shop(session, offer={"percent_off": 10, "points_per_yuan": 3})
+    m, card = member(session, tier="silver")
+    created = app.test_client().post(PURCHASES, json={"card": card.number, "amount": 12850},
+                                     headers={**s.headers, "Idempotency-Key": "p"})
+    purchase = created.get_json()
+    url = f"{PURCHASES}/{purchase['id']}/refunds"
+
+    # 20 refunds of 1000 with distinct keys against 12850: twelve fit, the rest are refused
+    session.rollback()  # end this thread's read transaction (SQLite would stay locked)
+    answers = run_threads(20, lambda i: _post(app, url, {"amount": 1000},
+                                              {**s.headers, "Idempotency-Key": f"r{i}"}))
+
+    ok = [answer for status, answer, _ in answers if status == 201]
+    refused = [answer for status, answer, _ in answers if status != 201]
+    assert len(ok) == 12, answers
+    assert all(answer["error"] == "refund_exceeds_purchase" for answer in refused), refused
+    rest = app.test_client().post(url, json={}, headers={**s.headers, "Idempotency-Key": "z"})
+    assert rest.status_code == 201
+    assert rest.get_json()["amount"] == 850
+    ok.append(rest.get_json())
+    assert sum(r["cash_refund"] for r in ok) == purchase["payable"]
+    assert sum(r["points_reversed"] for r in ok) == purchase["points_earned"]
+    assert count(session, Refund) == 13
+    assert accounts.get_balance(session, m.points_account_id).balance == 0
+    assert verify_ledger(session).ok
+
+
+def test_concurrent_redemptions_never_overdraw(app, session, run_threads):
+    s = shop(session)
+    m, card = member(session, points=1000)
+    code = pay_code(card)
+
+    session.rollback()  # end this thread's read transaction (SQLite would stay locked)
+    answers = run_threads(20, lambda i: _post(
+        app, PURCHASES, {"card": code, "amount": 500, "redeem_points": 100},
+        {**s.headers, "Idempotency-Key": f"k{i}"}))
+
+    ok = [answer for status, answer, _ in answers if status == 201]
+    refused = [answer for status, answer, _ in answers if status != 201]
+    assert len(ok) == 10, answers
+    assert all(answer["error"] == "insufficient_points" for answer in refused), refused
+    # each accepted purchase earned floor(400 × 1 × 1.0 / 100) = 4 points
+    session.rollback()
+    balance = accounts.get_balance(session, m.points_account_id)
+    assert balance.balance >= 0
+    assert count(session, Purchase) == 10
+    assert balance.balance == 1000 - 10 * 100 + 10 * 4
+    assert verify_ledger(session).ok

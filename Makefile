@@ -53,7 +53,7 @@ test-postgres: install-dev
 
 ## make bench: benchmarks that print figures (PostgreSQL required)
 bench: install-dev
-	$(PY) bench/ledger_bench.py
+	$(PY) -m bench.ledger_bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

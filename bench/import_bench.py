@@ -18,13 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
+from bench.common import fresh_app
 
-from valliance import create_app
-
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "valliance_import_bench"
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 120
@@ -34,29 +29,9 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋�
 GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志海燕晓东婷浩然雨萱梓轩思远瓯鹿鸣温婉家豪欣怡子涵宇航佳琪嘉怡晨阳"  # noqa: E501
 
 
-def db_url(name: str) -> str:
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
 def build_database() -> str:
-    """A fresh valliance_import_bench schema, built by the app's migrations; its URL."""
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (BENCH_DB,)).fetchone():
-            conn.execute(f"CREATE DATABASE {BENCH_DB} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8'"
-                         " LC_CTYPE 'C.UTF-8' TEMPLATE template0")
-    url = db_url(BENCH_DB)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-    class Cfg:
-        DATABASE_URL = url
-
-    app = create_app(Cfg)
-    with app.app_context():
-        upgrade()
-    return url
+    """A fresh benchmark database, built by the app's migrations; its URL."""
+    return fresh_app(BENCH_DB)[1]
 
 
 def generate(directory: Path, rows: int) -> tuple[Path, Path]:

@@ -8,7 +8,6 @@ the figures to bench/results/ledger.json as well as printing them.
 
 import argparse
 import json
-import os
 import random
 import re
 import subprocess
@@ -17,50 +16,21 @@ import time
 from functools import partial
 from pathlib import Path
 
-import psycopg
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
-
-from valliance import create_app
+from bench.common import db_url, ensure_database, fresh_app
 from valliance.db import run_in_transaction
 from valliance.extensions import db
 from valliance.points import accounts, ledger
 from valliance.points.verify import verify_ledger
 
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB, PGBENCH_DB = "valliance_bench", "valliance_pgbench"
 MEMBERS, MERCHANTS = 10_000, 50
 RESULTS = Path(__file__).parent / "results" / "ledger.json"
 TARGET_RATE, TARGET_BUSY = 1500, 80
 
 
-def db_url(name: str) -> str:
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def ensure_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            return
-        conn.execute(f"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8'"
-                     " LC_CTYPE 'C.UTF-8' TEMPLATE template0")
-
-
 def build_app():
     """A fresh valliance_bench schema, built by the app's migrations."""
-    ensure_database(BENCH_DB)
-    with psycopg.connect(db_url(BENCH_DB), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-    class Cfg:
-        DATABASE_URL = db_url(BENCH_DB)
-        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 16, "max_overflow": 4}
-
-    app = create_app(Cfg)
-    with app.app_context():
-        upgrade()
-    return app
+    return fresh_app(BENCH_DB, {"pool_size": 16, "max_overflow": 4})[0]
 
 
 def open_accounts(app) -> tuple[list[int], list[int]]:

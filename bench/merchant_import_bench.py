@@ -19,14 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
-
-from valliance import create_app
+from bench.common import fresh_app
 from valliance.merchants.models import CATEGORIES
 
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "valliance_merchant_bench"
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60
@@ -56,29 +51,9 @@ AVG_SPEND = {"餐饮": 8000, "酒店": 30000, "零售": 5000, "娱乐": 12000, "
              "汽车服务": 15000, "教育培训": 50000, "医疗健康": 10000, "生活服务": 6000}
 
 
-def db_url(name: str) -> str:
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
 def build_database() -> str:
-    """A fresh valliance_merchant_bench schema, built by the app's migrations; its URL."""
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (BENCH_DB,)).fetchone():
-            conn.execute(f"CREATE DATABASE {BENCH_DB} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8'"
-                         " LC_CTYPE 'C.UTF-8' TEMPLATE template0")
-    url = db_url(BENCH_DB)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-    class Cfg:
-        DATABASE_URL = url
-
-    app = create_app(Cfg)
-    with app.app_context():
-        upgrade()
-    return url
+    """A fresh benchmark database, built by the app's migrations; its URL."""
+    return fresh_app(BENCH_DB)[1]
 
 
 def merchant_rows(rows: int) -> list[list[str]]:

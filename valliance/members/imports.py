@@ -58,7 +58,9 @@ class ImportRejected(Exception):
 
 
 @dataclass
-class MemberImportResult:
+class ImportResult:
+    """What an import did: rows read, created, updated, skipped."""
+
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -193,7 +195,7 @@ def _create_members(session: Session, new: list[tuple[str, str]], taken: set[str
 
 
 def import_members(session: Session, rows: list[tuple[int, dict[str, str]]],
-                   progress: Progress = _no_progress) -> MemberImportResult:
+                   progress: Progress = _no_progress) -> ImportResult:
     """Create (with a card, no password) or rename the listed members; flush, never commit.
 
     Raises ImportRejected, having written nothing, when any row is bad.
@@ -202,7 +204,7 @@ def import_members(session: Session, rows: list[tuple[int, dict[str, str]]],
     if errors:
         raise ImportRejected(errors)
     session.flush()  # Core statements below see (and skip) members enrolled in this session
-    result = MemberImportResult(rows=len(rows), skipped=repeats)
+    result = ImportResult(rows=len(rows), skipped=repeats)
     progress(repeats)
     existing = _members_by_phone(session, list(wanted))
     renames = [{"b_id": existing[phone][0], "b_name": name}

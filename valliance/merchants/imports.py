@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from valliance.db import select_where_in, utcnow
 from valliance.errors import ValidationError
 from valliance.ids import new_id
-from valliance.members.imports import ImportRejected, RowError, read_csv
+from valliance.members.imports import ImportRejected, ImportResult, RowError, read_csv
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.services import MAX_POINTS_PER_YUAN, parse_percent
 from valliance.points import accounts
 
-__all__ = ["COLUMNS", "ImportRejected", "MerchantImportResult", "import_merchants",
+__all__ = ["COLUMNS", "ImportRejected", "import_merchants",
            "read_csv", "validate_rows"]
 
 COLUMNS = ("name", "category", "district", "address", "phone", "avg_spend", "title",
@@ -39,18 +39,6 @@ Progress = Callable[[int], None]
 
 def _no_progress(_: int) -> None:
     return None
-
-
-@dataclass
-class MerchantImportResult:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-
-    def as_dict(self) -> dict:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "skipped": self.skipped}
 
 
 @dataclass(frozen=True)
@@ -210,7 +198,7 @@ def _create_merchants(session: Session, new: list[tuple[tuple[str, str], Merchan
 
 
 def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
-                     progress: Progress = _no_progress) -> MerchantImportResult:
+                     progress: Progress = _no_progress) -> ImportResult:
     """Create (approved), update or skip the listed merchants and offers; flush, never commit.
 
     Raises ImportRejected, having written nothing, when any row is bad.
@@ -219,7 +207,7 @@ def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
     if errors:
         raise ImportRejected(errors)
     session.flush()  # Core statements below see what this session added before
-    result = MerchantImportResult(rows=len(rows), skipped=wanted.repeats)
+    result = ImportResult(rows=len(rows), skipped=wanted.repeats)
     progress(wanted.repeats)
 
     existing = _existing_merchants(session, list(wanted.merchants))

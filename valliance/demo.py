@@ -14,12 +14,14 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from valliance.db import run_in_transaction, utcnow
+from valliance.db import run_in_transaction, today_shanghai, utcnow
 from valliance.extensions import db
 from valliance.members import services
 from valliance.members.models import AnnualSpend, Member
 from valliance.members.review import review_reason
 from valliance.members.tiers import TIER_NAMES_ZH, multiplier, thresholds
+from valliance.merchants.models import Merchant
+from valliance.merchants.services import create_merchant, create_offer
 from valliance.points import accounts, ledger
 
 DEMO_SEED = 2026
@@ -146,13 +148,38 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED) -> Demo
     return result
 
 
+#: category, district, address and the offer of each demo merchant
+DEMO_SHOPS = {
+    "demo-laowang-hotpot": ("餐饮", "鹿城区", "五马街88号", "V卡8.8折", 12),
+    "demo-oujiang-hotel": ("酒店", "鹿城区", "江滨路1号", "V卡住店9折", 10),
+    "demo-wuma-snacks": ("餐饮", "鹿城区", "五马街12号", "V卡9.5折", 5),
+    "demo-jiangxinyu-cafe": ("餐饮", "鹿城区", "江心屿景区东园", "咖啡8.5折", 15),
+    "demo-lucheng-salon": ("美容美发", "鹿城区", "人民路210号", "剪发8折", 20),
+    "demo-xiaonanmen-carwash": ("汽车服务", "鹿城区", "小南门路5号", "洗车9折", 10),
+}
+
+
+def _demo_merchant(session, merchant_id: str, name: str, per_yuan: int, typical: int):
+    """The demo merchant with its offer (created once), as its two ledger accounts."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        category, district, address, title, percent = DEMO_SHOPS[merchant_id]
+        merchant = create_merchant(session, merchant_id=merchant_id, name=name,
+                                   category=category, district=district, address=address,
+                                   phone="0577-8888" + str(len(name)).zfill(4),
+                                   avg_spend=typical, approved=True)
+        create_offer(session, merchant, title=title, percent_off=percent,
+                     points_per_yuan=per_yuan, tier_percent_off={"diamond": percent + 3})
+    return accounts.MerchantAccounts(merchant.issued_account_id, merchant.redeemed_account_id)
+
+
 def _create(session, roster: list[DemoMember], seed: int, result: DemoResult) -> None:
     rng = random.Random(seed + 1)
     now = utcnow()
-    this_year = date.today().year
+    this_year = today_shanghai().year
     password_hash = generate_password_hash(DEMO_PASSWORD)  # once: every demo login shares it
-    merchants = {merchant_id: accounts.open_merchant_accounts(session, merchant_id)
-                 for merchant_id, *_ in DEMO_MERCHANTS}
+    merchants = {merchant_id: _demo_merchant(session, merchant_id, name, per_yuan, typical)
+                 for merchant_id, name, per_yuan, typical in DEMO_MERCHANTS}
     for index, demo in enumerate(roster):
         if services.find_member_by_phone(session, demo.phone):
             continue  # seeded before: never duplicate or fail
@@ -166,7 +193,7 @@ def _create(session, roster: list[DemoMember], seed: int, result: DemoResult) ->
         session.add(AnnualSpend(member_id=member.id, year=this_year - 1,
                                 telecom_fen=demo.telecom_fen, alliance_fen=demo.alliance_fen))
         # This year so far: about as much as last year, pro rata.
-        fraction = rng.uniform(0.6, 1.0) * (date.today().timetuple().tm_yday / 366)
+        fraction = rng.uniform(0.6, 1.0) * (today_shanghai().timetuple().tm_yday / 366)
         session.add(AnnualSpend(member_id=member.id, year=this_year,
                                 telecom_fen=int(demo.telecom_fen * fraction),
                                 alliance_fen=int(demo.alliance_fen * fraction)))

@@ -25,8 +25,12 @@ def _invalid(field: str, message: str) -> ValidationError:
 
 def create_merchant(session: Session, *, name: str, category: str, district: str,
                     address: str = "", phone: str = "", avg_spend: int = 0,
-                    licence_no: str = "", approved: bool = False) -> Merchant:
-    """Register a merchant (pending until approved, unless staff create it approved)."""
+                    licence_no: str = "", approved: bool = False,
+                    merchant_id: str | None = None) -> Merchant:
+    """Register a merchant (pending until approved, unless staff create it approved).
+
+    merchant_id: a fixed id (the demo's merchants); new merchants get a random one.
+    """
     name, district = (name or "").strip(), (district or "").strip()
     if not 1 <= len(name) <= 100:
         raise _invalid("name", "请填写商户名称 / Enter the merchant's name")
@@ -36,7 +40,7 @@ def create_merchant(session: Session, *, name: str, category: str, district: str
         raise _invalid("district", "请填写所在区域 / Enter the district")
     if isinstance(avg_spend, bool) or not isinstance(avg_spend, int) or avg_spend < 0:
         raise _invalid("avg_spend", "人均消费须为非负整数（分） / whole fen, not negative")
-    merchant_id = new_id("mer")
+    merchant_id = merchant_id or new_id("mer")
     opened = accounts.open_merchant_accounts(session, merchant_id)
     merchant = Merchant(id=merchant_id, name=name, category=category, district=district,
                         address=(address or "").strip(), phone=(phone or "").strip(),

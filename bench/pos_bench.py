@@ -1,0 +1,186 @@
+"""POS purchases per second over HTTP (gunicorn), next to pgbench on the same server.
+
+    .venv/bin/python -m bench.pos_bench [--seconds 10]
+
+Uses its own database (valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from bench.common import fresh_app
+from bench.ledger_bench import percent, run_pgbench
+from valliance.extensions import db
+from valliance.members.services import enroll_member
+from valliance.merchants.services import create_merchant, create_offer, create_terminal
+from valliance.points.verify import verify_ledger
+
+BENCH_DB = "valliance_pos_bench"
+MEMBERS, MERCHANTS, CLIENTS = 2_000, 50, 8
+TARGET_RATE, TARGET_PGBENCH, TARGET_P99, TARGET_BUSY = 800, 15, 50, 80
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(app) -> tuple[list[str], list[str], list[str]]:
+    """Members' card numbers; one terminal key per merchant; 8 terminal keys of merchant 0."""
+    with app.app_context():
+        cards = []
+        for i in range(MEMBERS):
+            member = enroll_member(db.session, phone=f"139{i:08d}", name=f"会员{i}")
+            cards.append(member.cards[0].number)
+        merchants = []
+        for i in range(MERCHANTS):
+            merchant = create_merchant(db.session, name=f"商户{i:02d}", category="餐饮",
+                                       district="鹿城镇", approved=True)
+            create_offer(db.session, merchant, title="会员优惠", percent_off=12, points_per_yuan=2)
+            merchants.append(merchant)
+        spread = [create_terminal(db.session, m)[1] for m in merchants]
+        busy = [spread[0]] + [create_terminal(db.session, merchants[0])[1] for _ in range(7)]
+        db.session.commit()
+    return cards, spread, busy
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become healthy")
+
+
+def run_load(port: int, cards: list[str], keys: list[str], seconds: float) -> dict:
+    """CLIENTS threads, each with a keep-alive connection and a terminal key, until the deadline."""
+    clock: dict[str, float] = {}
+    barrier = threading.Barrier(CLIENTS, action=lambda: clock.update(start=time.perf_counter()),
+                                timeout=60)
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    errors: list[str] = []
+    ends = [0.0] * CLIENTS
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        key = keys[n % len(keys)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        barrier.wait()
+        deadline = clock["start"] + seconds
+        while time.perf_counter() < deadline:
+            body = json.dumps({"card": rng.choice(cards), "amount": rng.randint(100, 50_000)})
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
+                       "Idempotency-Key": uuid.uuid4().hex}
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/pos/purchases", body=body, headers=headers)
+                resp = conn.getresponse()
+                text = resp.read()
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(repr(exc))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            if resp.status != 201:
+                errors.append(f"{resp.status} {text[:300].decode(errors='replace')}")
+                continue
+            latencies[n].append(time.perf_counter() - t0)
+        ends[n] = time.perf_counter()
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(CLIENTS)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    samples = sorted(s for per_thread in latencies for s in per_thread)
+    elapsed = max(ends) - clock["start"]
+
+    def pct(p: float) -> float:
+        if not samples:
+            return float("nan")
+        return round(samples[min(len(samples) - 1, int(p * len(samples)))] * 1000, 2)
+
+    return {"purchases": len(samples), "rate": round(len(samples) / elapsed, 1),
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": len(errors),
+            "first_error": errors[0] if errors else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
+    args = parser.parse_args()
+
+    app, url = fresh_app(BENCH_DB, {"pool_size": 4, "max_overflow": 2})
+    cards, spread, busy = setup(app)
+    port = free_port()
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "--threads", "4",
+                             "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT,
+                            env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = {}
+    try:
+        wait_healthy(port, proc)
+        run_load(port, cards, spread, 2)  # warm-up, not reported: connections, statement caches
+        for name, keys in (("spread", spread), ("busy merchant", busy)):
+            runs[name] = run_load(port, cards, keys, args.seconds)
+            print(f"{name:<14}: {runs[name]['rate']:.1f} purchases/s"
+                  f" ({runs[name]['errors']} errors)", flush=True)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    tps = run_pgbench(args.seconds)
+    with app.app_context():
+        report = verify_ledger(db.session)
+        db.session.rollback()
+
+    print(f"\n{'workload':<14} {'purchases/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+          f" {'% pgbench':>10}")
+    for name, r in runs.items():
+        print(f"{name:<14} {r['rate']:>11.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+              f" {r['errors']:>7} {percent(r['rate'], tps)!s:>10}")
+        if r["first_error"]:
+            print(f"  first error: {r['first_error']}")
+    spread_r, busy_r = runs["spread"], runs["busy merchant"]
+    ratio, busy_pct = percent(spread_r["rate"], tps), percent(busy_r["rate"], spread_r["rate"])
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(f"\npgbench tpcb-like scale 10, 8 clients: {tps:.1f} tps")
+    print(f"spread purchases/s: {spread_r['rate']:.1f} (target >= {TARGET_RATE}:"
+          f" {mark(spread_r['rate'] >= TARGET_RATE)})")
+    print(f"spread / pgbench: {ratio} % (target >= {TARGET_PGBENCH} %:"
+          f" {mark((ratio or 0) >= TARGET_PGBENCH)})")
+    print(f"spread p99: {spread_r['p99_ms']} ms (target <= {TARGET_P99} ms:"
+          f" {mark(spread_r['p99_ms'] <= TARGET_P99)})")
+    print(f"busy / spread: {busy_pct} % (target >= {TARGET_BUSY} %:"
+          f" {mark((busy_pct or 0) >= TARGET_BUSY)})")
+    print(f"ledger verify: {'OK' if report.ok else 'FAILED'}\n{report.render()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,11 @@
 """What the benchmarks share: a fresh PostgreSQL database built by the app's migrations."""
 
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import psycopg
 from flask_migrate import upgrade
@@ -8,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from valliance import create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -40,3 +46,15 @@ def fresh_app(name: str, engine_options: dict | None = None):
     with app.app_context():
         upgrade()
     return app, url
+
+
+def timed(url: str, *args: str) -> tuple[float, dict]:
+    """Run one `flask` command against the bench database: (seconds, its JSON answer)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args, "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return seconds, json.loads(done.stdout)

@@ -9,19 +9,13 @@ into temporary CSV files, then times the real commands as an operator runs them.
 """
 
 import argparse
-import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import fresh_app
+from bench.common import fresh_app, timed
 
 BENCH_DB = "valliance_import_bench"
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 120
 SEED = 20261123
 
@@ -55,18 +49,6 @@ def generate(directory: Path, rows: int) -> tuple[Path, Path]:
         for phone in members + strangers:
             out.write(f"{phone},2025,{int(rng.lognormvariate(12.5, 0.6))}\n")
     return vip, spend
-
-
-def timed(url: str, *args: str) -> tuple[float, dict]:
-    """Run one `flask` command against the bench database: (seconds, its JSON answer)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args, "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return seconds, json.loads(done.stdout)
 
 
 def main() -> None:

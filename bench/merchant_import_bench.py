@@ -10,20 +10,14 @@ under a minute.
 """
 
 import argparse
-import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import fresh_app
+from bench.common import fresh_app, timed
 from valliance.merchants.models import CATEGORIES
 
 BENCH_DB = "valliance_merchant_bench"
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60
 SEED = 20261123
 HEADER = "name,category,district,address,phone,avg_spend,title,percent_off,points_per_yuan\n"
@@ -86,18 +80,6 @@ def write(path: Path, rows: list[list[str]]) -> Path:
         for row in rows:
             out.write(",".join(row) + "\n")
     return path
-
-
-def timed(url: str, *args: str) -> tuple[float, dict]:
-    """Run one `flask` command against the bench database: (seconds, its JSON answer)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args, "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return seconds, json.loads(done.stdout)
 
 
 def main() -> None:

@@ -1,51 +1,26 @@
-"""Portal sign-in through Flask-Login. Session ids are "member:<id>" so that other kinds of
-users (merchant staff, operators, alliance staff) can sign in through the same manager."""
-
-import hashlib
-import hmac
+"""Portal sign-in for members, through the shared Flask-Login manager (valliance.sign_in)."""
 
 from flask import Flask
-from flask_login import UserMixin
 
-from valliance.extensions import db, login
+from valliance import sign_in
+from valliance.extensions import login
 from valliance.members.models import Member
 
-PREFIX = "member:"
 
-
-class MemberUser(UserMixin):
+class MemberUser(sign_in.SignedInUser):
     """The signed-in member, as Flask-Login sees it."""
 
-    def __init__(self, member: Member):
-        self.member = member
-
-    def get_id(self) -> str:
-        return f"{PREFIX}{self.member.id}:{credential_version(self.member)}"
+    kind = "member"
+    is_member = True
 
     @property
-    def is_member(self) -> bool:
-        return True
-
-
-def credential_version(member: Member) -> str:
-    """Changes whenever the password does, so a password change signs out every session."""
-    return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
-
-
-def load_user(user_id: str):
-    """Flask-Login's loader: the member behind a session id, or None."""
-    if not user_id.startswith(PREFIX):
-        return None
-    member_id, _, version = user_id[len(PREFIX):].partition(":")
-    member = db.session.get(Member, member_id)
-    if member is None or not hmac.compare_digest(version, credential_version(member)):
-        return None
-    return MemberUser(member)
+    def member(self) -> Member:
+        return self.record
 
 
 def init_app(app: Flask) -> None:
     """Register how a signed-in member is loaded from the session."""
-    login.user_loader(load_user)
+    sign_in.register("member", Member, MemberUser, "members.login")
     login.login_view = "members.login"
     login.login_message = "请先登录 / Please sign in first"
     login.login_message_category = "portal"

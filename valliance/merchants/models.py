@@ -21,6 +21,8 @@ from valliance.db import Base, UTCDateTime, utcnow
 CATEGORIES = ("餐饮", "酒店", "零售", "娱乐", "美容美发", "汽车服务", "教育培训", "医疗健康",
               "生活服务")
 MERCHANT_STATUSES = ("pending", "approved", "rejected", "suspended")
+#: owners run offers, terminals and staff; cashiers sell and refund
+MERCHANT_ROLES = ("owner", "cashier")
 #: percentages with two decimals: 12.5 % off is stored exactly
 Percent = Numeric(5, 2, asdecimal=True)
 
@@ -52,6 +54,10 @@ class Merchant(Base):
     redeemed_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the alliance staff member who last approved, rejected or suspended it, when and why
+    reviewed_by: Mapped[str | None] = mapped_column(String(40))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(String(500), default="")
 
     offers: Mapped[list["Offer"]] = relationship(back_populates="merchant",
                                                  order_by="Offer.created_at")
@@ -166,3 +172,23 @@ class Refund(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+
+
+class MerchantUser(Base):
+    """A person who signs in to the merchant portal: the owner or a cashier of one merchant."""
+
+    __tablename__ = "merchant_users"
+    __table_args__ = (CheckConstraint(_in("role", MERCHANT_ROLES), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    #: normalized mainland mobile number; the sign-in name, unique across merchants
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    merchant: Mapped[Merchant] = relationship(lazy="joined")

@@ -1,0 +1,61 @@
+"""One Flask-Login manager for every kind of user: members, merchant staff, alliance staff.
+
+Session ids are "<kind>:<id>:<credential version>"; each package registers a loader for its
+kind, and the version (a digest of the password hash) signs out every session of a user whose
+password changes. Each area names its own sign-in page.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Callable
+
+from flask_login import UserMixin
+
+from valliance.extensions import db, login
+
+_LOADERS: dict[str, Callable] = {}
+
+
+class SignedInUser(UserMixin):
+    """A signed-in user of some kind; `record` is the database row behind it."""
+
+    kind = ""
+
+    def __init__(self, record):
+        self.record = record
+
+    def get_id(self) -> str:
+        return f"{self.kind}:{self.record.id}:{credential_version(self.record.password_hash)}"
+
+    @property
+    def is_active(self) -> bool:
+        return getattr(self.record, "active", True)
+
+
+def credential_version(password_hash: str | None) -> str:
+    """Changes whenever the password does."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
+             blueprint: str | None = None) -> None:
+    """Load users of this kind from `model`; send anonymous visitors of `blueprint` to login."""
+    def load(record_id: str, version: str):
+        record = db.session.get(model, record_id)
+        if record is None or not hmac.compare_digest(
+                version, credential_version(record.password_hash)):
+            return None
+        user = user_class(record)
+        return user if user.is_active else None
+
+    _LOADERS[kind] = load
+    if blueprint:
+        login.blueprint_login_views[blueprint] = login_view
+    login.user_loader(_load_user)
+
+
+def _load_user(user_id: str):
+    kind, _, rest = user_id.partition(":")
+    record_id, _, version = rest.partition(":")
+    loader = _LOADERS.get(kind)
+    return loader(record_id, version) if loader else None

@@ -299,61 +299,8 @@
     });
   });
 
-  // ---- camera fallback (the browser's own BarcodeDetector; nothing is downloaded) -----
-  var stream = null;
-  var scanTimer = null;
-
-  function stopCamera() {
-    if (scanTimer) { clearTimeout(scanTimer); scanTimer = null; }
-    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-    $("camera-video").srcObject = null;
-    $("camera").hidden = true;
-  }
-
-  $("camera-button").addEventListener("click", function () {
-    var supported = "BarcodeDetector" in window && navigator.mediaDevices &&
-      typeof navigator.mediaDevices.getUserMedia === "function";
-    if (!supported) { fail("此设备不支持摄像头扫码，请使用扫码枪或手工输入"); return; }
-    var detector;
-    try {
-      detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-    } catch (e) {
-      fail("此设备不支持摄像头扫码，请使用扫码枪或手工输入");
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (media) {
-        stream = media;
-        var video = $("camera-video");
-        video.srcObject = media;
-        $("camera").hidden = false;
-        say("请将会员码对准摄像头");
-        return video.play().then(function () {
-          function scan() {
-            if (!stream) { return; }
-            detector.detect(video).then(function (codes) {
-              var found = codes.map(function (c) { return String(c.rawValue || ""); })
-                .filter(function (v) { return /^(\d{16}|\d{22})$/.test(v); })[0];
-              if (found) {
-                stopCamera();
-                $("card").value = found;
-                dropQuote();
-                say("");
-                $("amount").focus();
-              } else {
-                scanTimer = setTimeout(scan, 250);
-              }
-            }, function () { scanTimer = setTimeout(scan, 500); });
-          }
-          scan();
-        });
-      })
-      .catch(function () {
-        stopCamera();
-        fail("无法打开摄像头，请检查权限或使用扫码枪");
-      });
-  });
-  $("camera-stop").addEventListener("click", function () { stopCamera(); $("card").focus(); });
+  // ---- camera fallback: static/js/till-camera.js reads the QR code and types it into
+  // #card followed by Enter, as a USB scanner does, so it takes the path above. --------
 
   showTill();
 })();

@@ -8,10 +8,12 @@ def init_app(app: Flask) -> None:
     from valliance.extensions import api, csrf
     from valliance.merchants import api as pos_api
     from valliance.merchants import cli, offers_view, till
+    from valliance.merchants.apply_views import bp as apply_bp
 
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
     api.register_blueprint(pos_api.bp)
     app.register_blueprint(offers_view.bp)  # the alliance's offers, for members and visitors
     app.register_blueprint(till.bp)  # the cashiers' till page (a POS terminal in the browser)
+    app.register_blueprint(apply_bp)  # merchants apply to join the alliance
     for group in cli.COMMANDS:
         app.cli.add_command(group)

@@ -1,0 +1,64 @@
+"""Merchants apply to join the alliance: the public application form and its confirmation."""
+
+from flask import Blueprint, redirect, render_template, session, url_for
+
+from valliance.errors import VallianceError
+from valliance.extensions import db, limiter
+from valliance.members.portal import show_error, tr
+from valliance.members.services import normalize_phone
+from valliance.merchants import onboarding
+from valliance.merchants.apply_forms import ApplyForm
+from valliance.merchants.models import CATEGORIES
+
+bp = Blueprint("merchant_apply", __name__, url_prefix="/merchant/apply",
+               template_folder="templates")
+
+CATEGORY_NAMES_EN = {"餐饮": "Restaurants", "酒店": "Hotels", "零售": "Retail",
+                     "娱乐": "Entertainment", "美容美发": "Beauty and hair",
+                     "汽车服务": "Car services", "教育培训": "Education and training",
+                     "医疗健康": "Health care", "生活服务": "Local services"}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"tr": tr}
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    return [("", tr("请选择行业", "Choose the industry"))] + [
+        (c, tr(c, f"{CATEGORY_NAMES_EN.get(c, c)} · {c}")) for c in CATEGORIES]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def apply():
+    """The application: the shop, its licence, and the owner's sign-in (pending until approved)."""
+    form = ApplyForm()
+    form.category.choices = _category_choices()
+    if form.validate_on_submit():
+        try:
+            merchant = onboarding.apply_for_membership(
+                db.session, name=form.name.data, category=form.category.data,
+                district=form.district.data, address=form.address.data, phone=form.phone.data,
+                avg_spend=form.avg_spend.data, licence_no=form.licence_no.data,
+                owner_name=form.owner_name.data, owner_phone=form.owner_phone.data,
+                password=form.password.data)
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            owner_phone = normalize_phone(form.owner_phone.data)
+            session["merchant_applied"] = {
+                "name": merchant.name, "phone": f"{owner_phone[:3]}****{owner_phone[-4:]}"}
+            db.session.commit()
+            return redirect(url_for("merchant_apply.applied"))
+    return render_template("merchants/apply.html", form=form)
+
+
+@bp.get("/submitted")
+def applied():
+    """What happens next: staff review, an SMS with the outcome, then the merchant portal."""
+    applied = session.get("merchant_applied")
+    if not applied:
+        return redirect(url_for("merchant_apply.apply"))
+    return render_template("merchants/applied.html", applied=applied)

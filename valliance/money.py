@@ -69,3 +69,15 @@ def discount_label(percent_off: Decimal | int) -> str:
     tenths = (Decimal(100) - percent) / 10
     text = format(tenths.normalize(), "f")
     return f"{text}折"
+
+
+def yuan_to_fen(text: str) -> int:
+    """Parse an amount typed in yuan ("128.5", "¥1,234.50") to exact fen, or raise ValueError."""
+    cleaned = str(text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError as exc:
+        raise ValueError(f"{text!r} is not an amount") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{text!r} is not an amount")
+    return to_hundredths(value)

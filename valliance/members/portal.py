@@ -90,11 +90,13 @@ def show_error(form, exc: VallianceError) -> None:
             form.form_errors.extend(messages)
 
 
-def safe_next(target: str | None) -> str:
-    """A local path to go back to after signing in; anything else goes to the card page."""
-    if not target or "\\" in target or any(ch.isspace() or ord(ch) < 32 for ch in target):
-        return url_for("members.card")
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """A local path to go back to after signing in; anything else goes to `fallback` (the card
+    page unless given)."""
+    if (not target or "\\" in target or any(ch.isspace() or ord(ch) < 32 for ch in target)
+            or not target.startswith("/") or target.startswith("//")):
+        return fallback or url_for("members.card")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("members.card")
+    if parts.scheme or parts.netloc:
+        return fallback or url_for("members.card")
     return target

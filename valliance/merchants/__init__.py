@@ -7,7 +7,7 @@ def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
     from valliance.extensions import api, csrf
     from valliance.merchants import api as pos_api
-    from valliance.merchants import cli, offers_view, till
+    from valliance.merchants import cli, offers_view, portal, portal_sales, portal_shop, till  # noqa: F401 (routes on portal.bp)
     from valliance.merchants.apply_views import bp as apply_bp
 
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
@@ -15,5 +15,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(offers_view.bp)  # the alliance's offers, for members and visitors
     app.register_blueprint(till.bp)  # the cashiers' till page (a POS terminal in the browser)
     app.register_blueprint(apply_bp)  # merchants apply to join the alliance
+    portal.register_sign_in()
+    app.register_blueprint(portal.bp)  # owners and cashiers: sales, refunds, offers, staff
     for group in cli.COMMANDS:
         app.cli.add_command(group)

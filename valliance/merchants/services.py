@@ -77,11 +77,8 @@ def parse_percent(value, field: str = "percent_off") -> Decimal:
     return percent
 
 
-def create_offer(session: Session, merchant: Merchant, *, title: str, percent_off,
-                 points_per_yuan: int = 1, tier_percent_off: dict[str, object] | None = None,
-                 valid_from: date | None = None, valid_until: date | None = None,
-                 description: str = "", active: bool = True) -> Offer:
-    """Publish an offer, validated: 0 ≤ percent_off ≤ 90, 0 ≤ points_per_yuan ≤ 100."""
+def _offer_fields(title, percent_off, points_per_yuan, tier_percent_off, valid_from,
+                  valid_until) -> tuple[str, Decimal, dict[str, Decimal]]:
     title = (title or "").strip()
     if not 1 <= len(title) <= 100:
         raise _invalid("title", "请填写优惠标题 / Enter a title")
@@ -91,17 +88,68 @@ def create_offer(session: Session, merchant: Merchant, *, title: str, percent_of
         raise _invalid("points_per_yuan", "须为 0 到 100 的整数 / a whole number 0–100")
     if valid_from and valid_until and valid_until < valid_from:
         raise _invalid("valid_until", "结束日期早于开始日期 / ends before it starts")
-    offer = Offer(id=new_id("off"), merchant=merchant, title=title, percent_off=percent,
-                  points_per_yuan=points_per_yuan, valid_from=valid_from,
-                  valid_until=valid_until, description=description or "", active=active)
+    rates = {}
     for tier, value in (tier_percent_off or {}).items():
         if tier not in TIERS:
             raise _invalid("tier_percent_off", f"未知等级 / unknown tier {tier!r}")
-        offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=parse_percent(
-            value, "tier_percent_off")))
+        rates[tier] = parse_percent(value, "tier_percent_off")
+    return title, percent, rates
+
+
+def create_offer(session: Session, merchant: Merchant, *, title: str, percent_off,
+                 points_per_yuan: int = 1, tier_percent_off: dict[str, object] | None = None,
+                 valid_from: date | None = None, valid_until: date | None = None,
+                 description: str = "", active: bool = True) -> Offer:
+    """Publish an offer, validated: 0 ≤ percent_off ≤ 90, 0 ≤ points_per_yuan ≤ 100."""
+    title, percent, rates = _offer_fields(title, percent_off, points_per_yuan,
+                                          tier_percent_off, valid_from, valid_until)
+    offer = Offer(id=new_id("off"), merchant=merchant, title=title, percent_off=percent,
+                  points_per_yuan=points_per_yuan, valid_from=valid_from,
+                  valid_until=valid_until, description=description or "", active=active)
+    offer.tier_rates = [OfferTierRate(tier=tier, percent_off=p) for tier, p in rates.items()]
     session.add(offer)
     session.flush()
     return offer
+
+
+def update_offer(session: Session, offer: Offer, *, title: str, percent_off,
+                 points_per_yuan: int, tier_percent_off: dict[str, object] | None,
+                 valid_from: date | None, valid_until: date | None, description: str,
+                 active: bool) -> dict:
+    """Change an offer (same rules as create_offer); returns what changed, for the audit.
+
+    Purchases keep the percent_off they were sold at, so editing never rewrites history.
+    """
+    title, percent, rates = _offer_fields(title, percent_off, points_per_yuan,
+                                          tier_percent_off, valid_from, valid_until)
+    before = offer_summary(offer)
+    offer.title, offer.percent_off, offer.points_per_yuan = title, percent, points_per_yuan
+    offer.valid_from, offer.valid_until = valid_from, valid_until
+    offer.description, offer.active = description or "", active
+    current = {rate.tier: rate for rate in offer.tier_rates}
+    for tier in set(current) - set(rates):
+        offer.tier_rates.remove(current[tier])
+    for tier, value in rates.items():
+        if tier in current:
+            current[tier].percent_off = value
+        else:
+            offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=value))
+    session.flush()
+    after = offer_summary(offer)
+    return {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+
+
+def offer_summary(offer: Offer) -> dict:
+    """The offer's terms as plain values (strings for percentages: never floats)."""
+    def percent(value: Decimal) -> str:
+        return str(Decimal(value).quantize(Decimal("0.01")))
+
+    return {"title": offer.title, "percent_off": percent(offer.percent_off),
+            "points_per_yuan": offer.points_per_yuan,
+            "tier_percent_off": {r.tier: percent(r.percent_off)
+                                 for r in sorted(offer.tier_rates, key=lambda r: r.tier)},
+            "valid_from": str(offer.valid_from or ""), "valid_until": str(offer.valid_until or ""),
+            "description": offer.description, "active": offer.active}
 
 
 def _key_hash(key: str) -> str:

@@ -1,0 +1,148 @@
+"""The merchant portal's blueprint: sign-in for owners and cashiers, and the guards its pages
+share. Owners run offers, terminals and staff; cashiers see sales and refund them."""
+
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from valliance import sign_in
+from valliance.errors import VallianceError
+from valliance.extensions import db, limiter
+from valliance.extensions import login as login_manager
+from valliance.members.forms import ConfirmForm, LoginForm, PasswordForm
+from valliance.members.portal import safe_next, show_error, tier_name, tr
+from valliance.merchants import users
+from valliance.merchants.models import Merchant, MerchantUser
+from valliance.money import discount_label, format_yuan
+
+bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
+               template_folder="templates")
+FLASH = "portal"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
+
+
+class MerchantSignedIn(sign_in.SignedInUser):
+    """A signed-in owner or cashier; signed out as soon as the merchant is not approved."""
+
+    kind = "merchant_user"
+    is_merchant_user = True
+
+    @property
+    def user(self) -> MerchantUser:
+        return self.record
+
+    @property
+    def is_active(self) -> bool:
+        return self.record.active and self.record.merchant.status == "approved"
+
+
+def register_sign_in() -> None:
+    sign_in.register("merchant_user", MerchantUser, MerchantSignedIn,
+                     "merchant_portal.login", blueprint=bp.name)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"tr": tr, "yuan": format_yuan, "FLASH": FLASH, "tier_name": tier_name,
+            "discount": discount_label, "role_label": lambda r: tr(*ROLE_LABELS[r]),
+            "shanghai": lambda when: when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")}
+
+
+def current_staff() -> MerchantUser:
+    return current_user.user
+
+
+def current_merchant() -> Merchant:
+    return current_user.user.merchant
+
+
+def actor() -> str:
+    """How the audit trail names the signed-in user."""
+    return f"merchant_user:{current_user.user.id}"
+
+
+def merchant_required(view):
+    """Let only a signed-in owner or cashier through; visitors go to the sign-in page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not getattr(current_user, "is_merchant_user", False):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def owner_required(view):
+    """Owners only: a cashier gets 403."""
+
+    @wraps(view)
+    @merchant_required
+    def wrapped(*args, **kwargs):
+        if current_user.user.role != "owner":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _login_phone() -> str:
+    return "merchant-login:" + "".join(ch for ch in request.form.get("phone", "") if ch.isdigit())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_phone,
+               deduct_when=lambda response: g.get("login_failed", False))
+def login():
+    """Sign in with the mobile number and password."""
+    if request.method == "GET" and getattr(current_user, "is_merchant_user", False):
+        return redirect(url_for("merchant_portal.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate_merchant_user(db.session, form.phone.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            form.form_errors.append(
+                "手机号或密码错误，或商户尚未通过审核 / Wrong phone or password, or the merchant"
+                " is not approved yet")
+        else:
+            db.session.commit()
+            login_user(MerchantSignedIn(user))
+            return redirect(safe_next(request.args.get("next"), url_for(
+                "merchant_portal.dashboard")))
+    return render_template("merchants/portal/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST with its CSRF token)."""
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("merchant_portal.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@merchant_required
+def password():
+    """Change one's own password; every other session of this user is signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_merchant_user_password(db.session, current_staff(),
+                                                form.current_password.data, form.password.data)
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(MerchantSignedIn(current_staff()))  # this session stays signed in
+            flash(tr("密码已修改。", "Password changed."), FLASH)
+            return redirect(url_for("merchant_portal.dashboard"))
+    return render_template("merchants/portal/password.html", form=form)
+

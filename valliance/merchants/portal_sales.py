@@ -1,0 +1,192 @@
+"""Merchant portal: the dashboard, purchases (filters, CSV export, detail) and refunds."""
+
+import csv
+import io
+import secrets
+from datetime import date, datetime
+
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from valliance.api_support import iso_shanghai
+from valliance.audit import record_event
+from valliance.db import run_in_transaction
+from valliance.errors import NotFound, ValidationError, VallianceError
+from valliance.extensions import db
+from valliance.members.portal import show_error, tr
+from valliance.merchants import pos, reports
+from valliance.merchants.models import Terminal
+from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
+from valliance.merchants.portal_forms import RefundForm
+from valliance.merchants.sales_chart import daily_sales_svg
+from valliance.money import yuan_to_fen
+from valliance.points.idempotency import claim_key, request_fingerprint, store_response
+
+PAGE_SIZE = 50
+CSV_HEADER = ["时间 Time", "流水号 Purchase", "终端 Terminal", "卡号后四位 Card", "等级 Tier",
+              "原价 Amount", "折扣 % off", "优惠 Discount", "积分抵扣 Points used",
+              "积分抵现 Points value", "实收 Paid", "获得积分 Points earned",
+              "已退 Refunded", "参考号 Reference"]
+
+
+@bp.get("/")
+@merchant_required
+def dashboard():
+    """Sales through the alliance, discounts given, points issued and redeemed."""
+    board = reports.dashboard(db.session, current_merchant().id)
+    chart = daily_sales_svg(board.daily, title=tr("近30天销售额", "Sales, last 30 days"),
+                            empty_text=tr("近30天暂无销售", "No sales in the last 30 days"))
+    return render_template("merchants/portal/dashboard.html", board=board,
+                           chart=Markup(chart))  # noqa: S704 — built from escaped parts
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _wanted() -> reports.PurchaseFilter:
+    card = "".join(ch for ch in request.args.get("card", "") if ch.isdigit())[:16]
+    state = request.args.get("refund", "")
+    return reports.PurchaseFilter(
+        date_from=_date_arg("from"), date_to=_date_arg("to"),
+        terminal_id=request.args.get("terminal") or None, card=card,
+        refund_state=state if state in reports.REFUND_STATES else "")
+
+
+def _cursor() -> tuple[datetime, str] | None:
+    created, _, purchase_id = request.args.get("after", "").partition("~")
+    try:
+        return datetime.fromisoformat(created), purchase_id
+    except ValueError:
+        return None
+
+
+@bp.get("/purchases")
+@merchant_required
+def purchases():
+    """The merchant's purchases, newest first, with filters, totals and CSV export."""
+    merchant = current_merchant()
+    wanted = _wanted()
+    rows, cursor = reports.purchase_page(db.session, merchant.id, wanted, after=_cursor(),
+                                         size=PAGE_SIZE)
+    args = {key: value for key, value in request.args.items() if key != "after" and value}
+    older = (url_for("merchant_portal.purchases", **args,
+                     after=f"{cursor[0].isoformat()}~{cursor[1]}") if cursor else None)
+    terminals = db.session.scalars(select(Terminal).where(
+        Terminal.merchant_id == merchant.id).order_by(Terminal.created_at)).all()
+    return render_template(
+        "merchants/portal/purchases.html", rows=rows, older=older, wanted=wanted,
+        totals=reports.purchase_totals(db.session, merchant.id, wanted), terminals=terminals,
+        first_page=not request.args.get("after"),
+        newest=url_for("merchant_portal.purchases", **args),
+        export_url=url_for("merchant_portal.purchases_csv", **args))
+
+
+def _csv_cell(value) -> str:
+    text = str(value)
+    # A spreadsheet runs cells that start like a formula: keep them text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@bp.get("/purchases.csv")
+@merchant_required
+def purchases_csv():
+    """Every purchase the filter matches, as UTF-8 CSV (with a BOM, so Excel reads Chinese)."""
+    query = reports.filtered(current_merchant().id, _wanted()).execution_options(
+        yield_per=1000)
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(CSV_HEADER)
+        for purchase, card_number, terminal_name in db.session.execute(query):
+            writer.writerow([_csv_cell(cell) for cell in (
+                iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
+                card_number[-4:], purchase.tier, _yuan(purchase.amount),
+                purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,
+                _yuan(purchase.points_value), _yuan(purchase.payable),
+                purchase.points_earned, _yuan(purchase.refunded_amount),
+                purchase.reference or "")])
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+        db.session.rollback()
+
+    name = f"purchases-{date.today().isoformat()}.csv"
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
+
+
+def _purchase_page(purchase_id: str, form: RefundForm | None = None, status: int = 200):
+    merchant = current_merchant()
+    purchase = pos.find_purchase(db.session, merchant, purchase_id)
+    card_number, terminal_name = reports.card_and_terminal(db.session, purchase)
+    if form is None:
+        form = RefundForm(formdata=None, token=secrets.token_urlsafe(24))
+    return render_template("merchants/portal/purchase.html", purchase=purchase,
+                           card_last4=card_number[-4:], terminal_name=terminal_name,
+                           form=form), status
+
+
+@bp.get("/purchases/<purchase_id>")
+@merchant_required
+def purchase(purchase_id: str):
+    """One purchase with its refunds and the refund form."""
+    return _purchase_page(purchase_id)
+
+
+@bp.post("/purchases/<purchase_id>/refunds")
+@merchant_required
+def refund(purchase_id: str):
+    """Refund part or all of a purchase; the form's token makes a double submit refund once."""
+    merchant = current_merchant()
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return _purchase_page(purchase_id, form, 422)
+    try:
+        amount = yuan_to_fen(form.amount.data) if (form.amount.data or "").strip() else None
+        if amount == 0:
+            raise ValidationError(details={"amount": ["退款金额须大于0 / More than zero"]})
+    except ValueError:
+        form.amount.errors = ["请输入金额，如 12.50 / An amount such as 12.50"]
+        return _purchase_page(purchase_id, form, 422)
+    except VallianceError as exc:
+        show_error(form, exc)
+        return _purchase_page(purchase_id, form, 422)
+
+    def attempt():
+        claim = claim_key(db.session, f"merchant:{merchant.id}", f"portal-refund:{form.token.data}",
+                          request_fingerprint("POST", request.path, {"amount": amount}))
+        if claim.replay:
+            return False
+        made = pos.refund_purchase(db.session, merchant, purchase_id, amount)
+        record_event(db.session, actor=actor(), action="purchase.refund", subject=purchase_id,
+                     merchant_id=merchant.id, refund_id=made.id, amount=made.amount,
+                     cash_refund=made.cash_refund)
+        store_response(db.session, claim, 201, {"refund_id": made.id})
+        return True
+
+    try:
+        refunded = run_in_transaction(db.session, attempt)
+    except NotFound:
+        raise  # another merchant's purchase, or none: a plain 404, not a form error
+    except VallianceError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _purchase_page(purchase_id, form, 422)
+    flash(tr("退款已完成。", "Refund recorded.") if refunded else
+          tr("这笔退款已经提交过，未重复退款。", "That refund was already recorded: not repeated."),
+          FLASH)
+    return redirect(url_for("merchant_portal.purchase", purchase_id=purchase_id))

@@ -1,0 +1,201 @@
+"""Merchant portal, owners only: offers, terminals, staff accounts and the activity trail."""
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from valliance.audit import events_for_merchant, record_event
+from valliance.db import today_shanghai
+from valliance.errors import NotFound, VallianceError
+from valliance.extensions import db
+from valliance.members.forms import ConfirmForm
+from valliance.members.models import TIERS
+from valliance.members.portal import show_error, tr
+from valliance.merchants import services, users
+from valliance.merchants.models import MerchantUser, Offer, Terminal
+from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
+from valliance.merchants.portal_forms import OfferForm, StaffForm, TerminalForm
+
+AUDIT_PAGE = 50
+
+
+def _own(model, object_id: str):
+    """One of the signed-in merchant's rows; anyone else's is simply not found."""
+    row = db.session.get(model, object_id)
+    if row is None or row.merchant_id != current_merchant().id:
+        raise NotFound()
+    return row
+
+
+# --- offers -----------------------------------------------------------------------------
+
+
+@bp.get("/offers")
+@owner_required
+def offers():
+    """The merchant's offers: live, scheduled, ended and switched off."""
+    rows = db.session.scalars(select(Offer).where(Offer.merchant_id == current_merchant().id)
+                              .order_by(Offer.active.desc(), Offer.created_at.desc())).all()
+    return render_template("merchants/portal/offers.html", offers=rows, today=today_shanghai())
+
+
+def _percent_text(percent) -> str:
+    """12.00 → "12", 12.50 → "12.5": as the owner typed it."""
+    return f"{percent:.2f}".rstrip("0").rstrip(".")
+
+
+def _offer_terms(form: OfferForm) -> dict:
+    tiers = {tier: getattr(form, f"{tier}_percent_off").data.strip() for tier in TIERS
+             if (getattr(form, f"{tier}_percent_off").data or "").strip()}
+    return {"title": form.title.data, "description": (form.description.data or "").strip(),
+            "percent_off": form.percent_off.data.strip(), "tier_percent_off": tiers,
+            "points_per_yuan": form.points_per_yuan.data, "valid_from": form.valid_from.data,
+            "valid_until": form.valid_until.data, "active": form.active.data}
+
+
+@bp.route("/offers/new", methods=["GET", "POST"])
+@owner_required
+def new_offer():
+    """Publish an offer."""
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            offer = services.create_offer(db.session, current_merchant(), **_offer_terms(form))
+            record_event(db.session, actor=actor(), action="offer.create", subject=offer.id,
+                         merchant_id=offer.merchant_id, **services.offer_summary(offer))
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(tr("优惠已发布。", "Offer published."), FLASH)
+            return redirect(url_for("merchant_portal.offers"))
+    return render_template("merchants/portal/offer_form.html", form=form, offer=None)
+
+
+@bp.route("/offers/<offer_id>", methods=["GET", "POST"])
+@owner_required
+def edit_offer(offer_id: str):
+    """Change an offer; purchases already made keep the terms they were sold at."""
+    offer = _own(Offer, offer_id)
+    form = OfferForm()
+    if request.method == "GET":
+        form.process(data={
+            "title": offer.title, "description": offer.description,
+            "percent_off": _percent_text(offer.percent_off),
+            "points_per_yuan": offer.points_per_yuan, "valid_from": offer.valid_from,
+            "valid_until": offer.valid_until, "active": offer.active,
+            **{f"{rate.tier}_percent_off": _percent_text(rate.percent_off)
+               for rate in offer.tier_rates}})
+    elif form.validate_on_submit():
+        try:
+            changed = services.update_offer(db.session, offer, **_offer_terms(form))
+            if changed:
+                record_event(db.session, actor=actor(), action="offer.update",
+                             subject=offer.id, merchant_id=offer.merchant_id, **changed)
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(tr("优惠已保存。", "Offer saved.") if changed else
+                  tr("没有改动。", "Nothing changed."), FLASH)
+            return redirect(url_for("merchant_portal.offers"))
+    return render_template("merchants/portal/offer_form.html", form=form, offer=offer)
+
+
+# --- terminals --------------------------------------------------------------------------
+
+
+@bp.route("/terminals", methods=["GET", "POST"])
+@owner_required
+def terminals():
+    """The shop's POS terminals; a new one's key is shown once, on the next page only."""
+    form = TerminalForm()
+    if form.validate_on_submit():
+        terminal, key = services.create_terminal(db.session, current_merchant(), form.name.data)
+        record_event(db.session, actor=actor(), action="terminal.create", subject=terminal.id,
+                     merchant_id=terminal.merchant_id, name=terminal.name)
+        db.session.commit()
+        response = render_template("merchants/portal/terminal_key.html", terminal=terminal,
+                                   key=key)
+        return response, 201, {"Cache-Control": "no-store"}
+    rows = db.session.scalars(select(Terminal).where(
+        Terminal.merchant_id == current_merchant().id)
+        .order_by(Terminal.revoked_at.is_not(None), Terminal.created_at.desc())).all()
+    return render_template("merchants/portal/terminals.html", form=form, terminals=rows,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/terminals/<terminal_id>/revoke")
+@owner_required
+def revoke_terminal(terminal_id: str):
+    """Revoke a terminal's key: the till using it is refused from now on."""
+    terminal = _own(Terminal, terminal_id)
+    if ConfirmForm().validate_on_submit() and terminal.revoked_at is None:
+        services.revoke_terminal(db.session, terminal.id)
+        record_event(db.session, actor=actor(), action="terminal.revoke", subject=terminal.id,
+                     merchant_id=terminal.merchant_id, name=terminal.name)
+        db.session.commit()
+        flash(tr(f"终端“{terminal.name}”已停用。", f"Terminal “{terminal.name}” revoked."), FLASH)
+    return redirect(url_for("merchant_portal.terminals"))
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@owner_required
+def staff():
+    """Owners and cashiers who can sign in for this shop; add one, disable one."""
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            users.add_merchant_user(db.session, current_merchant(), phone=form.phone.data,
+                                    name=form.name.data, password=form.password.data,
+                                    role=form.role.data, actor=actor())
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(tr("账号已添加，请把手机号和初始密码告诉本人。",
+                     "Account added: give the phone number and first password to its owner."),
+                  FLASH)
+            return redirect(url_for("merchant_portal.staff"))
+    rows = db.session.scalars(select(MerchantUser).where(
+        MerchantUser.merchant_id == current_merchant().id)
+        .order_by(MerchantUser.active.desc(), MerchantUser.role.desc(),
+                  MerchantUser.created_at)).all()
+    return render_template("merchants/portal/staff.html", form=form, people=rows,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/staff/<user_id>/<any(enable, disable):change>")
+@owner_required
+def set_staff_active(user_id: str, change: str):
+    """Disable a sign-in (signs that person out at once) or enable it again."""
+    person = _own(MerchantUser, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            users.set_user_active(db.session, person, change == "enable", actor=actor())
+        except VallianceError as exc:
+            db.session.rollback()
+            flash(" ".join(m for ms in (exc.details or {}).values() for m in ms)
+                  or exc.message, "portal-error")
+        else:
+            db.session.commit()
+    return redirect(url_for("merchant_portal.staff"))
+
+
+@bp.get("/activity")
+@owner_required
+def activity():
+    """Who changed what in this shop: offers, terminals, staff, refunds made in the portal."""
+    before = request.args.get("before", type=int)
+    events = events_for_merchant(db.session, current_merchant().id, limit=AUDIT_PAGE + 1,
+                                 before=before)
+    older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None
+    names = dict(db.session.execute(select(MerchantUser.id, MerchantUser.name).where(
+        MerchantUser.merchant_id == current_merchant().id)).all())
+    return render_template("merchants/portal/activity.html", events=events[:AUDIT_PAGE],
+                           older=older, names=names)

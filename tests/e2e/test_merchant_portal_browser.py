@@ -1,0 +1,82 @@
+"""The merchant portal in a real Chromium: an owner signs in, reads the dashboard, publishes an
+offer, creates a terminal, and refunds a sale with a double click that refunds once."""
+
+import pytest
+from sqlalchemy import func, select
+
+from valliance.extensions import db
+from valliance.members import services as members
+from valliance.merchants import pos, users
+from valliance.merchants import services as merchants
+from valliance.merchants.models import Offer, Refund, Terminal
+
+pytestmark = pytest.mark.browser
+PASSWORD = "shop2026pw"
+
+
+@pytest.fixture
+def shop(app):
+    """An approved merchant with an offer, its owner, and one sale of ¥128.50."""
+    with app.app_context():
+        merchant = merchants.create_merchant(db.session, name="老王火锅", category="餐饮",
+                                             district="鹿城区", approved=True)
+        merchants.create_offer(db.session, merchant, title="会员折扣", percent_off=12,
+                               points_per_yuan=2)
+        users.add_merchant_user(db.session, merchant, phone="13700000001", name="王老板",
+                                password=PASSWORD, role="owner", actor="test")
+        member = members.enroll_member(db.session, phone="13800138000", name="王小明")
+        sale = pos.record_purchase(db.session, merchant, None, member.card.number, 12_850, 0,
+                                   None)
+        db.session.commit()
+        data = {"merchant_id": merchant.id, "purchase_id": sale.id}
+        db.session.remove()
+    return data
+
+
+def _count(app, query) -> int:
+    with app.app_context():
+        value = db.session.scalar(query)
+        db.session.remove()
+    return value
+
+
+def _sign_in(page, live_server):
+    page.goto(live_server + "/merchant/")
+    page.wait_for_url("**/merchant/login**")
+    page.fill("#phone", "13700000001")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/merchant/")
+
+
+def test_owner_dashboard_offer_terminal_and_refund(app, page, live_server, shop):
+    _sign_in(page, live_server)
+    assert page.inner_text('[data-period="today"][data-figure="sales"]') == "¥128.50"
+    assert page.inner_text('[data-period="30d"][data-figure="collected"]') == "¥113.08"
+    assert page.locator("svg.sales-chart rect.bar").count() == 30
+
+    page.click("text=优惠")
+    page.click("text=发布优惠")
+    page.fill("#title", "周末特惠")
+    page.fill("#percent_off", "15")
+    page.fill("#diamond_percent_off", "20")
+    page.click(".offer-form button[type=submit]")
+    page.wait_for_selector("text=优惠已发布")
+    assert _count(app, select(func.count()).select_from(Offer)) == 2
+
+    page.click("nav >> text=终端")
+    page.fill("#name", "1号收银台")
+    page.click("text=创建并显示密钥")
+    key = page.input_value("[data-testid=terminal-key]")
+    assert key.startswith("vt_")
+    assert _count(app, select(func.count()).select_from(Terminal)) == 1
+
+    page.goto(live_server + "/merchant/purchases")
+    page.click(f"a[href$='{shop['purchase_id']}']")
+    page.fill("#amount", "28.50")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.dblclick(".refund-form button[type=submit]")
+    page.wait_for_selector("text=退款已完成")
+    assert _count(app, select(func.count()).select_from(Refund)) == 1
+    assert page.locator(".refund-row").count() == 1
+    assert page.console_errors == []

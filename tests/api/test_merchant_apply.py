@@ -64,8 +64,8 @@ def merchant_count(app) -> int:
 
 def apply_in_db(app, n: int = 1, *, status: str = "pending", **overrides) -> dict:
     """An application made through the service, optionally moved to a status."""
-    fields = application(licence_no=licence(n), owner_phone=f"139{n:08d}",
-                         name=f"申请商户{n:03d}", **overrides)
+    fields = application(**{"licence_no": licence(n), "owner_phone": f"139{n:08d}",
+                            "name": f"申请商户{n:03d}", **overrides})
     fields.pop("confirm")
     fields.pop("agree")
     with app.app_context():

@@ -1,0 +1,59 @@
+"""`flask staff create` and `flask staff disable`: alliance staff accounts."""
+
+import click
+from flask.cli import AppGroup
+
+from valliance.extensions import db
+from valliance.members.cli import emit, json_option, transaction
+from valliance.staff import services
+
+staff_cli = AppGroup("staff", help="Alliance staff accounts.")
+
+
+@staff_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True)
+@click.option("--password", default=None, help="Omit to be asked (not echoed).")
+@json_option
+def create_staff_command(username, name, password, as_json):
+    """Create a staff sign-in for the staff pages (/staff/)."""
+    if password is None:
+        # On stderr, so that --json keeps stdout for the one JSON object.
+        password = click.prompt("密码 / Password", hide_input=True, confirmation_prompt=True,
+                                err=True)
+
+    def work():
+        staff = services.create_staff_user(db.session, username=username, name=name,
+                                           password=password)
+        return staff.id, staff.username
+
+    staff_id, username_ = transaction(work)
+    emit(as_json, {"staff_id": staff_id, "username": username_},
+         f"已创建员工账号 / Created staff user {username_} ({staff_id})")
+
+
+def _set_active(username: str, active: bool, as_json: bool) -> None:
+    def work():
+        staff = services.set_staff_active(db.session, username, active)
+        return staff.id, staff.username
+
+    staff_id, username_ = transaction(work)
+    verb = ("已启用 / Enabled", "已停用 / Disabled")[not active]
+    emit(as_json, {"staff_id": staff_id, "username": username_, "active": active},
+         f"{verb} {username_} ({staff_id})")
+
+
+@staff_cli.command("disable")
+@click.argument("username")
+@json_option
+def disable_staff_command(username, as_json):
+    """Disable a staff sign-in; its sessions end at once."""
+    _set_active(username, False, as_json)
+
+
+@staff_cli.command("enable")
+@click.argument("username")
+@json_option
+def enable_staff_command(username, as_json):
+    """Re-enable a disabled staff sign-in."""
+    _set_active(username, True, as_json)

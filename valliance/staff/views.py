@@ -1,0 +1,143 @@
+"""Staff pages: sign-in, the landing page, the merchant approval queue and merchant reviews."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from valliance.errors import NotFound, VallianceError
+from valliance.extensions import db, limiter
+from valliance.members.forms import ConfirmForm
+from valliance.members.portal import SHANGHAI, safe_next, show_error, tr
+from valliance.merchants import onboarding
+from valliance.merchants.models import MERCHANT_STATUSES, Merchant
+from valliance.messaging import deliver_pending
+from valliance.money import format_yuan
+from valliance.staff import queue
+from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
+from valliance.staff.forms import ReviewForm, StaffLoginForm
+from valliance.staff.services import authenticate_staff
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+FLASH = "portal"  #: the category Flask-Login's "please sign in" uses too
+#: the queue's tabs, in this order: what needs doing first
+TABS = ("pending", "approved", "rejected", "suspended")
+assert set(TABS) == set(MERCHANT_STATUSES)
+ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
+            "status_name": lambda s: tr(*onboarding.STATUS_NAMES.get(s, (s, s))),
+            "action_name": lambda a: tr(*onboarding.ACTION_NAMES.get(a, (a, a))[:2]),
+            "role_label": lambda r: tr(*ROLE_LABELS.get(r, (r, r)))}
+
+
+def _login_key() -> str:
+    return "staff-login:" + (request.form.get("username") or "").strip().lower()[:40]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_key,
+               deduct_when=lambda response: g.get("login_failed", False))
+def login():
+    """Sign in with username and password; one answer whether the user exists or not."""
+    if request.method == "GET" and getattr(current_user, "is_staff", False):
+        return redirect(url_for("staff.index"))
+    form = StaffLoginForm()
+    if form.validate_on_submit():
+        staff = authenticate_staff(db.session, form.username.data, form.password.data)
+        if staff is None:
+            g.login_failed = True  # counts towards this username's limit, from any address
+            form.form_errors.append("用户名或密码错误 / Wrong username or password")
+        else:
+            db.session.commit()
+            login_user(StaffSignedIn(staff))
+            target = request.args.get("next")
+            return redirect(target if target and safe_next(target) == target
+                            else url_for("staff.index"))
+    return render_template("staff/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST with its CSRF token)."""
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash(tr("已退出登录。", "You are signed out."), FLASH)
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """The staff landing page: what waits for review."""
+    return render_template("staff/index.html", counts=queue.status_counts(db.session))
+
+
+@bp.get("/merchants")
+@staff_required
+def merchants():
+    """The approval queue: a tab per status (pending first), search, newest first, pages."""
+    status = request.args.get("status", "pending")
+    if status not in TABS:
+        status = "pending"
+    q = (request.args.get("q") or "").strip()[:queue.MAX_QUERY]
+    page = queue.merchant_queue(db.session, status=status, q=q,
+                                page=request.args.get("page", 1, type=int))
+    return render_template("staff/merchants.html", tabs=TABS, status=status, q=q, page=page,
+                           counts=queue.status_counts(db.session, q))
+
+
+def _merchant_page(merchant: Merchant, forms: dict | None = None):
+    forms = forms or {}
+    allowed = onboarding.allowed_actions(merchant.status)
+    for action in allowed:
+        forms.setdefault(action, ReviewForm(prefix=action, formdata=None))
+    history = onboarding.review_history(db.session, merchant.id)
+    staff_ids = {e.actor.partition(":")[2] for e in history if e.actor.startswith("staff:")}
+    if merchant.reviewed_by:
+        staff_ids.add(merchant.reviewed_by)
+    return render_template(
+        "staff/merchant.html", merchant=merchant, forms=forms, allowed=allowed, history=history,
+        accounts=queue.merchant_accounts(db.session, merchant.id),
+        staff_names=queue.staff_names(db.session, staff_ids),
+        note_required=onboarding.NOTE_REQUIRED)
+
+
+def _get_merchant(merchant_id: str) -> Merchant:
+    merchant = db.session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound()
+    return merchant
+
+
+@bp.get("/merchants/<merchant_id>")
+@staff_required
+def merchant(merchant_id: str):
+    """Everything the applicant submitted, its accounts, its review history and the actions."""
+    return _merchant_page(_get_merchant(merchant_id))
+
+
+@bp.post("/merchants/<merchant_id>/<any(approve, reject, suspend, reinstate):action>")
+@staff_required
+def review(merchant_id: str, action: str):
+    """Approve, reject, suspend or reinstate; the owners are texted the outcome."""
+    form = ReviewForm(prefix=action)
+    if form.validate_on_submit():
+        try:
+            reviewed = onboarding.review_merchant(db.session, merchant_id, action,
+                                                  staff_id=current_staff().id,
+                                                  note=form.note.data or "")
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            name = reviewed.name
+            db.session.commit()
+            deliver_pending(db.session)  # the owners' SMS, after the commit
+            flash(tr(f"已{onboarding.ACTION_NAMES[action][0]}：{name}",
+                     f"{onboarding.ACTION_NAMES[action][2].capitalize()}: {name}"), FLASH)
+            return redirect(url_for("staff.merchant", merchant_id=merchant_id))
+    return _merchant_page(_get_merchant(merchant_id), {action: form})
+

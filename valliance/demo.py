@@ -20,9 +20,13 @@ from valliance.members import services
 from valliance.members.models import AnnualSpend, Member
 from valliance.members.review import review_reason
 from valliance.members.tiers import TIER_NAMES_ZH, multiplier, thresholds
-from valliance.merchants.models import Merchant
+from valliance.merchants import onboarding
+from valliance.merchants.models import Merchant, MerchantUser
 from valliance.merchants.services import create_merchant, create_offer
+from valliance.merchants.users import add_merchant_user
 from valliance.points import accounts, ledger
+from valliance.staff.models import StaffUser
+from valliance.staff.services import create_staff_user
 
 DEMO_SEED = 2026
 DEMO_PASSWORD = "demo2026"  # noqa: S105 — a published demo login, not a secret
@@ -36,6 +40,19 @@ DEMO_MERCHANTS = (
     ("demo-jiangxinyu-cafe", "江心屿咖啡馆", 2, 4500),
     ("demo-lucheng-salon", "鹿城丝情美发", 1, 16000),
     ("demo-xiaonanmen-carwash", "小南门汽车美容", 1, 8000),
+)
+#: the alliance staff login (username, name)
+DEMO_STAFF = ("admin", "联盟管理员")
+#: who signs in to the first demo merchant's portal: (phone, name, role)
+DEMO_SHOP = "demo-laowang-hotpot"
+DEMO_MERCHANT_USERS = (("13700000001", "王老板", "owner"), ("13700000002", "李收银", "cashier"))
+#: applications waiting for staff: id, name, category, district, address, shop phone,
+#: typical spend (yuan, as typed), licence (first 17 characters), owner phone, owner name
+DEMO_APPLICATIONS = (
+    ("demo-apply-ouyue-tea", "瓯越茶馆", "餐饮", "鹿城区", "公园路36号", "0577-88230036", "68",
+     "91330302MA2H8TEA0", "13700000011", "陈茶馆"),
+    ("demo-apply-lucheng-gym", "鹿城动力健身", "生活服务", "鹿城区", "车站大道518号3楼",
+     "0577-88610518", "120", "92330302MA2J6GYM1", "13700000012", "赵教练"),
 )
 #: how many demo members of each tier (40 in all)
 TIER_COUNTS = (("standard", 16), ("silver", 12), ("gold", 8), ("diamond", 4))
@@ -65,10 +82,14 @@ class DemoResult:
     members: int = 0
     transfers: int = 0
     logins: list[dict] = field(default_factory=list)
+    #: the staff pages' login, and the merchant portal's (owners of pending applications too)
+    staff_logins: list[dict] = field(default_factory=list)
+    merchant_logins: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"created": self.created, "members": self.members, "transfers": self.transfers,
-                "merchants": [m[0] for m in DEMO_MERCHANTS], "logins": self.logins}
+                "merchants": [m[0] for m in DEMO_MERCHANTS], "logins": self.logins,
+                "staff_logins": self.staff_logins, "merchant_logins": self.merchant_logins}
 
 
 def _spend_range(tier: str) -> tuple[int, int]:
@@ -141,11 +162,51 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED) -> Demo
     logins = _login_members(roster)
     if not (if_empty and session.scalar(select(func.count()).select_from(Member))):
         _create(session, roster, seed, result)
+        _create_partners(session)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}
                      for m in logins.values() if m.phone in present]
+    _partner_logins(session, result)
     return result
+
+
+def _create_partners(session) -> None:
+    """The staff login, the demo shop's owner and cashier, two applications (each once)."""
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == DEMO_STAFF[0])) is None:
+        create_staff_user(session, username=DEMO_STAFF[0], name=DEMO_STAFF[1],
+                          password=DEMO_PASSWORD, actor="demo")
+    taken = set(session.scalars(select(MerchantUser.phone)))
+    shop = session.get(Merchant, DEMO_SHOP)
+    for phone, name, role in DEMO_MERCHANT_USERS:
+        if shop is not None and phone not in taken:
+            add_merchant_user(session, shop, phone=phone, name=name, password=DEMO_PASSWORD,
+                              role=role, actor="demo")
+    for (merchant_id, name, category, district, address, phone, avg_spend, licence,
+         owner_phone, owner_name) in DEMO_APPLICATIONS:
+        if session.get(Merchant, merchant_id) is None and owner_phone not in taken:
+            onboarding.apply_for_membership(
+                session, merchant_id=merchant_id, name=name, category=category,
+                district=district, address=address, phone=phone, avg_spend=avg_spend,
+                licence_no=licence + onboarding.licence_check_char(licence),
+                owner_name=owner_name, owner_phone=owner_phone, password=DEMO_PASSWORD)
+
+
+def _partner_logins(session, result: DemoResult) -> None:
+    """The demo's staff and merchant logins that exist (whatever seeded them)."""
+    username, name = DEMO_STAFF
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+        result.staff_logins = [{"username": username, "password": DEMO_PASSWORD, "name": name}]
+    demo_ids = [DEMO_SHOP] + [application[0] for application in DEMO_APPLICATIONS]
+    demo_phones = [u[0] for u in DEMO_MERCHANT_USERS] + [a[8] for a in DEMO_APPLICATIONS]
+    rows = session.execute(select(MerchantUser, Merchant).join(
+        Merchant, Merchant.id == MerchantUser.merchant_id).where(
+        MerchantUser.merchant_id.in_(demo_ids), MerchantUser.phone.in_(demo_phones))).all()
+    order = {phone: index for index, phone in enumerate(demo_phones)}
+    result.merchant_logins = [
+        {"merchant_id": merchant.id, "merchant": merchant.name, "status": merchant.status,
+         "role": user.role, "phone": user.phone, "password": DEMO_PASSWORD, "name": user.name}
+        for user, merchant in sorted(rows, key=lambda row: order[row[0].phone])]
 
 
 #: category, district, address and the offer of each demo merchant
@@ -229,3 +290,15 @@ def seed_command(if_empty: bool, seed: int, as_json: bool):
         for login in result.logins:
             click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
                        f" {login['phone']} / {login['password']}  ({login['name']})")
+    for login in result.staff_logins:
+        click.echo(f"联盟员工 / alliance staff (/staff/login): {login['username']}"
+                   f" / {login['password']}  ({login['name']})")
+    if result.merchant_logins:
+        click.echo("商户后台 / merchant portal (/merchant/login, phone / password):")
+        for login in result.merchant_logins:
+            role = "店主 owner" if login["role"] == "owner" else "收银员 cashier"
+            zh, en = onboarding.STATUS_NAMES[login["status"]]
+            waiting = ("" if login["status"] == "approved" else
+                       f"  — {zh}，审核通过后才能登录 / {en.lower()}: signs in once approved")
+            click.echo(f"  {role:<10} {login['phone']} / {login['password']}"
+                       f"  ({login['name']}, {login['merchant']}){waiting}")

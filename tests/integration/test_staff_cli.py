@@ -85,3 +85,55 @@ def test_disable_stops_sign_in_and_enable_restores_it(app, session):
 
 def test_disable_an_unknown_user_fails_cleanly(app):
     assert_clean_failure(run(app, "staff", "disable", "nobody", "--json"), "nobody")
+
+
+# --- the demo's staff and merchant logins (flask demo seed) --------------------------------
+
+
+def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications(app, session):
+    from valliance.demo import DEMO_PASSWORD
+    from valliance.merchants.models import Merchant, MerchantUser
+    from valliance.merchants.users import authenticate_merchant_user
+
+    first = run_json(app, "demo", "seed")
+    assert first["staff_logins"] == [
+        {"username": "admin", "password": DEMO_PASSWORD, "name": "联盟管理员"}]
+    assert authenticate_staff(session, "admin", DEMO_PASSWORD) is not None
+    logins = {login["phone"]: login for login in first["merchant_logins"]}
+    assert {(p, login["role"], login["name"], login["merchant_id"], login["status"])
+            for p, login in logins.items() if login["status"] == "approved"} == {
+        ("13700000001", "owner", "王老板", "demo-laowang-hotpot", "approved"),
+        ("13700000002", "cashier", "李收银", "demo-laowang-hotpot", "approved")}
+    pending = [login for login in first["merchant_logins"] if login["status"] == "pending"]
+    assert len(pending) == 2 and all(login["role"] == "owner" for login in pending)
+    for login in first["merchant_logins"]:
+        user = authenticate_merchant_user(session, login["phone"], login["password"])
+        assert (user is not None) == (login["status"] == "approved")
+    session.rollback()
+    assert session.scalar(select(Merchant.licence_no).where(
+        Merchant.id == pending[0]["merchant_id"])) != ""
+
+    second = run_json(app, "demo", "seed")
+    assert second["staff_logins"] == first["staff_logins"]
+    assert second["merchant_logins"] == first["merchant_logins"]
+    assert len(session.scalars(select(StaffUser)).all()) == 1
+    assert len(session.scalars(select(MerchantUser)).all()) == 4
+    assert len(session.scalars(select(Merchant).where(Merchant.status == "pending")).all()) == 2
+
+
+def test_demo_seed_prints_the_staff_and_merchant_logins(app):
+    result = run(app, "demo", "seed")
+    assert result.exit_code == 0, result.output
+    for text in ("admin / demo2026", "13700000001 / demo2026", "13700000002 / demo2026",
+                 "/staff/login", "/merchant/login", "待审核"):
+        assert text in result.stdout, text
+
+
+def test_demo_seed_if_empty_on_a_used_database_adds_no_staff_or_merchant_users(app, session):
+    from valliance.members.services import enroll_member
+
+    enroll_member(session, phone="13800138000", name="张三")
+    session.commit()
+    answer = run_json(app, "demo", "seed", "--if-empty")
+    assert answer["staff_logins"] == [] and answer["merchant_logins"] == []
+    assert session.scalars(select(StaffUser)).all() == []

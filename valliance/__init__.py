@@ -20,13 +20,14 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     extensions.init_app(app)
 
-    from valliance import api_docs, members, merchants, security, staff
+    from valliance import api_docs, directory, members, merchants, security, staff
     from valliance.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
     members.init_app(app)
     merchants.init_app(app)
     staff.init_app(app)
+    directory.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

@@ -1,4 +1,4 @@
-"""Who is calling an API: a terminal key, a member token (and, later, an operator key).
+"""Who is calling an API: a terminal key, a member token or an operator key.
 
 Each API names the kind of credential it accepts; a valid credential of another kind is
 403 forbidden, and anything else 401 unauthorized (contract §2).
@@ -10,10 +10,12 @@ from valliance.extensions import db
 
 
 def _resolvers():
+    from valliance.directory.services import operator_for_key
     from valliance.members.services import member_for_token
     from valliance.merchants.services import terminal_for_key
 
-    return {"terminal": terminal_for_key, "member": member_for_token}
+    return {"terminal": terminal_for_key, "member": member_for_token,
+            "operator": operator_for_key}
 
 
 def require(kind: str):

@@ -1,0 +1,15 @@
+"""The 114 directory: offer search for operators, caller lookup, referrals, the console."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the directory API, the operator console and the commands."""
+    from valliance.directory import api as directory_api
+    from valliance.directory import console, models, operator_cli  # noqa: F401 (tables)
+    from valliance.extensions import api, csrf
+
+    csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
+    api.register_blueprint(directory_api.bp)
+    app.register_blueprint(console.bp)
+    app.cli.add_command(operator_cli.operators_cli)

@@ -1,0 +1,119 @@
+"""Directory API (contract §6): offer search, caller lookup and referrals, for 114 operators."""
+
+import hashlib
+
+from flask import request
+from flask_smorest import Blueprint
+
+from valliance import credentials
+from valliance.api_support import bearer_token, iso_shanghai, json_body, load
+from valliance.directory import services
+from valliance.directory.models import Operator
+from valliance.directory.schemas import (
+    CallerOut,
+    OffersOut,
+    OffersQuery,
+    ReferralCreated,
+    ReferralIn,
+    ReferralOut,
+)
+from valliance.extensions import api, db, limiter
+
+bp = Blueprint("directory_api", __name__, url_prefix="/api/v1/directory",
+               description="114 operators: offer search, caller lookup, referrals.")
+SECURITY = [{"operatorKey": []}]
+
+
+@bp.record_once
+def _document_security(state) -> None:
+    schemes = api.spec.components.security_schemes
+    if "operatorKey" not in schemes:
+        api.spec.components.security_scheme(
+            "operatorKey", {"type": "http", "scheme": "bearer",
+                            "description": "flask operators create --name N"})
+
+
+def _per_key() -> str:
+    # Limits follow the key, not the address: a call centre shares one address.
+    token = bearer_token() or request.remote_addr or "-"
+    return "directory:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def current_operator() -> Operator:
+    """The operator whose key came with the request (401 / 403 otherwise)."""
+    return credentials.require("operator")
+
+
+@bp.route("/offers", methods=["GET"])
+@limiter.limit("600 per minute", key_func=_per_key)
+@bp.doc(summary="Search offers (Chinese, pinyin, initials, one typo); ranked per §6",
+        security=SECURITY, parameters=[{"in": "query", "name": name, "schema": {"type": kind}}
+                                       for name, kind in (("q", "string"),
+                                                          ("category", "string"),
+                                                          ("district", "string"),
+                                                          ("caller", "string"),
+                                                          ("limit", "integer"),
+                                                          ("offset", "integer"))])
+@bp.response(200, OffersOut)
+def offers():
+    """Active offers of approved merchants matching q, best for the caller first."""
+    from valliance.directory import search
+
+    operator = current_operator()
+    args = load(OffersQuery, {key: request.args.get(key) for key in request.args})
+    caller = None
+    tier = "standard"
+    if args["caller"]:
+        found = services.look_up_caller(db.session, operator, args["caller"])
+        caller = {"has_vcard": found.has_vcard, "tier": found.tier}
+        tier = found.tier or "standard"
+    total, hits = search.search_offers(db.session, search.SearchQuery(
+        q=args["q"], category=args["category"], district=args["district"] or None, tier=tier,
+        limit=args["limit"], offset=args["offset"]))
+    body = {"caller": caller, "total": total, "results": [search.offer_json(h) for h in hits]}
+    db.session.commit()
+    return body
+
+
+@bp.route("/callers/<phone>", methods=["GET"])
+@limiter.limit("120 per minute", key_func=_per_key)
+@bp.doc(summary="Has this caller a V-card, which tier, which card status — nothing more",
+        security=SECURITY)
+@bp.response(200, CallerOut)
+def caller(phone: str):
+    """The caller's V-card status; every lookup is logged (the number as a keyed hash)."""
+    operator = current_operator()
+    found = services.look_up_caller(db.session, operator, phone)
+    db.session.commit()
+    return found.as_json(), {"Cache-Control": "no-store"}
+
+
+@bp.route("/referrals", methods=["POST"])
+@limiter.limit("120 per minute", key_func=_per_key)
+@bp.doc(summary="Log that a caller was sent to a merchant", security=SECURITY,
+        requestBody={"required": True,
+                     "content": {"application/json": {"schema": ReferralIn}}})
+@bp.response(201, ReferralCreated)
+def create_referral():
+    """Record the referral; a purchase by that card there within 7 days converts it."""
+    operator = current_operator()
+    data = load(ReferralIn, json_body())
+    referral = services.create_referral(db.session, operator, caller=data["caller"],
+                                        merchant_id=data["merchant_id"],
+                                        offer_id=data["offer_id"])
+    db.session.commit()
+    return {"id": referral.id, "created_at": iso_shanghai(referral.created_at)}
+
+
+@bp.route("/referrals/<referral_id>", methods=["GET"])
+@bp.doc(summary="A referral and whether it converted", security=SECURITY)
+@bp.response(200, ReferralOut)
+def referral(referral_id: str):
+    """One of this operator's referrals."""
+    operator = current_operator()
+    found = services.find_referral(db.session, operator, referral_id)
+    converted_at = services.conversion_time(db.session, found)
+    return {"id": found.id, "caller_has_vcard": found.caller_has_vcard,
+            "merchant_id": found.merchant_id, "offer_id": found.offer_id,
+            "created_at": iso_shanghai(found.created_at), "converted": converted_at is not None,
+            "converted_at": iso_shanghai(converted_at)}

@@ -1,0 +1,149 @@
+"""Operators and their keys, caller lookups (has a V-card? which tier?) and referrals."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from valliance.db import utcnow
+from valliance.directory.models import CallerLookup, Operator, Referral
+from valliance.errors import NotFound, ValidationError
+from valliance.ids import new_id
+from valliance.members.services import find_member_by_phone, normalize_phone
+from valliance.merchants.models import Merchant, Offer, Purchase
+
+CONVERSION_DAYS = 7
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_operator(session: Session, name: str) -> tuple[Operator, str]:
+    """An operator and its API key (returned once; only its hash is stored)."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationError(details={"name": ["请填写话务员名称 / Enter the operator's name"]})
+    key = "vo_" + secrets.token_urlsafe(32)
+    operator = Operator(id=new_id("opr"), name=name, key_hash=_key_hash(key))
+    session.add(operator)
+    session.flush()
+    return operator, key
+
+
+def revoke_operator(session: Session, operator_id: str) -> Operator:
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound()
+    operator.revoked_at = operator.revoked_at or utcnow()
+    session.flush()
+    return operator
+
+
+def operator_for_key(session: Session, key: str) -> Operator | None:
+    """The live operator a key belongs to, or None (unknown or revoked)."""
+    operator = session.scalar(select(Operator).where(Operator.key_hash == _key_hash(key)))
+    return operator if operator and operator.revoked_at is None else None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """All an operator may learn about a caller (contract §6): nothing about the person."""
+
+    member_id: str | None
+    tier: str | None
+    card_status: str | None
+
+    @property
+    def has_vcard(self) -> bool:
+        return self.member_id is not None
+
+    def as_json(self) -> dict:
+        return {"has_vcard": self.has_vcard, "tier": self.tier, "card_status": self.card_status}
+
+
+NO_VCARD = Caller(None, None, None)
+
+
+def find_caller(session: Session, phone: str) -> Caller:
+    """The caller's V-card status; raises ValidationError for a number that is not a mobile."""
+    member = find_member_by_phone(session, normalize_phone(phone))
+    if member is None or member.card is None:
+        return NO_VCARD
+    return Caller(member.id, member.tier, member.card.status)
+
+
+def phone_digest(phone: str) -> str:
+    """A keyed hash of the phone: the same caller twice is visible, the number is not."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest()
+
+
+def look_up_caller(session: Session, operator: Operator, phone: str) -> Caller:
+    """find_caller, logged: which operator asked about which (hashed) number, and the answer."""
+    phone = normalize_phone(phone)
+    caller = find_caller(session, phone)
+    session.add(CallerLookup(operator_id=operator.id, phone_digest=phone_digest(phone),
+                             found=caller.has_vcard))
+    session.flush()
+    return caller
+
+
+def create_referral(session: Session, operator: Operator, *, caller: str, merchant_id: str,
+                    offer_id: str | None) -> Referral:
+    """Record that the operator sent this caller to the merchant (and offer)."""
+    phone = normalize_phone(caller)
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None or merchant.status != "approved":
+        raise ValidationError(details={"merchant_id": ["未知商户 / Unknown merchant"]})
+    if offer_id is not None:
+        offer = session.get(Offer, offer_id)
+        if offer is None or offer.merchant_id != merchant.id:
+            raise ValidationError(details={"offer_id": ["该商户没有此优惠 / Not this merchant's"]})
+    found = find_caller(session, phone)
+    referral = Referral(id=new_id("rfl"), operator_id=operator.id, member_id=found.member_id,
+                        caller_has_vcard=found.has_vcard, merchant_id=merchant.id,
+                        offer_id=offer_id, created_at=utcnow())
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+def conversion_time(session: Session, referral: Referral) -> datetime | None:
+    """When the caller's card first bought at the merchant within 7 days, or None."""
+    if referral.member_id is None:
+        return None
+    return session.scalar(
+        select(Purchase.created_at)
+        .where(Purchase.member_id == referral.member_id,
+               Purchase.merchant_id == referral.merchant_id,
+               Purchase.created_at >= referral.created_at,
+               Purchase.created_at <= referral.created_at + timedelta(days=CONVERSION_DAYS))
+        .order_by(Purchase.created_at).limit(1))
+
+
+def find_referral(session: Session, operator: Operator, referral_id: str) -> Referral:
+    """One of this operator's referrals (another operator's is not found)."""
+    referral = session.get(Referral, referral_id)
+    if referral is None or referral.operator_id != operator.id:
+        raise NotFound()
+    return referral
+
+
+def converted_clause(session: Session):
+    """SQL: a purchase by the referred member at the merchant within 7 days exists."""
+    if session.get_bind().dialect.name == "postgresql":
+        deadline = Referral.created_at + literal_column(f"interval '{CONVERSION_DAYS} days'")
+    else:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff"; compare in the same shape
+        deadline = func.strftime("%Y-%m-%d %H:%M:%f", Referral.created_at,
+                                 f"+{CONVERSION_DAYS} days")
+    return exists().where(and_(Purchase.member_id == Referral.member_id,
+                               Purchase.merchant_id == Referral.merchant_id,
+                               Purchase.created_at >= Referral.created_at,
+                               Purchase.created_at <= deadline))
+

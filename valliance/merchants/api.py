@@ -1,17 +1,22 @@
-"""POS API (contract §5): quote, purchase, purchase detail, refunds. Terminal keys only."""
+"""POS API (contract §5): quote, purchase, purchase detail, refunds. Terminal keys only.
 
-from decimal import Decimal
+Quotes and purchases read their terminal together with the card (pos_context); a purchase
+that needs nothing unusual is written in one statement (pos_record). Anything else — an
+error, a replay, a redemption, points owed — goes through the generic path below, which
+checks in the contract's order.
+"""
 
 from flask import request
 from flask_smorest import Blueprint
 
 from valliance import credentials
-from valliance.api_support import answer, iso_shanghai, json_body, load
+from valliance.api_support import answer, bearer_token, json_body, load
 from valliance.db import run_in_transaction
-from valliance.errors import ValidationError
+from valliance.errors import InvalidJson, ValidationError
 from valliance.extensions import db
-from valliance.merchants import pos
-from valliance.merchants.models import Merchant, Purchase, Refund
+from valliance.merchants import pos, pos_context, pos_record
+from valliance.merchants.models import Merchant
+from valliance.merchants.pos_json import purchase_json, quote_json, refund_json
 from valliance.merchants.schemas import (
     PurchaseIn,
     PurchaseOut,
@@ -26,11 +31,6 @@ bp = Blueprint("pos_api", __name__, url_prefix="/api/v1/pos",
                description="Point-of-sale terminals: quote, purchase, refund.")
 
 KEY_HEADER = "Idempotency-Key"
-
-
-def _number(percent: Decimal) -> int | float:
-    # A JSON number as the contract shows it: 12, 12.5 (never a string).
-    return int(percent) if percent == percent.to_integral_value() else float(percent)
 
 
 def _terminal_merchant():
@@ -54,43 +54,21 @@ def _load_with_key(schema, body: dict) -> tuple[dict, str]:
     return data, key
 
 
-def _quote_json(merchant: Merchant, quote: pos.Quote, amount: int) -> dict:
-    price = quote.price
-    return {"merchant_id": merchant.id, "card_last4": quote.card.last4,
-            "tier": quote.card.member.tier, "amount": amount,
-            "percent_off": _number(price.percent_off), "discount": price.discount,
-            "redeem_points": price.redeem_points, "points_value": price.points_value,
-            "payable": price.payable, "points_earned": price.points_earned,
-            "points_balance": quote.points_balance}
+def _body_after_credential(parse):
+    """Parse the body; when it is bad, the credential is checked first, since it answers first.
+
+    The quote and purchase paths check the terminal in the same query as the card, after the
+    body; a bad body must still answer 401/403 for a bad credential.
+    """
+    try:
+        return parse()
+    except (InvalidJson, ValidationError):
+        _terminal_merchant()
+        raise
 
 
-def refund_json(refund: Refund) -> dict:
-    return {"id": refund.id, "purchase_id": refund.purchase_id, "amount": refund.amount,
-            "cash_refund": refund.cash_refund, "points_reversed": refund.points_reversed,
-            "points_returned": refund.points_returned, "points_balance": refund.points_balance,
-            "created_at": iso_shanghai(refund.created_at)}
-
-
-def purchase_json(purchase: Purchase, card_last4: str, *, with_refunds: bool = False) -> dict:
-    body = {"id": purchase.id, "reference": purchase.reference,
-            "merchant_id": purchase.merchant_id, "card_last4": card_last4,
-            "tier": purchase.tier, "amount": purchase.amount,
-            "percent_off": _number(purchase.percent_off), "discount": purchase.discount,
-            "redeem_points": purchase.redeem_points, "points_value": purchase.points_value,
-            "payable": purchase.payable, "points_earned": purchase.points_earned,
-            "points_balance": purchase.points_balance,
-            "refunded_amount": purchase.refunded_amount,
-            "created_at": iso_shanghai(purchase.created_at)}
-    if with_refunds:
-        body["refunds"] = [refund_json(refund) for refund in purchase.refunds]
-    return body
-
-
-def _idempotent(merchant: Merchant, key: str, request_data: dict, work):
+def _idempotent(merchant: Merchant, key: str, fingerprint: str, work):
     """Run work once per (merchant, key, body); replay its stored answer afterwards."""
-    # The validated request, defaults filled in: {"amount": 5} and {"amount": 5,
-    # "redeem_points": 0} are the same sale.
-    fingerprint = request_fingerprint(request.method, request.path, request_data)
 
     def attempt():
         claim = claim_key(db.session, f"merchant:{merchant.id}", key, fingerprint)
@@ -105,17 +83,30 @@ def _idempotent(merchant: Merchant, key: str, request_data: dict, work):
     return answer(answer_body, status, headers)
 
 
+def _fingerprint(data: dict) -> str:
+    # The validated request, defaults filled in: {"amount": 5} and {"amount": 5,
+    # "redeem_points": 0} are the same sale.
+    return request_fingerprint(request.method, request.path, data)
+
+
 @bp.post("/quote")
 @bp.doc(summary="Price a sale without recording it",
         requestBody={"content": {"application/json": {"schema": QuoteIn}}})
 @bp.response(200, QuoteOut)
 def create_quote():
     """The discount, points and balance a purchase would give; nothing is recorded."""
-    _, merchant = _terminal_merchant()
-    data = load(QuoteIn, json_body())
-    quote = pos.quote(db.session, merchant, data["card"], data["amount"],
-                      data["redeem_points"])
-    body = _quote_json(merchant, quote, data["amount"])
+    data = _body_after_credential(lambda: load(QuoteIn, json_body()))
+    context, pay_part = pos_record.live_terminal_context(db.session, bearer_token(),
+                                                         data["card"])
+    if context is None:  # not a live terminal's key: 401 or 403, and nothing else is read
+        _, merchant = _terminal_merchant()
+        quote = pos.quote(db.session, merchant, data["card"], data["amount"],
+                          data["redeem_points"])
+        merchant_id = merchant.id
+    else:
+        quote = pos_context.price_sale(context, pay_part, data["amount"], data["redeem_points"])
+        merchant_id = context.merchant.id
+    body = quote_json(merchant_id, quote, data["amount"])
     db.session.rollback()
     return answer(body)
 
@@ -126,18 +117,24 @@ def create_quote():
 @bp.response(201, PurchaseOut)
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
+    data, key = _body_after_credential(lambda: _load_with_key(PurchaseIn, json_body()))
+    fingerprint = _fingerprint(data)
+    try:
+        body = run_in_transaction(db.session, lambda: pos_record.sell(
+            db.session, bearer_token(), key, fingerprint, data))
+        return answer(body, 201)
+    except pos_record.Fallback:  # rolled back: the generic path answers in the contract's order
+        pass
     terminal, merchant = _terminal_merchant()
-    body = json_body()
-    data, key = _load_with_key(PurchaseIn, body)
 
     def work():
         purchase = pos.record_purchase(db.session, merchant, terminal.id, data["card"],
                                        data["amount"], data["redeem_points"],
                                        data["reference"])
-        last4 = purchase.card_id and db.session.get(pos.Card, purchase.card_id).last4
+        last4 = db.session.get(pos.Card, purchase.card_id).last4
         return 201, purchase_json(purchase, last4)
 
-    return _idempotent(merchant, key, data, work)
+    return _idempotent(merchant, key, fingerprint, work)
 
 
 @bp.get("/purchases/<purchase_id>")
@@ -157,11 +154,10 @@ def get_purchase(purchase_id: str):
 def create_refund(purchase_id: str):
     """Give back cash and points in proportion; omitted amount = all that remains."""
     _, merchant = _terminal_merchant()
-    body = json_body()
-    data, key = _load_with_key(RefundIn, body)
+    data, key = _load_with_key(RefundIn, json_body())
 
     def work():
         refund = pos.refund_purchase(db.session, merchant, purchase_id, data["amount"])
         return 201, refund_json(refund)
 
-    return _idempotent(merchant, key, data, work)
+    return _idempotent(merchant, key, _fingerprint(data), work)

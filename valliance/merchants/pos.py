@@ -1,85 +1,46 @@
 """Quotes, purchases and refunds at the till (contract §5). Services flush; routes commit."""
 
-from dataclasses import dataclass
-
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from valliance.db import insert_ignoring_conflict, today_shanghai, utcnow
-from valliance.errors import (
-    InsufficientPoints,
-    NotFound,
-    RedemptionExceedsAmount,
-    RedemptionNotAuthorized,
-    RefundExceedsPurchase,
-)
+from valliance.db import today_shanghai, utcnow
+from valliance.errors import NotFound, RefundExceedsPurchase
 from valliance.ids import new_id
-from valliance.members import cards as codes
-from valliance.members import services as members
-from valliance.members import tiers
 from valliance.members.models import AnnualSpend, Card
-from valliance.merchants import pricing
-from valliance.merchants.models import Merchant, Offer, Purchase, Refund
+from valliance.merchants import pos_context, pricing
+from valliance.merchants.models import Merchant, Purchase, Refund
+from valliance.merchants.pos_context import Quote
 from valliance.points import accounts, ledger
 
+spend_table = AnnualSpend.__table__
 
-@dataclass(frozen=True)
-class Quote:
-    card: Card
-    terms: pricing.OfferTerms | None
-    price: pricing.Price
-    #: the member's balance after the purchase would be recorded
-    points_balance: int
-
-
-def _active_terms(session: Session, merchant: Merchant, tier: str) -> list[pricing.OfferTerms]:
-    if merchant.status != "approved":
-        return []
-    today = today_shanghai()
-    offers = session.scalars(select(Offer).where(Offer.merchant_id == merchant.id,
-                                                 Offer.active.is_(True))).all()
-    return [pricing.OfferTerms(o.id, o.percent_off_for(tier), o.points_per_yuan, o.created_at)
-            for o in offers
-            if pricing.offer_is_active(o.active, o.valid_from, o.valid_until, today)]
+__all__ = ["Quote", "find_purchase", "quote", "record_purchase", "refund_purchase"]
 
 
 def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
           redeem_points: int) -> Quote:
     """Price a sale without recording it; raises the contract's errors in its order."""
-    card, pay_part = members.find_card(session, scanned)
-    members.require_usable(card)
-    member = card.member
-    multiplier = tiers.multiplier(member.tier)
-    point_value = current_app.config["POINT_VALUE_FEN"]
-    terms = pricing.best_offer(_active_terms(session, merchant, member.tier), multiplier,
-                               point_value)
-    balance = accounts.get_balance(session, member.points_account_id)
-    if redeem_points > 0:
-        if pay_part is None or not codes.pay_code_valid(pay_part, card.pay_secret):
-            raise RedemptionNotAuthorized()
-        if redeem_points > balance.available:
-            raise InsufficientPoints(details={"points_balance": [str(balance.available)]})
-    price = pricing.price_purchase(amount, terms, multiplier, 0, point_value)
-    if redeem_points * point_value > amount - price.discount:
-        raise RedemptionExceedsAmount()
-    price = pricing.price_purchase(amount, terms, multiplier, redeem_points, point_value)
-    # Points earned first settle what the member owes (ledger rule), so say what will remain.
-    owed_paid = min(price.points_earned, balance.owed)
-    after = balance.balance - redeem_points + price.points_earned - owed_paid
-    return Quote(card, terms, price, after)
+    number, pay_part = pos_context.parse_card(scanned)
+    context = pos_context.context_for_merchant(session, merchant.id, number)
+    return pos_context.price_sale(context, pay_part, amount, redeem_points)
 
 
-def _add_spend(session: Session, member_id: str, fen: int) -> None:
-    """Count cash paid at alliance merchants towards the member's annual spend."""
+def add_spend(session: Session, member_id: str, fen: int) -> None:
+    """Count cash paid at alliance merchants towards the member's annual spend (net, ≥ 0)."""
+    conn = session.connection()
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     year = today_shanghai().year
-    insert_ignoring_conflict(session.connection(), AnnualSpend.__table__,
-                             {"member_id": member_id, "year": year, "telecom_fen": 0,
-                              "alliance_fen": 0}, ["member_id", "year"])
-    spend = session.scalar(select(AnnualSpend).where(AnnualSpend.member_id == member_id,
-                                                     AnnualSpend.year == year)
-                           .with_for_update())
-    spend.alliance_fen = max(0, spend.alliance_fen + fen)
+    statement = insert(spend_table).values(
+        member_id=member_id, year=year, telecom_fen=0, alliance_fen=max(0, fen))
+    # One statement: the upsert locks the member's row for the year, so refunds and purchases
+    # of one member on two tills add up instead of overwriting each other.
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["member_id", "year"],
+        set_={"alliance_fen": func.max(0, spend_table.c.alliance_fen + fen)
+              if conn.dialect.name == "sqlite"
+              else func.greatest(0, spend_table.c.alliance_fen + fen)}))
 
 
 def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,
@@ -112,7 +73,7 @@ def record_purchase(session: Session, merchant: Merchant, terminal_id: str | Non
                                 purchase_id=purchase.id)
         purchase.accrual_transfer_id, balance = posting.transfer_id, posting.balance
     purchase.points_balance = balance
-    _add_spend(session, member.id, price.payable)
+    add_spend(session, member.id, price.payable)
     session.flush()
     return purchase
 
@@ -152,6 +113,6 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
                     points_reversed=reversed_points, points_returned=returned,
                     points_balance=balance, created_at=utcnow())
     session.add(refund)
-    _add_spend(session, member.id, -cash)
+    add_spend(session, member.id, -cash)
     session.flush()
     return refund

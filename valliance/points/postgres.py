@@ -4,12 +4,19 @@ The member's row update, the transfer, both entries and the new lot are one data
 statement, so an accrual costs one round trip and one statement's overhead on the server.
 The generic path in ledger.py does the same in four statements (SQLite cannot modify data in
 a WITH clause); both run the whole test suite.
+
+The credit's CTEs (CREDIT_CTES) and the idempotency claim (CLAIM_CTE) are also composed into
+the POS purchase statement (valliance/merchants/pos_record.py), so that a whole purchase is
+one statement; the SQL that writes ledger tables stays here.
 """
 
 from datetime import UTC, datetime
 
-CREDIT_SQL = """
-WITH member AS (
+#: `member`: the member row's update (balance, owed afterwards; no row = no member account);
+#: `transfer`: the new transfer's id (no row when points = 0); `entry`, `lot`: its entries
+#: and lot. Parameters: see credit_params().
+CREDIT_CTES = """
+member AS (
     UPDATE accounts SET credits_posted = credits_posted + %(points)s
     WHERE id = %(member)s AND kind = 'member'
     RETURNING credits_posted - debits_posted AS balance, owed
@@ -18,7 +25,7 @@ WITH member AS (
                            reverses_id, purchase_id, merchant_id, reason, actor, created_at)
     SELECT %(source)s, %(member)s, %(points)s, %(code)s, %(kind)s, %(reverses_id)s,
            %(purchase_id)s, %(merchant_id)s, %(reason)s, %(actor)s, %(now)s
-    FROM member
+    FROM member WHERE %(points)s > 0
     RETURNING id
 ), entry AS (
     INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
@@ -29,26 +36,54 @@ WITH member AS (
     INSERT INTO lots (account_id, transfer_id, amount, remaining, expires_at, created_at)
     SELECT %(member)s, transfer.id, %(points)s, %(points)s, %(expires_at)s, %(now)s
     FROM transfer
-)
+)"""
+
+CREDIT_SQL = f"""
+WITH {CREDIT_CTES}
 SELECT transfer.id, member.balance, member.owed FROM transfer, member
-"""
+"""  # noqa: S608 (constant fragments only)
+
+#: `claim`: the new idempotency key's id, stored with its answer, or no row when the key is
+#: taken. The answer's points_balance is the member's balance after the credit, from
+#: `member`, which is why the claim comes with a credit (CREDIT_CTES) in one statement.
+#: Whoever runs it rolls the whole transaction back when `claim` is empty: the key's first
+#: request has written (or is writing) the operation. Parameters: scope, key, request_hash,
+#: status, response (JSON text), now.
+CLAIM_CTE = """
+claim AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body,
+                                  created_at)
+    SELECT %(scope)s, %(key)s, %(request_hash)s, %(status)s,
+           jsonb_set(%(response)s::jsonb, '{points_balance}', to_jsonb(member.balance))::text,
+           %(now)s
+    FROM member
+    ON CONFLICT (scope, key) DO NOTHING
+    RETURNING id
+)"""
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    # The columns are UTCDateTime: naive UTC in the database (see valliance.db).
+def naive_utc(moment: datetime) -> datetime:
+    """The columns are UTCDateTime: naive UTC in the database (see valliance.db)."""
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def credit_params(*, member: int, source: int, points: int, code: str, kind: str,
+                  now: datetime, expires_at: datetime, links: dict) -> dict:
+    """The parameters of CREDIT_CTES."""
+    return {
+        "member": member, "source": source, "points": points, "code": code, "kind": kind,
+        "now": naive_utc(now), "expires_at": naive_utc(expires_at),
+        "reverses_id": links.get("reverses_id"), "purchase_id": links.get("purchase_id"),
+        "merchant_id": links.get("merchant_id"), "reason": links.get("reason"),
+        "actor": links.get("actor"),
+    }
 
 
 def credit_member(conn, *, member: int, source: int, points: int, code: str, kind: str,
                   now: datetime, expires_at: datetime, links: dict):
     """Run the credit in one statement; (transfer id, balance, owed) or None for no account."""
-    params = {
-        "member": member, "source": source, "points": points, "code": code, "kind": kind,
-        "now": _naive_utc(now), "expires_at": _naive_utc(expires_at),
-        "reverses_id": links.get("reverses_id"), "purchase_id": links.get("purchase_id"),
-        "merchant_id": links.get("merchant_id"), "reason": links.get("reason"),
-        "actor": links.get("actor"),
-    }
+    params = credit_params(member=member, source=source, points=points, code=code, kind=kind,
+                           now=now, expires_at=expires_at, links=links)
     # exec_driver_sql: no SQL compilation, but driver errors arrive wrapped as DBAPIError, so
     # the unit of work recognizes a deadlock and retries it.
     return conn.exec_driver_sql(CREDIT_SQL, params).first()

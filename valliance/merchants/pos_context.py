@@ -1,0 +1,196 @@
+"""What a sale needs to know, read in one query, and the quote priced from it (contract §5).
+
+A purchase used to cost a dozen ORM queries before its first write: the terminal, the
+merchant, the card, the member, the offers and their tier rates, the balance. They are one
+SELECT here — one row per active offer of the merchant (or one row without an offer) — on
+plain tuples, no ORM objects. The contract's rules stay where they live: the card checks in
+members.services.require_usable, the arithmetic in pricing.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, null, select
+from sqlalchemy.orm import Session
+
+from valliance.db import today_shanghai
+from valliance.errors import (
+    CardNotFound,
+    InsufficientPoints,
+    RedemptionExceedsAmount,
+    RedemptionNotAuthorized,
+)
+from valliance.members import cards as codes
+from valliance.members import services as members
+from valliance.members import tiers
+from valliance.members.models import Card, Member
+from valliance.merchants import pricing
+from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
+from valliance.points.accounts import AVAILABLE, BALANCE, accounts
+from valliance.points.rules import MEMBER
+
+
+@dataclass(frozen=True)
+class SaleMember:
+    id: str
+    tier: str
+    membership_status: str
+    points_account_id: int
+
+
+@dataclass(frozen=True)
+class SaleCard:
+    """The scanned card with its member (duck-types Card for members.require_usable)."""
+
+    id: str
+    number: str
+    status: str
+    expires_on: date
+    pay_secret: str
+    member: SaleMember
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+@dataclass(frozen=True)
+class SaleMerchant:
+    id: str
+    status: str
+    #: ledger accounts: points this merchant issues, points spent in its shop
+    issued_account_id: int
+    redeemed_account_id: int
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    #: None when the context was read for a merchant rather than a terminal key
+    terminal_id: str | None
+    merchant: SaleMerchant
+    #: None: no card has this number
+    card: SaleCard | None
+    balance: int
+    available: int
+    owed: int
+    #: the merchant's switched-on offers, each at the member's tier rate (dates not checked)
+    offers: tuple[tuple[pricing.OfferTerms, date | None, date | None], ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    card: SaleCard
+    terms: pricing.OfferTerms | None
+    price: pricing.Price
+    #: the member's balance after the purchase would be recorded
+    points_balance: int
+    #: the member's balance and points owed when the sale was priced
+    balance_before: int
+    owed_before: int
+
+
+_t, _m, _o, _r = (Terminal.__table__, Merchant.__table__, Offer.__table__,
+                  OfferTierRate.__table__)
+_c, _mb = Card.__table__, Member.__table__
+
+
+def _context_query(root, root_condition, terminal_id):
+    joined = (
+        root.outerjoin(_c, _c.c.number == bindparam("number"))
+        .outerjoin(_mb, _mb.c.id == _c.c.member_id)
+        .outerjoin(accounts, and_(accounts.c.id == _mb.c.points_account_id,
+                                  accounts.c.kind == MEMBER))
+        .outerjoin(_o, and_(_o.c.merchant_id == _m.c.id, _o.c.active.is_(True)))
+        .outerjoin(_r, and_(_r.c.offer_id == _o.c.id, _r.c.tier == _mb.c.tier))
+    )
+    return select(
+        terminal_id, _m.c.id, _m.c.status, _m.c.issued_account_id, _m.c.redeemed_account_id,
+        _c.c.id, _c.c.number, _c.c.status, _c.c.expires_on, _c.c.pay_secret,
+        _mb.c.id, _mb.c.tier, _mb.c.membership_status, _mb.c.points_account_id,
+        BALANCE, AVAILABLE, accounts.c.owed,
+        _o.c.id, _o.c.percent_off, _o.c.points_per_yuan, _o.c.valid_from, _o.c.valid_until,
+        _o.c.created_at, _r.c.percent_off,
+    ).select_from(joined).where(root_condition)
+
+
+#: a live terminal's key (sha256), its merchant, the card: no rows = no such live terminal
+_BY_KEY = _context_query(
+    _t.join(_m, _m.c.id == _t.c.merchant_id),
+    and_(_t.c.key_hash == bindparam("key_hash"), _t.c.revoked_at.is_(None)), _t.c.id)
+_BY_MERCHANT = _context_query(_m, _m.c.id == bindparam("merchant_id"), null())
+
+
+def _context(rows) -> SaleContext | None:
+    if not rows:
+        return None
+    (terminal_id, merchant_id, merchant_status, issued, redeemed, card_id, number, card_status,
+     expires_on, pay_secret, member_id, tier, membership, account, balance, available,
+     owed) = rows[0][:17]
+    card = None
+    if card_id is not None:
+        card = SaleCard(card_id, number, card_status, expires_on, pay_secret,
+                        SaleMember(member_id, tier, membership, account))
+    offers = tuple(
+        (pricing.OfferTerms(offer_id, base if override is None else override, per_yuan,
+                            created_at), valid_from, valid_until)
+        for (offer_id, base, per_yuan, valid_from, valid_until, created_at, override)
+        in (row[17:] for row in rows) if offer_id is not None)
+    return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
+                       card, balance or 0, available or 0, owed or 0, offers)
+
+
+def parse_card(scanned: str) -> tuple[str, str | None]:
+    """(card number, pay-code time part); a mistyped code gives "" (no card has it)."""
+    parts = codes.split_scanned_code(scanned or "")
+    if parts is None or not codes.luhn_valid(parts[0]):
+        return "", None
+    return parts
+
+
+def context_for_terminal(session: Session, key_hash: str, number: str) -> SaleContext | None:
+    """The sale's context for a live terminal's key hash, or None: no such live terminal."""
+    return _context(session.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
+
+
+def context_for_merchant(session: Session, merchant_id: str, number: str) -> SaleContext:
+    """The sale's context at this merchant."""
+    rows = session.execute(_BY_MERCHANT, {"merchant_id": merchant_id, "number": number}).all()
+    context = _context(rows)
+    if context is None:
+        raise LookupError(f"no merchant {merchant_id}")
+    return context
+
+
+def _active_terms(context: SaleContext, today: date) -> list[pricing.OfferTerms]:
+    if context.merchant.status != "approved":
+        return []
+    return [terms for terms, valid_from, valid_until in context.offers
+            if pricing.offer_is_active(True, valid_from, valid_until, today)]
+
+
+def price_sale(context: SaleContext, pay_part: str | None, amount: int,
+               redeem_points: int) -> Quote:
+    """Price a sale from its context; raises the contract's errors in the contract's order."""
+    card = context.card
+    if card is None:
+        raise CardNotFound()
+    members.require_usable(card)
+    tier = card.member.tier
+    multiplier = tiers.multiplier(tier)
+    point_value = current_app.config["POINT_VALUE_FEN"]
+    terms = pricing.best_offer(_active_terms(context, today_shanghai()), multiplier, point_value)
+    if redeem_points > 0:
+        if pay_part is None or not codes.pay_code_valid(pay_part, card.pay_secret):
+            raise RedemptionNotAuthorized()
+        if redeem_points > context.available:
+            raise InsufficientPoints(details={"points_balance": [str(context.available)]})
+    price = pricing.price_purchase(amount, terms, multiplier, 0, point_value)
+    if redeem_points * point_value > amount - price.discount:
+        raise RedemptionExceedsAmount()
+    if redeem_points:
+        price = pricing.price_purchase(amount, terms, multiplier, redeem_points, point_value)
+    # Points earned first settle what the member owes (ledger rule), so say what will remain.
+    owed_paid = min(price.points_earned, context.owed)
+    after = context.balance - redeem_points + price.points_earned - owed_paid
+    return Quote(card, terms, price, after, context.balance, context.owed)

@@ -1,0 +1,116 @@
+"""A purchase in two round trips on PostgreSQL: the POS hot path (contract §5).
+
+One SELECT reads everything the sale depends on (pos_context: the live terminal, its
+merchant and offers, the card, the member and the balance); one data-modifying statement
+writes everything it changes: the member's credit with its transfer, entries and lot (the
+ledger's CTEs, points.postgres), the idempotency key with its stored answer, the purchase and
+the member's annual spend. The request's transaction commits once, as always.
+
+Only the common case takes this path: a live terminal, a sale that earns points or not but
+spends none, a member who owes nothing, a key never seen. Everything else raises Fallback
+before anything stays written, and the caller answers through the generic path
+(idempotency.claim_key, then pos.record_purchase), which checks in the contract's order —
+credential, body, idempotency, card, business rules — and so gives every error and every
+replay exactly as before.
+
+Exactly once: the key's claim is in the same statement as the writes. A second request with
+the same key waits on the first one's row locks (the member row, then the key), finds the key
+taken, raises Fallback, and its rollback undoes whatever its statement wrote; the generic path
+then replays the first answer (or answers 409 for another body).
+"""
+
+import json
+
+from sqlalchemy.orm import Session
+
+from valliance.db import today_shanghai, utcnow
+from valliance.errors import VallianceError
+from valliance.ids import new_id
+from valliance.merchants import pos_context
+from valliance.merchants.models import Purchase
+from valliance.merchants.pos_json import purchase_json
+from valliance.merchants.services import _key_hash
+from valliance.points import postgres
+from valliance.points.ledger import default_expiry
+from valliance.points.rules import ACCRUE
+
+# Composed of constant fragments only, never of input (hence the noqa).
+PURCHASE_SQL = f"""
+WITH {postgres.CREDIT_CTES},
+{postgres.CLAIM_CTE},
+purchase AS (
+    INSERT INTO purchases (id, merchant_id, terminal_id, member_id, card_id, offer_id,
+                           reference, tier, amount, percent_off, discount, redeem_points,
+                           points_value, payable, points_earned, points_balance,
+                           refunded_amount, accrual_transfer_id, created_at)
+    SELECT %(purchase_id)s, %(merchant_id)s, %(terminal_id)s, %(member_id)s, %(card_id)s,
+           %(offer_id)s, %(reference)s, %(tier)s, %(amount)s, %(percent_off)s, %(discount)s,
+           0, 0, %(payable)s, %(points)s, member.balance, 0, (SELECT id FROM transfer),
+           %(now)s
+    FROM member
+), spend AS (
+    INSERT INTO annual_spend (member_id, year, telecom_fen, alliance_fen)
+    VALUES (%(member_id)s, %(year)s, 0, %(payable)s)
+    ON CONFLICT (member_id, year)
+    DO UPDATE SET alliance_fen = GREATEST(0, annual_spend.alliance_fen + EXCLUDED.alliance_fen)
+)
+SELECT (SELECT id FROM claim), member.balance, member.owed FROM member
+"""  # noqa: S608
+
+
+class Fallback(Exception):
+    """Answer this request through the generic path; roll back whatever was written."""
+
+
+def live_terminal_context(session: Session, token: str | None, scanned: str
+                          ) -> tuple[pos_context.SaleContext | None, str | None]:
+    """The sale's context for a bearer token that is a live terminal's key, else (None, None)."""
+    if not token:
+        return None, None
+    number, pay_part = pos_context.parse_card(scanned)
+    return pos_context.context_for_terminal(session, _key_hash(token), number), pay_part
+
+
+def sell(session: Session, token: str | None, scope_key: str, fingerprint: str,
+         data: dict) -> dict:
+    """Record a sale once per key in one statement; its answer. Raises Fallback (see above)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or data["redeem_points"]:
+        raise Fallback()
+    context, pay_part = live_terminal_context(session, token, data["card"])
+    if context is None or context.owed:
+        raise Fallback()
+    try:
+        quote = pos_context.price_sale(context, pay_part, data["amount"], 0)
+    except VallianceError as exc:  # the generic path answers it, after the idempotency check
+        raise Fallback() from exc
+    card, price, merchant = quote.card, quote.price, context.merchant
+    now = utcnow()
+    purchase = Purchase(
+        id=new_id("pur"), merchant_id=merchant.id, terminal_id=context.terminal_id,
+        member_id=card.member.id, card_id=card.id,
+        offer_id=quote.terms.offer_id if quote.terms else None, reference=data["reference"],
+        tier=card.member.tier, amount=data["amount"], percent_off=price.percent_off,
+        discount=price.discount, redeem_points=0, points_value=0, payable=price.payable,
+        points_earned=price.points_earned, points_balance=0, refunded_amount=0,
+        created_at=now)
+    body = purchase_json(purchase, card.last4)
+    params = postgres.credit_params(
+        member=card.member.points_account_id, source=merchant.issued_account_id,
+        points=price.points_earned, code=ACCRUE, kind="accrue", now=now,
+        expires_at=default_expiry(now),
+        links={"purchase_id": purchase.id, "merchant_id": merchant.id})
+    params.update(
+        scope=f"merchant:{merchant.id}", key=scope_key, request_hash=fingerprint, status=201,
+        response=json.dumps(body, ensure_ascii=False), terminal_id=context.terminal_id,
+        member_id=card.member.id, card_id=card.id, offer_id=purchase.offer_id,
+        reference=purchase.reference, tier=purchase.tier, amount=purchase.amount,
+        percent_off=price.percent_off, discount=price.discount, payable=price.payable,
+        year=today_shanghai().year)
+    row = conn.exec_driver_sql(PURCHASE_SQL, params).first()
+    if row is None or row[0] is None or row[2]:
+        # No member row, the key is taken, or the member came to owe points since the read
+        # (a refund on another till): the generic path collects what is owed.
+        raise Fallback()
+    body["points_balance"] = row[1]
+    return body

@@ -8,6 +8,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.api.pos_helpers import PURCHASES, member, new_key, shop
+from tests.api.test_portal import post_form
+from tests.api.test_staff_pages import make_staff, staff_log_in
+from valliance.db import today_shanghai
 from valliance.directory import services
 from valliance.directory.models import CallerLookup, Referral
 from valliance.directory.report import referral_report
@@ -235,8 +238,6 @@ def test_the_referral_report_counts_conversions_by_operator_merchant_category_an
     refer(client, operator, store, "13911112222")
     buy(client, store, converted["card"])
     with app.app_context():
-        from valliance.db import today_shanghai
-
         report = referral_report(db.session, today_shanghai() - timedelta(days=6),
                                  today_shanghai())
     assert (report.total.referrals, report.total.conversions) == (3, 1)
@@ -264,3 +265,25 @@ def test_operators_create_and_revoke_print_json(app, client):
     assert client.get(CALLERS + "13911112222", headers=headers).status_code == 401
     missing = runner.invoke(args=["operators", "revoke", "opr_nope", "--json"])
     assert missing.exit_code != 0
+
+
+# --- the staff report page --------------------------------------------------------------
+
+
+def test_staff_see_the_referral_report_others_do_not(app, client, operator, store):
+    caller = gold_caller(app)
+    refer(client, operator, store, caller["phone"])
+    buy(client, store, caller["card"])
+    anonymous = client.get("/staff/referrals/")
+    assert anonymous.status_code == 302 and "/staff/login" in anonymous.location
+    make_staff(app)
+    staff_log_in(client)
+    html = client.get("/staff/referrals/").get_data(as_text=True)
+    assert "一号台" in html and "老王火锅" in html and "100%" in html
+    empty = client.get("/staff/referrals/?from=2020-01-01&to=2020-01-31").get_data(as_text=True)
+    assert "这段时间没有推荐记录" in empty
+    member_client = app.test_client()
+    with app.app_context():
+        member(db.session, phone="13900000002")
+    post_form(member_client, "/me/login", {"phone": "13900000002", "password": "secret123"})
+    assert member_client.get("/staff/referrals/").status_code == 403

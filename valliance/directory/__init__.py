@@ -6,10 +6,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the directory API, the operator console and the commands."""
     from valliance.directory import api as directory_api
-    from valliance.directory import console, models, operator_cli  # noqa: F401 (tables)
-    from valliance.extensions import api, csrf
+    from valliance.directory import console, models, operator_cli, report_views  # noqa: F401
+    from valliance.extensions import api, csrf, login
 
     csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
     api.register_blueprint(directory_api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(report_views.bp)  # staff: referrals and conversions
+    login.blueprint_login_views[report_views.bp.name] = "staff.login"
     app.cli.add_command(operator_cli.operators_cli)

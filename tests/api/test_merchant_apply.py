@@ -89,6 +89,7 @@ def test_application_creates_a_pending_merchant_with_its_owner_who_cannot_sign_i
     page = client.get("/merchant/apply/submitted").get_data(as_text=True)
     assert "申请已提交，审核结果将以短信通知" in page
     assert "139****2222" in page and "无法登录商户后台" in page and "老李面馆" in page
+    assert 'href="/merchant/login"' in page
     with app.app_context():
         merchant = db.session.scalar(select(Merchant))
         assert merchant.status == "pending" and merchant.approved_at is None

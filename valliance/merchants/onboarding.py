@@ -10,6 +10,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from valliance.audit import AuditEvent, record_event
@@ -190,6 +191,8 @@ def apply_for_membership(session: Session, *, name: str, category: str, district
         details = {("owner_" + k if k in ("phone", "name") else k): v
                    for k, v in exc.details.items()}
         raise ValidationError(details=details) from exc
+    except IntegrityError as exc:  # the same phone applied a moment ago, in another request
+        raise ValidationError(details={"owner_phone": [PHONE_TAKEN]}) from exc
     record_event(session, actor=f"merchant_user:{owner.id}", action="merchant.apply",
                  subject=merchant.id, merchant_id=merchant.id, name=merchant.name,
                  licence_no=merchant.licence_no)

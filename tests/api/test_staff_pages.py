@@ -336,6 +336,7 @@ def test_landing_page_shows_the_pending_count_and_links_to_the_queue(app, client
     html = client.get("/staff/").get_data(as_text=True)
     assert re.search(r'id="pending-count">2<', html)
     assert 'href="/staff/merchants?status=pending"' in html
+    assert 'href="/staff/referrals/"' in html  # the 114 channel's report, in the staff menu
 
 
 # --- who may see staff pages --------------------------------------------------------------

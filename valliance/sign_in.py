@@ -59,3 +59,18 @@ def _load_user(user_id: str):
     record_id, _, version = rest.partition(":")
     loader = _LOADERS.get(kind)
     return loader(record_id, version) if loader else None
+
+
+def login_rate_limits(identity: Callable[[], str]):
+    """Decorate a sign-in view: 10 posts a minute per address, and 10 a minute / 30 an hour of
+    failed posts per identity (the phone or username from `identity()`), so that spreading a
+    guessing attack over many addresses does not help. The view sets `g.login_failed`."""
+    from flask import g
+
+    from valliance.extensions import limiter
+
+    per_address = limiter.limit("10 per minute", methods=["POST"])
+    per_identity = limiter.limit("10 per minute;30 per hour", methods=["POST"],
+                                 key_func=identity,
+                                 deduct_when=lambda response: g.get("login_failed", False))
+    return lambda view: per_address(per_identity(view))

@@ -27,6 +27,7 @@ from valliance.members.forms import (
 )
 from valliance.members.portal import FLASH, bp, safe_next, show_error, tr
 from valliance.messaging import deliver_pending
+from valliance.sign_in import login_rate_limits
 
 # --- sign-up, claim, sign-in ------------------------------------------------------------
 
@@ -154,9 +155,7 @@ def _login_phone() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_phone,
-               deduct_when=lambda response: g.get("login_failed", False))
+@login_rate_limits(_login_phone)
 def login():
     """Sign in with phone and password."""
     if request.method == "GET" and getattr(current_user, "is_member", False):

@@ -9,13 +9,14 @@ from flask_login import current_user, login_user, logout_user
 
 from valliance import sign_in
 from valliance.errors import VallianceError
-from valliance.extensions import db, limiter
+from valliance.extensions import db
 from valliance.extensions import login as login_manager
 from valliance.members.forms import ConfirmForm, LoginForm, PasswordForm
 from valliance.members.portal import safe_next, show_error, tier_name, tr
 from valliance.merchants import users
 from valliance.merchants.models import Merchant, MerchantUser
 from valliance.money import discount_label, format_yuan
+from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
                template_folder="templates")
@@ -96,9 +97,7 @@ def _login_phone() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_phone,
-               deduct_when=lambda response: g.get("login_failed", False))
+@login_rate_limits(_login_phone)
 def login():
     """Sign in with the mobile number and password."""
     if request.method == "GET" and getattr(current_user, "is_merchant_user", False):

@@ -4,13 +4,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user, login_user, logout_user
 
 from valliance.errors import NotFound, VallianceError
-from valliance.extensions import db, limiter
+from valliance.extensions import db
 from valliance.members.forms import ConfirmForm
 from valliance.members.portal import SHANGHAI, safe_next, show_error, tr
 from valliance.merchants import onboarding
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant
 from valliance.messaging import deliver_pending
 from valliance.money import format_yuan
+from valliance.sign_in import login_rate_limits
 from valliance.staff import queue
 from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
@@ -37,9 +38,7 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("10 per minute;30 per hour", methods=["POST"], key_func=_login_key,
-               deduct_when=lambda response: g.get("login_failed", False))
+@login_rate_limits(_login_key)
 def login():
     """Sign in with username and password; one answer whether the user exists or not."""
     if request.method == "GET" and getattr(current_user, "is_staff", False):

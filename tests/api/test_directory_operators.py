@@ -287,3 +287,38 @@ def test_staff_see_the_referral_report_others_do_not(app, client, operator, stor
         member(db.session, phone="13900000002")
     post_form(member_client, "/me/login", {"phone": "13900000002", "password": "secret123"})
     assert member_client.get("/staff/referrals/").status_code == 403
+
+
+def test_logging_a_referral_is_logged_as_a_lookup_too(app, client, operator, store):
+    refer(client, operator, store, gold_caller(app)["phone"])
+    with app.app_context():
+        assert db.session.scalars(select(CallerLookup.found)).all() == [True]
+
+
+def test_the_report_keeps_two_merchants_of_one_name_apart(app, client, operator, store):
+    with app.app_context():
+        branch = shop(db.session, name="老王火锅", offer={"percent_off": 5})
+    refer(client, operator, store, "13911112222")
+    refer(client, operator, {"merchant_id": branch.merchant.id, "offer_id": None},
+          "13911112222")
+    with app.app_context():
+        report = referral_report(db.session, today_shanghai(), today_shanghai())
+    assert [line.referrals for line in report.groups["merchant"]] == [1, 1]
+
+
+def test_conversion_window_is_exact_to_the_microsecond_in_the_report(app, client, operator,
+                                                                      store):
+    caller = gold_caller(app)
+    referral_id = refer(client, operator, store, caller["phone"]).get_json()["id"]
+    sale = buy(client, store, caller["card"])
+    with app.app_context():
+        created = db.session.get(Referral, referral_id).created_at
+        db.session.execute(update(Purchase).where(Purchase.id == sale["id"]).values(
+            created_at=created + timedelta(days=7, microseconds=1)))
+        db.session.commit()
+        late = referral_report(db.session, today_shanghai(), today_shanghai())
+        db.session.execute(update(Purchase).where(Purchase.id == sale["id"]).values(
+            created_at=created + timedelta(days=7)))
+        db.session.commit()
+        on_time = referral_report(db.session, today_shanghai(), today_shanghai())
+    assert (late.total.conversions, on_time.total.conversions) == (0, 1)

@@ -468,3 +468,53 @@ def test_dashboard_of_a_new_shop_shows_zeros_and_an_empty_chart(client, store):
     sign_in(client)
     html = client.get("/merchant/").get_data(as_text=True)
     assert 'data-figure="sales">¥0.00<' in html and "暂无销售" in html
+
+
+# --- found in review ------------------------------------------------------------------
+
+
+def test_login_limit_counts_every_spelling_of_one_phone_together(client, store):
+    for spelling in ("13700000001", "+8613700000001", "0086 137 0000 0001") * 4:
+        last = sign_in(client, spelling, password="wrong-pass1")
+    assert last.status_code == 429
+
+
+def test_reserved_or_unknown_query_arguments_do_not_reach_the_links(client, store):
+    sign_in(client)
+    response = client.get("/merchant/purchases?_method=POST&_external=1&_anchor=x&card=1234")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "http://localhost/merchant" not in html and "#x" not in html
+    assert "purchases.csv?card=1234" in html
+
+
+def test_a_cursor_without_a_timezone_or_garbage_shows_the_first_page(app, client, store):
+    sold = sell(app, client, store["headers"])
+    sign_in(client)
+    for cursor in ("2026-01-01T00:00:00~x", "garbage", "~"):
+        response = client.get("/merchant/purchases", query_string={"after": cursor})
+        assert response.status_code == 200 and sold["id"] in response.get_data(as_text=True)
+
+
+def test_the_refunded_total_is_the_cash_given_back(app, client, store):
+    sold = sell(app, client, store["headers"], 10_000)
+    client.post(f"{PURCHASES}/{sold['id']}/refunds", json={},
+                headers={**store["headers"], "Idempotency-Key": new_key()})
+    with app.app_context():
+        totals = reports.purchase_totals(db.session, store["merchant_id"],
+                                         reports.PurchaseFilter())
+    assert totals.refunded_cash == 8_800  # the ¥88.00 paid, not the ¥100.00 list price
+
+
+def test_offer_and_terminal_commands_leave_an_audit_trail(app, store):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["offers", "create", "--merchant", store["merchant_id"], "--title", "新品",
+                        "--percent-off", "8.75"])
+    runner.invoke(args=["terminals", "create", "--merchant", store["merchant_id"]])
+    runner.invoke(args=["terminals", "revoke", store["terminal_id"]])
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.actor, AuditEvent.action).where(
+            AuditEvent.merchant_id == store["merchant_id"])
+            .order_by(AuditEvent.id)).all()
+    assert [tuple(e) for e in events][-3:] == [
+        ("cli", "offer.create"), ("cli", "terminal.create"), ("cli", "terminal.revoke")]

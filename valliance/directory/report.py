@@ -44,19 +44,24 @@ def referral_report(session: Session, first_day: date, last_day: date) -> Referr
     """Referrals made on these Shanghai days (inclusive) and how many converted."""
     converted = converted_clause(session).label("converted")
     rows = session.execute(
-        select(Referral.created_at, Operator.name, Merchant.name, Merchant.category, converted)
+        select(Referral.created_at, Operator.id, Operator.name, Merchant.id, Merchant.name,
+               Merchant.district, Merchant.category, converted)
         .join(Operator, Operator.id == Referral.operator_id)
         .join(Merchant, Merchant.id == Referral.merchant_id)
         .where(Referral.created_at >= shanghai_midnight(first_day),
                Referral.created_at < shanghai_midnight(last_day + timedelta(days=1)))).all()
     total = Line("合计 / Total")
-    groups: dict[str, dict[str, Line]] = {name: {} for name in GROUPS}
-    for created_at, operator, merchant, category, was_converted in rows:
+    groups: dict[str, dict[str, Line]] = {name: {} for name in GROUPS}  # by id, then label
+    for (created_at, operator_id, operator, merchant_id, merchant, district, category,
+         was_converted) in rows:
         day = created_at.astimezone(SHANGHAI).date()
-        keys = {"week": (day - timedelta(days=day.weekday())).isoformat(),
-                "operator": operator, "merchant": merchant, "category": category}
-        for line in [total] + [groups[name].setdefault(key, Line(key))
-                               for name, key in keys.items()]:
+        week = (day - timedelta(days=day.weekday())).isoformat()
+        # Grouped by id: two branches of one chain, or two seats of one name, stay apart.
+        keys = {"week": (week, week), "operator": (operator_id, operator),
+                "merchant": (merchant_id, f"{merchant}（{district}）"),
+                "category": (category, category)}
+        for line in [total] + [groups[name].setdefault(key, Line(label))
+                               for name, (key, label) in keys.items()]:
             line.referrals += 1
             line.conversions += 1 if was_converted else 0
     ordered = defaultdict(list)

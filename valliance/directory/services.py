@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from valliance.api_keys import issue_key, key_digest
 from valliance.db import utcnow
 from valliance.directory.models import CallerLookup, Operator, Referral
 from valliance.errors import NotFound, ValidationError
@@ -20,17 +20,13 @@ from valliance.merchants.models import Merchant, Offer, Purchase
 CONVERSION_DAYS = 7
 
 
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def create_operator(session: Session, name: str) -> tuple[Operator, str]:
     """An operator and its API key (returned once; only its hash is stored)."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise ValidationError(details={"name": ["请填写话务员名称 / Enter the operator's name"]})
-    key = "vo_" + secrets.token_urlsafe(32)
-    operator = Operator(id=new_id("opr"), name=name, key_hash=_key_hash(key))
+    key, digest = issue_key("vo")
+    operator = Operator(id=new_id("opr"), name=name, key_hash=digest)
     session.add(operator)
     session.flush()
     return operator, key
@@ -47,7 +43,7 @@ def revoke_operator(session: Session, operator_id: str) -> Operator:
 
 def operator_for_key(session: Session, key: str) -> Operator | None:
     """The live operator a key belongs to, or None (unknown or revoked)."""
-    operator = session.scalar(select(Operator).where(Operator.key_hash == _key_hash(key)))
+    operator = session.scalar(select(Operator).where(Operator.key_hash == key_digest(key)))
     return operator if operator and operator.revoked_at is None else None
 
 
@@ -105,7 +101,7 @@ def create_referral(session: Session, operator: Operator, *, caller: str, mercha
         offer = session.get(Offer, offer_id)
         if offer is None or offer.merchant_id != merchant.id:
             raise ValidationError(details={"offer_id": ["该商户没有此优惠 / Not this merchant's"]})
-    found = find_caller(session, phone)
+    found = look_up_caller(session, operator, phone)  # it tells has-V-card: logged like one
     referral = Referral(id=new_id("rfl"), operator_id=operator.id, member_id=found.member_id,
                         caller_has_vcard=found.has_vcard, merchant_id=merchant.id,
                         offer_id=offer_id, created_at=utcnow())
@@ -139,9 +135,9 @@ def converted_clause(session: Session):
     """SQL: a purchase by the referred member at the merchant within 7 days exists."""
     if session.get_bind().dialect.name == "postgresql":
         deadline = Referral.created_at + literal_column(f"interval '{CONVERSION_DAYS} days'")
-    else:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff"; compare in the same shape
-        deadline = func.strftime("%Y-%m-%d %H:%M:%f", Referral.created_at,
-                                 f"+{CONVERSION_DAYS} days")
+    else:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff": shift the date, keep the microseconds
+        deadline = func.strftime("%Y-%m-%d %H:%M:%S", Referral.created_at,
+                                 f"+{CONVERSION_DAYS} days") + func.substr(Referral.created_at, 20)
     return exists().where(and_(Purchase.member_id == Referral.member_id,
                                Purchase.merchant_id == Referral.merchant_id,
                                Purchase.created_at >= Referral.created_at,

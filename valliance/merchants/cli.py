@@ -87,7 +87,7 @@ def create_offer_command(merchant_id, title, percent_off, tier_rates, points_per
             db.session, _merchant(merchant_id), title=title, percent_off=percent_off,
             points_per_yuan=points_per_yuan, tier_percent_off=rates,
             valid_from=_date(valid_from), valid_until=_date(valid_until),
-            description=description).id
+            description=description, actor="cli").id
 
     offer_id = transaction(work)
     emit(as_json, {"offer_id": offer_id}, f"已发布优惠 / Created offer {offer_id}")
@@ -109,7 +109,8 @@ def create_terminal_command(merchant_id, name, as_json):
 
 
 def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
-    terminal, key = services.create_terminal(db.session, _merchant(merchant_id), name)
+    terminal, key = services.create_terminal(db.session, _merchant(merchant_id), name,
+                                             actor="cli")
     return terminal.id, key
 
 
@@ -118,7 +119,8 @@ def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
 @json_option
 def revoke_terminal_command(terminal_id, as_json):
     """Revoke a terminal's key at once."""
-    revoked = transaction(lambda: services.revoke_terminal(db.session, terminal_id).id)
+    revoked = transaction(lambda: services.revoke_terminal(db.session, terminal_id,
+                                                           actor="cli").id)
     emit(as_json, {"terminal_id": revoked, "revoked": True},
          f"已吊销 / Revoked terminal {revoked}")
 

@@ -13,6 +13,7 @@ from valliance.extensions import db
 from valliance.extensions import login as login_manager
 from valliance.members.forms import ConfirmForm, LoginForm, PasswordForm
 from valliance.members.portal import safe_next, show_error, tier_name, tr
+from valliance.members.services import normalize_phone
 from valliance.merchants import users
 from valliance.merchants.models import Merchant, MerchantUser
 from valliance.money import discount_label, format_yuan
@@ -93,7 +94,11 @@ def owner_required(view):
 
 
 def _login_phone() -> str:
-    return "merchant-login:" + "".join(ch for ch in request.form.get("phone", "") if ch.isdigit())
+    # Normalized, so that +86… and 0086… are the same phone's attempts.
+    try:
+        return "merchant-login:" + normalize_phone(request.form.get("phone", ""))
+    except VallianceError:
+        return "merchant-login:invalid"
 
 
 @bp.route("/login", methods=["GET", "POST"])

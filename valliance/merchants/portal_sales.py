@@ -10,24 +10,23 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from valliance.api_support import iso_shanghai
-from valliance.audit import record_event
-from valliance.db import run_in_transaction
-from valliance.errors import NotFound, ValidationError, VallianceError
+from valliance.db import run_in_transaction, today_shanghai
+from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.portal import show_error, tr
-from valliance.merchants import pos, reports
+from valliance.merchants import pos, refunds, reports
 from valliance.merchants.models import Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
 from valliance.merchants.portal_forms import RefundForm
 from valliance.merchants.sales_chart import daily_sales_svg
 from valliance.money import yuan_to_fen
-from valliance.points.idempotency import claim_key, request_fingerprint, store_response
 
 PAGE_SIZE = 50
+FILTER_ARGS = ("from", "to", "terminal", "card", "refund")
 CSV_HEADER = ["时间 Time", "流水号 Purchase", "终端 Terminal", "卡号后四位 Card", "等级 Tier",
               "原价 Amount", "折扣 % off", "优惠 Discount", "积分抵扣 Points used",
               "积分抵现 Points value", "实收 Paid", "获得积分 Points earned",
-              "已退 Refunded", "参考号 Reference"]
+              "已退（原价） Refunded (list)", "参考号 Reference"]
 
 
 @bp.get("/")
@@ -60,9 +59,10 @@ def _wanted() -> reports.PurchaseFilter:
 def _cursor() -> tuple[datetime, str] | None:
     created, _, purchase_id = request.args.get("after", "").partition("~")
     try:
-        return datetime.fromisoformat(created), purchase_id
+        moment = datetime.fromisoformat(created)
     except ValueError:
         return None
+    return (moment, purchase_id) if moment.tzinfo is not None else None  # ours carry +00:00
 
 
 @bp.get("/purchases")
@@ -73,7 +73,8 @@ def purchases():
     wanted = _wanted()
     rows, cursor = reports.purchase_page(db.session, merchant.id, wanted, after=_cursor(),
                                          size=PAGE_SIZE)
-    args = {key: value for key, value in request.args.items() if key != "after" and value}
+    # Only our own filters go back into links (url_for would also obey "_external" & co.).
+    args = {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
     older = (url_for("merchant_portal.purchases", **args,
                      after=f"{cursor[0].isoformat()}~{cursor[1]}") if cursor else None)
     terminals = db.session.scalars(select(Terminal).where(
@@ -123,7 +124,7 @@ def purchases_csv():
         yield buffer.getvalue()
         db.session.rollback()
 
-    name = f"purchases-{date.today().isoformat()}.csv"
+    name = f"purchases-{today_shanghai().isoformat()}.csv"
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})
@@ -157,36 +158,18 @@ def refund(purchase_id: str):
         return _purchase_page(purchase_id, form, 422)
     try:
         amount = yuan_to_fen(form.amount.data) if (form.amount.data or "").strip() else None
-        if amount == 0:
-            raise ValidationError(details={"amount": ["退款金额须大于0 / More than zero"]})
     except ValueError:
         form.amount.errors = ["请输入金额，如 12.50 / An amount such as 12.50"]
         return _purchase_page(purchase_id, form, 422)
-    except VallianceError as exc:
-        show_error(form, exc)
-        return _purchase_page(purchase_id, form, 422)
-
-    def attempt():
-        claim = claim_key(db.session, f"merchant:{merchant.id}", f"portal-refund:{form.token.data}",
-                          request_fingerprint("POST", request.path, {"amount": amount}))
-        if claim.replay:
-            return False
-        made = pos.refund_purchase(db.session, merchant, purchase_id, amount)
-        record_event(db.session, actor=actor(), action="purchase.refund", subject=purchase_id,
-                     merchant_id=merchant.id, refund_id=made.id, amount=made.amount,
-                     cash_refund=made.cash_refund)
-        store_response(db.session, claim, 201, {"refund_id": made.id})
-        return True
-
     try:
-        refunded = run_in_transaction(db.session, attempt)
+        refunded = run_in_transaction(db.session, lambda: refunds.refund_once(
+            db.session, merchant, purchase_id, amount, token=form.token.data, actor=actor()))
     except NotFound:
         raise  # another merchant's purchase, or none: a plain 404, not a form error
     except VallianceError as exc:
-        db.session.rollback()
         show_error(form, exc)
         return _purchase_page(purchase_id, form, 422)
-    flash(tr("退款已完成。", "Refund recorded.") if refunded else
+    flash(tr("退款已完成。", "Refund recorded.") if refunded is not None else
           tr("这笔退款已经提交过，未重复退款。", "That refund was already recorded: not repeated."),
           FLASH)
     return redirect(url_for("merchant_portal.purchase", purchase_id=purchase_id))

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from valliance.audit import events_for_merchant, record_event
+from valliance.audit import events_for_merchant
 from valliance.db import today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
@@ -59,9 +59,8 @@ def new_offer():
     form = OfferForm()
     if form.validate_on_submit():
         try:
-            offer = services.create_offer(db.session, current_merchant(), **_offer_terms(form))
-            record_event(db.session, actor=actor(), action="offer.create", subject=offer.id,
-                         merchant_id=offer.merchant_id, **services.offer_summary(offer))
+            services.create_offer(db.session, current_merchant(), **_offer_terms(form),
+                                  actor=actor())
         except VallianceError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -88,10 +87,8 @@ def edit_offer(offer_id: str):
                for rate in offer.tier_rates}})
     elif form.validate_on_submit():
         try:
-            changed = services.update_offer(db.session, offer, **_offer_terms(form))
-            if changed:
-                record_event(db.session, actor=actor(), action="offer.update",
-                             subject=offer.id, merchant_id=offer.merchant_id, **changed)
+            changed = services.update_offer(db.session, offer, **_offer_terms(form),
+                                            actor=actor())
         except VallianceError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -112,9 +109,8 @@ def terminals():
     """The shop's POS terminals; a new one's key is shown once, on the next page only."""
     form = TerminalForm()
     if form.validate_on_submit():
-        terminal, key = services.create_terminal(db.session, current_merchant(), form.name.data)
-        record_event(db.session, actor=actor(), action="terminal.create", subject=terminal.id,
-                     merchant_id=terminal.merchant_id, name=terminal.name)
+        terminal, key = services.create_terminal(db.session, current_merchant(), form.name.data,
+                                                 actor=actor())
         db.session.commit()
         response = render_template("merchants/portal/terminal_key.html", terminal=terminal,
                                    key=key)
@@ -132,9 +128,7 @@ def revoke_terminal(terminal_id: str):
     """Revoke a terminal's key: the till using it is refused from now on."""
     terminal = _own(Terminal, terminal_id)
     if ConfirmForm().validate_on_submit() and terminal.revoked_at is None:
-        services.revoke_terminal(db.session, terminal.id)
-        record_event(db.session, actor=actor(), action="terminal.revoke", subject=terminal.id,
-                     merchant_id=terminal.merchant_id, name=terminal.name)
+        services.revoke_terminal(db.session, terminal.id, actor=actor())
         db.session.commit()
         flash(tr(f"终端“{terminal.name}”已停用。", f"Terminal “{terminal.name}” revoked."), FLASH)
     return redirect(url_for("merchant_portal.terminals"))

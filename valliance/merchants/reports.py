@@ -153,11 +153,13 @@ def purchase_totals(session: Session, merchant_id: str, wanted: PurchaseFilter) 
         func.count(), func.coalesce(func.sum(Purchase.amount), 0),
         func.coalesce(func.sum(Purchase.discount), 0),
         func.coalesce(func.sum(Purchase.payable), 0),
-        func.coalesce(func.sum(Purchase.points_earned), 0),
-        func.coalesce(func.sum(Purchase.refunded_amount), 0))
+        func.coalesce(func.sum(Purchase.points_earned), 0))
     row = session.execute(matched).one()
+    matched_ids = filtered(merchant_id, wanted).order_by(None).with_only_columns(Purchase.id)
+    cash = session.scalar(select(func.coalesce(func.sum(Refund.cash_refund), 0))
+                          .where(Refund.purchase_id.in_(matched_ids.scalar_subquery())))
     return Figures(purchases=row[0], sales=int(row[1]), discounts=int(row[2]),
-                   collected=int(row[3]), points_issued=int(row[4]), refunded_cash=int(row[5]))
+                   collected=int(row[3]), points_issued=int(row[4]), refunded_cash=int(cash))
 
 
 def card_and_terminal(session: Session, purchase: Purchase) -> tuple[str, str | None]:

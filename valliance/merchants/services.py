@@ -1,13 +1,13 @@
 """Onboarding merchants, publishing offers, and POS terminals with their keys."""
 
-import hashlib
-import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valliance.api_keys import issue_key, key_digest
+from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.ids import new_id
@@ -15,6 +15,7 @@ from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
 from valliance.points import accounts
 
+_key_hash = key_digest  # the name pos_record imports (until it imports api_keys itself)
 MAX_PERCENT_OFF = Decimal(90)
 MAX_POINTS_PER_YUAN = 100
 
@@ -99,8 +100,12 @@ def _offer_fields(title, percent_off, points_per_yuan, tier_percent_off, valid_f
 def create_offer(session: Session, merchant: Merchant, *, title: str, percent_off,
                  points_per_yuan: int = 1, tier_percent_off: dict[str, object] | None = None,
                  valid_from: date | None = None, valid_until: date | None = None,
-                 description: str = "", active: bool = True) -> Offer:
-    """Publish an offer, validated: 0 ≤ percent_off ≤ 90, 0 ≤ points_per_yuan ≤ 100."""
+                 description: str = "", active: bool = True,
+                 actor: str | None = None) -> Offer:
+    """Publish an offer, validated: 0 ≤ percent_off ≤ 90, 0 ≤ points_per_yuan ≤ 100.
+
+    actor: who did it, for the merchant's audit trail (None: no event, e.g. bulk loads).
+    """
     title, percent, rates = _offer_fields(title, percent_off, points_per_yuan,
                                           tier_percent_off, valid_from, valid_until)
     offer = Offer(id=new_id("off"), merchant=merchant, title=title, percent_off=percent,
@@ -109,13 +114,16 @@ def create_offer(session: Session, merchant: Merchant, *, title: str, percent_of
     offer.tier_rates = [OfferTierRate(tier=tier, percent_off=p) for tier, p in rates.items()]
     session.add(offer)
     session.flush()
+    if actor:
+        record_event(session, actor=actor, action="offer.create", subject=offer.id,
+                     merchant_id=merchant.id, **offer_summary(offer))
     return offer
 
 
 def update_offer(session: Session, offer: Offer, *, title: str, percent_off,
                  points_per_yuan: int, tier_percent_off: dict[str, object] | None,
                  valid_from: date | None, valid_until: date | None, description: str,
-                 active: bool) -> dict:
+                 active: bool, actor: str) -> dict:
     """Change an offer (same rules as create_offer); returns what changed, for the audit.
 
     Purchases keep the percent_off they were sold at, so editing never rewrites history.
@@ -136,7 +144,11 @@ def update_offer(session: Session, offer: Offer, *, title: str, percent_off,
             offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=value))
     session.flush()
     after = offer_summary(offer)
-    return {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    if changed:
+        record_event(session, actor=actor, action="offer.update", subject=offer.id,
+                     merchant_id=offer.merchant_id, **changed)
+    return changed
 
 
 def offer_summary(offer: Offer) -> dict:
@@ -152,30 +164,35 @@ def offer_summary(offer: Offer) -> dict:
             "description": offer.description, "active": offer.active}
 
 
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def create_terminal(session: Session, merchant: Merchant, name: str = "") -> tuple[Terminal, str]:
+def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
+                    actor: str | None = None) -> tuple[Terminal, str]:
     """A POS terminal and its API key (returned once; only its hash is stored)."""
-    key = "vt_" + secrets.token_urlsafe(32)
+    key, digest = issue_key("vt")
     terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=(name or "").strip(),
-                        key_hash=_key_hash(key))
+                        key_hash=digest)
     session.add(terminal)
+    if actor:
+        record_event(session, actor=actor, action="terminal.create", subject=terminal.id,
+                     merchant_id=merchant.id, name=terminal.name)
     session.flush()
     return terminal, key
 
 
-def revoke_terminal(session: Session, terminal_id: str) -> Terminal:
+def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = None) -> Terminal:
+    """Refuse the terminal's key from now on (revoking twice changes nothing)."""
     terminal = session.get(Terminal, terminal_id)
     if terminal is None:
         raise NotFound()
-    terminal.revoked_at = terminal.revoked_at or utcnow()
+    if terminal.revoked_at is None:
+        terminal.revoked_at = utcnow()
+        if actor:
+            record_event(session, actor=actor, action="terminal.revoke", subject=terminal.id,
+                         merchant_id=terminal.merchant_id, name=terminal.name)
     session.flush()
     return terminal
 
 
 def terminal_for_key(session: Session, key: str) -> Terminal | None:
     """The live terminal a key belongs to, or None (unknown or revoked)."""
-    terminal = session.scalar(select(Terminal).where(Terminal.key_hash == _key_hash(key)))
+    terminal = session.scalar(select(Terminal).where(Terminal.key_hash == key_digest(key)))
     return terminal if terminal and terminal.revoked_at is None else None

@@ -36,6 +36,8 @@ def add_merchant_user(session: Session, merchant: Merchant, *, phone: str, name:
 
 def set_user_active(session: Session, user: MerchantUser, active: bool, *, actor: str) -> None:
     """Disable or re-enable a sign-in; the last active owner cannot be disabled."""
+    # Lock the merchant first: two owners disabling each other at once must not leave none.
+    session.execute(select(Merchant.id).where(Merchant.id == user.merchant_id).with_for_update())
     if not active and user.role == "owner" and active_owner_count(session, user.merchant_id) <= 1:
         raise ValidationError(details={"active": [
             "至少保留一名店主 / A merchant keeps at least one active owner"]})

@@ -6,6 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the directory API, the operator console and the commands."""
     from valliance.directory import api as directory_api
+    from valliance.directory import cli as search_cli  # also loads the search entries' hook
     from valliance.directory import console, models, operator_cli, report_views  # noqa: F401
     from valliance.extensions import api, csrf, login
 
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(report_views.bp)  # staff: referrals and conversions
     login.blueprint_login_views[report_views.bp.name] = "staff.login"
     app.cli.add_command(operator_cli.operators_cli)
+    app.cli.add_command(search_cli.directory_cli)  # flask directory reindex

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from valliance.db import select_where_in, utcnow
+from valliance.directory.entries import refresh_search_keys
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members.imports import ImportRejected, ImportResult, RowError, read_csv
@@ -230,9 +231,13 @@ def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
     offers = _existing_offers(session, [merchant_id for merchant_id, _ in existing.values()])
     now = utcnow()
     inserts, updates = [], []
+    #: merchants whose directory entries must be rebuilt (Core writes bypass the ORM's hook)
+    touched = {merchant_ids[key] for key in changed_merchants}
     for (name, district, title), (_, fields) in wanted.offers.items():
         merchant_id = merchant_ids[(name, district)]
         found = offers.get((merchant_id, title))
+        if found is None or found[1] != fields:
+            touched.add(merchant_id)
         if found is None:
             inserts.append({"id": new_id("off"), "merchant_id": merchant_id, "title": title,
                             "description": "", "percent_off": fields.percent_off,
@@ -256,5 +261,6 @@ def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
         session.execute(insert(offers_table), chunk)
         result.created += len(chunk)
         progress(len(chunk))
+    refresh_search_keys(session, touched)
     session.expire_all()  # merchants or offers loaded earlier were changed behind the ORM
     return result

@@ -1,0 +1,156 @@
+"""directory search: one search document per offer, and the engine's indexes
+
+Added in the directory issue (#5). `directory_entries` holds each offer as the 114 search
+reads it (name, title, category, address as written, in pinyin and in initials; the filter and
+ranking columns); `directory_letter_grams` the four-letter sequences of those documents, which
+typo-tolerant queries are checked against.
+
+PostgreSQL: pg_trgm GIN on the document (substrings of 3+ characters), GIN on `grams` (1–2
+characters), covering indexes for category and district lists.
+SQLite: an FTS5 table with the trigram tokenizer, kept in step by triggers.
+
+Existing offers are indexed here (the documents are made by valliance.directory.keys, which
+depends on no table, so this migration does not use the models).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 02:10:00
+
+"""
+from decimal import Decimal
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from valliance.directory import keys
+
+
+# revision identifiers, used by Alembic.
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+TIERS = ('standard', 'silver', 'gold', 'diamond')
+RANK_INCLUDE = ('valid_from', 'valid_until', 'off_standard', 'off_silver', 'off_gold',
+                'off_diamond', 'points_per_yuan', 'avg_spend', 'name', 'offer_id', 'id')
+
+
+def upgrade():
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    op.create_table('directory_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('offer_id', sa.String(length=40), nullable=False),
+    sa.Column('merchant_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('district', sa.String(length=50), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=False),
+    sa.Column('avg_spend', sa.BigInteger(), nullable=False),
+    sa.Column('listed', sa.Boolean(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('off_standard', sa.Integer(), nullable=False),
+    sa.Column('off_silver', sa.Integer(), nullable=False),
+    sa.Column('off_gold', sa.Integer(), nullable=False),
+    sa.Column('off_diamond', sa.Integer(), nullable=False),
+    sa.Column('points_per_yuan', sa.Integer(), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('grams', postgresql.ARRAY(sa.Text()) if postgres else sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_directory_entries_offer_id_offers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_entries')),
+    sa.UniqueConstraint('offer_id', name=op.f('uq_directory_entries_offer_id'))
+    )
+    with op.batch_alter_table('directory_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_directory_entries_merchant_id'), ['merchant_id'], unique=False)
+
+    op.create_table('directory_letter_grams',
+    sa.Column('gram', sa.String(length=4), nullable=False),
+    sa.PrimaryKeyConstraint('gram', name=op.f('pk_directory_letter_grams'))
+    )
+
+    if postgres:
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.execute('CREATE INDEX ix_directory_entries_document_trgm ON directory_entries'
+                   ' USING gin (document gin_trgm_ops)')
+        op.execute('CREATE INDEX ix_directory_entries_grams ON directory_entries USING gin (grams)')
+        include = ', '.join(RANK_INCLUDE)
+        op.execute('CREATE INDEX ix_directory_entries_category_rank ON directory_entries'
+                   f' (category, district) INCLUDE ({include}) WHERE listed')
+        op.execute('CREATE INDEX ix_directory_entries_district_rank ON directory_entries'
+                   f' (district) INCLUDE ({include}) WHERE listed')
+    else:
+        op.execute("CREATE VIRTUAL TABLE directory_fts USING fts5(document,"
+                   " content='directory_entries', content_rowid='id', tokenize='trigram')")
+        op.execute('CREATE TRIGGER directory_entries_fts_insert AFTER INSERT ON directory_entries'
+                   ' BEGIN INSERT INTO directory_fts(rowid, document)'
+                   ' VALUES (new.id, new.document); END')
+        op.execute('CREATE TRIGGER directory_entries_fts_delete AFTER DELETE ON directory_entries'
+                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, document)"
+                   " VALUES ('delete', old.id, old.document); END")
+        op.execute('CREATE TRIGGER directory_entries_fts_update AFTER UPDATE ON directory_entries'
+                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, document)"
+                   " VALUES ('delete', old.id, old.document);"
+                   ' INSERT INTO directory_fts(rowid, document) VALUES (new.id, new.document);'
+                   ' END')
+    _index_existing_offers(postgres)
+
+
+def _index_existing_offers(postgres: bool):
+    conn = op.get_bind()
+    overrides = {}
+    for offer_id, tier, percent in conn.execute(sa.text(
+            'SELECT offer_id, tier, percent_off FROM offer_tier_rates')):
+        overrides.setdefault(offer_id, {})[tier] = percent
+    rows, grams = [], set()
+    for row in conn.execute(sa.text(
+            'SELECT o.id, o.merchant_id, o.title, o.percent_off, o.points_per_yuan,'
+            ' o.valid_from, o.valid_until, o.active, m.name, m.category, m.district,'
+            ' m.address, m.phone, m.avg_spend, m.status'
+            ' FROM offers o JOIN merchants m ON m.id = o.merchant_id')).mappings():
+        document = keys.document(row['name'], row['title'], row['category'], row['address'])
+        percent = overrides.get(row['id'], {})
+        rows.append({
+            'offer_id': row['id'], 'merchant_id': row['merchant_id'], 'name': row['name'],
+            'title': row['title'], 'category': row['category'], 'district': row['district'],
+            'address': row['address'], 'phone': row['phone'], 'avg_spend': row['avg_spend'],
+            'listed': row['status'] == 'approved' and bool(row['active']),
+            'valid_from': row['valid_from'], 'valid_until': row['valid_until'],
+            **{f'off_{tier}': _hundredths(percent.get(tier, row['percent_off']))
+               for tier in TIERS},
+            'points_per_yuan': row['points_per_yuan'], 'document': document,
+            'grams': keys.short_grams(document) if postgres else None,
+        })
+        grams |= keys.letter_grams(document)
+    if not rows:
+        return
+    table = sa.table('directory_entries', *(
+        sa.column(name, postgresql.ARRAY(sa.Text()) if name == 'grams' and postgres else None)
+        for name in rows[0]))
+    for start in range(0, len(rows), 5000):
+        conn.execute(table.insert(), rows[start:start + 5000])
+    letter_grams = sa.table('directory_letter_grams', sa.column('gram'))
+    ordered = sorted(grams)
+    for start in range(0, len(ordered), 5000):
+        conn.execute(letter_grams.insert(), [{'gram': g} for g in ordered[start:start + 5000]])
+
+
+def _hundredths(percent) -> int:
+    """12.5 (an exact Decimal, or SQLite's number) → 1250."""
+    return int((Decimal(str(percent)) * 100).to_integral_value())
+
+
+def downgrade():
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    if not postgres:
+        for trigger in ('insert', 'delete', 'update'):
+            op.execute(f'DROP TRIGGER IF EXISTS directory_entries_fts_{trigger}')
+        op.execute('DROP TABLE IF EXISTS directory_fts')
+    op.drop_table('directory_letter_grams')
+    with op.batch_alter_table('directory_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_directory_entries_merchant_id'))
+
+    op.drop_table('directory_entries')

@@ -1,0 +1,217 @@
+"""The directory's search documents: one row per offer, rebuilt whenever its merchant or offer
+changes, so a search reads one table and never runs pypinyin.
+
+Every write of a Merchant, Offer or OfferTierRate through the ORM refreshes its merchant's
+entries in the same transaction (a session hook, below); Core bulk writes (the merchant
+import) call refresh_search_keys themselves; `flask directory reindex` rebuilds everything.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from itertools import chain
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    event,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from valliance import money
+from valliance.db import Base, BigId, select_where_in
+from valliance.directory import keys, search_sql
+from valliance.members.models import TIERS
+from valliance.merchants.models import Merchant, Offer, OfferTierRate
+
+CHUNK = 5000
+
+
+class DirectoryEntry(Base):
+    """An offer as the directory searches and ranks it (derived data: never edited by hand)."""
+
+    __tablename__ = "directory_entries"
+
+    #: an integer key, so SQLite's full-text index can point at the row
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"),
+                                          unique=True)
+    merchant_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(50))
+    address: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(30))
+    avg_spend: Mapped[int] = mapped_column()
+    #: the merchant is approved and the offer switched on (dates are checked per search)
+    listed: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    #: percent_off for each tier (its override, else the base), in hundredths: 12.5 % → 1250.
+    #: Integers so that SQLite ranks without floating point.
+    off_standard: Mapped[int] = mapped_column(Integer)
+    off_silver: Mapped[int] = mapped_column(Integer)
+    off_gold: Mapped[int] = mapped_column(Integer)
+    off_diamond: Mapped[int] = mapped_column(Integer)
+    points_per_yuan: Mapped[int] = mapped_column(Integer)
+    #: name, title, category and address as written, in full pinyin and in initials
+    document: Mapped[str] = mapped_column(Text)
+    #: PostgreSQL: the document's one- and two-character substrings (GIN-indexed), for
+    #: queries too short for trigrams; NULL on SQLite, which scans instead
+    grams: Mapped[list[str] | None] = mapped_column(search_sql.GramList)
+
+
+class DirectoryLetterGram(Base):
+    """Every four-letter sequence found in a document's pinyin, initials or Latin words.
+
+    A query with a typo is expanded into the spellings one edit away that are made only of
+    these, then searched exactly (and by index): a few spellings instead of a scan. Grows
+    only; `flask directory reindex` trims it.
+    """
+
+    __tablename__ = "directory_letter_grams"
+
+    gram: Mapped[str] = mapped_column(String(keys.GRAM), primary_key=True)
+
+
+entries = DirectoryEntry.__table__
+letter_grams = DirectoryLetterGram.__table__
+assert set(TIERS) == {"standard", "silver", "gold", "diamond"}, "one off_<tier> column per tier"
+
+_m, _o, _r = Merchant.__table__, Offer.__table__, OfferTierRate.__table__
+
+
+@lru_cache(maxsize=65536)
+def _document(name: str, title: str, category: str, address: str) -> str:
+    return keys.document(name, title, category, address)
+
+
+def _entry_rows(conn, merchant_ids: list[str]) -> list[dict]:
+    """The entries these merchants' offers should have, as rows for an INSERT."""
+    offers = conn.execute(
+        select(_o.c.id, _o.c.merchant_id, _o.c.title, _o.c.percent_off, _o.c.points_per_yuan,
+               _o.c.valid_from, _o.c.valid_until, _o.c.active, _m.c.name, _m.c.category,
+               _m.c.district, _m.c.address, _m.c.phone, _m.c.avg_spend, _m.c.status)
+        .join(_m, _m.c.id == _o.c.merchant_id)
+        .where(_o.c.merchant_id.in_(bindparam("ids", expanding=True))),
+        {"ids": merchant_ids}).all()
+    overrides: dict[str, dict[str, object]] = {}
+    offer_ids = [row.id for row in offers]
+    for start in range(0, len(offer_ids), search_sql.max_parameters(conn)):
+        for offer_id, tier, percent in conn.execute(
+                select(_r.c.offer_id, _r.c.tier, _r.c.percent_off)
+                .where(_r.c.offer_id.in_(bindparam("ids", expanding=True))),
+                {"ids": offer_ids[start:start + search_sql.max_parameters(conn)]}):
+            overrides.setdefault(offer_id, {})[tier] = percent
+    rows = []
+    for offer in offers:
+        tier_percent = overrides.get(offer.id, {})
+        document = _document(offer.name, offer.title, offer.category, offer.address)
+        rows.append({
+            "offer_id": offer.id, "merchant_id": offer.merchant_id, "name": offer.name,
+            "title": offer.title, "category": offer.category, "district": offer.district,
+            "address": offer.address, "phone": offer.phone, "avg_spend": offer.avg_spend,
+            "listed": offer.status == "approved" and bool(offer.active),
+            "valid_from": offer.valid_from, "valid_until": offer.valid_until,
+            **{f"off_{tier}": money.to_hundredths(tier_percent.get(tier, offer.percent_off))
+               for tier in TIERS},
+            "points_per_yuan": offer.points_per_yuan, "document": document,
+        })
+    return rows
+
+
+def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
+                        offer_ids: Iterable[str] = ()) -> int:
+    """Rebuild the directory entries of these merchants' offers (and of these offers'
+    merchants), from what this transaction sees; returns how many entries were written."""
+    conn = session.connection()
+    wanted = set(merchant_ids)
+    offer_ids = sorted(set(offer_ids))
+    if offer_ids:
+        wanted.update(row[0] for row in select_where_in(
+            session, select(_o.c.merchant_id), _o.c.id, offer_ids))
+    written = 0
+    known_grams: set[str] = set()
+    size = min(CHUNK, search_sql.max_parameters(conn))
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start:start + size]
+        # Two transactions refreshing one merchant take turns (PostgreSQL): the second then
+        # reads what the first committed instead of overwriting it with what it saw before.
+        search_sql.lock_merchants(conn, chunk)
+        rows = _entry_rows(conn, chunk)
+        conn.execute(delete(entries).where(
+            entries.c.merchant_id.in_(bindparam("ids", expanding=True))), {"ids": chunk})
+        if rows:
+            # an offer that moved to another merchant leaves its old entry behind
+            conn.execute(delete(entries).where(
+                entries.c.offer_id.in_(bindparam("ids", expanding=True))),
+                {"ids": [row["offer_id"] for row in rows]})
+            search_sql.add_grams(conn, rows)
+            conn.execute(insert(entries), rows)
+            _remember_letter_grams(conn, rows, known_grams)
+        written += len(rows)
+    return written
+
+
+def _remember_letter_grams(conn, rows: list[dict], known: set[str]) -> None:
+    found: set[str] = set()
+    for row in rows:
+        found |= keys.letter_grams(row["document"])
+    found -= known
+    if found:
+        search_sql.insert_missing(conn, letter_grams, "gram", sorted(found))
+        known |= found
+
+
+def reindex_all(session: Session) -> int:
+    """Rebuild every directory entry and the letter-gram dictionary; returns the entries."""
+    conn = session.connection()
+    conn.execute(delete(entries))
+    conn.execute(delete(letter_grams))
+    merchant_ids = list(conn.scalars(select(_m.c.id).order_by(_m.c.id)))
+    return refresh_search_keys(session, merchant_ids)
+
+
+# --- the hook ------------------------------------------------------------------------------
+
+#: the columns an entry is made of; changing any other (a merchant's review note) changes none
+_MERCHANT_FIELDS = ("name", "category", "district", "address", "phone", "avg_spend", "status")
+#: (tier_rates: a rate removed from the collection is deleted as an orphan, which never shows
+#: in session.deleted)
+_OFFER_FIELDS = ("merchant_id", "title", "percent_off", "points_per_yuan", "valid_from",
+                 "valid_until", "active", "tier_rates")
+
+
+def _changed(obj, fields: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[field].history.has_changes() for field in fields)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_after_flush(session: Session, flush_context) -> None:
+    """Keep the entries of what this flush wrote in step, in the same transaction."""
+    merchant_ids: set[str] = set()
+    offer_ids: set[str] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Merchant):
+            if obj in session.new or _changed(obj, _MERCHANT_FIELDS):
+                merchant_ids.add(obj.id)
+        elif isinstance(obj, Offer):
+            if obj in session.new or obj in session.deleted or _changed(obj, _OFFER_FIELDS):
+                history = inspect(obj).attrs.merchant_id.history
+                merchant_ids.update(m for m in chain(history.sum(), [obj.merchant_id]) if m)
+        elif isinstance(obj, OfferTierRate):
+            offer_ids.add(obj.offer_id)
+    if merchant_ids or offer_ids:
+        refresh_search_keys(session, merchant_ids, offer_ids)

@@ -1,0 +1,198 @@
+"""The 114 directory's offer search (contract §6): matching, the ranking rule, the script.
+
+A query is split into terms (keys.query_terms); an offer matches when its document contains
+every term — as Chinese, full pinyin or initials, since the document holds all three. A pinyin
+term of five letters or more also matches one typo away: it is expanded into the spellings
+one edit away whose four-letter sequences all occur in some document (a handful), and those
+are searched exactly, by index.
+
+Ranking, exactly: effective_percent for the caller's tier, highest first; then lower
+avg_spend; then name in Unicode code point order; then offer id. Computed in SQL on integer
+hundredths (never floating point), with the tier multipliers and point value of the current
+configuration, as the POS prices a sale.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from valliance import money
+from valliance.db import today_shanghai
+from valliance.directory import keys, search_sql
+from valliance.directory.entries import entries, letter_grams
+from valliance.members import tiers
+from valliance.members.models import TIERS
+
+__all__ = ["HitMerchant", "HitOffer", "SearchHit", "SearchQuery", "offer_json", "script",
+           "search_offers"]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    category: str | None = None
+    district: str | None = None
+    #: the caller's tier: prices, ranking and the script are for it
+    tier: str = "standard"
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class HitMerchant:
+    id: str
+    name: str
+    category: str
+    district: str
+    address: str
+    phone: str
+    #: typical spend per customer, in fen
+    avg_spend: int
+
+
+@dataclass(frozen=True)
+class HitOffer:
+    id: str
+    title: str
+    #: for the caller's tier (its override, else the base rate)
+    percent_off: Decimal
+    label: str
+    points_per_yuan: int
+    valid_until: date | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    merchant: HitMerchant
+    offer: HitOffer
+    effective_percent: Decimal
+    #: what the operator reads out
+    script: str
+
+
+def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[SearchHit]]:
+    """(how many offers match, the requested page of them, best first)."""
+    if query.tier not in TIERS:
+        raise ValueError(f"unknown tier {query.tier!r}")
+    conn = session.connection()
+    conditions = _conditions(conn, query)
+    if conditions is None:
+        return 0, []
+    e = entries.c
+    multiplier = tiers.multiplier(query.tier)
+    point_value = current_app.config["POINT_VALUE_FEN"]
+    # effective_percent in hundredths: off + points_per_yuan × multiplier × point value
+    step = money.to_hundredths(multiplier) * point_value
+    effective = (e[f"off_{query.tier}"] + e.points_per_yuan * literal(step)).label("effective")
+    ranked = (
+        select(e.id, effective, func.count(literal(1)).over().label("total"))
+        .where(*conditions)
+        .order_by(effective.desc(), e.avg_spend, search_sql.by_name(conn, e.name),
+                  search_sql.by_name(conn, e.offer_id))
+        .limit(query.limit).offset(query.offset)
+    ).subquery()
+    # Rank on the narrow columns first (PostgreSQL can answer a filtered list from an index
+    # alone), then read the page's few rows in full.
+    rows = conn.execute(
+        select(e.offer_id, e.merchant_id, e.name, e.title, e.category, e.district, e.address,
+               e.phone, e.avg_spend, e[f"off_{query.tier}"], e.points_per_yuan, e.valid_until,
+               ranked.c.effective, ranked.c.total)
+        .join(ranked, ranked.c.id == e.id)).all()
+    if rows:
+        total = rows[0].total
+    elif query.offset:
+        total = conn.scalar(select(func.count()).select_from(entries).where(*conditions))
+    else:
+        total = 0
+    rows.sort(key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
+    return total, [_hit(row, query.tier, multiplier, point_value) for row in rows]
+
+
+def _conditions(conn, query: SearchQuery) -> list | None:
+    """The WHERE clause; None when nothing can match (a typo with no spelling in use)."""
+    e = entries.c
+    today = today_shanghai()
+    conditions = [e.listed.is_(True),
+                  or_(e.valid_from.is_(None), e.valid_from <= today),
+                  or_(e.valid_until.is_(None), e.valid_until >= today)]
+    if query.category:
+        conditions.append(e.category == query.category)
+    if query.district:
+        conditions.append(e.district == query.district)
+    terms = keys.query_terms(query.q)
+    short = [term.text for term in terms if term.short]
+    if short:
+        conditions.append(search_sql.short_terms_match(conn, entries, short))
+    for term in terms:
+        if term.short:
+            continue
+        spellings = _typo_spellings(conn, term.text) if term.typo_tolerant else [term.text]
+        if not spellings:
+            return None
+        conditions.append(search_sql.contains_any(conn, entries, spellings))
+    return conditions
+
+
+def _typo_spellings(conn, term: str) -> list[str]:
+    """The term and its one-typo spellings that can occur in a document, fewest first."""
+    candidates = keys.one_typo_away(term)
+    grams = {candidate: keys.letter_grams(candidate) for candidate in candidates}
+    wanted = sorted(set().union(*grams.values()))
+    known = search_sql.known_letter_grams(conn, letter_grams, wanted)
+    return keys.shortest_spellings({c for c, needed in grams.items() if needed <= known})
+
+
+def _hit(row, tier: str, multiplier: Decimal, point_value: int) -> SearchHit:
+    percent_off = Decimal(row._mapping[f"off_{tier}"]) / 100
+    # the same value the SQL ranked by (a test holds them equal), as the POS computes it
+    effective = money.effective_percent(percent_off, row.points_per_yuan, multiplier,
+                                        point_value)
+    merchant = HitMerchant(row.merchant_id, row.name, row.category, row.district, row.address,
+                           row.phone, row.avg_spend)
+    offer = HitOffer(row.offer_id, row.title, percent_off, money.discount_label(percent_off),
+                     row.points_per_yuan, row.valid_until)
+    return SearchHit(merchant, offer, effective,
+                     script(row.name, percent_off, row.points_per_yuan, multiplier))
+
+
+def _plain(value: Decimal) -> str:
+    """12.50 → 12.5, 3.0 → 3, 10 → 10 (never 1E+1)."""
+    return format(value.normalize(), "f")
+
+
+def script(name: str, percent_off: Decimal, points_per_yuan: int, multiplier: Decimal) -> str:
+    """What the operator reads: 持V卡到老王火锅消费可享8.8折，每消费1元积3分。"""
+    points = points_per_yuan * Decimal(multiplier)  # the tier's points per yuan: 2 × 1.5 = 3
+    discount = f"可享{money.discount_label(percent_off)}" if percent_off > 0 else ""
+    if points > 0:
+        return f"持V卡到{name}消费{discount}，每消费1元积{_plain(points)}分。"
+    if discount:
+        return f"持V卡到{name}消费{discount}。"
+    return f"持V卡到{name}消费暂无折扣和积分。"
+
+
+def _number(value: Decimal) -> int | float:
+    """A JSON number with at most two decimals, from an exact Decimal: 12, 12.5."""
+    value = value.quantize(Decimal("0.01"))
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def offer_json(hit: SearchHit) -> dict:
+    """One result as contract §6 shows it."""
+    merchant, offer = hit.merchant, hit.offer
+    return {
+        "merchant": {"id": merchant.id, "name": merchant.name, "category": merchant.category,
+                     "district": merchant.district, "address": merchant.address,
+                     "phone": merchant.phone, "avg_spend": merchant.avg_spend},
+        "offer": {"id": offer.id, "title": offer.title, "percent_off": _number(offer.percent_off),
+                  "label": offer.label, "points_per_yuan": offer.points_per_yuan,
+                  "valid_until": offer.valid_until.isoformat() if offer.valid_until else None},
+        # the contract shows 15.0: a JSON number, from the exact Decimal (float() of a value
+        # with two decimals prints back exactly)
+        "effective_percent": float(hit.effective_percent.quantize(Decimal("0.01"))),
+        "script": hit.script,
+    }

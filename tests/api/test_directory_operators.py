@@ -297,9 +297,9 @@ def test_logging_a_referral_is_logged_as_a_lookup_too(app, client, operator, sto
 
 def test_the_report_keeps_two_merchants_of_one_name_apart(app, client, operator, store):
     with app.app_context():
-        branch = shop(db.session, name="老王火锅", offer={"percent_off": 5})
+        branch_id = shop(db.session, name="老王火锅", offer={"percent_off": 5}).merchant.id
     refer(client, operator, store, "13911112222")
-    refer(client, operator, {"merchant_id": branch.merchant.id, "offer_id": None},
+    refer(client, operator, {"merchant_id": branch_id, "offer_id": None},
           "13911112222")
     with app.app_context():
         report = referral_report(db.session, today_shanghai(), today_shanghai())

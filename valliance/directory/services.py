@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, literal_column, select
+from sqlalchemy import String, and_, exists, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from valliance.api_keys import issue_key, key_digest
@@ -136,8 +136,9 @@ def converted_clause(session: Session):
     if session.get_bind().dialect.name == "postgresql":
         deadline = Referral.created_at + literal_column(f"interval '{CONVERSION_DAYS} days'")
     else:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff": shift the date, keep the microseconds
-        deadline = func.strftime("%Y-%m-%d %H:%M:%S", Referral.created_at,
-                                 f"+{CONVERSION_DAYS} days") + func.substr(Referral.created_at, 20)
+        shifted = func.strftime("%Y-%m-%d %H:%M:%S", Referral.created_at,
+                                f"+{CONVERSION_DAYS} days")
+        deadline = type_coerce(shifted, String) + func.substr(Referral.created_at, 20)  # ||
     return exists().where(and_(Purchase.member_id == Referral.member_id,
                                Purchase.merchant_id == Referral.merchant_id,
                                Purchase.created_at >= Referral.created_at,

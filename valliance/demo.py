@@ -14,14 +14,16 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from valliance.api_keys import key_digest
 from valliance.db import run_in_transaction, today_shanghai, utcnow
+from valliance.directory.models import Operator
 from valliance.extensions import db
 from valliance.members import services
 from valliance.members.models import AnnualSpend, Member
 from valliance.members.review import review_reason
 from valliance.members.tiers import TIER_NAMES_ZH, multiplier, thresholds
 from valliance.merchants import onboarding
-from valliance.merchants.models import Merchant, MerchantUser
+from valliance.merchants.models import Merchant, MerchantUser, Terminal
 from valliance.merchants.services import create_merchant, create_offer
 from valliance.merchants.users import add_merchant_user
 from valliance.points import accounts, ledger
@@ -43,6 +45,9 @@ DEMO_MERCHANTS = (
 )
 #: the alliance staff login (username, name)
 DEMO_STAFF = ("admin", "联盟管理员")
+#: published demo keys (like the demo password): the till of the demo shop and a 114 console
+DEMO_TILL_KEY = "vt_demo2026-laowang-till"  # noqa: S105 — demo only, printed by the seed
+DEMO_OPERATOR_KEY = "vo_demo2026-114-console"  # noqa: S105 — demo only, printed by the seed
 #: who signs in to the first demo merchant's portal: (phone, name, role)
 DEMO_SHOP = "demo-laowang-hotpot"
 DEMO_MERCHANT_USERS = (("13700000001", "王老板", "owner"), ("13700000002", "李收银", "cashier"))
@@ -85,11 +90,14 @@ class DemoResult:
     #: the staff pages' login, and the merchant portal's (owners of pending applications too)
     staff_logins: list[dict] = field(default_factory=list)
     merchant_logins: list[dict] = field(default_factory=list)
+    #: the demo till's terminal key and the demo 114 console's operator key
+    device_keys: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"created": self.created, "members": self.members, "transfers": self.transfers,
                 "merchants": [m[0] for m in DEMO_MERCHANTS], "logins": self.logins,
-                "staff_logins": self.staff_logins, "merchant_logins": self.merchant_logins}
+                "staff_logins": self.staff_logins, "merchant_logins": self.merchant_logins,
+                "device_keys": self.device_keys}
 
 
 def _spend_range(tier: str) -> tuple[int, int]:
@@ -182,6 +190,14 @@ def _create_partners(session) -> None:
         if shop is not None and phone not in taken:
             add_merchant_user(session, shop, phone=phone, name=name, password=DEMO_PASSWORD,
                               role=role, actor="demo")
+    if shop is not None and session.scalar(select(Terminal.id).where(
+            Terminal.key_hash == key_digest(DEMO_TILL_KEY))) is None:
+        session.add(Terminal(id="demo-laowang-till", merchant_id=shop.id, name="1号收银台（演示）",
+                             key_hash=key_digest(DEMO_TILL_KEY)))
+    if session.scalar(select(Operator.id).where(
+            Operator.key_hash == key_digest(DEMO_OPERATOR_KEY))) is None:
+        session.add(Operator(id="demo-114-console", name="114演示话务台",
+                             key_hash=key_digest(DEMO_OPERATOR_KEY)))
     for (merchant_id, name, category, district, address, phone, avg_spend, licence,
          owner_phone, owner_name) in DEMO_APPLICATIONS:
         if session.get(Merchant, merchant_id) is None and owner_phone not in taken:
@@ -193,7 +209,11 @@ def _create_partners(session) -> None:
 
 
 def _partner_logins(session, result: DemoResult) -> None:
-    """The demo's staff and merchant logins that exist (whatever seeded them)."""
+    """The demo's staff and merchant logins and device keys that exist."""
+    live = {"till": (Terminal, DEMO_TILL_KEY), "console": (Operator, DEMO_OPERATOR_KEY)}
+    result.device_keys = {name: key for name, (model, key) in live.items()
+                          if session.scalar(select(model.id).where(
+                              model.key_hash == key_digest(key), model.revoked_at.is_(None)))}
     username, name = DEMO_STAFF
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         result.staff_logins = [{"username": username, "password": DEMO_PASSWORD, "name": name}]
@@ -302,3 +322,8 @@ def seed_command(if_empty: bool, seed: int, as_json: bool):
                        f"  — {zh}，审核通过后才能登录 / {en.lower()}: signs in once approved")
             click.echo(f"  {role:<10} {login['phone']} / {login['password']}"
                        f"  ({login['name']}, {login['merchant']}){waiting}")
+    if "till" in result.device_keys:
+        click.echo(f"收银台 / till (/till/) 终端密钥 / terminal key: {result.device_keys['till']}")
+    if "console" in result.device_keys:
+        click.echo("114控制台 / operator console (/directory/console) 密钥 / key: "
+                   + result.device_keys["console"])

@@ -137,3 +137,18 @@ def test_demo_seed_if_empty_on_a_used_database_adds_no_staff_or_merchant_users(a
     answer = run_json(app, "demo", "seed", "--if-empty")
     assert answer["staff_logins"] == [] and answer["merchant_logins"] == []
     assert session.scalars(select(StaffUser)).all() == []
+
+
+def test_demo_seed_prints_a_till_key_and_a_console_key_that_work(app):
+    from valliance.demo import DEMO_OPERATOR_KEY, DEMO_TILL_KEY
+
+    keys = run_json(app, "demo", "seed")["device_keys"]
+    assert keys == {"till": DEMO_TILL_KEY, "console": DEMO_OPERATOR_KEY}
+    assert run_json(app, "demo", "seed")["device_keys"] == keys  # seeded once, printed again
+    client = app.test_client()
+    quote = client.post("/api/v1/pos/quote", json={"card": "0000000000000000", "amount": 100},
+                        headers={"Authorization": f"Bearer {DEMO_TILL_KEY}"})
+    assert quote.status_code == 404  # the key is accepted; the card is not ours
+    search = client.get("/api/v1/directory/offers", query_string={"q": "huoguo"},
+                        headers={"Authorization": f"Bearer {DEMO_OPERATOR_KEY}"})
+    assert search.status_code == 200 and search.get_json()["total"] >= 1

@@ -23,7 +23,7 @@ def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
           redeem_points: int) -> Quote:
     """Price a sale without recording it; raises the contract's errors in its order."""
     number, pay_part = pos_context.parse_card(scanned)
-    context = pos_context.context_for_merchant(session, merchant.id, number)
+    context = pos_context.context_for_merchant(session.connection(), merchant.id, number)
     return pos_context.price_sale(context, pay_part, amount, redeem_points)
 
 

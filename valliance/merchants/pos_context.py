@@ -8,11 +8,12 @@ members.services.require_usable, the arithmetic in pricing.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.engine import Connection
 
 from valliance.db import today_shanghai
 from valliance.errors import (
@@ -27,6 +28,7 @@ from valliance.members import tiers
 from valliance.members.models import Card, Member
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
+from valliance.points import postgres
 from valliance.points.accounts import AVAILABLE, BALANCE, accounts
 from valliance.points.rules import MEMBER
 
@@ -119,6 +121,10 @@ _BY_KEY = _context_query(
     _t.join(_m, _m.c.id == _t.c.merchant_id),
     and_(_t.c.key_hash == bindparam("key_hash"), _t.c.revoked_at.is_(None)), _t.c.id)
 _BY_MERCHANT = _context_query(_m, _m.c.id == bindparam("merchant_id"), null())
+# The same query, compiled once for PostgreSQL, with its constant parameters (the hot path
+# runs it through the driver, see points.postgres.fetch).
+_compiled = _BY_KEY.compile(dialect=psycopg_dialect())
+_BY_KEY_SQL, _BY_KEY_PARAMS = str(_compiled), dict(_compiled.params)
 
 
 def _context(rows) -> SaleContext | None:
@@ -133,7 +139,8 @@ def _context(rows) -> SaleContext | None:
                         SaleMember(member_id, tier, membership, account))
     offers = tuple(
         (pricing.OfferTerms(offer_id, base if override is None else override, per_yuan,
-                            created_at), valid_from, valid_until)
+                            created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)),
+         valid_from, valid_until)
         for (offer_id, base, per_yuan, valid_from, valid_until, created_at, override)
         in (row[17:] for row in rows) if offer_id is not None)
     return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
@@ -148,14 +155,17 @@ def parse_card(scanned: str) -> tuple[str, str | None]:
     return parts
 
 
-def context_for_terminal(session: Session, key_hash: str, number: str) -> SaleContext | None:
+def context_for_terminal(conn: Connection, key_hash: str, number: str) -> SaleContext | None:
     """The sale's context for a live terminal's key hash, or None: no such live terminal."""
-    return _context(session.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
+    if conn.dialect.name == "postgresql":
+        params = {**_BY_KEY_PARAMS, "key_hash": key_hash, "number": number}
+        return _context(postgres.fetch(conn, _BY_KEY_SQL, params))
+    return _context(conn.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
 
 
-def context_for_merchant(session: Session, merchant_id: str, number: str) -> SaleContext:
+def context_for_merchant(conn: Connection, merchant_id: str, number: str) -> SaleContext:
     """The sale's context at this merchant."""
-    rows = session.execute(_BY_MERCHANT, {"merchant_id": merchant_id, "number": number}).all()
+    rows = conn.execute(_BY_MERCHANT, {"merchant_id": merchant_id, "number": number}).all()
     context = _context(rows)
     if context is None:
         raise LookupError(f"no merchant {merchant_id}")

@@ -12,6 +12,10 @@ one statement; the SQL that writes ledger tables stays here.
 
 from datetime import UTC, datetime
 
+import psycopg
+from psycopg.types.numeric import Int8
+from sqlalchemy.exc import DBAPIError
+
 #: `member`: the member row's update (balance, owed afterwards; no row = no member account);
 #: `transfer`: the new transfer's id (no row when points = 0); `entry`, `lot`: its entries
 #: and lot. Parameters: see credit_params().
@@ -79,11 +83,36 @@ def credit_params(*, member: int, source: int, points: int, code: str, kind: str
     }
 
 
+def fetch(conn, sql: str, params: dict) -> list[tuple]:
+    """Run one statement through the driver's cursor on this SQLAlchemy connection: its rows.
+
+    Same connection, same transaction; it skips SQLAlchemy's result machinery, which costs
+    more CPU than the driver itself on the hot path (~140 µs against ~60 µs a statement).
+    Driver errors are wrapped as SQLAlchemy's, so run_in_transaction still recognizes a
+    deadlock or a serialization failure and retries it.
+    """
+    if not conn.in_transaction():
+        # SQLAlchemy must know of the transaction the driver opens, or conn.commit() would
+        # have nothing to commit and returning the connection to the pool would roll it back.
+        conn.begin()
+    # One parameter type per integer, whatever its size: psycopg sends 5 as int2 and 50000 as
+    # int4, and each combination of types is a statement of its own that must run 5 times
+    # before it is prepared; unprepared, the purchase statement is planned anew each time,
+    # which costs PostgreSQL more than running it.
+    params = {name: Int8(value) if type(value) is int else value
+              for name, value in params.items()}
+    try:
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+
+
 def credit_member(conn, *, member: int, source: int, points: int, code: str, kind: str,
                   now: datetime, expires_at: datetime, links: dict):
     """Run the credit in one statement; (transfer id, balance, owed) or None for no account."""
     params = credit_params(member=member, source=source, points=points, code=code, kind=kind,
                            now=now, expires_at=expires_at, links=links)
-    # exec_driver_sql: no SQL compilation, but driver errors arrive wrapped as DBAPIError, so
-    # the unit of work recognizes a deadlock and retries it.
-    return conn.exec_driver_sql(CREDIT_SQL, params).first()
+    rows = fetch(conn, CREDIT_SQL, params)
+    return rows[0] if rows else None

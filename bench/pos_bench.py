@@ -1,6 +1,7 @@
 """POS purchases per second over HTTP (gunicorn), next to pgbench on the same server.
 
-    .venv/bin/python -m bench.pos_bench [--seconds 10]
+    .venv/bin/python -m bench.pos_bench [--seconds 10] [--workers 2] [--threads 4]
+    .venv/bin/python -m bench.pos_bench --profile DIR   # cProfile (CPU time) of each worker
 
 Uses its own database (valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
 """
@@ -9,6 +10,7 @@ import argparse
 import http.client
 import json
 import os
+import pstats
 import random
 import socket
 import subprocess
@@ -16,6 +18,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+import psycopg
 
 from bench.common import fresh_app
 from bench.ledger_bench import percent, run_pgbench
@@ -47,6 +51,46 @@ def setup(app) -> tuple[list[str], list[str], list[str]]:
         busy = [spread[0]] + [create_terminal(db.session, merchants[0])[1] for _ in range(7)]
         db.session.commit()
     return cards, spread, busy
+
+
+def analyze(url: str) -> None:
+    """Give the planner statistics, as a live database has: without them the first run is
+    planned on empty tables until autovacuum's ANALYZE comes by in the middle of it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+#: gunicorn hooks that profile each worker (CPU time) and dump it on the way out
+PROFILE_HOOKS = """
+import cProfile, os, time
+def post_worker_init(worker):
+    worker.profile = cProfile.Profile(time.process_time)
+    worker.profile.enable()
+def worker_exit(server, worker):
+    worker.profile.disable()
+    worker.profile.dump_stats(os.path.join({directory!r}, f"worker-{{os.getpid()}}.prof"))
+"""
+
+
+def gunicorn_command(port: int, workers: int, threads: int, profile_dir: str | None) -> list:
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads),
+               "--keep-alive", "30", "-b", f"127.0.0.1:{port}"]
+    if profile_dir:
+        hooks = Path(profile_dir) / "gunicorn_profile.py"
+        hooks.write_text(PROFILE_HOOKS.format(directory=str(Path(profile_dir).resolve())))
+        command += ["-c", str(hooks)]
+    return [*command, "wsgi:app"]
+
+
+def print_profile(profile_dir: str) -> None:
+    files = sorted(str(p) for p in Path(profile_dir).glob("worker-*.prof"))
+    if not files:
+        print("no worker profiles were written")
+        return
+    stats = pstats.Stats(*files)
+    print(f"\nprofile of {len(files)} workers (CPU time), heaviest first:")
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 def free_port() -> int:
@@ -128,19 +172,30 @@ def run_load(port: int, cards: list[str], keys: list[str], seconds: float) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker (gthread worker; 1 = sync worker)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="profile each worker (CPU time) into DIR and print the sum")
     args = parser.parse_args()
+    profile_dir = args.profile
+    if profile_dir:
+        Path(profile_dir).mkdir(parents=True, exist_ok=True)
+        for old in Path(profile_dir).glob("worker-*.prof"):
+            old.unlink()
 
     app, url = fresh_app(BENCH_DB, {"pool_size": 4, "max_overflow": 2})
     cards, spread, busy = setup(app)
+    analyze(url)
     port = free_port()
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT,
+    proc = subprocess.Popen(gunicorn_command(port, args.workers, args.threads, profile_dir),
+                            cwd=ROOT,
                             env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = {}
     try:
         wait_healthy(port, proc)
-        run_load(port, cards, spread, 2)  # warm-up, not reported: connections, statement caches
+        run_load(port, cards, spread, 3)  # warm-up, not reported: connections, statement caches
         for name, keys in (("spread", spread), ("busy merchant", busy)):
             runs[name] = run_load(port, cards, keys, args.seconds)
             print(f"{name:<14}: {runs[name]['rate']:.1f} purchases/s"
@@ -180,6 +235,9 @@ def main() -> None:
     print(f"busy / spread: {busy_pct} % (target >= {TARGET_BUSY} %:"
           f" {mark((busy_pct or 0) >= TARGET_BUSY)})")
     print(f"ledger verify: {'OK' if report.ok else 'FAILED'}\n{report.render()}")
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads")
+    if profile_dir:
+        print_profile(profile_dir)
 
 
 if __name__ == "__main__":

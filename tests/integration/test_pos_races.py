@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from tests.api.pos_helpers import PURCHASES, member, pay_code, shop
 from valliance.merchants.models import Purchase, Refund
 from valliance.points import accounts
-from valliance.points.models import IdempotencyKey, Transfer
+from valliance.points.models import Entry, IdempotencyKey, Transfer
 from valliance.points.verify import verify_ledger
 
 pytestmark = pytest.mark.postgres_only
@@ -117,4 +117,32 @@ def test_concurrent_redemptions_never_overdraw(app, session, run_threads):
     assert balance.balance >= 0
     assert count(session, Purchase) == 10
     assert balance.balance == 1000 - 10 * 100 + 10 * 4
+    assert verify_ledger(session).ok
+
+
+def test_concurrent_purchases_of_one_member_each_answer_the_balance_after_it(app, session,
+                                                                             run_threads):
+    s = shop(session, offer={"percent_off": 10, "points_per_yuan": 1})
+    m, card = member(session, points=100)
+
+    session.rollback()  # end this thread's read transaction (SQLite would stay locked)
+    answers = run_threads(THREADS, lambda i: _post(
+        app, PURCHASES, {"card": card.number, "amount": 1000 + 100 * i},
+        {**s.headers, "Idempotency-Key": f"k{i}"}))
+
+    assert [status for status, _, _ in answers] == [201] * THREADS, answers
+    bodies = sorted((answer for _, answer, _ in answers), key=lambda b: b["points_balance"])
+    running = 100
+    for body in bodies:  # each earns points, so the balances after them are all different
+        running += body["points_earned"]
+        assert body["points_balance"] == running, bodies
+    session.rollback()
+    assert accounts.get_balance(session, m.points_account_id).balance == running
+    stored = dict(session.execute(select(Purchase.id, Purchase.points_balance)).all())
+    after = dict(session.execute(
+        select(Transfer.purchase_id, Entry.balance_after)
+        .join(Entry, Entry.transfer_id == Transfer.id)
+        .where(Transfer.kind == "accrue", Entry.account_id == m.points_account_id)).all())
+    for body in bodies:
+        assert stored[body["id"]] == after[body["id"]] == body["points_balance"]
     assert verify_ledger(session).ok

@@ -1,22 +1,23 @@
-"""A purchase in two round trips on PostgreSQL: the POS hot path (contract §5).
+"""A purchase in two statements on PostgreSQL: the POS hot path (contract §5).
 
 One SELECT reads everything the sale depends on (pos_context: the live terminal, its
 merchant and offers, the card, the member and the balance); one data-modifying statement
-writes everything it changes: the member's credit with its transfer, entries and lot (the
-ledger's CTEs, points.postgres), the idempotency key with its stored answer, the purchase and
-the member's annual spend. The request's transaction commits once, as always.
+writes everything it changes: the idempotency key with its stored answer, the member's credit
+with its transfer, entries and lot (the ledger's CTEs, points.postgres), the purchase and the
+member's annual spend. The write is all or nothing by construction — every part of it hangs
+on the key's claim — so it runs as a transaction of its own: no BEGIN and COMMIT round trips,
+and the request still commits exactly once.
 
 Only the common case takes this path: a live terminal, a sale that earns points or not but
 spends none, a member who owes nothing, a key never seen. Everything else raises Fallback
-before anything stays written, and the caller answers through the generic path
+with nothing written, and the caller answers through the generic path
 (idempotency.claim_key, then pos.record_purchase), which checks in the contract's order —
 credential, body, idempotency, card, business rules — and so gives every error and every
 replay exactly as before.
 
-Exactly once: the key's claim is in the same statement as the writes. A second request with
-the same key waits on the first one's row locks (the member row, then the key), finds the key
-taken, raises Fallback, and its rollback undoes whatever its statement wrote; the generic path
-then replays the first answer (or answers 409 for another body).
+Exactly once: a second request with the same key waits for the first one's lock on the
+member row (or on the key), then finds the key taken and writes nothing; the generic path
+replays the first answer (or answers 409 for another body).
 """
 
 import json
@@ -36,8 +37,7 @@ from valliance.points.rules import ACCRUE
 
 # Composed of constant fragments only, never of input (hence the noqa).
 PURCHASE_SQL = f"""
-WITH {postgres.CREDIT_CTES},
-{postgres.CLAIM_CTE},
+WITH {postgres.CLAIMED_CREDIT_CTES},
 purchase AS (
     INSERT INTO purchases (id, merchant_id, terminal_id, member_id, card_id, offer_id,
                            reference, tier, amount, percent_off, discount, redeem_points,
@@ -45,16 +45,16 @@ purchase AS (
                            refunded_amount, accrual_transfer_id, created_at)
     SELECT %(purchase_id)s, %(merchant_id)s, %(terminal_id)s, %(member_id)s, %(card_id)s,
            %(offer_id)s, %(reference)s, %(tier)s, %(amount)s, %(percent_off)s, %(discount)s,
-           0, 0, %(payable)s, %(points)s, member.balance, 0, (SELECT id FROM transfer),
-           %(now)s
-    FROM member
+           0, 0, %(payable)s, %(points)s, locked.balance + %(points)s, 0,
+           (SELECT id FROM transfer), %(now)s
+    FROM claim, locked
 ), spend AS (
     INSERT INTO annual_spend (member_id, year, telecom_fen, alliance_fen)
-    VALUES (%(member_id)s, %(year)s, 0, %(payable)s)
+    SELECT %(member_id)s, %(year)s, 0, %(payable)s FROM claim
     ON CONFLICT (member_id, year)
     DO UPDATE SET alliance_fen = GREATEST(0, annual_spend.alliance_fen + EXCLUDED.alliance_fen)
 )
-SELECT (SELECT id FROM claim), member.balance, member.owed FROM member
+SELECT (SELECT id FROM claim), locked.balance + %(points)s FROM locked
 """  # noqa: S608
 
 
@@ -109,10 +109,9 @@ def sell(conn: Connection, token: str | None, scope_key: str, fingerprint: str,
         percent_off=price.percent_off, discount=price.discount, payable=price.payable,
         year=today_shanghai().year)
     rows = postgres.fetch(conn, PURCHASE_SQL, params)
-    row = rows[0] if rows else None
-    if row is None or row[0] is None or row[2]:
-        # No member row, the key is taken, or the member came to owe points since the read
-        # (a refund on another till): the generic path collects what is owed.
+    if not rows or rows[0][0] is None:
+        # Nothing was written: the key is taken, or the member came to owe points since the
+        # read (a refund on another till; the generic path collects what is owed first).
         raise Fallback()
-    body["points_balance"] = row[1]
+    body["points_balance"] = rows[0][1]
     return body

@@ -5,9 +5,9 @@ statement, so an accrual costs one round trip and one statement's overhead on th
 The generic path in ledger.py does the same in four statements (SQLite cannot modify data in
 a WITH clause); both run the whole test suite.
 
-The credit's CTEs (CREDIT_CTES) and the idempotency claim (CLAIM_CTE) are also composed into
-the POS purchase statement (valliance/merchants/pos_record.py), so that a whole purchase is
-one statement; the SQL that writes ledger tables stays here.
+The credit's CTEs and the idempotency claim are also composed into the POS purchase statement
+(valliance/merchants/pos_record.py), so that a whole purchase is one statement; the SQL that
+writes ledger tables stays here.
 """
 
 from datetime import UTC, datetime
@@ -16,13 +16,18 @@ import psycopg
 from psycopg.types.numeric import Int8
 from sqlalchemy.exc import DBAPIError
 
-#: `member`: the member row's update (balance, owed afterwards; no row = no member account);
-#: `transfer`: the new transfer's id (no row when points = 0); `entry`, `lot`: its entries
-#: and lot. Parameters: see credit_params().
-CREDIT_CTES = """
+
+def credit_ctes(gate: str = "TRUE") -> str:
+    """The credit's CTEs; gate: a condition the member row's update also needs.
+
+    `member`: the member row's update (balance, owed afterwards; no row = no member account or
+    a closed gate); `transfer`: the new transfer's id (none when points = 0 or no member row);
+    `entry`, `lot`: its entries and lot. Parameters: see credit_params().
+    """
+    return f"""
 member AS (
     UPDATE accounts SET credits_posted = credits_posted + %(points)s
-    WHERE id = %(member)s AND kind = 'member'
+    WHERE id = %(member)s AND kind = 'member' AND {gate}
     RETURNING credits_posted - debits_posted AS balance, owed
 ), transfer AS (
     INSERT INTO transfers (debit_account_id, credit_account_id, amount, code, kind,
@@ -40,30 +45,40 @@ member AS (
     INSERT INTO lots (account_id, transfer_id, amount, remaining, expires_at, created_at)
     SELECT %(member)s, transfer.id, %(points)s, %(points)s, %(expires_at)s, %(now)s
     FROM transfer
-)"""
+)"""  # noqa: S608 (gate: a constant condition of this package's callers, never input)
+
 
 CREDIT_SQL = f"""
-WITH {CREDIT_CTES}
+WITH {credit_ctes()}
 SELECT transfer.id, member.balance, member.owed FROM transfer, member
 """  # noqa: S608 (constant fragments only)
 
-#: `claim`: the new idempotency key's id, stored with its answer, or no row when the key is
-#: taken. The answer's points_balance is the member's balance after the credit, from
-#: `member`, which is why the claim comes with a credit (CREDIT_CTES) in one statement.
-#: Whoever runs it rolls the whole transaction back when `claim` is empty: the key's first
-#: request has written (or is writing) the operation. Parameters: scope, key, request_hash,
-#: status, response (JSON text), now.
-CLAIM_CTE = """
-claim AS (
+#: A credit that happens only with a new idempotency key, all or nothing, in one statement
+#: (so it may run as a transaction of its own). `locked`: the member row, locked first, with
+#: its balance and points owed; `claim`: the new key's id, stored with its answer — whose
+#: points_balance is the balance after the credit — or no row when the key is taken or the
+#: member owes points (the generic path collects them first); then the credit's CTEs, gated
+#: on the claim. Under READ COMMITTED the lock waits for a concurrent writer of the member
+#: row and reads its committed balance, and the update then applies to that same row
+#: version: the answer's balance and the entry's balance_after agree. No claim → nothing
+#: is written. Parameters: credit_params() and scope, key, request_hash, status, response
+#: (JSON text). Other CTEs join it with `FROM claim, locked`.
+CLAIMED_CREDIT_CTES = """
+locked AS (
+    SELECT credits_posted - debits_posted AS balance, owed FROM accounts
+    WHERE id = %(member)s AND kind = 'member'
+    FOR UPDATE
+), claim AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body,
                                   created_at)
     SELECT %(scope)s, %(key)s, %(request_hash)s, %(status)s,
-           jsonb_set(%(response)s::jsonb, '{points_balance}', to_jsonb(member.balance))::text,
+           jsonb_set(%(response)s::jsonb, '{points_balance}',
+                     to_jsonb(locked.balance + %(points)s))::text,
            %(now)s
-    FROM member
+    FROM locked WHERE locked.owed = 0
     ON CONFLICT (scope, key) DO NOTHING
     RETURNING id
-)"""
+),""" + credit_ctes("%(points)s > 0 AND EXISTS (SELECT FROM claim)")  # noqa: S608
 
 
 def naive_utc(moment: datetime) -> datetime:

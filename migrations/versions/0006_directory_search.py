@@ -2,12 +2,13 @@
 
 Added in the directory issue (#5). `directory_entries` holds each offer as the 114 search
 reads it (name, title, category, address as written, in pinyin and in initials; the filter and
-ranking columns); `directory_letter_grams` the four-letter sequences of those documents, which
+ranking columns); `directory_letter_grams` the four-letter sequences of the pinyin, which
 typo-tolerant queries are checked against.
 
-PostgreSQL: pg_trgm GIN on the document (substrings of 3+ characters), GIN on `grams` (1–2
-characters), covering indexes for category and district lists.
-SQLite: an FTS5 table with the trigram tokenizer, kept in step by triggers.
+PostgreSQL: pg_trgm GIN on `spelled` (pinyin, initials: 3+ characters), GIN on the array of
+`grams` (Chinese, and 1–2-character terms), covering indexes for category and district lists.
+SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled`, kept in step by
+triggers.
 
 Existing offers are indexed here (the documents are made by valliance.directory.keys, which
 depends on no table, so this migration does not use the models).
@@ -21,7 +22,6 @@ from decimal import Decimal
 
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from valliance.directory import keys
 
@@ -58,8 +58,10 @@ def upgrade():
     sa.Column('off_gold', sa.Integer(), nullable=False),
     sa.Column('off_diamond', sa.Integer(), nullable=False),
     sa.Column('points_per_yuan', sa.Integer(), nullable=False),
-    sa.Column('document', sa.Text(), nullable=False),
-    sa.Column('grams', postgresql.ARRAY(sa.Text()) if postgres else sa.Text(), nullable=True),
+    sa.Column('han', sa.Text(), nullable=False),
+    sa.Column('spelled', sa.Text(), nullable=False),
+    sa.Column('initials', sa.Text(), nullable=False),
+    sa.Column('grams', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_directory_entries_offer_id_offers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_entries')),
     sa.UniqueConstraint('offer_id', name=op.f('uq_directory_entries_offer_id'))
@@ -74,28 +76,29 @@ def upgrade():
 
     if postgres:
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.execute('CREATE INDEX ix_directory_entries_document_trgm ON directory_entries'
-                   ' USING gin (document gin_trgm_ops)')
-        op.execute('CREATE INDEX ix_directory_entries_grams ON directory_entries USING gin (grams)')
+        op.execute('CREATE INDEX ix_directory_entries_spelled_trgm ON directory_entries'
+                   ' USING gin (spelled gin_trgm_ops)')
+        op.execute('CREATE INDEX ix_directory_entries_grams ON directory_entries'
+                   " USING gin (string_to_array(grams, ' '))")
         include = ', '.join(RANK_INCLUDE)
         op.execute('CREATE INDEX ix_directory_entries_category_rank ON directory_entries'
                    f' (category, district) INCLUDE ({include}) WHERE listed')
         op.execute('CREATE INDEX ix_directory_entries_district_rank ON directory_entries'
                    f' (district) INCLUDE ({include}) WHERE listed')
     else:
-        op.execute("CREATE VIRTUAL TABLE directory_fts USING fts5(document,"
+        op.execute("CREATE VIRTUAL TABLE directory_fts USING fts5(han, spelled,"
                    " content='directory_entries', content_rowid='id', tokenize='trigram')")
         op.execute('CREATE TRIGGER directory_entries_fts_insert AFTER INSERT ON directory_entries'
-                   ' BEGIN INSERT INTO directory_fts(rowid, document)'
-                   ' VALUES (new.id, new.document); END')
+                   ' BEGIN INSERT INTO directory_fts(rowid, han, spelled)'
+                   ' VALUES (new.id, new.han, new.spelled); END')
         op.execute('CREATE TRIGGER directory_entries_fts_delete AFTER DELETE ON directory_entries'
-                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, document)"
-                   " VALUES ('delete', old.id, old.document); END")
+                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, han, spelled)"
+                   " VALUES ('delete', old.id, old.han, old.spelled); END")
         op.execute('CREATE TRIGGER directory_entries_fts_update AFTER UPDATE ON directory_entries'
-                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, document)"
-                   " VALUES ('delete', old.id, old.document);"
-                   ' INSERT INTO directory_fts(rowid, document) VALUES (new.id, new.document);'
-                   ' END')
+                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, han, spelled)"
+                   " VALUES ('delete', old.id, old.han, old.spelled);"
+                   ' INSERT INTO directory_fts(rowid, han, spelled)'
+                   ' VALUES (new.id, new.han, new.spelled); END')
     _index_existing_offers(postgres)
 
 
@@ -111,7 +114,7 @@ def _index_existing_offers(postgres: bool):
             ' o.valid_from, o.valid_until, o.active, m.name, m.category, m.district,'
             ' m.address, m.phone, m.avg_spend, m.status'
             ' FROM offers o JOIN merchants m ON m.id = o.merchant_id')).mappings():
-        document = keys.document(row['name'], row['title'], row['category'], row['address'])
+        found = keys.offer_keys(row['name'], row['title'], row['category'], row['address'])
         percent = overrides.get(row['id'], {})
         rows.append({
             'offer_id': row['id'], 'merchant_id': row['merchant_id'], 'name': row['name'],
@@ -121,15 +124,14 @@ def _index_existing_offers(postgres: bool):
             'valid_from': row['valid_from'], 'valid_until': row['valid_until'],
             **{f'off_{tier}': _hundredths(percent.get(tier, row['percent_off']))
                for tier in TIERS},
-            'points_per_yuan': row['points_per_yuan'], 'document': document,
-            'grams': keys.short_grams(document) if postgres else None,
+            'points_per_yuan': row['points_per_yuan'], 'han': found.han,
+            'spelled': found.spelled, 'initials': found.initials,
+            'grams': found.grams() if postgres else None,
         })
-        grams |= keys.letter_grams(document)
+        grams |= keys.letter_grams(found.spelled)
     if not rows:
         return
-    table = sa.table('directory_entries', *(
-        sa.column(name, postgresql.ARRAY(sa.Text()) if name == 'grams' and postgres else None)
-        for name in rows[0]))
+    table = sa.table('directory_entries', *(sa.column(name) for name in rows[0]))
     for start in range(0, len(rows), 5000):
         conn.execute(table.insert(), rows[start:start + 5000])
     letter_grams = sa.table('directory_letter_grams', sa.column('gram'))

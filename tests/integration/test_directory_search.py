@@ -66,6 +66,9 @@ def town(session):
     ("HuoGuo", {"老王火锅"}),  # case-insensitive
     ("lao wang", {"老王火锅"}),
     ("hg", {"老王火锅"}),  # initials, two letters
+    ("uo", set()),  # two letters are initials or written words, never inside full pinyin
+    ("kf", {"KFC肯德基(五马店)"}),  # … the written word KFC (and the initials of 咖啡)
+    ("12", {"小李烧烤"}),  # a number in the address
     ("lwhg", {"老王火锅"}),
     ("LWHG", {"老王火锅"}),
     ("yueqing", {"乐清大酒店"}),  # 乐清 is yue qing, not le qing
@@ -106,6 +109,17 @@ def test_no_typo_is_forgiven_otherwise(session, town, q):
 def test_each_pinyin_term_of_a_query_forgives_its_own_typo(session, town):
     assert found(session, "老王 huaguo") == {"老王火锅"}
     assert found(session, "小李 huaguo") == set()
+
+
+def test_a_typo_is_forgiven_only_when_the_query_as_typed_finds_nothing(session, town):
+    shop(session, "洗车行", category="汽车服务")
+    shop(session, "汽车美容", category="汽车服务")  # qiche: one letter from xiche
+    shop(session, "花果山水果", category="零售")  # huaguo, as typed
+    session.commit()
+    assert found(session, "xiche") == {"洗车行"}
+    assert found(session, "xqiche") == {"洗车行", "汽车美容"}  # as typed, nothing: xiche, qiche
+    assert found(session, "huaguo") == {"花果山水果"}
+    assert found(session, "huaguo", category="餐饮") == {"老王火锅"}
 
 
 def test_a_typo_query_that_no_document_can_contain_finds_nothing(session, town):
@@ -246,7 +260,7 @@ def test_filters_by_category_and_district(session, town):
     assert found(session, "", district="龙湾区") == {"丽人美发"}
     assert found(session, "", category="酒店", district="乐清市") == {"乐清大酒店"}
     assert found(session, "", category="酒店", district="鹿城区") == set()
-    assert found(session, "wu", category="餐饮") == {"老王火锅", "KFC肯德基(五马店)"}
+    assert found(session, "wuma", category="餐饮") == {"老王火锅", "KFC肯德基(五马店)"}
 
 
 def test_pages_are_disjoint_slices_of_one_order_with_the_same_total(session):

@@ -41,19 +41,29 @@ def test_normalize_folds_full_width_case_and_spaces():
     assert keys.normalize("LÜ") == "lv"
 
 
-def test_the_document_holds_every_field_as_written_in_pinyin_and_in_initials():
-    document = keys.document("老王火锅", "会员8.8折", "餐饮", "五马街1号")
-    words = document.split(" ")
-    for expected in ("老王火锅", "laowanghuoguo", "lwhg", "会员8.8折", "huiyuan88zhe",
-                     "hy88z", "餐饮", "canyin", "cy", "五马街1号", "wumajie1hao", "wmj1h"):
-        assert expected in words
-    assert len(words) == len(set(words))  # a word said twice is kept once
+def test_the_keys_hold_every_field_as_written_in_pinyin_and_in_initials():
+    found = keys.offer_keys("老王火锅", "会员8.8折", "餐饮", "五马街1号")
+    assert found.han == "老王火锅 会员8.8折 餐饮 五马街1号"
+    assert found.spelled.split(" ") == ["laowanghuoguo", "lwhg", "huiyuan88zhe", "hy88z",
+                                        "canyin", "cy", "wumajie1hao", "wmj1h"]
+    assert found.initials == "lwhg hy88z cy wmj1h"
+
+
+def test_a_word_said_twice_is_kept_once():
+    found = keys.offer_keys("KFC", "KFC", "餐饮", "")
+    assert found.han == "kfc 餐饮" and found.spelled == "kfc canyin cy"
 
 
 def test_a_surname_reading_is_indexed_besides_the_everyday_one():
-    document = keys.document("曾记粥铺", "优惠", "餐饮", "")
-    assert "zengjizhoupu" in document and "zjzp" in document
-    assert "cengjizhoupu" in document  # pypinyin's reading stays
+    found = keys.offer_keys("曾记粥铺", "优惠", "餐饮", "")
+    assert {"zengjizhoupu", "zjzp", "cengjizhoupu", "cjzp"} <= set(found.spelled.split(" "))
+    assert {"zjzp", "cjzp"} <= set(found.initials.split(" "))
+
+
+def test_grams_are_the_short_substrings_of_the_written_words_and_the_initials():
+    found = keys.offer_keys("火锅(五)", "", "", "")
+    assert found.grams.split(" ") == sorted(
+        ["火", "锅", "火锅", "五", "h", "g", "w", "hg", "gw"])  # not across the bracket
 
 
 @pytest.mark.parametrize("query, terms", [
@@ -89,16 +99,18 @@ def test_one_typo_away_is_one_letter_wrong_missing_or_extra():
     assert all(len(spelling) in (5, 6, 7) for spelling in near)
 
 
+def test_a_typo_spelling_has_five_letters_or_more():
+    near = keys.one_typo_away("xiche")
+    assert "xiche" in near and "xieche" in near and "xuche" in near
+    assert not {"iche", "xich", "xche"} & near
+
+
 def test_letter_grams_are_the_four_letter_sequences_of_letter_runs():
     assert keys.letter_grams("huoguo 火锅 lwhg abc 8a") == {"huog", "uogu", "oguo", "lwhg"}
 
 
 def test_shortest_spellings_drop_any_spelling_that_contains_another():
     assert keys.shortest_spellings({"huoguo", "uoguo", "huaguo", "huagu"}) == ["huagu", "uoguo"]
-
-
-def test_short_grams_are_the_one_and_two_character_substrings_of_each_word():
-    assert keys.short_grams("火锅 hg") == ["g", "h", "hg", "火", "火锅", "锅"]
 
 
 @pytest.mark.parametrize("percent, points, multiplier, expected", [

@@ -8,7 +8,6 @@ import) call refresh_search_keys themselves; `flask directory reindex` rebuilds 
 
 from collections.abc import Iterable
 from datetime import date
-from functools import lru_cache
 from itertools import chain
 
 from sqlalchemy import (
@@ -18,10 +17,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    bindparam,
     delete,
     event,
-    insert,
     inspect,
     select,
 )
@@ -64,11 +61,14 @@ class DirectoryEntry(Base):
     off_gold: Mapped[int] = mapped_column(Integer)
     off_diamond: Mapped[int] = mapped_column(Integer)
     points_per_yuan: Mapped[int] = mapped_column(Integer)
-    #: name, title, category and address as written, in full pinyin and in initials
-    document: Mapped[str] = mapped_column(Text)
-    #: PostgreSQL: the document's one- and two-character substrings (GIN-indexed), for
-    #: queries too short for trigrams; NULL on SQLite, which scans instead
-    grams: Mapped[list[str] | None] = mapped_column(search_sql.GramList)
+    #: name, title, category and address as written; in full pinyin and initials; initials
+    #: alone (keys.Keys)
+    han: Mapped[str] = mapped_column(Text)
+    spelled: Mapped[str] = mapped_column(Text)
+    initials: Mapped[str] = mapped_column(Text)
+    #: PostgreSQL: the one- and two-character substrings of han and initials, space-separated
+    #: (GIN-indexed as an array); NULL on SQLite, whose full-text index reads han and spelled
+    grams: Mapped[str | None] = mapped_column(Text)
 
 
 class DirectoryLetterGram(Base):
@@ -91,32 +91,28 @@ assert set(TIERS) == {"standard", "silver", "gold", "diamond"}, "one off_<tier> 
 _m, _o, _r = Merchant.__table__, Offer.__table__, OfferTierRate.__table__
 
 
-@lru_cache(maxsize=65536)
-def _document(name: str, title: str, category: str, address: str) -> str:
-    return keys.document(name, title, category, address)
-
-
-def _entry_rows(conn, merchant_ids: list[str]) -> list[dict]:
-    """The entries these merchants' offers should have, as rows for an INSERT."""
+def _entry_rows(conn, merchant_ids: list[str], letters: set[str]) -> list[dict]:
+    """The entries these merchants' offers should have, as rows for an INSERT; adds the
+    four-letter sequences of their pinyin to letters."""
+    postgres = search_sql.is_postgres(conn)
     offers = conn.execute(
         select(_o.c.id, _o.c.merchant_id, _o.c.title, _o.c.percent_off, _o.c.points_per_yuan,
                _o.c.valid_from, _o.c.valid_until, _o.c.active, _m.c.name, _m.c.category,
                _m.c.district, _m.c.address, _m.c.phone, _m.c.avg_spend, _m.c.status)
         .join(_m, _m.c.id == _o.c.merchant_id)
-        .where(_o.c.merchant_id.in_(bindparam("ids", expanding=True))),
-        {"ids": merchant_ids}).all()
+        .where(search_sql.among(conn, _o.c.merchant_id, merchant_ids))).all()
     overrides: dict[str, dict[str, object]] = {}
     offer_ids = [row.id for row in offers]
-    for start in range(0, len(offer_ids), search_sql.max_parameters(conn)):
+    size = search_sql.max_parameters(conn)
+    for start in range(0, len(offer_ids), size):
         for offer_id, tier, percent in conn.execute(
                 select(_r.c.offer_id, _r.c.tier, _r.c.percent_off)
-                .where(_r.c.offer_id.in_(bindparam("ids", expanding=True))),
-                {"ids": offer_ids[start:start + search_sql.max_parameters(conn)]}):
+                .where(search_sql.among(conn, _r.c.offer_id, offer_ids[start:start + size]))):
             overrides.setdefault(offer_id, {})[tier] = percent
     rows = []
     for offer in offers:
         tier_percent = overrides.get(offer.id, {})
-        document = _document(offer.name, offer.title, offer.category, offer.address)
+        found = keys.offer_keys(offer.name, offer.title, offer.category, offer.address)
         rows.append({
             "offer_id": offer.id, "merchant_id": offer.merchant_id, "name": offer.name,
             "title": offer.title, "category": offer.category, "district": offer.district,
@@ -125,8 +121,11 @@ def _entry_rows(conn, merchant_ids: list[str]) -> list[dict]:
             "valid_from": offer.valid_from, "valid_until": offer.valid_until,
             **{f"off_{tier}": money.to_hundredths(tier_percent.get(tier, offer.percent_off))
                for tier in TIERS},
-            "points_per_yuan": offer.points_per_yuan, "document": document,
+            "points_per_yuan": offer.points_per_yuan, "han": found.han,
+            "spelled": found.spelled, "initials": found.initials,
+            "grams": found.grams if postgres else None,
         })
+        letters.update(found.letters)
     return rows
 
 
@@ -141,7 +140,7 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
         wanted.update(row[0] for row in select_where_in(
             session, select(_o.c.merchant_id), _o.c.id, offer_ids))
     written = 0
-    known_grams: set[str] = set()
+    known_letters: set[str] = set()
     size = min(CHUNK, search_sql.max_parameters(conn))
     ordered = sorted(wanted)
     for start in range(0, len(ordered), size):
@@ -149,29 +148,20 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
         # Two transactions refreshing one merchant take turns (PostgreSQL): the second then
         # reads what the first committed instead of overwriting it with what it saw before.
         search_sql.lock_merchants(conn, chunk)
-        rows = _entry_rows(conn, chunk)
-        conn.execute(delete(entries).where(
-            entries.c.merchant_id.in_(bindparam("ids", expanding=True))), {"ids": chunk})
+        letters: set[str] = set()
+        rows = _entry_rows(conn, chunk, letters)
+        conn.execute(delete(entries).where(search_sql.among(conn, entries.c.merchant_id, chunk)))
         if rows:
             # an offer that moved to another merchant leaves its old entry behind
-            conn.execute(delete(entries).where(
-                entries.c.offer_id.in_(bindparam("ids", expanding=True))),
-                {"ids": [row["offer_id"] for row in rows]})
-            search_sql.add_grams(conn, rows)
-            conn.execute(insert(entries), rows)
-            _remember_letter_grams(conn, rows, known_grams)
+            conn.execute(delete(entries).where(search_sql.among(
+                conn, entries.c.offer_id, [row["offer_id"] for row in rows])))
+            search_sql.write_rows(conn, entries, rows)
+        letters -= known_letters
+        if letters:
+            search_sql.insert_missing(conn, letter_grams, "gram", sorted(letters))
+            known_letters |= letters
         written += len(rows)
     return written
-
-
-def _remember_letter_grams(conn, rows: list[dict], known: set[str]) -> None:
-    found: set[str] = set()
-    for row in rows:
-        found |= keys.letter_grams(row["document"])
-    found -= known
-    if found:
-        search_sql.insert_missing(conn, letter_grams, "gram", sorted(found))
-        known |= found
 
 
 def reindex_all(session: Session) -> int:

@@ -1,12 +1,16 @@
-"""Search keys for the 114 directory: one lowercased document per offer, and query terms.
+"""Search keys for the 114 directory, and how a query is cut into terms.
 
-The document holds the merchant's name, the offer's title, the category and the address, each
-as written (NFKC, lowercased), in full pinyin (`laowanghuoguo`) and as pinyin initials
-(`lwhg`). It is computed when a merchant or offer is written (pypinyin is far too slow to run
-per query) and searched by substring, so one LIKE answers Chinese, pinyin and initials alike.
+An offer's keys are its merchant's name, its title, its category and its merchant's address:
+as written (NFKC, lowercased: `han`), and in full pinyin (`laowanghuoguo`) and initials
+(`lwhg`) (`spelled`). They are made when a merchant or offer is written — pypinyin is far too
+slow to run per query — and searched by substring:
+- a term with Chinese (or any non-ASCII) characters in `han`;
+- a term of 3+ ASCII letters or digits in `spelled` (pinyin, initials, Latin words, numbers);
+- a term of 1–2 ASCII letters or digits in the initials and the written words (`hg`, `88`):
+  in full pinyin two letters are in nearly every offer and would find everything.
 
-Pieces are separated by a space. Query terms never contain one (a query is split on
-whitespace and punctuation), so a term never matches across two pieces.
+Words are separated by a space. Query terms never contain one (a query is split on whitespace
+and punctuation), so a term never matches across two words.
 """
 
 import re
@@ -14,9 +18,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin.constants import Style
+from pypinyin.constants import RE_HANS, Style
 from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
+from pypinyin.seg.simpleseg import simple_seg
 from pypinyin.style import convert as convert_style
 
 #: a typo (one letter wrong, missing or extra) is tolerated in pinyin terms this long or longer
@@ -34,7 +39,7 @@ GRAM = 4
 _LETTERS = re.compile(r"[a-z]+")
 _LETTER_RUN = re.compile(r"[a-z]{4,}")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
-#: marks what pypinyin hands back untouched: text that is not Chinese
+#: marks what pypinyin hands back untouched: characters it has no reading for
 _OTHER = "\x00"
 #: where an ASCII letter meets a non-ASCII character: `kfc肯德基` is two terms
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[a-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[a-z])")
@@ -64,17 +69,24 @@ def normalize(text: str) -> str:
 
 def syllables(text: str) -> list[tuple[str, bool]]:
     """(pinyin, is Chinese) per Chinese character; other runs (`kfc`, `88`) whole, not Chinese."""
-    # pypinyin cuts text into words and converts each word on its own, so converting each
-    # word once (shop names and addresses share most words) gives the same answer, faster.
-    return [item for word in _pinyin.seg(text) for item in _word_syllables(word)]
+    # pypinyin cuts text into runs of Chinese and of anything else, and converts each run on
+    # its own, so converting each run once gives the same answer, faster: addresses and shop
+    # names share most runs (温州市鹿城区五马街, 火锅).
+    items: list[tuple[str, bool]] = []
+    for run in simple_seg(text):
+        if RE_HANS.match(run):
+            items += _han_syllables(run)
+        else:
+            items += [(word, False) for word in _ALNUM_RUN.findall(run)]
+    return items
 
 
 @lru_cache(maxsize=65536)
-def _word_syllables(word: str) -> tuple[tuple[str, bool], ...]:
+def _han_syllables(run: str) -> tuple[tuple[str, bool], ...]:
     items = []
-    for item in _pinyin.lazy_pinyin(word, errors=lambda chars: _OTHER + chars):
+    for item in _pinyin.lazy_pinyin(run, errors=lambda chars: _OTHER + chars):
         chinese = not item.startswith(_OTHER)
-        items += [(run, chinese) for run in _ALNUM_RUN.findall(item if chinese else item[1:])]
+        items += [(word, chinese) for word in _ALNUM_RUN.findall(item if chinese else item[1:])]
     return tuple(items)
 
 
@@ -89,28 +101,74 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     return _keys(syllables(text))
 
 
-def document(name: str, title: str, category: str, address: str) -> str:
-    """The searchable text of one offer: every field as written, in pinyin and in initials."""
-    pieces: list[str] = []
-    for field, text in enumerate((normalize(name), normalize(title), normalize(category),
-                                  normalize(address))):
-        items = syllables(text)
-        pieces += [text, *_keys(items)]
-        if field == 0 and text[:1] in SURNAME_READINGS and items:
-            # the name again, its first character read as a surname
-            pieces += _keys([(SURNAME_READINGS[text[0]], True), *items[1:]])
-    words = (word for piece in pieces for word in piece.split(" ") if word)
-    return " ".join(dict.fromkeys(words))
+@dataclass(frozen=True)
+class Keys:
+    """An offer's search keys: texts of words separated by spaces."""
+
+    #: the name, title, category and address as written (normalized)
+    han: str
+    #: each of them in full pinyin and in initials (Latin words and numbers kept as they are)
+    spelled: str
+    #: the initials alone (what a one- or two-letter query is matched against)
+    initials: str
+    #: every one- and two-character substring of the written words and of the initials:
+    #: what PostgreSQL looks Chinese terms, and short terms, up by
+    grams: str
+    #: the four-letter sequences of `spelled` (letter_grams)
+    letters: frozenset[str]
 
 
-def short_grams(doc: str) -> list[str]:
-    """Every distinct one- and two-character substring of the document's words: what a query
-    too short for trigrams is looked up by (PostgreSQL)."""
-    grams: set[str] = set()
-    for word in doc.split(" "):
-        grams.update(word)
-        grams.update(word[i:i + 2] for i in range(len(word) - 1))
-    return sorted(grams)
+@dataclass(frozen=True)
+class _FieldKeys:
+    written: str
+    fulls: tuple[str, ...]
+    firsts: tuple[str, ...]
+    grams: frozenset[str]
+    letters: frozenset[str]
+
+
+def _short_grams(text: str) -> set[str]:
+    found: set[str] = set()
+    for run in _ALNUM_RUN.findall(text):
+        found.update(run)
+        found.update(run[i:i + 2] for i in range(len(run) - 1))
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _field_keys(text: str, as_name: bool) -> _FieldKeys:
+    """The keys of one field (cached: a merchant's name and address serve all its offers,
+    titles and categories repeat)."""
+    text = normalize(text)
+    items = syllables(text)
+    full, initials = _keys(items)
+    fulls, firsts = [full], [initials]
+    if as_name and text[:1] in SURNAME_READINGS and items:
+        # the name again, its first character read as a surname
+        full, initials = _keys([(SURNAME_READINGS[text[0]], True), *items[1:]])
+        fulls.append(full)
+        firsts.append(initials)
+    grams = _short_grams(text)
+    for first in firsts:
+        grams |= _short_grams(first)
+    return _FieldKeys(text, tuple(fulls), tuple(firsts), frozenset(grams),
+                      frozenset(letter_grams(" ".join(fulls + firsts))))
+
+
+def _words(words) -> str:
+    return " ".join(dict.fromkeys(word for piece in words for word in piece.split(" ") if word))
+
+
+def offer_keys(name: str, title: str, category: str, address: str) -> Keys:
+    """The search keys of one offer (made when it or its merchant is written)."""
+    fields = [_field_keys(text, as_name) for text, as_name
+              in ((name, True), (title, False), (category, False), (address, False))]
+    return Keys(
+        han=_words(field.written for field in fields),
+        spelled=_words(word for field in fields for word in (*field.fulls, *field.firsts)),
+        initials=_words(word for field in fields for word in field.firsts),
+        grams=" ".join(sorted(frozenset().union(*(field.grams for field in fields)))),
+        letters=frozenset().union(*(field.letters for field in fields)))
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -126,6 +184,17 @@ class Term:
     def short(self) -> bool:
         """Too short for a trigram index (1–2 characters)."""
         return len(self.text) < 3
+
+    @property
+    def ascii(self) -> bool:
+        """Letters and digits only (pinyin, initials, Latin words, numbers)."""
+        return self.text.isascii()
+
+    def bigrams(self) -> list[str]:
+        """Its two-character substrings (itself, when shorter)."""
+        if len(self.text) < 3:
+            return [self.text]
+        return sorted({self.text[i:i + 2] for i in range(len(self.text) - 1)})
 
     @property
     def typo_tolerant(self) -> bool:
@@ -147,14 +216,15 @@ def query_terms(q: str) -> list[Term]:
 
 def one_typo_away(term: str) -> set[str]:
     """Every string of letters one edit from the term (a letter wrong, missing or extra), and
-    the term itself."""
+    the term itself — of five letters or more: a query of five letters that had one too many
+    meant four, and four-letter strings are in a large part of all pinyin."""
     found = {term}
     for i in range(len(term)):
         found.add(term[:i] + term[i + 1:])
         found.update(term[:i] + letter + term[i + 1:] for letter in ALPHABET)
     for i in range(len(term) + 1):
         found.update(term[:i] + letter + term[i:] for letter in ALPHABET)
-    return found
+    return {spelling for spelling in found if len(spelling) >= TYPO_MIN_LETTERS}
 
 
 def letter_grams(text: str) -> set[str]:

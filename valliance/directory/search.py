@@ -1,10 +1,15 @@
 """The 114 directory's offer search (contract §6): matching, the ranking rule, the script.
 
-A query is split into terms (keys.query_terms); an offer matches when its document contains
-every term — as Chinese, full pinyin or initials, since the document holds all three. A pinyin
-term of five letters or more also matches one typo away: it is expanded into the spellings
-one edit away whose four-letter sequences all occur in some document (a handful), and those
-are searched exactly, by index.
+A query is split into terms (keys.query_terms); an offer matches when its keys contain every
+term — as Chinese, full pinyin or initials (keys module: which text, and how).
+
+A typo is forgiven when the query as typed finds nothing: then each pinyin term of five
+letters or more also matches one edit away (a letter wrong, missing or extra). Its spellings
+one edit away are kept when all their four-letter sequences occur in some offer's pinyin (a
+handful, of some 300), and those are searched exactly, by index. Not always: pinyin is dense,
+one letter turns most words into other words (jiudian 酒店 → jindian 进店, xiche 洗车 →
+qiche 汽车), and a correctly spelled query would then list every 进店 and 汽车 offer among
+its hotels and car washes, ranked by discount alone.
 
 Ranking, exactly: effective_percent for the caller's tier, highest first; then lower
 avg_spend; then name in Unicode code point order; then offer id. Computed in SQL on integer
@@ -79,7 +84,17 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
     if query.tier not in TIERS:
         raise ValueError(f"unknown tier {query.tier!r}")
     conn = session.connection()
-    conditions = _conditions(conn, query)
+    terms = keys.query_terms(query.q)
+    total, rows = _search(conn, query, _conditions(conn, query, terms, typos=False))
+    if total == 0 and any(term.typo_tolerant for term in terms):
+        total, rows = _search(conn, query, _conditions(conn, query, terms, typos=True))
+    multiplier = tiers.multiplier(query.tier)
+    point_value = current_app.config["POINT_VALUE_FEN"]
+    return total, [_hit(row, query.tier, multiplier, point_value) for row in rows]
+
+
+def _search(conn, query: SearchQuery, conditions: list | None) -> tuple[int, list]:
+    """(total, the page's rows, best first) for these conditions."""
     if conditions is None:
         return 0, []
     e = entries.c
@@ -88,11 +103,15 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
     # effective_percent in hundredths: off + points_per_yuan × multiplier × point value
     step = money.to_hundredths(multiplier) * point_value
     effective = (e[f"off_{query.tier}"] + e.points_per_yuan * literal(step)).label("effective")
+    # The count is taken over the matches before they are ordered, so that PostgreSQL keeps
+    # only the page's rows while sorting (a top-N sort), not all of them.
+    matching = select(e.id, effective, e.avg_spend, e.name, e.offer_id,
+                      func.count(literal(1)).over().label("total")).where(*conditions).subquery()
+    m = matching.c
     ranked = (
-        select(e.id, effective, func.count(literal(1)).over().label("total"))
-        .where(*conditions)
-        .order_by(effective.desc(), e.avg_spend, search_sql.by_name(conn, e.name),
-                  search_sql.by_name(conn, e.offer_id))
+        select(m.id, m.effective, m.total)
+        .order_by(m.effective.desc(), m.avg_spend, search_sql.by_name(conn, m.name),
+                  search_sql.by_name(conn, m.offer_id))
         .limit(query.limit).offset(query.offset)
     ).subquery()
     # Rank on the narrow columns first (PostgreSQL can answer a filtered list from an index
@@ -109,31 +128,27 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
     else:
         total = 0
     rows.sort(key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
-    return total, [_hit(row, query.tier, multiplier, point_value) for row in rows]
+    return total, rows
 
 
-def _conditions(conn, query: SearchQuery) -> list | None:
-    """The WHERE clause; None when nothing can match (a typo with no spelling in use)."""
+def _conditions(conn, query: SearchQuery, terms: list[keys.Term], typos: bool) -> list | None:
+    """The WHERE clause; None when nothing can match (no spelling of a typo is in use)."""
     e = entries.c
     today = today_shanghai()
-    conditions = [e.listed.is_(True),
+    conditions = [e.listed,  # as the partial indexes say it (not "IS true")
                   or_(e.valid_from.is_(None), e.valid_from <= today),
                   or_(e.valid_until.is_(None), e.valid_until >= today)]
     if query.category:
         conditions.append(e.category == query.category)
     if query.district:
         conditions.append(e.district == query.district)
-    terms = keys.query_terms(query.q)
-    short = [term.text for term in terms if term.short]
-    if short:
-        conditions.append(search_sql.short_terms_match(conn, entries, short))
     for term in terms:
-        if term.short:
-            continue
-        spellings = _typo_spellings(conn, term.text) if term.typo_tolerant else [term.text]
-        if not spellings:
-            return None
-        conditions.append(search_sql.contains_any(conn, entries, spellings))
+        spellings = [term.text]
+        if typos and term.typo_tolerant:
+            spellings = _typo_spellings(conn, term.text)
+            if not spellings:
+                return None
+        conditions.append(search_sql.term_matches(conn, entries, term, spellings))
     return conditions
 
 

@@ -1,10 +1,13 @@
 """What the directory search does differently on PostgreSQL and on SQLite — and only that.
 
-PostgreSQL: a pg_trgm GIN index on the document answers substrings of 3+ characters; a GIN
-index on `grams` (every 1–2-character substring) answers shorter ones; covering indexes let a
-category or district list rank without visiting the table.
-SQLite: an FTS5 table with the trigram tokenizer (kept in step by triggers) answers 3+
-characters; shorter substrings scan the documents with LIKE, which is quick at SQLite's scale.
+PostgreSQL: a pg_trgm GIN index on `spelled` answers pinyin, initials and Latin terms of 3+
+characters; a GIN index on the array of `grams` (every 1–2-character substring of the
+written text and the initials) answers Chinese terms (by their two-character pieces, then
+LIKE) and short terms; covering indexes let a category or district list rank without
+visiting the table. (pg_trgm on Chinese text costs more to write than the bigram array, and a
+trigram index cannot answer one- or two-character terms anyway.)
+SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled` (kept in step by
+triggers) answers 3+ characters; shorter terms scan with LIKE, quick at SQLite's scale.
 
 The indexes, the FTS5 table and its triggers are made by migration 0005; `include_object`
 keeps them out of the models-versus-migrations comparison, since models cannot declare them.
@@ -18,7 +21,8 @@ from sqlalchemy import (
     any_,
     bindparam,
     column,
-    false,
+    func,
+    literal_column,
     or_,
     select,
     table,
@@ -27,33 +31,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.types import TypeDecorator
 
 from valliance.directory import keys
 
 #: made by the migration, per engine; not described by the models
 FTS_TABLE = "directory_fts"
 ENGINE_INDEXES = frozenset({
-    "ix_directory_entries_document_trgm", "ix_directory_entries_grams",
+    "ix_directory_entries_spelled_trgm", "ix_directory_entries_grams",
     "ix_directory_entries_category_rank", "ix_directory_entries_district_rank",
 })
 #: what a filtered list reads to rank, so PostgreSQL can answer from the index alone
 RANK_COLUMNS = ("valid_from", "valid_until", "off_standard", "off_silver", "off_gold",
                 "off_diamond", "points_per_yuan", "avg_spend", "name", "offer_id", "id")
 
-fts = table(FTS_TABLE, column("rowid"), column("document"))
-
-
-class GramList(TypeDecorator):
-    """A text[] on PostgreSQL; plain (always NULL) text on SQLite, which does not use it."""
-
-    impl = Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(Text))
-        return dialect.type_descriptor(Text())
+fts = table(FTS_TABLE, column("rowid"), column("han"), column("spelled"))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -91,11 +82,29 @@ def lock_merchants(conn, merchant_ids: list[str]) -> None:
             {"ids": merchant_ids})
 
 
-def add_grams(conn, rows: list[dict]) -> None:
-    """Fill each row's `grams` (PostgreSQL only)."""
-    postgres = is_postgres(conn)
-    for row in rows:
-        row["grams"] = keys.short_grams(row["document"]) if postgres else None
+def among(conn, column, values: list):
+    """column is one of values: one array parameter on PostgreSQL (an IN list of thousands of
+    placeholders costs more to parse than to run); an IN list on SQLite (callers keep it
+    under max_parameters)."""
+    if is_postgres(conn):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type),
+                                        unique=True))
+    return column.in_(list(values))
+
+
+def write_rows(conn, target, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL (several times faster than one INSERT per row),
+    one INSERT for many parameter sets on SQLite."""
+    if not rows:
+        return
+    if not is_postgres(conn):
+        conn.execute(target.insert(), rows)
+        return
+    names = list(rows[0])
+    copy_sql = f"COPY {target.name} ({', '.join(names)}) FROM STDIN"
+    with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def insert_missing(conn, target, key: str, values: list[str]) -> None:
@@ -115,24 +124,34 @@ def by_name(conn, name_column):
     return name_column.collate("C") if is_postgres(conn) else name_column
 
 
-def short_terms_match(conn, entries, texts: list[str]):
-    """The document contains every one of these 1–2-character texts."""
+def term_matches(conn, entries, term: keys.Term, spellings: list[str]):
+    """The condition that an entry contains the term (keys module: which text, and how); an
+    ASCII term of 3+ characters as any of `spellings` (itself, or its typo spellings)."""
+    e = entries.c
     if is_postgres(conn):
-        return entries.c.grams.op("@>")(bindparam("short_terms", texts, type_=ARRAY(Text)))
-    return and_(*(entries.c.document.like(f"%{text}%") for text in texts))
-
-
-def contains_any(conn, entries, spellings: list[str]):
-    """The document contains at least one of these spellings (each 3+ characters)."""
-    if not spellings:
-        return false()
-    patterns = [f"%{spelling}%" for spelling in spellings]
-    if is_postgres(conn):
+        # the indexed expression, word for word (a bound ' ' would not match the index)
+        grams = func.string_to_array(e.grams, literal_column("' '"))
+        if not term.ascii:  # every two characters of it, then the text itself
+            found = grams.op("@>")(_text_array(term.bigrams()))
+            return found if term.short else and_(found, e.han.like(f"%{term.text}%"))
+        if term.short:
+            return grams.op("@>")(_text_array([term.text]))
         # one trigram index scan per spelling, OR-ed into one bitmap
-        return or_(*(entries.c.document.like(pattern) for pattern in patterns))
+        return or_(*(e.spelled.like(f"%{spelling}%") for spelling in spellings))
+    if not term.ascii:
+        if term.short:
+            return e.han.like(f"%{term.text}%")
+        return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(f"%{term.text}%")))
+    if term.short:
+        return or_(e.han.like(f"%{term.text}%"), e.initials.like(f"%{term.text}%"))
     # FTS5 uses its index for one LIKE per query, not for an OR of several
-    matches = [select(fts.c.rowid).where(fts.c.document.like(pattern)) for pattern in patterns]
-    return entries.c.id.in_(matches[0] if len(matches) == 1 else union(*matches))
+    matches = [select(fts.c.rowid).where(fts.c.spelled.like(f"%{spelling}%"))
+               for spelling in spellings]
+    return e.id.in_(matches[0] if len(matches) == 1 else union(*matches))
+
+
+def _text_array(values: list[str]):
+    return bindparam(None, values, type_=ARRAY(Text), unique=True)
 
 
 def known_letter_grams(conn, letter_grams, grams: list[str]) -> set[str]:

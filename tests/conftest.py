@@ -16,6 +16,8 @@ from valliance import create_app
 from valliance.config import TestConfig
 from valliance.extensions import db, limiter
 
+pytest_plugins = ["tests.payments_server"]  # localstripe and a live server, for payments
+
 PG_URL = os.environ.get("VALLIANCE_TEST_DATABASE_URL", "")
 ON_POSTGRES = bool(PG_URL)
 

@@ -20,7 +20,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     extensions.init_app(app)
 
-    from valliance import api_docs, directory, members, merchants, security, staff
+    from valliance import api_docs, directory, members, merchants, payments, security, staff
     from valliance.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -28,6 +28,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     merchants.init_app(app)
     staff.init_app(app)
     directory.init_app(app)
+    payments.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

@@ -91,6 +91,10 @@ class Config:
             "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
             "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+            #: points per yuan a member earns for a bill or VIP fee paid through Stripe
+            "BILL_POINTS_PER_YUAN": _int_env("BILL_POINTS_PER_YUAN", 1),
+            #: the VIP annual fee in fen (¥360.00 by default)
+            "VIP_FEE_FEN": _int_env("VIP_FEE_FEN", 36000),
         }
 
     @classmethod

@@ -1,0 +1,28 @@
+"""The payment form (Flask-WTF: CSRF on). Shape only: the limits are the service's rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField
+from wtforms.validators import Length, ValidationError
+
+from valliance.money import yuan_to_fen
+
+KIND_CHOICES = ["bill", "vip_fee"]  #: labels come from the template, in the visitor's language
+
+
+class PaymentForm(FlaskForm):
+    kind = RadioField(choices=KIND_CHOICES, default="bill",
+                      validate_choice=True)
+    #: yuan as typed ("128.5", "¥1,280"); the fen are in `amount_fen` after validation
+    amount = StringField(validators=[Length(max=20)])
+    amount_fen: int | None = None
+
+    def validate_amount(self, field) -> None:
+        self.amount_fen = None
+        text = (field.data or "").strip()
+        if not text or self.kind.data != "bill":
+            return
+        try:
+            self.amount_fen = yuan_to_fen(text)
+        except ValueError:
+            raise ValidationError(
+                "请输入金额，最多两位小数 / Enter an amount with at most two decimals") from None

@@ -1,0 +1,158 @@
+"""Member payment pages under /me/pay: pay a bill or the VIP fee, follow it, print a receipt.
+
+The payment is recorded and committed first; Stripe is asked for a Checkout Session only
+after that commit (no transaction stays open during the call), and the session's id is
+recorded by a second, separate transaction. Points come only from the verified webhook, so
+the page a member returns to says "processing" until Stripe's event has been applied.
+"""
+
+import logging
+
+import stripe
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from valliance.errors import VallianceError
+from valliance.extensions import db, select_locale
+from valliance.members.forms import ConfirmForm
+from valliance.members.portal import FLASH, SHANGHAI, member_required, show_error, tr
+from valliance.money import format_yuan
+from valliance.payments import services, stripe_client
+from valliance.payments.forms import PaymentForm
+from valliance.payments.models import Payment
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__, url_prefix="/me/pay", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+KIND_LABELS = {"bill": ("话费缴纳", "Telecom bill"), "vip_fee": ("VIP年费", "VIP annual fee")}
+STATUS_LABELS = {
+    "created": ("待支付", "Not paid yet"), "pending": ("处理中", "Processing"),
+    "succeeded": ("已支付", "Paid"), "failed": ("支付失败", "Failed"),
+    "refunded": ("已退款", "Refunded"), "partially_refunded": ("部分退款", "Partly refunded"),
+}
+NOTE_LABELS = {
+    "expired": ("支付页面已过期", "The payment page expired"),
+    "card_declined": ("银行卡被拒绝", "The card was declined"),
+    "membership_frozen": ("会员资格冻结期间不累计积分",
+                          "No points while the membership is frozen"),
+}
+#: the payment pages' forms lead to Stripe's Checkout page (CSP form-action covers redirects)
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    f"form-action 'self' {stripe_client.CHECKOUT_ORIGIN}"
+)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
+            "configured": stripe_client.configured(),
+            "kind_label": lambda k: tr(*KIND_LABELS.get(k, (k, k))),
+            "payment_status": lambda s: tr(*STATUS_LABELS.get(s, (s, s))),
+            "note_label": lambda n: tr(*NOTE_LABELS.get(n, (n, n)))}
+
+
+@bp.after_request
+def _allow_checkout(response):
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _own_payment(payment_id: str) -> Payment:
+    payment = services.member_payment(db.session, current_user.member.id, payment_id)
+    if payment is None:
+        abort(404)
+    return payment
+
+
+def _checkout(payment: Payment):
+    """Send the member to Stripe's Checkout page for this (committed) payment."""
+    params = stripe_client.checkout_params(
+        payment_id=payment.id, member_id=payment.member_id, amount=payment.amount,
+        currency=payment.currency, description=f"V卡联盟 {' / '.join(KIND_LABELS[payment.kind])}",
+        success_url=url_for("payments.detail", payment_id=payment.id, checkout="done",
+                            _external=True),
+        cancel_url=url_for("payments.detail", payment_id=payment.id, checkout="cancelled",
+                           _external=True),
+        locale=select_locale())
+    payment_id = payment.id
+    db.session.rollback()  # nothing is held open while Stripe answers
+    try:
+        checkout = stripe_client.create_checkout_session(params)
+    except stripe.StripeError:
+        log.exception("Stripe did not open a Checkout Session for payment %s", payment_id)
+        flash(tr("暂时无法连接支付服务，请稍后重试。",
+                 "The payment service cannot be reached; please try again shortly."), FLASH)
+        return redirect(url_for("payments.detail", payment_id=payment_id))
+    services.record_checkout(db.session, payment_id, checkout.id)
+    db.session.commit()
+    return redirect(checkout.url, code=303)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@member_required
+def index():
+    """The payment form (bill or VIP fee) and the member's payments."""
+    member = current_user.member
+    form = PaymentForm()
+    if stripe_client.configured() and form.validate_on_submit():
+        try:
+            payment = services.start_payment(db.session, member, form.kind.data,
+                                             form.amount_fen)
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            return _checkout(payment)
+    status = 200 if request.method == "GET" or stripe_client.configured() else 503
+    return render_template("payments/index.html", form=form,
+                           payments=services.payments_of(db.session, member.id),
+                           vip_fee=current_app.config["VIP_FEE_FEN"],
+                           min_fen=services.BILL_MIN_FEN,
+                           max_fen=services.BILL_MAX_FEN), status
+
+
+@bp.get("/<payment_id>")
+@member_required
+def detail(payment_id: str):
+    """One payment: status, amount, points; "processing" until Stripe's event is applied."""
+    payment = _own_payment(payment_id)
+    return render_template("payments/detail.html", payment=payment, form=ConfirmForm(),
+                           returned=request.args.get("checkout"))
+
+
+@bp.post("/<payment_id>/checkout")
+@member_required
+def checkout(payment_id: str):
+    """Go (back) to Stripe's page for a payment that has not been paid yet."""
+    payment = _own_payment(payment_id)
+    if payment.status not in ("created", "pending") or not stripe_client.configured():
+        return redirect(url_for("payments.detail", payment_id=payment.id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _checkout(payment)
+
+
+@bp.get("/<payment_id>/receipt")
+@member_required
+def receipt(payment_id: str):
+    """A printable receipt for a paid payment."""
+    payment = _own_payment(payment_id)
+    if not payment.paid:
+        return redirect(url_for("payments.detail", payment_id=payment.id))
+    return render_template("payments/receipt.html", payment=payment,
+                           member=current_user.member)

@@ -1,0 +1,37 @@
+"""POST /webhooks/stripe (contract §9): verify Stripe's signature, store, apply once."""
+
+import logging
+
+import stripe
+from flask import Blueprint, jsonify, request
+
+from valliance.db import run_in_transaction
+from valliance.errors import BadRequest
+from valliance.extensions import db
+from valliance.payments import events, stripe_client
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("stripe_webhook", __name__, url_prefix="/webhooks")
+
+
+@bp.post("/stripe")
+def stripe_webhook():
+    """Answer 200 to every verified event (duplicates and ignored types too); 400 otherwise."""
+    payload = request.get_data()
+    try:
+        event = stripe_client.construct_event(payload, request.headers.get("Stripe-Signature"))
+    except stripe.SignatureVerificationError as exc:
+        log.warning("Stripe webhook refused: %s", exc.user_message or exc)
+        raise BadRequest("签名无效 / Bad or missing Stripe signature",
+                         details={"Stripe-Signature": ["签名无效 / Signature not verified"]},
+                         ) from None
+    except ValueError:  # signed, but not a JSON event
+        raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]}) from None
+    data = event.to_dict()
+    if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
+        raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]})
+    text = payload.decode("utf-8")
+    result = run_in_transaction(db.session,
+                                lambda: events.receive_event(db.session, data, text))
+    return jsonify(received=True, id=data["id"], result=result)

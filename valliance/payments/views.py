@@ -66,8 +66,9 @@ def _helpers() -> dict:
 
 @bp.after_request
 def _allow_checkout(response):
-    response.headers["Content-Security-Policy"] = _CSP
-    response.headers["Cache-Control"] = "private, no-store"
+    if request.endpoint != "payments.static":
+        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["Cache-Control"] = "private, no-store"  # a member's own payments
     return response
 
 

@@ -25,12 +25,12 @@ from types import SimpleNamespace
 
 from sqlalchemy.engine import Connection
 
+from valliance.api_keys import key_digest
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import VallianceError
 from valliance.ids import new_id
 from valliance.merchants import pos_context
 from valliance.merchants.pos_json import purchase_json
-from valliance.merchants.services import _key_hash
 from valliance.points import postgres
 from valliance.points.ledger import default_expiry
 from valliance.points.rules import ACCRUE
@@ -68,7 +68,7 @@ def live_terminal_context(conn: Connection, token: str | None, scanned: str
     if not token:
         return None, None
     number, pay_part = pos_context.parse_card(scanned)
-    return pos_context.context_for_terminal(conn, _key_hash(token), number), pay_part
+    return pos_context.context_for_terminal(conn, key_digest(token), number), pay_part
 
 
 def sell(conn: Connection, token: str | None, scope_key: str, fingerprint: str,

@@ -43,10 +43,10 @@ def test_normalize_folds_full_width_case_and_spaces():
 
 def test_the_keys_hold_every_field_as_written_in_pinyin_and_in_initials():
     found = keys.offer_keys("老王火锅", "会员8.8折", "餐饮", "五马街1号")
-    assert found.han == "老王火锅 会员8.8折 餐饮 五马街1号"
-    assert found.spelled.split(" ") == ["laowanghuoguo", "lwhg", "huiyuan88zhe", "hy88z",
-                                        "canyin", "cy", "wumajie1hao", "wmj1h"]
-    assert found.initials == "lwhg hy88z cy wmj1h"
+    assert found.han == "老王火锅 餐饮 五马街1号 会员8.8折"
+    assert found.spelled.split(" ") == ["laowanghuoguo", "lwhg", "canyin", "cy", "wumajie1hao",
+                                        "wmj1h", "huiyuan88zhe", "hy88z"]
+    assert found.initials == "lwhg cy wmj1h hy88z"
 
 
 def test_a_word_said_twice_is_kept_once():
@@ -62,8 +62,8 @@ def test_a_surname_reading_is_indexed_besides_the_everyday_one():
 
 def test_grams_are_the_short_substrings_of_the_written_words_and_the_initials():
     found = keys.offer_keys("火锅(五)", "", "", "")
-    assert found.grams.split(" ") == sorted(
-        ["火", "锅", "火锅", "五", "h", "g", "w", "hg", "gw"])  # not across the bracket
+    assert set(found.grams.split(" ")) == {
+        "火", "锅", "火锅", "五", "h", "g", "w", "hg", "gw"}  # not across the bracket
 
 
 @pytest.mark.parametrize("query, terms", [

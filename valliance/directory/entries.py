@@ -91,10 +91,15 @@ assert set(TIERS) == {"standard", "silver", "gold", "diamond"}, "one off_<tier> 
 _m, _o, _r = Merchant.__table__, Offer.__table__, OfferTierRate.__table__
 
 
-def _entry_rows(conn, merchant_ids: list[str], letters: set[str]) -> list[dict]:
-    """The entries these merchants' offers should have, as rows for an INSERT; adds the
-    four-letter sequences of their pinyin to letters."""
-    postgres = search_sql.is_postgres(conn)
+#: the columns refresh_search_keys writes, in order
+COLUMNS = ("offer_id", "merchant_id", "name", "title", "category", "district", "address",
+           "phone", "avg_spend", "listed", "valid_from", "valid_until",
+           *(f"off_{tier}" for tier in TIERS), "points_per_yuan", "han", "spelled", "initials",
+           "grams")
+
+
+def _offers(conn, merchant_ids: list[str]) -> tuple[list, dict[str, dict[str, object]]]:
+    """These merchants' offers with their merchant's fields, and each offer's tier rates."""
     offers = conn.execute(
         select(_o.c.id, _o.c.merchant_id, _o.c.title, _o.c.percent_off, _o.c.points_per_yuan,
                _o.c.valid_from, _o.c.valid_until, _o.c.active, _m.c.name, _m.c.category,
@@ -109,24 +114,25 @@ def _entry_rows(conn, merchant_ids: list[str], letters: set[str]) -> list[dict]:
                 select(_r.c.offer_id, _r.c.tier, _r.c.percent_off)
                 .where(search_sql.among(conn, _r.c.offer_id, offer_ids[start:start + size]))):
             overrides.setdefault(offer_id, {})[tier] = percent
-    rows = []
+    return offers, overrides
+
+
+def _entry_rows(offers, overrides, with_grams: bool, letters: set[str]):
+    """The entries of these offers (tuples in COLUMNS order), made one by one — PostgreSQL
+    indexes each row of the COPY while the next is made; adds their pinyin's four-letter
+    sequences to letters."""
     for offer in offers:
-        tier_percent = overrides.get(offer.id, {})
+        base = money.to_hundredths(offer.percent_off)
+        tier_percent = {tier: money.to_hundredths(percent)
+                        for tier, percent in overrides.get(offer.id, {}).items()}
         found = keys.offer_keys(offer.name, offer.title, offer.category, offer.address)
-        rows.append({
-            "offer_id": offer.id, "merchant_id": offer.merchant_id, "name": offer.name,
-            "title": offer.title, "category": offer.category, "district": offer.district,
-            "address": offer.address, "phone": offer.phone, "avg_spend": offer.avg_spend,
-            "listed": offer.status == "approved" and bool(offer.active),
-            "valid_from": offer.valid_from, "valid_until": offer.valid_until,
-            **{f"off_{tier}": money.to_hundredths(tier_percent.get(tier, offer.percent_off))
-               for tier in TIERS},
-            "points_per_yuan": offer.points_per_yuan, "han": found.han,
-            "spelled": found.spelled, "initials": found.initials,
-            "grams": found.grams if postgres else None,
-        })
         letters.update(found.letters)
-    return rows
+        yield (offer.id, offer.merchant_id, offer.name, offer.title, offer.category,
+               offer.district, offer.address, offer.phone, offer.avg_spend,
+               offer.status == "approved" and bool(offer.active), offer.valid_from,
+               offer.valid_until, *(tier_percent.get(tier, base) for tier in TIERS),
+               offer.points_per_yuan, found.han, found.spelled, found.initials,
+               found.grams if with_grams else None)
 
 
 def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
@@ -148,19 +154,20 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
         # Two transactions refreshing one merchant take turns (PostgreSQL): the second then
         # reads what the first committed instead of overwriting it with what it saw before.
         search_sql.lock_merchants(conn, chunk)
-        letters: set[str] = set()
-        rows = _entry_rows(conn, chunk, letters)
+        offers, overrides = _offers(conn, chunk)
         conn.execute(delete(entries).where(search_sql.among(conn, entries.c.merchant_id, chunk)))
-        if rows:
+        letters: set[str] = set()
+        if offers:
             # an offer that moved to another merchant leaves its old entry behind
             conn.execute(delete(entries).where(search_sql.among(
-                conn, entries.c.offer_id, [row["offer_id"] for row in rows])))
-            search_sql.write_rows(conn, entries, rows)
+                conn, entries.c.offer_id, [offer.id for offer in offers])))
+            search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(
+                offers, overrides, search_sql.is_postgres(conn), letters))
         letters -= known_letters
         if letters:
             search_sql.insert_missing(conn, letter_grams, "gram", sorted(letters))
             known_letters |= letters
-        written += len(rows)
+        written += len(offers)
     return written
 
 

@@ -21,7 +21,6 @@ from functools import lru_cache
 from pypinyin.constants import RE_HANS, Style
 from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
-from pypinyin.seg.simpleseg import simple_seg
 from pypinyin.style import convert as convert_style
 
 #: a typo (one letter wrong, missing or extra) is tolerated in pinyin terms this long or longer
@@ -41,6 +40,9 @@ _LETTER_RUN = re.compile(r"[a-z]{4,}")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 #: marks what pypinyin hands back untouched: characters it has no reading for
 _OTHER = "\x00"
+#: runs of the characters pypinyin reads (its own RE_HANS class), and runs of anything else
+_HAN_CLASS = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
+_HAN_OR_NOT = re.compile(f"({_HAN_CLASS}+)|((?:(?!{_HAN_CLASS}).)+)", re.DOTALL)
 #: where an ASCII letter meets a non-ASCII character: `kfc肯德基` is two terms
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[a-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[a-z])")
 
@@ -69,19 +71,19 @@ def normalize(text: str) -> str:
 
 def syllables(text: str) -> list[tuple[str, bool]]:
     """(pinyin, is Chinese) per Chinese character; other runs (`kfc`, `88`) whole, not Chinese."""
-    # pypinyin cuts text into runs of Chinese and of anything else, and converts each run on
-    # its own, so converting each run once gives the same answer, faster: addresses and shop
-    # names share most runs (温州市鹿城区五马街, 火锅).
+    # pypinyin cuts text into runs of Chinese and of anything else (its simple_seg), and
+    # converts each run on its own, so converting each run once gives the same answer,
+    # faster: addresses and shop names share most runs (温州市鹿城区五马街, 火锅).
     items: list[tuple[str, bool]] = []
-    for run in simple_seg(text):
-        if RE_HANS.match(run):
-            items += _han_syllables(run)
+    for han, other in _HAN_OR_NOT.findall(text):
+        if han:
+            items += _han_syllables(han)
         else:
-            items += [(word, False) for word in _ALNUM_RUN.findall(run)]
+            items += [(word, False) for word in _ALNUM_RUN.findall(other)]
     return items
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def _han_syllables(run: str) -> tuple[tuple[str, bool], ...]:
     items = []
     for item in _pinyin.lazy_pinyin(run, errors=lambda chars: _OTHER + chars):
@@ -120,9 +122,9 @@ class Keys:
 
 @dataclass(frozen=True)
 class _FieldKeys:
-    written: str
-    fulls: tuple[str, ...]
-    firsts: tuple[str, ...]
+    written: tuple[str, ...]
+    spelled: tuple[str, ...]
+    initials: tuple[str, ...]
     grams: frozenset[str]
     letters: frozenset[str]
 
@@ -131,11 +133,11 @@ def _short_grams(text: str) -> set[str]:
     found: set[str] = set()
     for run in _ALNUM_RUN.findall(text):
         found.update(run)
-        found.update(run[i:i + 2] for i in range(len(run) - 1))
+        found.update(map(str.__add__, run, run[1:]))
     return found
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def _field_keys(text: str, as_name: bool) -> _FieldKeys:
     """The keys of one field (cached: a merchant's name and address serve all its offers,
     titles and categories repeat)."""
@@ -151,24 +153,31 @@ def _field_keys(text: str, as_name: bool) -> _FieldKeys:
     grams = _short_grams(text)
     for first in firsts:
         grams |= _short_grams(first)
-    return _FieldKeys(text, tuple(fulls), tuple(firsts), frozenset(grams),
-                      frozenset(letter_grams(" ".join(fulls + firsts))))
+    return _FieldKeys(tuple(text.split()), tuple(word for word in fulls + firsts if word),
+                      tuple(word for word in firsts if word), frozenset(grams),
+                      frozenset(letter_grams(" ".join(fulls))))
 
 
-def _words(words) -> str:
-    return " ".join(dict.fromkeys(word for piece in words for word in piece.split(" ") if word))
+@lru_cache(maxsize=131072)
+def _merchant_keys(name: str, category: str, address: str) -> _FieldKeys:
+    """The name, category and address together (every offer of a merchant shares them)."""
+    n, c, a = _field_keys(name, True), _field_keys(category, False), _field_keys(address, False)
+    return _FieldKeys(*(tuple(dict.fromkeys(n_ + c_ + a_)) for n_, c_, a_ in (
+        (n.written, c.written, a.written), (n.spelled, c.spelled, a.spelled),
+        (n.initials, c.initials, a.initials))), n.grams | c.grams | a.grams,
+        n.letters | c.letters | a.letters)
+
+
+def _words(*fields: tuple[str, ...]) -> str:
+    return " ".join(dict.fromkeys(word for words in fields for word in words))
 
 
 def offer_keys(name: str, title: str, category: str, address: str) -> Keys:
     """The search keys of one offer (made when it or its merchant is written)."""
-    fields = [_field_keys(text, as_name) for text, as_name
-              in ((name, True), (title, False), (category, False), (address, False))]
-    return Keys(
-        han=_words(field.written for field in fields),
-        spelled=_words(word for field in fields for word in (*field.fulls, *field.firsts)),
-        initials=_words(word for field in fields for word in field.firsts),
-        grams=" ".join(sorted(frozenset().union(*(field.grams for field in fields)))),
-        letters=frozenset().union(*(field.letters for field in fields)))
+    m, t = _merchant_keys(name, category, address), _field_keys(title, False)
+    return Keys(han=_words(m.written, t.written), spelled=_words(m.spelled, t.spelled),
+                initials=_words(m.initials, t.initials), grams=" ".join(m.grams | t.grams),
+                letters=m.letters | t.letters)
 
 
 # --- queries -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ KIND_LABELS = {
     "accrue": ("积分获得", "Earned"), "redeem": ("积分抵扣", "Redeemed"),
     "reverse": ("积分冲回", "Reversed"), "return": ("积分退还", "Returned"),
     "expire": ("积分过期", "Expired"), "adjust": ("积分调整", "Adjusted"),
-    "payment": ("缴费抵扣", "Bill payment"),
+    "payment": ("缴费积分", "Bill payment"),
 }
 CARD_STATUS_LABELS = {
     "active": ("正常", "Active"), "frozen": ("已冻结", "Frozen"),

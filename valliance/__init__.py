@@ -20,7 +20,16 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     extensions.init_app(app)
 
-    from valliance import api_docs, directory, members, merchants, payments, security, staff
+    from valliance import (
+        api_docs,
+        directory,
+        members,
+        merchants,
+        payments,
+        security,
+        settlement,
+        staff,
+    )
     from valliance.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -29,6 +38,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     staff.init_app(app)
     directory.init_app(app)
     payments.init_app(app)
+    settlement.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

@@ -95,6 +95,11 @@ class Config:
             "BILL_POINTS_PER_YUAN": _int_env("BILL_POINTS_PER_YUAN", 1),
             #: the VIP annual fee in fen (¥360.00 by default)
             "VIP_FEE_FEN": _int_env("VIP_FEE_FEN", 36000),
+            #: settlement: what a merchant pays per point it issues, in fen
+            "SETTLEMENT_COST_PER_POINT_FEN": _int_env("SETTLEMENT_COST_PER_POINT_FEN", 1),
+            #: settlement: what a merchant is paid per point spent in its shop, in fen
+            "SETTLEMENT_REIMBURSE_PER_POINT_FEN": _int_env("SETTLEMENT_REIMBURSE_PER_POINT_FEN",
+                                                           1),
         }
 
     @classmethod

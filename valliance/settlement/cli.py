@@ -1,0 +1,54 @@
+"""`flask settlement close|verify`: close a month into statements and prove the periods."""
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from valliance.db import run_in_transaction
+from valliance.extensions import db
+from valliance.settlement import services
+
+settlement_cli = AppGroup("settlement", help="Monthly settlement with merchants.")
+
+
+def _echo(payload: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, sort_keys=True))
+    else:
+        for key, value in payload.items():
+            click.echo(f"{key}: {value}")
+
+
+@settlement_cli.command("close")
+@click.option("--period", required=True, help="YYYY-MM (an Asia/Shanghai month)")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def close_command(period: str, as_json: bool):
+    """Close a month into merchant statements (re-running changes nothing)."""
+
+    def work():
+        closed = services.close_period(db.session, period)
+        report = services.reconcile(db.session)
+        return {**services.period_totals(db.session, closed), "reconciled": report.ok}, report
+
+    try:
+        payload, report = run_in_transaction(db.session, work)
+    except services.SettlementRefused as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    _echo(payload, as_json)
+    for failure in report.failures:
+        click.echo(f"FAILED {failure}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@settlement_cli.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def verify_command(as_json: bool):
+    """Reconcile every closed period with the ledger; exit 1 and report what fails."""
+    report = services.reconcile(db.session)
+    db.session.rollback()
+    _echo({"periods": report.periods, "reconciled": report.ok, "failures": report.failures},
+          as_json)
+    sys.exit(0 if report.ok else 1)

@@ -4,7 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the settlement pages and `flask settlement`."""
-    from valliance.settlement import cli, models  # noqa: F401 (models: metadata)
+    """Register the merchant's statement pages, the staff's settlement pages and the command."""
+    from valliance.extensions import login
+    from valliance.settlement import cli, models, staff_views, views  # noqa: F401 (models)
 
+    app.register_blueprint(views.bp)
+    login.blueprint_login_views[views.bp.name] = "merchant_portal.login"
+    app.register_blueprint(staff_views.bp)
+    login.blueprint_login_views[staff_views.bp.name] = "staff.login"
     app.cli.add_command(cli.settlement_cli)

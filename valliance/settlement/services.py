@@ -20,9 +20,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from valliance.audit import record_event
 from valliance.db import SHANGHAI, utcnow
 from valliance.errors import NotFound, VallianceError
 from valliance.ids import new_id
+from valliance.merchants.models import Merchant
 from valliance.points import settlement_queries as ledger_reads
 from valliance.settlement.models import Settlement, SettlementPeriod, Statement
 
@@ -261,7 +263,53 @@ def statement_of(session: Session, merchant_id: str, statement_id: str) -> State
     return statement
 
 
+def closed_period(session: Session, period: str) -> SettlementPeriod | None:
+    """A closed period (None when it has not been closed)."""
+    return session.get(SettlementPeriod, period)
+
+
+def closed_periods(session: Session) -> list[SettlementPeriod]:
+    """Every closed period, newest first."""
+    return list(session.scalars(select(SettlementPeriod)
+                                .order_by(SettlementPeriod.period.desc())))
+
+
 def period_statements(session: Session, period: str) -> list[Statement]:
-    """Every statement of a period, largest amounts first."""
+    """Every statement of a period."""
     return list(session.scalars(select(Statement).where(Statement.period == period)
                                 .order_by(Statement.merchant_id)))
+
+
+def period_statements_named(session: Session, period: str) -> list[tuple[Statement, str]]:
+    """Every statement of a period with its merchant's name, largest net first."""
+    return [tuple(row) for row in session.execute(
+        select(Statement, Merchant.name).join(Merchant, Merchant.id == Statement.merchant_id)
+        .where(Statement.period == period).order_by(Statement.net_fen.desc(), Merchant.name))]
+
+
+# --- money owed on statements ----------------------------------------------------------------
+
+
+def mark_payout_paid(session: Session, settlement_id: str, reference: str, *,
+                     actor: str) -> Settlement:
+    """Record that the alliance paid a merchant what a statement owed it (once)."""
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 255:
+        raise SettlementRefused("请填写付款参考号 / Give the payment's reference",
+                                details={"reference": ["1–255 characters"]})
+    payout = session.scalar(select(Settlement).where(Settlement.id == settlement_id)
+                            .with_for_update())
+    if payout is None or payout.direction != "payout":
+        raise NotFound()
+    if payout.status == "paid":
+        if payout.reference == reference:
+            return payout  # the same form sent twice
+        raise SettlementRefused(f"已于此前标记为已付（{payout.reference}） / Already marked "
+                                f"paid with reference {payout.reference}")
+    payout.status, payout.reference, payout.paid_by, payout.paid_at = (
+        "paid", reference, actor, utcnow())
+    record_event(session, actor=actor, action="payout.paid", subject=payout.id,
+                 merchant_id=payout.merchant_id, statement=payout.statement_id,
+                 amount_fen=payout.amount_fen, reference=reference)
+    session.flush()
+    return payout

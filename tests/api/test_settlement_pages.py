@@ -1,0 +1,138 @@
+"""Statement pages: the owner's list, printable statement and CSV (own merchant only), and
+the staff's periods with payouts marked paid — through the test client, CSRF on."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.api import test_merchant_portal as portal_tests
+from tests.api.pos_helpers import member, pay_code
+from tests.api.test_merchant_portal import CASHIER, sell, sign_in
+from tests.api.test_portal import csrf_of
+from tests.api.test_staff_pages import make_staff, staff_log_in
+from valliance.audit import AuditEvent
+from valliance.db import utcnow
+from valliance.extensions import db
+from valliance.merchants import pos
+from valliance.merchants.models import Merchant
+from valliance.settlement import services
+from valliance.settlement.models import Settlement, Statement
+
+# The merchant portal's fixtures: a merchant with an owner and a cashier, and another one.
+store = portal_tests.store
+other_store = portal_tests.other_store
+
+
+def _close_this_month(app) -> str:
+    with app.app_context():
+        period = services.period_of(utcnow())
+        services.close_period(db.session, period,
+                              now=services.period_bounds(period)[1] + timedelta(minutes=1))
+        db.session.commit()
+        return period
+
+
+def _statement_id(app, merchant_id) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Statement.id).where(Statement.merchant_id == merchant_id))
+
+
+@pytest.fixture
+def closed(app, client, store, other_store):
+    """This month closed: 老王火锅 sold ¥100.00 (12% off, 2 points per yuan → 176 points) and
+    took a ¥10.00 bill paid with 500 points (7 points earned); 江心屿咖啡 sold ¥50.00."""
+    sell(app, client, store["headers"], 10_000)
+    sell(app, client, other_store["headers"], 5_000)
+    with app.app_context():
+        _, card = member(db.session, points=500)
+        shop = db.session.get(Merchant, store["merchant_id"])
+        pos.record_purchase(db.session, shop, None, pay_code(card), 1_000, 500, None)
+        db.session.commit()
+    return _close_this_month(app)
+
+
+def test_owner_sees_prints_and_downloads_the_statement(app, client, store, closed):
+    sign_in(client)
+    listing = client.get("/merchant/statements/").get_data(as_text=True)
+    statement_id = _statement_id(app, store["merchant_id"])
+    assert closed in listing and f"/merchant/statements/{statement_id}" in listing
+    page = client.get(f"/merchant/statements/{statement_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # 176 + 7 issued = ¥1.83; 500 redeemed = ¥5.00; the alliance owes ¥3.17.
+    assert 'data-testid="issued">183<' in html and 'data-testid="redeemed">500<' in html
+    assert 'data-testid="net"><strong>¥3.17<' in html and "联盟应付您" in html
+    assert "statement.css" in html  # the print stylesheet
+
+    response = client.get(f"/merchant/statements/{statement_id}.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"statement-{closed}.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 2 and rows[0][0] == "期间 Period"
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["期间 Period"], row["商户 Merchant"], row["账单号 Statement"]) == (
+        closed, "老王火锅", statement_id)
+    assert (row["发放积分 Points issued"], row["应付联盟(分) Owed by merchant (fen)"],
+            row["兑换积分 Points redeemed"], row["联盟应付(分) Owed to merchant (fen)"],
+            row["净额(分) Net (fen, + merchant pays)"], row["状态 Status"]) == (
+        "183", "183", "500", "500", "-317", "due")
+
+
+def test_a_merchant_never_sees_another_merchants_statement(app, client, other_store, closed):
+    theirs = _statement_id(app, other_store["merchant_id"])
+    sign_in(client)
+    assert client.get(f"/merchant/statements/{theirs}").status_code == 404
+    assert client.get(f"/merchant/statements/{theirs}.csv").status_code == 404
+    assert client.get("/merchant/statements/stm_nope").status_code == 404
+    assert theirs not in client.get("/merchant/statements/").get_data(as_text=True)
+
+
+def test_only_owners_see_statements(app, client, store, closed):
+    mine = _statement_id(app, store["merchant_id"])
+    anonymous = client.get("/merchant/statements/")
+    assert anonymous.status_code == 302 and "/merchant/login" in anonymous.location
+    sign_in(client, phone=CASHIER)
+    assert client.get("/merchant/statements/").status_code == 403
+    assert client.get(f"/merchant/statements/{mine}.csv").status_code == 403
+
+
+def test_staff_mark_a_payout_paid_with_a_reference(app, client, store, closed):
+    make_staff(app)
+    assert staff_log_in(client).status_code == 302
+    periods = client.get("/staff/settlement/").get_data(as_text=True)
+    assert f"/staff/settlement/{closed}" in periods
+    page = client.get(f"/staff/settlement/{closed}").get_data(as_text=True)
+    assert "老王火锅" in page and "江心屿咖啡" in page
+    with app.app_context():
+        payout = db.session.scalar(select(Settlement).where(
+            Settlement.merchant_id == store["merchant_id"]))
+        assert (payout.direction, payout.amount_fen, payout.status) == ("payout", 317, "due")
+        payout_id = payout.id
+    url = f"/staff/settlement/payouts/{payout_id}/paid"
+    assert client.post(url, data={"reference": "ICBC-20261201-0001"}).status_code == 400  # CSRF
+    response = client.post(url, data={"reference": "ICBC-20261201-0001",
+                                      "csrf_token": csrf_of(page)})
+    assert response.status_code == 302 and response.location.endswith(f"/staff/settlement/{closed}")
+    with app.app_context():
+        payout = db.session.get(Settlement, payout_id)
+        assert (payout.status, payout.reference) == ("paid", "ICBC-20261201-0001")
+        assert payout.paid_by.startswith("staff:") and payout.paid_at is not None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payout.paid"))
+        assert event.subject == payout_id and event.merchant_id == store["merchant_id"]
+        assert event.details["amount_fen"] == 317
+        assert services.reconcile(db.session).ok
+    # The owner sees it paid, with the reference.
+    client.post("/staff/logout", data={"csrf_token": csrf_of(page)})
+    sign_in(client)
+    mine = client.get(f"/merchant/statements/{_statement_id(app, store['merchant_id'])}")
+    assert "ICBC-20261201-0001" in mine.get_data(as_text=True)
+
+
+def test_settlement_staff_pages_are_for_staff_only(app, client, store, closed):
+    assert "/staff/login" in client.get("/staff/settlement/").location
+    sign_in(client)
+    assert client.get("/staff/settlement/").status_code == 403
+    assert client.get(f"/staff/settlement/{closed}").status_code == 403

@@ -1,0 +1,61 @@
+"""Merchant portal: the merchant's monthly statements — list, printable page and CSV (owners)."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template
+
+from valliance.db import SHANGHAI
+from valliance.extensions import db
+from valliance.merchants import portal
+from valliance.merchants.portal import current_merchant, owner_required
+from valliance.settlement import services
+
+bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
+               template_folder="templates", static_folder="static",
+               static_url_path="/static")
+# The portal layout's helpers (tr, yuan, role_label, FLASH…), so these pages share it.
+bp.context_processor(portal._helpers)
+
+CSV_HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序号(不含) From seq",
+              "截止序号 To seq", "发放积分 Points issued", "每分成本(分) Cost per point (fen)",
+              "应付联盟(分) Owed by merchant (fen)", "兑换积分 Points redeemed",
+              "每分补偿(分) Reimbursement per point (fen)", "联盟应付(分) Owed to merchant (fen)",
+              "净额(分) Net (fen, + merchant pays)", "状态 Status", "付款参考 Reference"]
+
+
+@bp.get("/")
+@owner_required
+def statements():
+    """The merchant's statements, newest month first."""
+    rows = services.statements_of(db.session, current_merchant().id)
+    return render_template("settlement/statements.html", rows=rows)
+
+
+@bp.get("/<statement_id>")
+@owner_required
+def statement(statement_id: str):
+    """One statement, laid out to print."""
+    found = services.statement_of(db.session, current_merchant().id, statement_id)
+    closed = services.closed_period(db.session, found.period)
+    return render_template("settlement/statement.html", s=found, period=closed,
+                           merchant=current_merchant(), tz=SHANGHAI)
+
+
+@bp.get("/<statement_id>.csv")
+@owner_required
+def statement_csv(statement_id: str):
+    """One statement as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
+    found = services.statement_of(db.session, current_merchant().id, statement_id)
+    closed = services.closed_period(db.session, found.period)
+    due = found.settlement
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerow([found.period, current_merchant().name, found.id, closed.lower_seq,
+                     closed.cutoff_seq, found.points_issued, closed.cost_per_point_fen,
+                     found.cost_fen, found.points_redeemed, closed.reimburse_per_point_fen,
+                     found.reimbursement_fen, found.net_fen,
+                     due.status if due else "settled", (due.reference or "") if due else ""])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=statement-{found.period}.csv"})

@@ -7,8 +7,8 @@ typo-tolerant queries are checked against.
 
 PostgreSQL: pg_trgm GIN on `spelled` (pinyin, initials: 3+ characters), GIN on the array of
 `grams` (Chinese, and 1–2-character terms), covering indexes for category and district lists.
-SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled`, kept in step by
-triggers.
+SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled`, another with each
+gram a token, kept in step by triggers; partial indexes for category and district lists.
 
 Existing offers are indexed here (the documents are made by valliance.directory.keys, which
 depends on no table, so this migration does not use the models).
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('han', sa.Text(), nullable=False),
     sa.Column('spelled', sa.Text(), nullable=False),
     sa.Column('initials', sa.Text(), nullable=False),
-    sa.Column('grams', sa.Text(), nullable=True),
+    sa.Column('grams', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_directory_entries_offer_id_offers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_entries')),
     sa.UniqueConstraint('offer_id', name=op.f('uq_directory_entries_offer_id'))
@@ -88,17 +88,29 @@ def upgrade():
     else:
         op.execute("CREATE VIRTUAL TABLE directory_fts USING fts5(han, spelled,"
                    " content='directory_entries', content_rowid='id', tokenize='trigram')")
+        # one- and two-character grams, each a token: what the trigram table cannot find
+        op.execute("CREATE VIRTUAL TABLE directory_fts_grams USING fts5(grams,"
+                   " content='directory_entries', content_rowid='id', tokenize='unicode61')")
+        add = ('INSERT INTO directory_fts(rowid, han, spelled)'
+               ' VALUES (new.id, new.han, new.spelled);'
+               ' INSERT INTO directory_fts_grams(rowid, grams) VALUES (new.id, new.grams);')
+        remove = ("INSERT INTO directory_fts(directory_fts, rowid, han, spelled)"
+                  " VALUES ('delete', old.id, old.han, old.spelled);"
+                  " INSERT INTO directory_fts_grams(directory_fts_grams, rowid, grams)"
+                  " VALUES ('delete', old.id, old.grams);")
         op.execute('CREATE TRIGGER directory_entries_fts_insert AFTER INSERT ON directory_entries'
-                   ' BEGIN INSERT INTO directory_fts(rowid, han, spelled)'
-                   ' VALUES (new.id, new.han, new.spelled); END')
+                   f' BEGIN {add} END')
         op.execute('CREATE TRIGGER directory_entries_fts_delete AFTER DELETE ON directory_entries'
-                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, han, spelled)"
-                   " VALUES ('delete', old.id, old.han, old.spelled); END")
+                   f' BEGIN {remove} END')
         op.execute('CREATE TRIGGER directory_entries_fts_update AFTER UPDATE ON directory_entries'
-                   " BEGIN INSERT INTO directory_fts(directory_fts, rowid, han, spelled)"
-                   " VALUES ('delete', old.id, old.han, old.spelled);"
-                   ' INSERT INTO directory_fts(rowid, han, spelled)'
-                   ' VALUES (new.id, new.han, new.spelled); END')
+                   f' BEGIN {remove} {add} END')
+        # "listed = 1": how SQLAlchemy says it to SQLite, which must read the same words here;
+        # the rank columns as trailing keys (SQLite has no INCLUDE) make the index covering
+        include = ', '.join(RANK_INCLUDE)
+        op.execute('CREATE INDEX ix_directory_entries_category_rank ON directory_entries'
+                   f' (category, district, {include}, listed) WHERE listed = 1')
+        op.execute('CREATE INDEX ix_directory_entries_district_rank ON directory_entries'
+                   f' (district, {include}, listed) WHERE listed = 1')
     _index_existing_offers(postgres)
 
 
@@ -151,6 +163,9 @@ def downgrade():
         for trigger in ('insert', 'delete', 'update'):
             op.execute(f'DROP TRIGGER IF EXISTS directory_entries_fts_{trigger}')
         op.execute('DROP TABLE IF EXISTS directory_fts')
+        op.execute('DROP TABLE IF EXISTS directory_fts_grams')
+        op.execute('DROP INDEX IF EXISTS ix_directory_entries_category_rank')
+        op.execute('DROP INDEX IF EXISTS ix_directory_entries_district_rank')
     op.drop_table('directory_letter_grams')
     with op.batch_alter_table('directory_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_entries_merchant_id'))

@@ -66,9 +66,9 @@ class DirectoryEntry(Base):
     han: Mapped[str] = mapped_column(Text)
     spelled: Mapped[str] = mapped_column(Text)
     initials: Mapped[str] = mapped_column(Text)
-    #: PostgreSQL: the one- and two-character substrings of han and initials, space-separated
-    #: (GIN-indexed as an array); NULL on SQLite, whose full-text index reads han and spelled
-    grams: Mapped[str | None] = mapped_column(Text)
+    #: the one- and two-character substrings of han and initials, space-separated (PostgreSQL:
+    #: GIN-indexed as an array; SQLite: a full-text table with each gram a token)
+    grams: Mapped[str] = mapped_column(Text)
 
 
 class DirectoryLetterGram(Base):
@@ -117,7 +117,7 @@ def _offers(conn, merchant_ids: list[str]) -> tuple[list, dict[str, dict[str, ob
     return offers, overrides
 
 
-def _entry_rows(offers, overrides, with_grams: bool, letters: set[str]):
+def _entry_rows(offers, overrides, letters: set[str]):
     """The entries of these offers (tuples in COLUMNS order), made one by one — PostgreSQL
     indexes each row of the COPY while the next is made; adds their pinyin's four-letter
     sequences to letters."""
@@ -132,7 +132,7 @@ def _entry_rows(offers, overrides, with_grams: bool, letters: set[str]):
                offer.status == "approved" and bool(offer.active), offer.valid_from,
                offer.valid_until, *(tier_percent.get(tier, base) for tier in TIERS),
                offer.points_per_yuan, found.han, found.spelled, found.initials,
-               found.grams if with_grams else None)
+               found.grams)
 
 
 def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
@@ -161,8 +161,7 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
             # an offer that moved to another merchant leaves its old entry behind
             conn.execute(delete(entries).where(search_sql.among(
                 conn, entries.c.offer_id, [offer.id for offer in offers])))
-            search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(
-                offers, overrides, search_sql.is_postgres(conn), letters))
+            search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(offers, overrides, letters))
         letters -= known_letters
         if letters:
             search_sql.insert_missing(conn, letter_grams, "gram", sorted(letters))

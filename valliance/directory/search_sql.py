@@ -6,8 +6,9 @@ written text and the initials) answers Chinese terms (by their two-character pie
 LIKE) and short terms; covering indexes let a category or district list rank without
 visiting the table. (pg_trgm on Chinese text costs more to write than the bigram array, and a
 trigram index cannot answer one- or two-character terms anyway.)
-SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled` (kept in step by
-triggers) answers 3+ characters; shorter terms scan with LIKE, quick at SQLite's scale.
+SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled` answers 3+
+characters; another, whose tokens are the grams, answers shorter terms (both kept in step by
+triggers); partial indexes serve category and district lists.
 
 The indexes, the FTS5 table and its triggers are made by migration 0005; `include_object`
 keeps them out of the models-versus-migrations comparison, since models cannot declare them.
@@ -45,7 +46,9 @@ ENGINE_INDEXES = frozenset({
 RANK_COLUMNS = ("valid_from", "valid_until", "off_standard", "off_silver", "off_gold",
                 "off_diamond", "points_per_yuan", "avg_spend", "name", "offer_id", "id")
 
+FTS_GRAMS = "directory_fts_grams"
 fts = table(FTS_TABLE, column("rowid"), column("han"), column("spelled"))
+fts_grams = table(FTS_GRAMS, column("rowid"))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -139,12 +142,13 @@ def term_matches(conn, entries, term: keys.Term, spellings: list[str]):
             return grams.op("@>")(_text_array([term.text]))
         # one trigram index scan per spelling, OR-ed into one bitmap
         return or_(*(e.spelled.like(f"%{spelling}%") for spelling in spellings))
-    if not term.ascii:
-        if term.short:
-            return e.han.like(f"%{term.text}%")
-        return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(f"%{term.text}%")))
     if term.short:
-        return or_(e.han.like(f"%{term.text}%"), e.initials.like(f"%{term.text}%"))
+        # the gram is one token of the grams table (a term holds letters and digits only, so
+        # quoted it is one FTS5 string)
+        return e.id.in_(select(fts_grams.c.rowid).where(
+            literal_column(FTS_GRAMS).op("MATCH")(f'"{term.text}"')))
+    if not term.ascii:
+        return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(f"%{term.text}%")))
     # FTS5 uses its index for one LIKE per query, not for an OR of several
     matches = [select(fts.c.rowid).where(fts.c.spelled.like(f"%{spelling}%"))
                for spelling in spellings]

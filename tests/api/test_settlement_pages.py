@@ -4,15 +4,18 @@ the staff's periods with payouts marked paid — through the test client, CSRF o
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 import pytest
-from sqlalchemy import select
+import responses
+from sqlalchemy import func, select
 
 from tests.api import test_merchant_portal as portal_tests
 from tests.api.pos_helpers import member, pay_code
 from tests.api.test_merchant_portal import CASHIER, sell, sign_in
 from tests.api.test_portal import csrf_of
 from tests.api.test_staff_pages import make_staff, staff_log_in
+from tests.payments_server import deliver, stripe_event
 from valliance.audit import AuditEvent
 from valliance.db import utcnow
 from valliance.extensions import db
@@ -136,3 +139,69 @@ def test_settlement_staff_pages_are_for_staff_only(app, client, store, closed):
     sign_in(client)
     assert client.get("/staff/settlement/").status_code == 403
     assert client.get(f"/staff/settlement/{closed}").status_code == 403
+
+
+# --- a merchant that owes pays through Stripe ------------------------------------------------
+
+SESSIONS = "http://127.0.0.1:9/v1/checkout/sessions"  #: stripe_keys' API base (nothing there)
+
+
+def _collection(app, merchant_id) -> Settlement:
+    with app.app_context():
+        row = db.session.scalar(select(Settlement).where(Settlement.merchant_id == merchant_id))
+        db.session.expunge_all()
+        return row
+
+
+def _statement_paid_event(settlement_id: str, amount: int, *, currency="cny") -> str:
+    return stripe_event("checkout.session.completed", {
+        "id": "cs_test_statement", "object": "checkout.session", "mode": "payment",
+        "amount_total": amount, "currency": currency, "client_reference_id": settlement_id,
+        "metadata": {"settlement_id": settlement_id}, "payment_intent": "pi_statement_1",
+        "payment_status": "paid", "status": "complete"})
+
+
+def test_a_merchant_that_owes_pays_its_statement_through_checkout_once(
+        app, client, other_store, closed, stripe_keys):
+    due = _collection(app, other_store["merchant_id"])
+    assert (due.direction, due.status) == ("collect", "due")
+    statement_id = _statement_id(app, other_store["merchant_id"])
+    sign_in(client, "13700000009")
+    page = client.get(f"/merchant/statements/{statement_id}")
+    assert "在线支付" in page.get_data(as_text=True)
+    assert "https://checkout.stripe.com" in page.headers["Content-Security-Policy"]
+    with responses.RequestsMock() as stripe_api:
+        stripe_api.add(responses.POST, SESSIONS, json={
+            "id": "cs_test_statement", "object": "checkout.session",
+            "url": "https://checkout.stripe.com/c/pay/cs_test_statement"})
+        answer = client.post(f"/merchant/statements/{statement_id}/pay",
+                             data={"csrf_token": csrf_of(page.get_data(as_text=True))})
+        sent = parse_qs(stripe_api.calls[0].request.body)
+    assert answer.status_code == 303 and answer.location.endswith("cs_test_statement")
+    assert sent["line_items[0][price_data][unit_amount]"] == [str(due.amount_fen)]
+    assert sent["line_items[0][price_data][currency]"] == ["cny"]
+    assert sent["metadata[settlement_id]"] == [due.id]
+
+    wrong = deliver(client, _statement_paid_event(due.id, due.amount_fen + 1))
+    assert wrong.status_code == 200 and _collection(app, other_store["merchant_id"]).status == "due"
+    event = _statement_paid_event(due.id, due.amount_fen)
+    assert deliver(client, event).status_code == 200
+    assert deliver(client, event).status_code == 200  # a redelivery changes nothing
+    paid = _collection(app, other_store["merchant_id"])
+    assert (paid.status, paid.paid_by, paid.reference) == ("paid", "stripe", "pi_statement_1")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "collection.paid")) == 1
+    again = client.post(f"/merchant/statements/{statement_id}/pay",
+                        data={"csrf_token": csrf_of(page.get_data(as_text=True))})
+    assert again.status_code == 404  # nothing is owed any more
+    assert "在线支付" not in client.get(f"/merchant/statements/{statement_id}").get_data(
+        as_text=True)
+
+
+def test_without_stripe_keys_the_statement_says_pay_by_transfer(app, client, other_store,
+                                                                closed):
+    sign_in(client, "13700000009")
+    statement_id = _statement_id(app, other_store["merchant_id"])
+    page = client.get(f"/merchant/statements/{statement_id}").get_data(as_text=True)
+    assert "在线支付未开通" in page

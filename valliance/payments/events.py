@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from valliance.db import insert_ignoring_conflict, utcnow
 from valliance.payments import services
 from valliance.payments.models import PAID_STATUSES, Payment, StripeEvent
+from valliance.settlement import services as settlement
 
 log = logging.getLogger(__name__)
 events_table = StripeEvent.__table__
@@ -94,6 +95,9 @@ def _intent_of(event_type: str, obj: dict) -> str | None:
 
 
 def _apply(session: Session, event_type: str, obj: dict) -> tuple[Payment | None, str]:
+    settlement_id = _get(obj, "metadata", "settlement_id")
+    if settlement_id and event_type in _STATEMENT_PAID:
+        return None, _statement_paid(session, event_type, obj, str(settlement_id))
     handler = _HANDLERS.get(event_type)
     if handler is None:
         return None, IGNORED
@@ -101,6 +105,19 @@ def _apply(session: Session, event_type: str, obj: dict) -> tuple[Payment | None
     if payment is None:
         return None, UNKNOWN_PAYMENT
     return payment, handler.apply(session, payment, obj)
+
+
+#: a merchant paid its monthly statement through Checkout (not a member's payment)
+_STATEMENT_PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+
+
+def _statement_paid(session: Session, event_type: str, obj: dict, settlement_id: str) -> str:
+    if event_type == "checkout.session.completed" and obj.get("payment_status") != "paid":
+        return AWAITING_PAYMENT
+    result = settlement.pay_collection_from_stripe(
+        session, settlement_id, amount=obj.get("amount_total"), currency=obj.get("currency"),
+        reference=_intent_id(obj) or obj.get("id"))
+    return UNKNOWN_PAYMENT if result is None else result
 
 
 class _CheckoutSession:

@@ -48,7 +48,26 @@ def client() -> stripe.StripeClient:
 def checkout_params(*, payment_id: str, member_id: str, amount: int, currency: str,
                     description: str, success_url: str, cancel_url: str,
                     locale: str) -> dict:
-    """The Checkout Session for one payment: one line, CNY, card + Alipay + WeChat Pay."""
+    """The Checkout Session for one member payment: one line, CNY, card + Alipay + WeChat Pay."""
+    return _one_line_checkout({"payment_id": payment_id, "member_id": member_id}, payment_id,
+                              amount=amount, currency=currency, description=description,
+                              success_url=success_url, cancel_url=cancel_url, locale=locale)
+
+
+def statement_checkout_params(*, settlement_id: str, merchant_id: str, amount: int,
+                              description: str, success_url: str, cancel_url: str,
+                              locale: str) -> dict:
+    """The Checkout Session for a merchant paying what its monthly statement says it owes."""
+    return _one_line_checkout({"settlement_id": settlement_id, "merchant_id": merchant_id},
+                              settlement_id, amount=amount, currency="cny",
+                              description=description, success_url=success_url,
+                              cancel_url=cancel_url, locale=locale)
+
+
+def _one_line_checkout(metadata: dict, reference: str, *, amount: int, currency: str,
+                       description: str, success_url: str, cancel_url: str,
+                       locale: str) -> dict:
+    first_key = next(iter(metadata))
     return {
         "mode": "payment",
         "line_items": [{
@@ -58,10 +77,10 @@ def checkout_params(*, payment_id: str, member_id: str, amount: int, currency: s
         }],
         "payment_method_types": list(PAYMENT_METHOD_TYPES),
         "payment_method_options": {"wechat_pay": {"client": "web"}},
-        "client_reference_id": payment_id,
-        "metadata": {"payment_id": payment_id, "member_id": member_id},
-        # The PaymentIntent (and so its events) names the payment too.
-        "payment_intent_data": {"metadata": {"payment_id": payment_id}},
+        "client_reference_id": reference,
+        "metadata": metadata,
+        # The PaymentIntent (and so its events) names what is paid too.
+        "payment_intent_data": {"metadata": {first_key: metadata[first_key]}},
         "success_url": success_url,
         "cancel_url": cancel_url,
         "locale": "en" if locale == "en" else "zh",
@@ -70,9 +89,9 @@ def checkout_params(*, payment_id: str, member_id: str, amount: int, currency: s
 
 def create_checkout_session(params: dict) -> CheckoutSession:
     """Open a Checkout Session; the same payment always asks with the same idempotency key."""
-    payment_id = params["metadata"]["payment_id"]
+    reference = params["client_reference_id"]
     created = client().v1.checkout.sessions.create(
-        params, options={"idempotency_key": f"valliance-checkout-{payment_id}"})
+        params, options={"idempotency_key": f"valliance-checkout-{reference}"})
     return CheckoutSession(id=created.id, url=created.url)
 
 

@@ -313,3 +313,48 @@ def mark_payout_paid(session: Session, settlement_id: str, reference: str, *,
                  amount_fen=payout.amount_fen, reference=reference)
     session.flush()
     return payout
+
+
+def collection_due(session: Session, merchant_id: str, statement_id: str) -> Settlement:
+    """What this merchant still owes on its statement (404 otherwise: paid, or not owed)."""
+    found = statement_of(session, merchant_id, statement_id)
+    due = found.settlement
+    if due is None or due.direction != "collect" or due.status != "due":
+        raise NotFound()
+    return due
+
+
+def record_statement_checkout(session: Session, settlement_id: str, checkout_id: str) -> None:
+    """Remember the Checkout Session opened for paying a statement."""
+    due = session.get(Settlement, settlement_id)
+    if due is not None and due.status == "due":
+        due.stripe_checkout_session_id = checkout_id
+        session.flush()
+
+
+#: what applying a Stripe event to a statement did (the webhook stores it with the event)
+PAID, ALREADY_PAID, WRONG_AMOUNT = "applied", "already_applied", "mismatch"
+
+
+def pay_collection_from_stripe(session: Session, settlement_id: str, *, amount, currency,
+                               reference: str | None) -> str | None:
+    """Mark a statement's collection paid from a verified Stripe event (once).
+
+    None when no collection has this id; WRONG_AMOUNT (nothing changes) when the event's
+    money is not exactly what the statement says.
+    """
+    due = session.scalar(select(Settlement).where(Settlement.id == settlement_id)
+                         .with_for_update())
+    if due is None or due.direction != "collect":
+        return None
+    if due.status == "paid":
+        return ALREADY_PAID
+    if amount != due.amount_fen or isinstance(amount, bool) or currency != "cny":
+        return WRONG_AMOUNT
+    due.status, due.reference, due.paid_by, due.paid_at = (
+        "paid", reference or "stripe", "stripe", utcnow())
+    record_event(session, actor="stripe", action="collection.paid", subject=due.id,
+                 merchant_id=due.merchant_id, statement=due.statement_id,
+                 amount_fen=due.amount_fen, reference=due.reference)
+    session.flush()
+    return PAID

@@ -25,7 +25,6 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
-    or_,
     select,
     table,
     union,
@@ -140,8 +139,11 @@ def term_matches(conn, entries, term: keys.Term, spellings: list[str]):
             return found if term.short else and_(found, e.han.like(f"%{term.text}%"))
         if term.short:
             return grams.op("@>")(_text_array([term.text]))
-        # one trigram index scan per spelling, OR-ed into one bitmap
-        return or_(*(e.spelled.like(f"%{spelling}%") for spelling in spellings))
+        if len(spellings) == 1:
+            return e.spelled.like(f"%{spellings[0]}%")
+        # one trigram index scan per spelling, OR-ed into one bitmap; one statement however
+        # many spellings there are (so it is planned once and prepared)
+        return e.spelled.like(any_(_text_array([f"%{spelling}%" for spelling in spellings])))
     if term.short:
         # the gram is one token of the grams table (a term holds letters and digits only, so
         # quoted it is one FTS5 string)

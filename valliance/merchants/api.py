@@ -73,7 +73,7 @@ def _idempotent(merchant: Merchant, key: str, fingerprint: str, work):
     """Run work once per (merchant, key, body); replay its stored answer afterwards."""
 
     def attempt():
-        claim = claim_key(db.session, f"merchant:{merchant.id}", key, fingerprint)
+        claim = claim_key(db.session, pos_record.key_scope(merchant.id), key, fingerprint)
         if claim.replay:
             return claim.replay.status, claim.replay.body, True
         status, answer_body = work()

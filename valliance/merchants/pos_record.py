@@ -59,7 +59,12 @@ SELECT (SELECT id FROM claim), locked.balance + %(points)s FROM locked
 
 
 class Fallback(Exception):
-    """Answer this request through the generic path; roll back whatever was written."""
+    """Answer this request through the generic path (this one has written nothing)."""
+
+
+def key_scope(merchant_id: str) -> str:
+    """Idempotency keys are scoped to the merchant: all its terminals share them (§5)."""
+    return f"merchant:{merchant_id}"
 
 
 def live_terminal_context(conn: Connection, token: str | None, scanned: str
@@ -102,7 +107,7 @@ def sell(conn: Connection, token: str | None, scope_key: str, fingerprint: str,
         expires_at=default_expiry(now),
         links={"purchase_id": purchase.id, "merchant_id": merchant.id})
     params.update(
-        scope=f"merchant:{merchant.id}", key=scope_key, request_hash=fingerprint, status=201,
+        scope=key_scope(merchant.id), key=scope_key, request_hash=fingerprint, status=201,
         response=json.dumps(body, ensure_ascii=False), terminal_id=context.terminal_id,
         member_id=card.member.id, card_id=card.id, offer_id=purchase.offer_id,
         reference=purchase.reference, tier=purchase.tier, amount=purchase.amount,

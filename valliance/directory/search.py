@@ -85,15 +85,16 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
         raise ValueError(f"unknown tier {query.tier!r}")
     conn = session.connection()
     terms = keys.query_terms(query.q)
-    total, rows = _search(conn, query, _conditions(conn, query, terms, typos=False))
+    total, rows = _search(conn, query, _conditions(conn, query, terms, typos=False), terms)
     if total == 0 and any(term.typo_tolerant for term in terms):
-        total, rows = _search(conn, query, _conditions(conn, query, terms, typos=True))
+        total, rows = _search(conn, query, _conditions(conn, query, terms, typos=True), terms)
     multiplier = tiers.multiplier(query.tier)
     point_value = current_app.config["POINT_VALUE_FEN"]
     return total, [_hit(row, query.tier, multiplier, point_value) for row in rows]
 
 
-def _search(conn, query: SearchQuery, conditions: list | None) -> tuple[int, list]:
+def _search(conn, query: SearchQuery, conditions: list | None,
+            terms: list[keys.Term]) -> tuple[int, list]:
     """(total, the page's rows, best first) for these conditions."""
     if conditions is None:
         return 0, []
@@ -103,10 +104,17 @@ def _search(conn, query: SearchQuery, conditions: list | None) -> tuple[int, lis
     # effective_percent in hundredths: off + points_per_yuan × multiplier × point value
     step = money.to_hundredths(multiplier) * point_value
     effective = (e[f"off_{query.tier}"] + e.points_per_yuan * literal(step)).label("effective")
-    # The count is taken over the matches before they are ordered, so that PostgreSQL keeps
-    # only the page's rows while sorting (a top-N sort), not all of them.
+    if not terms:
+        # A category or district list: the count and the page each come from the covering
+        # index alone (PostgreSQL), cheaper than carrying every row through a window.
+        total_column = literal(None).label("total")
+    else:
+        # A text search: one pass over the matches (a second would recheck every candidate
+        # again); the count is taken before they are ordered, so that the sort keeps only the
+        # page's rows (a top-N sort).
+        total_column = func.count(literal(1)).over().label("total")
     matching = select(e.id, effective, e.avg_spend, e.name, e.offer_id,
-                      func.count(literal(1)).over().label("total")).where(*conditions).subquery()
+                      total_column).where(*conditions).subquery()
     m = matching.c
     ranked = (
         select(m.id, m.effective, m.total)
@@ -121,9 +129,9 @@ def _search(conn, query: SearchQuery, conditions: list | None) -> tuple[int, lis
                e.phone, e.avg_spend, e[f"off_{query.tier}"], e.points_per_yuan, e.valid_until,
                ranked.c.effective, ranked.c.total)
         .join(ranked, ranked.c.id == e.id)).all()
-    if rows:
+    if rows and terms:
         total = rows[0].total
-    elif query.offset:
+    elif rows or query.offset:
         total = conn.scalar(select(func.count()).select_from(entries).where(*conditions))
     else:
         total = 0

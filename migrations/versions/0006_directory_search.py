@@ -111,11 +111,11 @@ def upgrade():
                    f' (category, district, {include}, listed) WHERE listed = 1')
         op.execute('CREATE INDEX ix_directory_entries_district_rank ON directory_entries'
                    f' (district, {include}, listed) WHERE listed = 1')
-    _index_existing_offers(postgres)
+    index_existing_offers(op.get_bind())
 
 
-def _index_existing_offers(postgres: bool):
-    conn = op.get_bind()
+def index_existing_offers(conn):
+    """Write the entries of the offers already there, and their pinyin's letter grams."""
     overrides = {}
     for offer_id, tier, percent in conn.execute(sa.text(
             'SELECT offer_id, tier, percent_off FROM offer_tier_rates')):
@@ -138,9 +138,9 @@ def _index_existing_offers(postgres: bool):
                for tier in TIERS},
             'points_per_yuan': row['points_per_yuan'], 'han': found.han,
             'spelled': found.spelled, 'initials': found.initials,
-            'grams': found.grams() if postgres else None,
+            'grams': found.grams,
         })
-        grams |= keys.letter_grams(found.spelled)
+        grams |= found.letters
     if not rows:
         return
     table = sa.table('directory_entries', *(sa.column(name) for name in rows[0]))

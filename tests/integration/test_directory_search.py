@@ -1,13 +1,16 @@
 """The directory search (contract §6) against search_offers: matching, active offers only,
 the ranking rule, tiers, filters, pagination — and the entries staying in step with writes."""
 
+import importlib.util
+import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from valliance.db import today_shanghai
-from valliance.directory.entries import DirectoryEntry, reindex_all
+from valliance.directory.entries import DirectoryEntry, DirectoryLetterGram, reindex_all
 from valliance.directory.search import SearchQuery, search_offers
 from valliance.merchants import onboarding
 from valliance.merchants.imports import import_merchants
@@ -360,3 +363,27 @@ def test_reindex_rebuilds_what_a_change_behind_the_app_left_stale(session):
 def test_every_offer_has_one_entry(session, town):
     offers = session.query(Offer).count()
     assert session.query(DirectoryEntry).count() == offers == 5
+
+
+def test_flask_directory_reindex_rebuilds_every_entry(app, session, town):
+    session.execute(DirectoryEntry.__table__.delete())
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["directory", "reindex", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["entries"] == 5
+    assert found(session, "huoguo") == {"老王火锅"}
+
+
+def test_the_migration_indexes_the_offers_already_there(session, town):
+    path = Path(__file__).parents[2] / "migrations/versions/0006_directory_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0006", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    session.execute(DirectoryEntry.__table__.delete())
+    session.execute(DirectoryLetterGram.__table__.delete())
+    migration.index_existing_offers(session.connection())
+    session.commit()
+    assert found(session, "huoguo") == {"老王火锅"}
+    assert found(session, "lwhg") == {"老王火锅"}
+    assert found(session, "锅") == {"老王火锅"}
+    assert found(session, "huaguo") == {"老王火锅"}  # the typo dictionary was filled too

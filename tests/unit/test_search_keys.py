@@ -49,8 +49,8 @@ def test_the_keys_hold_every_field_as_written_in_pinyin_and_in_initials():
     assert found.initials == "lwhg cy wmj1h hy88z"
 
 
-def test_a_word_said_twice_is_kept_once():
-    found = keys.offer_keys("KFC", "KFC", "餐饮", "")
+def test_a_word_the_merchant_says_twice_is_kept_once():
+    found = keys.offer_keys("KFC", "", "餐饮", "KFC")
     assert found.han == "kfc 餐饮" and found.spelled == "kfc canyin cy"
 
 

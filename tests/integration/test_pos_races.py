@@ -1,9 +1,12 @@
 """POS writes under real concurrency (PostgreSQL): exactly once, never over-refunded."""
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.api.pos_helpers import PURCHASES, member, pay_code, shop
+from valliance.merchants import pos_context
 from valliance.merchants.models import Purchase, Refund
 from valliance.points import accounts
 from valliance.points.models import Entry, IdempotencyKey, Transfer
@@ -145,4 +148,51 @@ def test_concurrent_purchases_of_one_member_each_answer_the_balance_after_it(app
         .where(Transfer.kind == "accrue", Entry.account_id == m.points_account_id)).all())
     for body in bodies:
         assert stored[body["id"]] == after[body["id"]] == body["points_balance"]
+    assert verify_ledger(session).ok
+
+
+def test_points_owed_since_the_read_send_the_purchase_the_generic_way(app, session,
+                                                                      monkeypatch):
+    s = shop(session, offer={"percent_off": 0, "points_per_yuan": 10})
+    other = shop(session, "别家")
+    m, card = member(session)
+    client = app.test_client()
+    first = client.post(PURCHASES, json={"card": card.number, "amount": 10000},
+                        headers={**s.headers, "Idempotency-Key": "a"}).get_json()
+    assert first["points_earned"] == 1000
+    spent = client.post(PURCHASES, json={"card": pay_code(card), "amount": 900,
+                                         "redeem_points": 900},
+                        headers={**other.headers, "Idempotency-Key": "b"})
+    assert spent.status_code == 201, spent.get_json()
+    refunded = []
+
+    def refund_on_another_till():
+        with app.app_context():
+            answer = app.test_client().post(f"{PURCHASES}/{first['id']}/refunds", json={},
+                                            headers={**s.headers, "Idempotency-Key": "r"})
+            refunded.append(answer.get_json())
+
+    price_sale = pos_context.price_sale
+
+    def priced_then_refunded(*args, **kwargs):
+        quote = price_sale(*args, **kwargs)
+        if not refunded:  # between this purchase's read and its write, once
+            till = threading.Thread(target=refund_on_another_till)
+            till.start()
+            till.join()
+        return quote
+
+    monkeypatch.setattr(pos_context, "price_sale", priced_then_refunded)
+    session.rollback()  # end this thread's read transaction
+    bought = client.post(PURCHASES, json={"card": card.number, "amount": 100000},
+                         headers={**other.headers, "Idempotency-Key": "c"})
+
+    assert refunded[0]["points_reversed"] == 1000  # 100 taken, 900 now owed
+    assert bought.status_code == 201, bought.get_json()
+    # the 1,000 points earned first settle the 900 owed
+    assert bought.get_json()["points_earned"] == 1000
+    assert bought.get_json()["points_balance"] == 100
+    after = accounts.get_balance(session, m.points_account_id)
+    assert (after.balance, after.owed) == (100, 0)
+    assert count(session, Purchase) == 3
     assert verify_ledger(session).ok

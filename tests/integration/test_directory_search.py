@@ -3,6 +3,7 @@ the ranking rule, tiers, filters, pagination — and the entries staying in step
 
 import importlib.util
 import json
+import random
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -244,6 +245,21 @@ def test_the_tier_multipliers_and_point_value_come_from_configuration(app, sessi
             app.config["TIER_MULTIPLIERS"] = multipliers
         else:
             app.config.pop("TIER_MULTIPLIERS", None)
+
+
+@pytest.mark.parametrize("tier", ["standard", "silver", "gold", "diamond"])
+def test_every_page_is_in_the_ranking_order_the_hits_report(session, tier):
+    rng = random.Random(7)
+    for i in range(40):
+        shop(session, f"排序店{rng.choice('甲乙丙丁')}{i % 3}", avg_spend=rng.choice([1000, 2000]),
+             percent_off=rng.choice(["0", "5", "8.8", "10", "12.5"]),
+             points_per_yuan=rng.choice([0, 1, 2, 3]),
+             tier_percent_off=rng.choice([{}, {"gold": 15}, {"silver": "7.25"}]))
+    session.commit()
+    hits = search_offers(session, SearchQuery(q="排序", tier=tier, limit=100))[1]
+    keys = [(-hit.effective_percent, hit.merchant.avg_spend, hit.merchant.name, hit.offer.id)
+            for hit in hits]
+    assert len(hits) == 40 and keys == sorted(keys)  # SQL ranked by what the hits say
 
 
 def test_the_contract_example(session):

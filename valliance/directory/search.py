@@ -171,7 +171,8 @@ def _typo_spellings(conn, term: str) -> list[str]:
 
 def _hit(row, tier: str, multiplier: Decimal, point_value: int) -> SearchHit:
     percent_off = Decimal(row._mapping[f"off_{tier}"]) / 100
-    # the same value the SQL ranked by (a test holds them equal), as the POS computes it
+    # the value the SQL ranked by (test_every_page_is_in_the_ranking_order_the_hits_report),
+    # computed as the POS computes it
     effective = money.effective_percent(percent_off, row.points_per_yuan, multiplier,
                                         point_value)
     merchant = HitMerchant(row.merchant_id, row.name, row.category, row.district, row.address,

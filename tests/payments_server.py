@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import warnings
+from datetime import timedelta
 
 import pytest
 import requests
@@ -217,3 +218,16 @@ def localstripe(localstripe_server, payments_live_server, stripe_keys, monkeypat
     # Nothing scheduled by this test may reach the next test's database.
     localstripe_server.wait_for_deliveries()
     localstripe_server.reset()
+
+
+@pytest.fixture
+def clear_of_month_end():
+    """Wait out the last two minutes of a Shanghai month, so that a test's activity and the
+    period it closes fall in the same month (the window is minutes a month; waiting is exact)."""
+    from valliance.db import utcnow
+    from valliance.settlement import services
+
+    now = utcnow()
+    month_end = services.period_bounds(services.period_of(now))[1]
+    if month_end - now < timedelta(minutes=2):
+        time.sleep((month_end - now).total_seconds() + 1)

@@ -29,6 +29,12 @@ store = portal_tests.store
 other_store = portal_tests.other_store
 
 
+@pytest.fixture(autouse=True)
+def _same_month(clear_of_month_end):
+    """Activity and the period closed fall in one month (see clear_of_month_end)."""
+
+
+
 def _close_this_month(app) -> str:
     with app.app_context():
         period = services.period_of(utcnow())

@@ -20,6 +20,12 @@ from valliance.settlement import services
 from valliance.settlement.models import Settlement, SettlementPeriod, Statement
 
 
+@pytest.fixture(autouse=True)
+def _same_month(clear_of_month_end):
+    """Activity and the period closed fall in one month (see clear_of_month_end)."""
+
+
+
 def _month_activity(session):
     """The month's activity (see test_a_month_of_mixed_activity… for the arithmetic)."""
     noodles = shop(session, name="兰州拉面")

@@ -46,7 +46,8 @@ def _created(event: dict) -> datetime | None:
 def receive_event(session: Session, event: dict, payload: str) -> str:
     """Store a verified event and apply it unless it was seen before; what handling did."""
     conn = session.connection()
-    obj = _get(event, "data", "object") or {}
+    obj = _get(event, "data", "object")
+    obj = obj if isinstance(obj, dict) else {}
     stored = insert_ignoring_conflict(conn, events_table, {
         "id": event["id"], "type": event["type"], "stripe_created_at": _created(event),
         "received_at": utcnow(), "deliveries": 1, "result": "received", "payload": payload,
@@ -195,6 +196,10 @@ class _ChargeRefunded:
 
     @staticmethod
     def apply(session, payment, obj):
+        intent = _intent_id(obj)
+        if payment.stripe_payment_intent_id and intent not in (None,
+                                                               payment.stripe_payment_intent_id):
+            return services.MISMATCH  # another charge's refund must not reverse these points
         if payment.status not in PAID_STATUSES:
             # Stripe refunds only money it took: the success event is late, so apply it now.
             if not (obj.get("paid") or obj.get("status") == "succeeded"):

@@ -102,6 +102,10 @@ def find_payment(session: Session, *, payment_id: str | None = None,
                  payment_intent_id: str | None = None,
                  checkout_session_id: str | None = None) -> Payment | None:
     """Find and lock the payment an event is about: by our id (metadata), else Stripe's ids."""
+    # Ids come from event JSON: anything but a short string names no payment of ours.
+    payment_id, payment_intent_id, checkout_session_id = (
+        value if isinstance(value, str) and len(value) <= 255 else None
+        for value in (payment_id, payment_intent_id, checkout_session_id))
     found_id = None
     if payment_id:
         found_id = session.scalar(select(Payment.id).where(Payment.id == payment_id))
@@ -120,7 +124,8 @@ def points_for(amount_fen: int, points_per_yuan: int) -> int:
 
 
 def _matches(payment: Payment, amount: int | None, currency: str | None) -> bool:
-    return amount == payment.amount and (currency or "").lower() == payment.currency
+    return (type(amount) is int and amount == payment.amount  # never a float or a bool
+            and isinstance(currency, str) and currency.lower() == payment.currency)
 
 
 def _link(payment: Payment, payment_intent_id: str | None,

@@ -13,7 +13,7 @@ from flask import current_app
 PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
 #: where Checkout lives: the payment pages' CSP lets their forms lead there
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
-TIMEOUT_SECONDS = 20
+TIMEOUT_SECONDS = 8  #: with one retry, a worker waits at most ~16 s for Stripe
 
 
 class PaymentsNotConfigured(RuntimeError):
@@ -41,7 +41,7 @@ def client() -> stripe.StripeClient:
         key,
         base_addresses={"api": base.rstrip("/")} if base else None,
         http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
-        max_network_retries=2,  # retried POSTs carry the same idempotency key
+        max_network_retries=1,  # a retried POST carries the same idempotency key
     )
 
 

@@ -26,7 +26,7 @@ def stripe_webhook():
         raise BadRequest("签名无效 / Bad or missing Stripe signature",
                          details={"Stripe-Signature": ["签名无效 / Signature not verified"]},
                          ) from None
-    except ValueError:  # signed, but not a JSON event
+    except (ValueError, TypeError, AttributeError):  # signed, but not a JSON event object
         raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]}) from None
     data = event.to_dict()
     if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):

@@ -27,16 +27,17 @@ def _echo(payload: dict, as_json: bool) -> None:
 def close_command(period: str, as_json: bool):
     """Close a month into merchant statements (re-running changes nothing)."""
 
-    def work():
-        closed = services.close_period(db.session, period)
-        report = services.reconcile(db.session)
-        return {**services.period_totals(db.session, closed), "reconciled": report.ok}, report
-
     try:
-        payload, report = run_in_transaction(db.session, work)
+        # The close holds ledger writes back (tills wait): commit it before reconciling,
+        # which reads the whole ledger, in a transaction of its own that holds nothing.
+        run_in_transaction(db.session, lambda: services.close_period(db.session, period))
     except services.SettlementRefused as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)
+    report = services.reconcile(db.session)
+    closed = services.closed_period(db.session, services.parse_period(period))
+    payload = {**services.period_totals(db.session, closed), "reconciled": report.ok}
+    db.session.rollback()
     _echo(payload, as_json)
     for failure in report.failures:
         click.echo(f"FAILED {failure}", err=True)

@@ -349,7 +349,7 @@ def pay_collection_from_stripe(session: Session, settlement_id: str, *, amount, 
         return None
     if due.status == "paid":
         return ALREADY_PAID
-    if amount != due.amount_fen or isinstance(amount, bool) or currency != "cny":
+    if type(amount) is not int or amount != due.amount_fen or currency != "cny":
         return WRONG_AMOUNT
     due.status, due.reference, due.paid_by, due.paid_at = (
         "paid", reference or "stripe", "stripe", utcnow())

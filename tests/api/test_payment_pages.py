@@ -256,3 +256,16 @@ def test_another_members_payment_is_not_found(app, client, member, stripe_keys, 
     assert other.get(f"/me/pay/{payment.id}").status_code == 404
     assert other.get(f"/me/pay/{payment.id}/receipt").status_code == 404
     assert other.get("/me/pay/").get_data(as_text=True).count("data-status=") == 0
+
+
+@pytest.mark.parametrize("body, status", [
+    ("[]", 400), ('"x"', 400), ("null", 400),
+    ('{"id": "evt_1", "object": "event", "type": "checkout.session.completed", '
+     '"data": {"object": "x"}}', 200),
+    ('{"id": "evt_2", "object": "event", "type": "checkout.session.completed", '
+     '"data": {"object": {"metadata": {"payment_id": ["a"]}, "payment_intent": 5}}}', 200),
+])
+def test_signed_but_malformed_events_never_answer_500(app, client, stripe_keys, body, status):
+    response = deliver(client, body)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert payments(app) == []

@@ -15,7 +15,6 @@ from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
 from valliance.points import accounts
 
-_key_hash = key_digest  # the name pos_record imports (until it imports api_keys itself)
 MAX_PERCENT_OFF = Decimal(90)
 MAX_POINTS_PER_YUAN = 100
 

@@ -8,12 +8,10 @@ the page a member returns to says "processing" until Stripe's event has been app
 
 import logging
 
-import stripe
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -27,6 +25,7 @@ from valliance.members.forms import ConfirmForm
 from valliance.members.portal import FLASH, SHANGHAI, member_required, show_error, tr
 from valliance.money import format_yuan
 from valliance.payments import services, stripe_client
+from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
 
@@ -47,12 +46,6 @@ NOTE_LABELS = {
     "membership_frozen": ("会员资格冻结期间不累计积分",
                           "No points while the membership is frozen"),
 }
-#: the payment pages' forms lead to Stripe's Checkout page (CSP form-action covers redirects)
-_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-    f"form-action 'self' {stripe_client.CHECKOUT_ORIGIN}"
-)
 
 
 @bp.context_processor
@@ -67,7 +60,7 @@ def _helpers() -> dict:
 @bp.after_request
 def _allow_checkout(response):
     if request.endpoint != "payments.static":
-        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["Content-Security-Policy"] = CHECKOUT_CSP
         response.headers["Cache-Control"] = "private, no-store"  # a member's own payments
     return response
 
@@ -90,17 +83,9 @@ def _checkout(payment: Payment):
                            _external=True),
         locale=select_locale())
     payment_id = payment.id
-    db.session.rollback()  # nothing is held open while Stripe answers
-    try:
-        checkout = stripe_client.create_checkout_session(params)
-    except stripe.StripeError:
-        log.exception("Stripe did not open a Checkout Session for payment %s", payment_id)
-        flash(tr("暂时无法连接支付服务，请稍后重试。",
-                 "The payment service cannot be reached; please try again shortly."), FLASH)
-        return redirect(url_for("payments.detail", payment_id=payment_id))
-    services.record_checkout(db.session, payment_id, checkout.id)
-    db.session.commit()
-    return redirect(checkout.url, code=303)
+    return redirect_to_checkout(
+        params, lambda session_id: services.record_checkout(db.session, payment_id, session_id),
+        url_for("payments.detail", payment_id=payment_id))
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -2,18 +2,16 @@
 
 import csv
 import io
-import logging
 
-import stripe
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
 from valliance.members.forms import ConfirmForm
-from valliance.members.portal import tr
 from valliance.merchants import portal
-from valliance.merchants.portal import FLASH, current_merchant, owner_required
+from valliance.merchants.portal import current_merchant, owner_required
 from valliance.payments import stripe_client
+from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.settlement import services
 
 bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
@@ -21,18 +19,15 @@ bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
                static_url_path="/static")
 # The portal layout's helpers (tr, yuan, role_label, FLASH…), so these pages share it.
 bp.context_processor(portal._helpers)
-log = logging.getLogger(__name__)
-#: the statement page's pay button leads (through our redirect) to Stripe's Checkout
-_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-        f"form-action 'self' {stripe_client.CHECKOUT_ORIGIN}")
 
 
 @bp.after_request
 def _allow_checkout(response):
     if request.endpoint in ("settlement.statement", "settlement.pay"):
-        response.headers["Content-Security-Policy"] = _CSP
+        # the pay button leads (through our 303) to Stripe's Checkout
+        response.headers["Content-Security-Policy"] = CHECKOUT_CSP
     return response
+
 
 CSV_HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序号(不含) From seq",
               "截止序号 To seq", "发放积分 Points issued", "每分成本(分) Cost per point (fen)",
@@ -76,17 +71,10 @@ def pay(statement_id: str):
         cancel_url=url_for("settlement.statement", statement_id=statement_id, _external=True),
         locale=select_locale())
     settlement_id = due.id
-    db.session.rollback()  # nothing is held open while Stripe answers
-    try:
-        checkout = stripe_client.create_checkout_session(params)
-    except stripe.StripeError:
-        log.exception("Stripe did not open a Checkout Session for settlement %s", settlement_id)
-        flash(tr("暂时无法连接支付服务，请稍后重试。",
-                 "The payment service cannot be reached; please try again shortly."), FLASH)
-        return redirect(url_for("settlement.statement", statement_id=statement_id))
-    services.record_statement_checkout(db.session, settlement_id, checkout.id)
-    db.session.commit()
-    return redirect(checkout.url, code=303)
+    return redirect_to_checkout(
+        params, lambda session_id: services.record_statement_checkout(
+            db.session, settlement_id, session_id),
+        url_for("settlement.statement", statement_id=statement_id))
 
 
 @bp.get("/<statement_id>.csv")

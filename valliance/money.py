@@ -81,3 +81,11 @@ def yuan_to_fen(text: str) -> int:
     if not value.is_finite() or value < 0:
         raise ValueError(f"{text!r} is not an amount")
     return to_hundredths(value)
+
+
+def percent_json(percent: Decimal | int) -> int | float:
+    """A percentage as the contract's JSON number (12, 12.5), from its exact two-decimal value.
+
+    Only for rendering: the float is made last, from a value already rounded to 0.01."""
+    value = Decimal(percent).quantize(Decimal("0.01"))
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -199,12 +199,6 @@ def script(name: str, percent_off: Decimal, points_per_yuan: int, multiplier: De
     return f"持V卡到{name}消费暂无折扣和积分。"
 
 
-def _number(value: Decimal) -> int | float:
-    """A JSON number with at most two decimals, from an exact Decimal: 12, 12.5."""
-    value = value.quantize(Decimal("0.01"))
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def offer_json(hit: SearchHit) -> dict:
     """One result as contract §6 shows it."""
     merchant, offer = hit.merchant, hit.offer
@@ -212,7 +206,8 @@ def offer_json(hit: SearchHit) -> dict:
         "merchant": {"id": merchant.id, "name": merchant.name, "category": merchant.category,
                      "district": merchant.district, "address": merchant.address,
                      "phone": merchant.phone, "avg_spend": merchant.avg_spend},
-        "offer": {"id": offer.id, "title": offer.title, "percent_off": _number(offer.percent_off),
+        "offer": {"id": offer.id, "title": offer.title,
+                  "percent_off": money.percent_json(offer.percent_off),
                   "label": offer.label, "points_per_yuan": offer.points_per_yuan,
                   "valid_until": offer.valid_until.isoformat() if offer.valid_until else None},
         # the contract shows 15.0: a JSON number, from the exact Decimal (float() of a value

@@ -1,14 +1,9 @@
 """The POS API's answers (contract §5): one shape for every path that renders a sale."""
 
-from decimal import Decimal
 
 from valliance.api_support import iso_shanghai
 from valliance.merchants.models import Purchase, Refund
-
-
-def number(percent: Decimal) -> int | float:
-    """A JSON number as the contract shows it: 12, 12.5 (never a string)."""
-    return int(percent) if percent == percent.to_integral_value() else float(percent)
+from valliance.money import percent_json
 
 
 def quote_json(merchant_id: str, quote, amount: int) -> dict:
@@ -16,7 +11,7 @@ def quote_json(merchant_id: str, quote, amount: int) -> dict:
     price = quote.price
     return {"merchant_id": merchant_id, "card_last4": quote.card.last4,
             "tier": quote.card.member.tier, "amount": amount,
-            "percent_off": number(price.percent_off), "discount": price.discount,
+            "percent_off": percent_json(price.percent_off), "discount": price.discount,
             "redeem_points": price.redeem_points, "points_value": price.points_value,
             "payable": price.payable, "points_earned": price.points_earned,
             "points_balance": quote.points_balance}
@@ -33,7 +28,7 @@ def purchase_json(purchase: Purchase, card_last4: str, *, with_refunds: bool = F
     body = {"id": purchase.id, "reference": purchase.reference,
             "merchant_id": purchase.merchant_id, "card_last4": card_last4,
             "tier": purchase.tier, "amount": purchase.amount,
-            "percent_off": number(purchase.percent_off), "discount": purchase.discount,
+            "percent_off": percent_json(purchase.percent_off), "discount": purchase.discount,
             "redeem_points": purchase.redeem_points, "points_value": purchase.points_value,
             "payable": purchase.payable, "points_earned": purchase.points_earned,
             "points_balance": purchase.points_balance,

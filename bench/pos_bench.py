@@ -1,6 +1,6 @@
 """POS purchases per second over HTTP (gunicorn), next to pgbench on the same server.
 
-    .venv/bin/python -m bench.pos_bench [--seconds 10] [--workers 2] [--threads 4]
+    .venv/bin/python -m bench.pos_bench [--seconds 10] [--workers 4] [--threads 2]
     .venv/bin/python -m bench.pos_bench --profile DIR   # cProfile (CPU time) of each worker
 
 Uses its own database (valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
@@ -228,8 +228,8 @@ def run_load(port: int, cards: list[str], keys: list[str], seconds: float) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4,
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2,
                         help="threads per worker (gthread worker; 1 = sync worker)")
     parser.add_argument("--profile", metavar="DIR",
                         help="profile each worker (CPU time) into DIR and print the sum")

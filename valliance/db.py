@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -78,6 +79,35 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+#: a pooled connection idle for longer than this is pinged before it is handed out
+IDLE_PING_SECONDS = 5.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(dbapi_connection, connection_record):
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
+    # pool_pre_ping costs a round trip on every request; a connection in steady use needs
+    # none. One that sat idle (a restarted server, a firewall's timeout) is pinged, and a
+    # dead one is replaced before the request sees it. A server lost mid-burst fails that
+    # request once; SQLAlchemy then invalidates the pool.
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()  # end the transaction the driver opened for it
+    except Exception as exc:  # the driver's own error: the connection is gone
+        raise DisconnectionError() from exc
 
 
 @event.listens_for(Engine, "begin")

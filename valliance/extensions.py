@@ -19,7 +19,21 @@ migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+#: blueprints without a rate limit on any route, which the limiter skips outright
+unlimited_blueprints: set[str] = set()
+
+
+class _Limiter(Limiter):
+    """Flask-Limiter, without its per-request work on blueprints that have no limit."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and request.blueprint in unlimited_blueprints:
+            return None
+        return super()._check_request_limit(callable_name, in_middleware)
+
+
+limiter = _Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 api = Api()
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -39,6 +53,8 @@ def lang_url(locale: str) -> str:
 
 
 def _remember_locale(response):
+    if b"lang=" not in request.query_string:  # most requests: no need to parse the query
+        return response
     chosen = request.args.get("lang")
     if chosen in SUPPORTED_LOCALES:
         response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)

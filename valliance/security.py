@@ -1,6 +1,7 @@
-"""Security headers on every answer."""
+"""Security headers on every answer; no cookie session on the key- and token-authenticated API."""
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -8,18 +9,40 @@ _CSP = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 
+_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", _CSP),
+    ("Permissions-Policy", "camera=(self), geolocation=()"),
+)
+
+#: paths whose callers authenticate with a terminal or operator key, a member token or a
+#: Stripe signature: a session cookie means nothing there, and one is never set
+_SESSIONLESS_PREFIXES = ("/api/", "/webhooks/")
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session for pages; a read-only empty session for the API."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(_SESSIONLESS_PREFIXES):
+            return self.make_null_session(app)  # writing to it raises; it is never saved
+        return super().open_session(app, request)
+
+
+def _add_headers(response):
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in _HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
+    return response
+
 
 def init_app(app: Flask) -> None:
-    """Add the headers after every request."""
-
-    @app.after_request
-    def _headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Content-Security-Policy", _CSP)
-        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    """Add the headers after every request; keep the API free of session cookies."""
+    app.session_interface = PageSessionInterface()
+    app.after_request(_add_headers)

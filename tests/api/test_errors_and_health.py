@@ -96,6 +96,27 @@ def test_every_answer_carries_security_headers(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+def test_security_headers_once_each_and_hsts_over_https(client):
+    response = client.get("/healthz", base_url="https://localhost")
+    for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                 "Content-Security-Policy", "Permissions-Policy"):
+        assert len(response.headers.getlist(name)) == 1, name
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def test_the_api_never_reads_or_sets_a_session_cookie(app, client):
+    with client.session_transaction() as session:  # a signed-in browser's cookie
+        session["_user_id"] = "member:whoever"
+    for response in (client.get("/api/v1/directory/offers?q=火锅"),
+                     client.post("/api/v1/pos/purchases", json={"card": "1", "amount": 1}),
+                     client.get("/api/v1/member/me")):
+        assert response.status_code in (401, 403), response.get_json()
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
+    assert client.get("/").status_code == 200  # pages still open the session
+
+
 def test_home_page_is_chinese_by_default_and_english_on_request(client):
     assert "V卡联盟" in client.get("/").get_data(as_text=True)
     english = client.get("/?lang=en")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from valliance.db import today_shanghai
 from valliance.directory.entries import DirectoryEntry, DirectoryLetterGram, reindex_all
@@ -295,6 +296,10 @@ def test_pages_are_disjoint_slices_of_one_order_with_the_same_total(session):
         pages += hits
     assert [hit.offer.id for hit in pages] == [hit.offer.id for hit in everything]
     assert search_offers(session, SearchQuery(q="分页", limit=10, offset=30)) == (25, [])
+    # a last page that is exactly full, the whole list on one page, one row past the end
+    assert search_offers(session, SearchQuery(q="分页", limit=5, offset=20))[0] == 25
+    assert search_offers(session, SearchQuery(q="分页", limit=25))[0] == 25
+    assert search_offers(session, SearchQuery(q="分页", limit=10, offset=25)) == (25, [])
     assert search_offers(session, SearchQuery(q="没有这家", offset=0)) == (0, [])
 
 
@@ -388,6 +393,35 @@ def test_flask_directory_reindex_rebuilds_every_entry(app, session, town):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["entries"] == 5
     assert found(session, "huoguo") == {"老王火锅"}
+
+
+def _rank_index(session, tier: str) -> str:
+    return session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+                          {"name": f"ix_directory_entries_rank_{tier}"})
+
+
+@pytest.mark.postgres_only
+def test_reindex_builds_the_rank_indexes_for_the_multipliers_in_force(app, session, monkeypatch):
+    for i in range(12):
+        shop(session, f"排序店{i:02d}", percent_off=i % 4, points_per_yuan=i % 3,
+             avg_spend=1000 * (i % 5))
+    session.commit()
+    assert "points_per_yuan * 150" in _rank_index(session, "gold")  # the migration's default
+    monkeypatch.setitem(app.config["TIER_MULTIPLIERS"], "gold", Decimal("1.75"))
+    ranked_before = names(session, "排序", tier="gold")  # ranked right without its index
+    reindex = app.test_cli_runner().invoke(args=["directory", "reindex"])
+    assert reindex.exit_code == 0, reindex.output
+    session.rollback()
+    assert "points_per_yuan * 175" in _rank_index(session, "gold")
+    assert "points_per_yuan * 100" in _rank_index(session, "standard")
+    assert names(session, "排序", tier="gold") == ranked_before
+    expected = sorted(search_offers(session, SearchQuery(q="排序", tier="gold", limit=100))[1],
+                      key=lambda h: (-h.effective_percent, h.merchant.avg_spend, h.merchant.name))
+    assert names(session, "排序", tier="gold") == [h.merchant.name for h in expected]
+    monkeypatch.undo()  # put the default indexes back for the other tests
+    assert app.test_cli_runner().invoke(args=["directory", "reindex"]).exit_code == 0
+    session.rollback()
+    assert "points_per_yuan * 150" in _rank_index(session, "gold")
 
 
 def test_the_migration_indexes_the_offers_already_there(session, town):

@@ -98,23 +98,28 @@ def _search(conn, query: SearchQuery, conditions: list | None,
     """(total, the page's rows, best first) for these conditions."""
     if conditions is None:
         return 0, []
-    e = entries.c
-    multiplier = tiers.multiplier(query.tier)
-    point_value = current_app.config["POINT_VALUE_FEN"]
     # effective_percent in hundredths: off + points_per_yuan × multiplier × point value
-    step = money.to_hundredths(multiplier) * point_value
-    effective = (e[f"off_{query.tier}"] + e.points_per_yuan * literal(step)).label("effective")
-    if not terms:
-        # A category or district list: the count and the page each come from the covering
-        # index alone (PostgreSQL), cheaper than carrying every row through a window.
-        total_column = literal(None).label("total")
-    else:
-        # A text search: one pass over the matches (a second would recheck every candidate
-        # again); the count is taken before they are ordered, so that the sort keeps only the
-        # page's rows (a top-N sort).
-        total_column = func.count(literal(1)).over().label("total")
+    effective = search_sql.rank_expression(entries, query.tier, rank_step(query.tier)).label(
+        "effective")
+    if terms:
+        return _text_page(conn, query, conditions, effective)
+    return _list_page(conn, query, conditions, effective)
+
+
+def _page_columns(tier: str) -> tuple:
+    e = entries.c
+    return (e.offer_id, e.merchant_id, e.name, e.title, e.category, e.district, e.address,
+            e.phone, e.avg_spend, e[f"off_{tier}"], e.points_per_yuan, e.valid_until)
+
+
+def _text_page(conn, query: SearchQuery, conditions: list, effective) -> tuple[int, list]:
+    """A text search in one pass over its matches: a second pass for the count would fetch
+    and recheck every candidate again, and walking a rank index instead of the term's own
+    index reads thousands of rows for a term of a few hundred matches. The count is taken
+    before the matches are ordered, so that the sort keeps only the page's rows (top-N)."""
+    e = entries.c
     matching = select(e.id, effective, e.avg_spend, e.name, e.offer_id,
-                      total_column).where(*conditions).subquery()
+                      func.count(literal(1)).over().label("total")).where(*conditions).subquery()
     m = matching.c
     ranked = (
         select(m.id, m.effective, m.total)
@@ -122,21 +127,38 @@ def _search(conn, query: SearchQuery, conditions: list | None,
                   search_sql.by_name(conn, m.offer_id))
         .limit(query.limit).offset(query.offset)
     ).subquery()
-    # Rank on the narrow columns first (PostgreSQL can answer a filtered list from an index
-    # alone), then read the page's few rows in full.
-    rows = conn.execute(
-        select(e.offer_id, e.merchant_id, e.name, e.title, e.category, e.district, e.address,
-               e.phone, e.avg_spend, e[f"off_{query.tier}"], e.points_per_yuan, e.valid_until,
-               ranked.c.effective, ranked.c.total)
-        .join(ranked, ranked.c.id == e.id)).all()
-    if rows and terms:
-        total = rows[0].total
-    elif rows or query.offset:
-        total = conn.scalar(select(func.count()).select_from(entries).where(*conditions))
-    else:
-        total = 0
+    # Rank on the narrow columns first, then read the page's few rows in full.
+    rows = conn.execute(select(*_page_columns(query.tier), ranked.c.effective, ranked.c.total)
+                        .join(ranked, ranked.c.id == e.id)).all()
     rows.sort(key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
-    return total, rows
+    if rows:
+        return rows[0].total, rows
+    return _count(conn, conditions) if query.offset else 0, rows
+
+
+def _list_page(conn, query: SearchQuery, conditions: list, effective) -> tuple[int, list]:
+    """A category or district list: the page read in the ranking order (PostgreSQL: from the
+    tier's rank index, stopping after the page), the count apart from the covering index
+    alone, and only when the page is full."""
+    e = entries.c
+    rows = conn.execute(
+        select(*_page_columns(query.tier), effective).where(*conditions)
+        .order_by(effective.desc(), e.avg_spend, search_sql.by_name(conn, e.name),
+                  search_sql.by_name(conn, e.offer_id))
+        .limit(query.limit).offset(query.offset)).all()
+    if len(rows) < query.limit and (rows or not query.offset):
+        return query.offset + len(rows), rows  # the last page: the total is known
+    return _count(conn, conditions), rows
+
+
+def _count(conn, conditions: list) -> int:
+    return conn.scalar(select(func.count()).select_from(entries).where(*conditions))
+
+
+def rank_step(tier: str) -> int:
+    """The tier's multiplier in hundredths × the point value: effective_percent in hundredths
+    is off + points_per_yuan × this."""
+    return money.to_hundredths(tiers.multiplier(tier)) * current_app.config["POINT_VALUE_FEN"]
 
 
 def _conditions(conn, query: SearchQuery, terms: list[keys.Term], typos: bool) -> list | None:

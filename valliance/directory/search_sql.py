@@ -34,12 +34,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from valliance.directory import keys
+from valliance.members.models import TIERS
 
 #: made by the migration, per engine; not described by the models
 FTS_TABLE = "directory_fts"
 ENGINE_INDEXES = frozenset({
     "ix_directory_entries_spelled_trgm", "ix_directory_entries_grams",
     "ix_directory_entries_category_rank", "ix_directory_entries_district_rank",
+    *(f"ix_directory_entries_rank_{tier}" for tier in TIERS),
 })
 #: what a filtered list reads to rank, so PostgreSQL can answer from the index alone
 RANK_COLUMNS = ("valid_from", "valid_until", "off_standard", "off_silver", "off_gold",
@@ -117,6 +119,38 @@ def insert_missing(conn, target, key: str, values: list[str]) -> None:
     for start in range(0, len(values), size):
         conn.execute(insert(target).on_conflict_do_nothing(index_elements=[key]),
                      [{key: value} for value in values[start:start + size]])
+
+
+# --- the ranking order ---------------------------------------------------------------------
+
+
+def rank_expression(entries, tier: str, step: int):
+    """effective_percent in hundredths, as SQL: off + points_per_yuan × step, where step (the
+    tier's multiplier in hundredths × the point value) is written into the statement as a
+    number, so that PostgreSQL matches it with the tier's rank index."""
+    e = entries.c
+    return e[f"off_{tier}"] + e.points_per_yuan * literal_column(str(int(step)))
+
+
+def rank_index_sql(tier: str, step: int) -> str:
+    """PostgreSQL: the index that lists a tier's offers in ranking order (contract §6), so
+    that the first page of a broad search is read in order and stops after the page instead
+    of sorting every match. With other multipliers or point value than its step, the search
+    still ranks right, by sorting; `flask directory reindex` rebuilds these for the
+    configuration in force."""
+    # name and offer id break ties within a (percent, avg_spend) group, which an incremental
+    # sort orders: keeping them out of the index makes it a tenth of the size.
+    return (f"CREATE INDEX ix_directory_entries_rank_{tier} ON directory_entries"
+            f" ((off_{tier} + points_per_yuan * {int(step)}) DESC, avg_spend) WHERE listed")
+
+
+def rebuild_rank_indexes(conn, steps: dict[str, int]) -> None:
+    """PostgreSQL: the rank indexes for these steps (tier → step)."""
+    if not is_postgres(conn):
+        return
+    for tier in TIERS:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_directory_entries_rank_{tier}")
+        conn.exec_driver_sql(rank_index_sql(tier, steps[tier]))
 
 
 # --- searching -----------------------------------------------------------------------------

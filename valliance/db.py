@@ -110,12 +110,32 @@ def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
         raise DisconnectionError() from exc
 
 
+#: the execution option that marks a transaction as reading only (see read_only)
+READ_ONLY = "valliance_read_only"
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediate_on_sqlite(conn):
     # Take SQLite's write lock up front: a deferred transaction that later writes can fail
-    # with "database is locked" instead of waiting, which would lose a till's sale.
+    # with "database is locked" instead of waiting, which would lose a till's sale. A
+    # transaction that only reads needs no lock: readers never wait in WAL mode.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        # query_only makes SQLite refuse a write in a read-only transaction, as PostgreSQL
+        # does, instead of upgrading its lock (set on every transaction: connections are
+        # pooled)
+        conn.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(session) -> None:
+    """Make the session's next transaction one that only reads; call before its first query.
+
+    SQLite begins it deferred, so that it does not queue for the write lock behind every
+    other request; both engines refuse a write in it (SQLite's query_only, PostgreSQL's READ
+    ONLY transaction), so that a write there fails loudly instead of upgrading SQLite's lock.
+    """
+    session.connection(execution_options={READ_ONLY: True, "postgresql_readonly": True})
 
 
 #: deadlock detected, serialization failure

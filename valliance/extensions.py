@@ -20,15 +20,21 @@ login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 
-#: blueprints without a rate limit on any route, which the limiter skips outright
-unlimited_blueprints: set[str] = set()
-
-
 class _Limiter(Limiter):
-    """Flask-Limiter, without its per-request work on blueprints that have no limit."""
+    """Flask-Limiter, without its before-request check on blueprints that have no limit.
+
+    That check evaluates default, application and blueprint-wide limits (none here) and cost
+    ~0.1 ms a request even when nothing applied. A limit decorated on a route still applies:
+    Flask-Limiter checks those in the route's own wrapper.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: names of the blueprints the before-request check skips
+        self.unlimited_blueprints: set[str] = set()
 
     def _check_request_limit(self, callable_name=None, in_middleware=True):
-        if in_middleware and request.blueprint in unlimited_blueprints:
+        if in_middleware and request.blueprint in self.unlimited_blueprints:
             return None
         return super()._check_request_limit(callable_name, in_middleware)
 

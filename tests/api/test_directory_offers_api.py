@@ -2,12 +2,16 @@
 validation, pagination and privacy. Matching and ranking are tested against the search
 module itself (tests/integration/test_directory_search.py)."""
 
+import sqlite3
+
 import pytest
 from sqlalchemy import select
 
 from tests.api.pos_helpers import member
+from tests.conftest import ON_POSTGRES
 from valliance.directory import services
 from valliance.directory.models import CallerLookup
+from valliance.directory.schemas import OffersOut
 from valliance.extensions import db
 from valliance.merchants import services as merchants
 
@@ -51,6 +55,34 @@ def test_the_answer_has_the_contract_shape(client, operator, hotpot):
         "script": result["script"],
     }
     assert result["script"].startswith("持V卡到老王火锅消费可享8.8折")
+
+
+def _fields(schema) -> dict:
+    """A marshmallow schema's field names, nested schemas opened."""
+    shape = {}
+    for name, field in schema.fields.items():
+        inner = getattr(field, "inner", field)  # a List's items
+        nested = getattr(inner, "schema", None)
+        shape[name] = _fields(nested) if nested is not None else None
+    return shape
+
+
+def _keys(value) -> dict | None:
+    if isinstance(value, list):
+        return _keys(value[0]) if value else None
+    if isinstance(value, dict):
+        return {key: _keys(item) for key, item in value.items()}
+    return None
+
+
+def test_the_documented_schema_is_the_answer(app, client, operator, hotpot):
+    """The route renders offer_json as it is; OffersOut documents it in the OpenAPI document,
+    and must name the same fields."""
+    with app.app_context():
+        member(db.session, tier="gold", phone="13800138000")
+    body = client.get(OFFERS, query_string={"q": "火锅", "caller": "13800138000"},
+                      headers=operator).get_json()
+    assert _keys(body) == _fields(OffersOut())
 
 
 def test_a_gold_caller_is_priced_at_gold_and_the_lookup_is_logged(app, client, operator,
@@ -112,3 +144,20 @@ def test_pagination_with_limit_and_offset(app, client, operator):
     assert [r["offer"]["percent_off"] for r in first["results"] + rest["results"]] == [
         14, 13, 12, 11]
     assert beyond["results"] == []
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+def test_a_search_does_not_wait_for_a_write_in_progress(app, client, operator, hotpot):
+    """SQLite: a search without a caller only reads, so it does not queue for the write lock
+    behind a sale in progress (with a caller, the lookup is logged: it waits its turn)."""
+    with app.app_context():
+        path = db.engine.url.database
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.get(OFFERS, query_string={"q": "火锅"}, headers=operator)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["total"] == 1

@@ -114,7 +114,19 @@ def test_the_api_never_reads_or_sets_a_session_cookie(app, client):
         assert response.status_code in (401, 403), response.get_json()
         assert "Set-Cookie" not in response.headers
         assert "Cookie" not in response.headers.get("Vary", "")
-    assert client.get("/").status_code == 200  # pages still open the session
+    page = client.get("/")  # pages still open the session (Flask-Login reads it)
+    assert page.status_code == 200 and "Cookie" in page.headers["Vary"]
+
+
+def test_the_pos_api_skips_the_rate_limiter_and_the_member_login_keeps_its_limit(client):
+    pos = client.post("/api/v1/pos/quote", json={"card": "1", "amount": 1})
+    assert pos.status_code == 401 and "X-RateLimit-Limit" not in pos.headers
+    for _ in range(10):
+        login = client.post("/api/v1/member/session",
+                            json={"phone": "13800000000", "password": "wrong-password"})
+        assert login.status_code == 401 and login.headers["X-RateLimit-Limit"] == "10"
+    assert client.post("/api/v1/member/session",
+                       json={"phone": "13800000000", "password": "x"}).status_code == 429
 
 
 def test_home_page_is_chinese_by_default_and_english_on_request(client):

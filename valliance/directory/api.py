@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from valliance import credentials
 from valliance.api_support import answer, bearer_token, iso_shanghai, json_body, load
+from valliance.db import read_only
 from valliance.directory import services
 from valliance.directory.models import Operator
 from valliance.directory.schemas import (
@@ -59,6 +60,8 @@ def offers():
     """Active offers of approved merchants matching q, best for the caller first."""
     from valliance.directory import search
 
+    if not request.args.get("caller"):
+        read_only(db.session)  # a search without a caller logs nothing: it only reads
     operator = current_operator()
     args = load(OffersQuery, {key: request.args.get(key) for key in request.args})
     caller = None

@@ -161,8 +161,9 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
             # an offer that moved to another merchant leaves its old entry behind
             conn.execute(delete(entries).where(search_sql.among(
                 conn, entries.c.offer_id, [offer.id for offer in offers])))
-            # Written grouped by category and district: a broad search (美发, jiudian, a
-            # category) then finds its matches on fewer pages of the table.
+            # Written grouped by category and district within the chunk: after a bulk import
+            # or a reindex, a broad term that follows a category (美发, jiudian) finds its
+            # matches on fewer pages (single edits land wherever there is room).
             offers.sort(key=lambda offer: (offer.category, offer.district))
             search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(offers, overrides, letters))
         letters -= known_letters

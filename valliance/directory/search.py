@@ -32,8 +32,8 @@ from valliance.directory.entries import entries, letter_grams
 from valliance.members import tiers
 from valliance.members.models import TIERS
 
-__all__ = ["HitMerchant", "HitOffer", "SearchHit", "SearchQuery", "offer_json", "script",
-           "search_offers"]
+__all__ = ["HitMerchant", "HitOffer", "SearchHit", "SearchQuery", "offer_json", "rank_step",
+           "script", "search_offers"]
 
 
 @dataclass(frozen=True)

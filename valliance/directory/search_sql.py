@@ -3,14 +3,15 @@
 PostgreSQL: a pg_trgm GIN index on `spelled` answers pinyin, initials and Latin terms of 3+
 characters; a GIN index on the array of `grams` (every 1–2-character substring of the
 written text and the initials) answers Chinese terms (by their two-character pieces, then
-LIKE) and short terms; covering indexes let a category or district list rank without
-visiting the table. (pg_trgm on Chinese text costs more to write than the bigram array, and a
-trigram index cannot answer one- or two-character terms anyway.)
+LIKE) and short terms; a category or district list reads its page in the ranking order from
+a per-tier rank index (migration 0009) and counts from a covering index alone. (pg_trgm on
+Chinese text costs more to write than the bigram array, and a trigram index cannot answer
+one- or two-character terms anyway.)
 SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled` answers 3+
 characters; another, whose tokens are the grams, answers shorter terms (both kept in step by
 triggers); partial indexes serve category and district lists.
 
-The indexes, the FTS5 table and its triggers are made by migration 0005; `include_object`
+The indexes, the FTS5 table and its triggers are made by migrations 0006 and 0009; `include_object`
 keeps them out of the models-versus-migrations comparison, since models cannot declare them.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
     union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -43,10 +45,6 @@ ENGINE_INDEXES = frozenset({
     "ix_directory_entries_category_rank", "ix_directory_entries_district_rank",
     *(f"ix_directory_entries_rank_{tier}" for tier in TIERS),
 })
-#: what a filtered list reads to rank, so PostgreSQL can answer from the index alone
-RANK_COLUMNS = ("valid_from", "valid_until", "off_standard", "off_silver", "off_gold",
-                "off_diamond", "points_per_yuan", "avg_spend", "name", "offer_id", "id")
-
 FTS_GRAMS = "directory_fts_grams"
 fts = table(FTS_TABLE, column("rowid"), column("han"), column("spelled"))
 fts_grams = table(FTS_GRAMS, column("rowid"))
@@ -127,7 +125,8 @@ def insert_missing(conn, target, key: str, values: list[str]) -> None:
 def rank_expression(entries, tier: str, step: int):
     """effective_percent in hundredths, as SQL: off + points_per_yuan × step, where step (the
     tier's multiplier in hundredths × the point value) is written into the statement as a
-    number, so that PostgreSQL matches it with the tier's rank index."""
+    number, so that PostgreSQL matches it with the tier's rank index in every plan (a bound
+    value would match only in plans made for that value)."""
     e = entries.c
     return e[f"off_{tier}"] + e.points_per_yuan * literal_column(str(int(step)))
 
@@ -144,11 +143,22 @@ def rank_index_sql(tier: str, step: int) -> str:
             f" ((off_{tier} + points_per_yuan * {int(step)}) DESC, avg_spend) WHERE listed")
 
 
-def rebuild_rank_indexes(conn, steps: dict[str, int]) -> None:
-    """PostgreSQL: the rank indexes for these steps (tier → step)."""
+def stale_rank_indexes(conn, steps: dict[str, int]) -> list[str]:
+    """PostgreSQL: the tiers whose rank index is missing or made for another step."""
     if not is_postgres(conn):
-        return
-    for tier in TIERS:
+        return []
+    made = dict(conn.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'directory_entries'"))
+        .all())
+    return [tier for tier in TIERS
+            if f"points_per_yuan * {int(steps[tier])})" not in
+            made.get(f"ix_directory_entries_rank_{tier}", "")]
+
+
+def rebuild_rank_indexes(conn, tiers: list[str], steps: dict[str, int]) -> None:
+    """PostgreSQL: rebuild these tiers' rank indexes for these steps (tier → step). DROP INDEX
+    locks the table until the transaction ends: run it in a short transaction of its own."""
+    for tier in tiers:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_directory_entries_rank_{tier}")
         conn.exec_driver_sql(rank_index_sql(tier, steps[tier]))
 

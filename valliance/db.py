@@ -94,8 +94,8 @@ def _note_idle_since(dbapi_connection, connection_record):
 def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
     # pool_pre_ping costs a round trip on every request; a connection in steady use needs
     # none. One that sat idle (a restarted server, a firewall's timeout) is pinged, and a
-    # dead one is replaced before the request sees it. A server lost mid-burst fails that
-    # request once; SQLAlchemy then invalidates the pool.
+    # dead one is replaced before the request sees it. A server lost mid-burst fails the
+    # requests that meet a dead connection first; SQLAlchemy then invalidates the pool.
     idle_since = connection_record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
         return

@@ -20,6 +20,7 @@ login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 
+
 class _Limiter(Limiter):
     """Flask-Limiter, without its before-request check on blueprints that have no limit.
 

@@ -41,7 +41,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from bench.common import ROOT, db_url, fresh_app, timed
-from bench.pos_bench import free_port, wait_healthy
+from bench.pos_bench import free_port, stop, wait_healthy
 from valliance import create_app
 from valliance.directory.search import SearchQuery, search_offers
 from valliance.extensions import db
@@ -395,15 +395,6 @@ def serve(url: str):
                             env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"})
     wait_healthy(port, proc)
     return port, proc
-
-
-def stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 # --- one engine ----------------------------------------------------------------------------

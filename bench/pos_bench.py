@@ -116,6 +116,16 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> None
     raise RuntimeError("gunicorn did not become healthy")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server: politely, then for good after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Till:
     """One terminal's keep-alive HTTP/1.1 connection, lean on purpose.
 
@@ -257,12 +267,7 @@ def main() -> None:
             print(f"{name:<14}: {runs[name]['rate']:.1f} purchases/s"
                   f" ({runs[name]['errors']} errors)", flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     tps = run_pgbench(args.seconds)
     with app.app_context():
         report = verify_ledger(db.session)

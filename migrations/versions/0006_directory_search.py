@@ -2,8 +2,8 @@
 
 Added in the directory issue (#5). `directory_entries` holds each offer as the 114 search
 reads it (name, title, category, address as written, in pinyin and in initials; the filter and
-ranking columns); `directory_letter_grams` the four-letter sequences of the pinyin, which
-typo-tolerant queries are checked against.
+ranking columns); `directory_letter_grams` the four-letter sequences of the pinyin (five since
+0010), which typo-tolerant queries are checked against.
 
 PostgreSQL: pg_trgm GIN on `spelled` (pinyin, initials: 3+ characters), GIN on the array of
 `grams` (Chinese, and 1–2-character terms), covering indexes for category and district lists.
@@ -115,12 +115,12 @@ def upgrade():
 
 
 def index_existing_offers(conn):
-    """Write the entries of the offers already there, and their pinyin's letter grams."""
+    """Write the entries of the offers already there."""
     overrides = {}
     for offer_id, tier, percent in conn.execute(sa.text(
             'SELECT offer_id, tier, percent_off FROM offer_tier_rates')):
         overrides.setdefault(offer_id, {})[tier] = percent
-    rows, grams = [], set()
+    rows = []
     for row in conn.execute(sa.text(
             'SELECT o.id, o.merchant_id, o.title, o.percent_off, o.points_per_yuan,'
             ' o.valid_from, o.valid_until, o.active, m.name, m.category, m.district,'
@@ -140,16 +140,13 @@ def index_existing_offers(conn):
             'spelled': found.spelled, 'initials': found.initials,
             'grams': found.grams,
         })
-        grams |= found.letters
     if not rows:
         return
     table = sa.table('directory_entries', *(sa.column(name) for name in rows[0]))
     for start in range(0, len(rows), 5000):
         conn.execute(table.insert(), rows[start:start + 5000])
-    letter_grams = sa.table('directory_letter_grams', sa.column('gram'))
-    ordered = sorted(grams)
-    for start in range(0, len(ordered), 5000):
-        conn.execute(letter_grams.insert(), [{'gram': g} for g in ordered[start:start + 5000]])
+    # the letter grams are made by migration 0010 (five letters long since, which this
+    # table's column, four long here, would not hold)
 
 
 def _hundredths(percent) -> int:

@@ -481,14 +481,20 @@ def test_a_category_list_can_be_read_from_the_tiers_rank_index(session):
         session.rollback()
 
 
-def test_the_migration_indexes_the_offers_already_there(session, town):
-    path = Path(__file__).parents[2] / "migrations/versions/0006_directory_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0006", path)
+def _migration(name: str):
+    path = Path(__file__).parents[2] / f"migrations/versions/{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
+    return migration
+
+
+def test_the_migrations_index_the_offers_already_there(session, town):
     session.execute(DirectoryEntry.__table__.delete())
     session.execute(DirectoryLetterGram.__table__.delete())
-    migration.index_existing_offers(session.connection())
+    _migration("0006_directory_search").index_existing_offers(session.connection())
+    assert session.query(DirectoryLetterGram).count() == 0  # made by 0010, five letters long
+    _migration("0010_directory_five_letter_grams").fill_letter_grams(session.connection())
     session.commit()
     assert found(session, "huoguo") == {"老王火锅"}
     assert found(session, "lwhg") == {"老王火锅"}

@@ -105,8 +105,16 @@ def test_a_typo_spelling_has_five_letters_or_more():
     assert not {"iche", "xich", "xche"} & near
 
 
-def test_letter_grams_are_the_four_letter_sequences_of_letter_runs():
-    assert keys.letter_grams("huoguo 火锅 lwhg abc 8a") == {"huog", "uogu", "oguo", "lwhg"}
+def test_letter_grams_are_the_five_letter_sequences_of_letter_runs():
+    assert keys.letter_grams("huoguo 火锅 lwhgd abcd 8a") == {"huogu", "uoguo", "lwhgd"}
+
+
+def test_typo_candidates_carry_the_grams_each_spelling_is_made_of():
+    candidates, wanted = keys.typo_candidates("huaguo")
+    assert dict(candidates)["huoguo"] == {"huogu", "uoguo"}
+    assert {spelling for spelling, _ in candidates} == keys.one_typo_away("huaguo")
+    assert list(wanted) == sorted(set().union(*(grams for _, grams in candidates)))
+    assert keys.typo_candidates("huaguo") is keys.typo_candidates("huaguo")  # made once
 
 
 def test_shortest_spellings_drop_any_spelling_that_contains_another():

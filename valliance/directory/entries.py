@@ -72,7 +72,7 @@ class DirectoryEntry(Base):
 
 
 class DirectoryLetterGram(Base):
-    """Every four-letter sequence found in a document's pinyin, initials or Latin words.
+    """Every five-letter sequence found in a document's full pinyin or Latin words.
 
     A query with a typo is expanded into the spellings one edit away that are made only of
     these, then searched exactly (and by index): a few spellings instead of a scan. Grows
@@ -119,7 +119,7 @@ def _offers(conn, merchant_ids: list[str]) -> tuple[list, dict[str, dict[str, ob
 
 def _entry_rows(offers, overrides, letters: set[str]):
     """The entries of these offers (tuples in COLUMNS order), made one by one — PostgreSQL
-    indexes each row of the COPY while the next is made; adds their pinyin's four-letter
+    indexes each row of the COPY while the next is made; adds their pinyin's five-letter
     sequences to letters."""
     for offer in offers:
         base = money.to_hundredths(offer.percent_off)

@@ -5,7 +5,7 @@ term — as Chinese, full pinyin or initials (keys module: which text, and how).
 
 A typo is forgiven when the query as typed finds nothing: then each pinyin term of five
 letters or more also matches one edit away (a letter wrong, missing or extra). Its spellings
-one edit away are kept when all their four-letter sequences occur in some offer's pinyin (a
+one edit away are kept when all their five-letter sequences occur in some offer's pinyin (a
 handful, of some 300), and those are searched exactly, by index. Not always: pinyin is dense,
 one letter turns most words into other words (jiudian 酒店 → jindian 进店, xiche 洗车 →
 qiche 汽车), and a correctly spelled query would then list every 进店 and 汽车 offer among
@@ -22,13 +22,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from valliance import money
-from valliance.db import today_shanghai
-from valliance.directory import keys, search_sql
-from valliance.directory.entries import entries, letter_grams
+from valliance.directory import keys, search_sql, statements
+from valliance.directory.entries import letter_grams
 from valliance.members import tiers
 from valliance.members.models import TIERS
 
@@ -85,74 +83,129 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
         raise ValueError(f"unknown tier {query.tier!r}")
     conn = session.connection()
     terms = keys.query_terms(query.q)
-    total, rows = _search(conn, query, _conditions(conn, query, terms, typos=False), terms)
+    total, rows = _search(conn, query, terms, typos=False)
     if total == 0 and any(term.typo_tolerant for term in terms):
-        total, rows = _search(conn, query, _conditions(conn, query, terms, typos=True), terms)
+        total, rows = _search(conn, query, terms, typos=True)
     multiplier = tiers.multiplier(query.tier)
     point_value = current_app.config["POINT_VALUE_FEN"]
     return total, [_hit(row, query.tier, multiplier, point_value) for row in rows]
 
 
-def _search(conn, query: SearchQuery, conditions: list | None,
-            terms: list[keys.Term]) -> tuple[int, list]:
-    """(total, the page's rows, best first) for these conditions."""
-    if conditions is None:
+#: a text search matching this many offers is broad: next time its page is looked for in
+#: the ranking order first
+BROAD_MATCHES = 3000
+#: how many offers in the ranking order a broad search's page is looked for among, per
+#: result up to the page's end: a term in one offer of ten or more fills it there
+WALK_ROWS_PER_RESULT = 15
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A query's terms, each with the spellings searched for it."""
+
+    terms: list[keys.Term]
+    spellings: list[list[str]]
+
+    def matches(self, conn, indexed: bool = True) -> list[search_sql.TermMatch]:
+        return [search_sql.term_match(conn, term, spellings, indexed)
+                for term, spellings in zip(self.terms, self.spellings, strict=True)]
+
+
+def _search(conn, query: SearchQuery, terms: list[keys.Term],
+            typos: bool) -> tuple[int, list]:
+    """(total, the page's rows, best first)."""
+    spelled = _spellings(conn, terms, typos)
+    if spelled is None:
         return 0, []
-    # effective_percent in hundredths: off + points_per_yuan × multiplier × point value
-    effective = search_sql.rank_expression(entries, query.tier, rank_step(query.tier)).label(
-        "effective")
-    if terms:
-        return _text_page(conn, query, conditions, effective)
-    return _list_page(conn, query, conditions, effective)
+    step = rank_step(query.tier)
+    matches = spelled.matches(conn)
+    form = statements.form(conn, query, step, matches)
+    bound = statements.values(query, matches)
+    if not terms:
+        return _list_page(conn, query, form, bound)
+    if search_sql.rank_index_current(conn, query.tier, step):
+        return _broad_or_one_pass(conn, query, spelled, form, bound)
+    return _text_page(conn, query, form, bound)
 
 
-def _page_columns(tier: str) -> tuple:
-    e = entries.c
-    return (e.offer_id, e.merchant_id, e.name, e.title, e.category, e.district, e.address,
-            e.phone, e.avg_spend, e[f"off_{tier}"], e.points_per_yuan, e.valid_until)
-
-
-def _text_page(conn, query: SearchQuery, conditions: list, effective) -> tuple[int, list]:
-    """A text search in one pass over its matches: a second pass for the count would fetch
-    and recheck every candidate again, and walking a rank index instead of the term's own
-    index reads thousands of rows for a term of a few hundred matches. The count is taken
-    before the matches are ordered, so that the sort keeps only the page's rows (top-N)."""
-    e = entries.c
-    matching = select(e.id, effective, e.avg_spend, e.name, e.offer_id,
-                      func.count(literal(1)).over().label("total")).where(*conditions).subquery()
-    m = matching.c
-    ranked = (
-        select(m.id, m.effective, m.total)
-        .order_by(m.effective.desc(), m.avg_spend, search_sql.by_name(conn, m.name),
-                  search_sql.by_name(conn, m.offer_id))
-        .limit(query.limit).offset(query.offset)
-    ).subquery()
-    # Rank on the narrow columns first, then read the page's few rows in full.
-    rows = conn.execute(select(*_page_columns(query.tier), ranked.c.effective, ranked.c.total)
-                        .join(ranked, ranked.c.id == e.id)).all()
-    rows.sort(key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
+def _text_page(conn, query: SearchQuery, form: statements.Form,
+               bound: dict) -> tuple[int, list]:
+    """A text search in one pass over its matches (statements.text_page)."""
+    rows = _in_order(conn.execute(statements.text_page(form), bound).all())
     if rows:
         return rows[0].total, rows
-    return _count(conn, conditions) if query.offset else 0, rows
+    return _count(conn, form, bound) if query.offset else 0, rows
 
 
-def _list_page(conn, query: SearchQuery, conditions: list, effective) -> tuple[int, list]:
+def _broad_or_one_pass(conn, query: SearchQuery, spelled: _Terms, form: statements.Form,
+                       bound: dict) -> tuple[int, list]:
+    """PostgreSQL: a search that matches thousands of offers (美发, jiudian: one in ten)
+    finds its page among the first few hundred offers in the ranking order, read from the
+    tier's rank index, and is then counted alone — half the cost of sorting all its matches.
+    A search is run in one pass until it is seen to match that many (_Plans); a search
+    whose page is not among the rows read that way is run in one pass from then on."""
+    plan = _plans.key(query, spelled)
+    if _plans.walk(plan):
+        plain = spelled.matches(conn, indexed=False)
+        walk = WALK_ROWS_PER_RESULT * (query.offset + query.limit)
+        rows = _in_order(conn.execute(
+            statements.walked_page(statements.form(conn, query, form.step, plain)),
+            statements.values(query, plain, walk=walk)).all())
+        total = _count(conn, form, bound)
+        # a full page, or the last one (every match was among the rows read)
+        if len(rows) == query.limit or query.offset + len(rows) == total:
+            return total, rows
+        _plans.note(plan, walk=False)
+    total, rows = _text_page(conn, query, form, bound)
+    if total >= BROAD_MATCHES and _plans.walk(plan) is None:
+        _plans.note(plan, walk=True)
+    return total, rows
+
+
+class _Plans:
+    """How each text search is best run, as learnt in this process: walk the ranking order
+    (True) or one pass (False); not known yet (None) for a search not seen. A plan, never an
+    answer: every search reads the entries afresh. Bounded: the oldest is dropped first."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._walk: dict[tuple, bool] = {}
+
+    @staticmethod
+    def key(query: SearchQuery, spelled: _Terms) -> tuple:
+        return (query.category, query.district, tuple(map(tuple, spelled.spellings)))
+
+    def walk(self, key: tuple) -> bool | None:
+        return self._walk.get(key)
+
+    def note(self, key: tuple, walk: bool) -> None:
+        if key not in self._walk and len(self._walk) >= self.SIZE:
+            self._walk.pop(next(iter(self._walk), None), None)
+        self._walk[key] = walk
+
+
+_plans = _Plans()
+
+
+def _in_order(rows: list) -> list:
+    """Rows sorted in the ranking order (a join does not keep its input's order)."""
+    return sorted(rows, key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
+
+
+def _list_page(conn, query: SearchQuery, form: statements.Form,
+               bound: dict) -> tuple[int, list]:
     """A category or district list: the page read in the ranking order (PostgreSQL: from the
     tier's rank index, stopping after the page), the count apart from the covering index
     alone, and only when the page is full."""
-    e = entries.c
-    rows = conn.execute(
-        select(*_page_columns(query.tier), effective).where(*conditions)
-        .order_by(effective.desc(), e.avg_spend, search_sql.by_name(conn, e.name),
-                  search_sql.by_name(conn, e.offer_id))
-        .limit(query.limit).offset(query.offset)).all()
+    rows = conn.execute(statements.list_page(form), bound).all()
     if len(rows) < query.limit and (rows or not query.offset):
         return query.offset + len(rows), rows  # the last page: the total is known
-    return _count(conn, conditions), rows
+    return _count(conn, form, bound), rows
 
 
-def _count(conn, conditions: list) -> int:
-    return conn.scalar(select(func.count()).select_from(entries).where(*conditions))
+def _count(conn, form: statements.Form, bound: dict) -> int:
+    return conn.scalar(statements.count(form), bound)
 
 
 def rank_step(tier: str) -> int:
@@ -161,34 +214,26 @@ def rank_step(tier: str) -> int:
     return money.to_hundredths(tiers.multiplier(tier)) * current_app.config["POINT_VALUE_FEN"]
 
 
-def _conditions(conn, query: SearchQuery, terms: list[keys.Term], typos: bool) -> list | None:
-    """The WHERE clause; None when nothing can match (no spelling of a typo is in use)."""
-    e = entries.c
-    today = today_shanghai()
-    conditions = [e.listed,  # as the partial indexes say it (not "IS true")
-                  or_(e.valid_from.is_(None), e.valid_from <= today),
-                  or_(e.valid_until.is_(None), e.valid_until >= today)]
-    if query.category:
-        conditions.append(e.category == query.category)
-    if query.district:
-        conditions.append(e.district == query.district)
+def _spellings(conn, terms: list[keys.Term], typos: bool) -> _Terms | None:
+    """Each term's spellings: itself, or with typos its spellings one edit away that are in
+    use; None when a term has none (nothing can match)."""
+    spellings = []
     for term in terms:
-        spellings = [term.text]
+        found = [term.text]
         if typos and term.typo_tolerant:
-            spellings = _typo_spellings(conn, term.text)
-            if not spellings:
+            found = _typo_spellings(conn, term.text)
+            if not found:
                 return None
-        conditions.append(search_sql.term_matches(conn, entries, term, spellings))
-    return conditions
+        spellings.append(found)
+    return _Terms(terms, spellings)
 
 
 def _typo_spellings(conn, term: str) -> list[str]:
     """The term and its one-typo spellings that can occur in a document, fewest first."""
-    candidates = keys.one_typo_away(term)
-    grams = {candidate: keys.letter_grams(candidate) for candidate in candidates}
-    wanted = sorted(set().union(*grams.values()))
-    known = search_sql.known_letter_grams(conn, letter_grams, wanted)
-    return keys.shortest_spellings({c for c, needed in grams.items() if needed <= known})
+    candidates, wanted = keys.typo_candidates(term)
+    known = search_sql.known_letter_grams(conn, letter_grams, list(wanted))
+    return keys.shortest_spellings({spelling for spelling, needed in candidates
+                                    if needed <= known})
 
 
 def _hit(row, tier: str, multiplier: Decimal, point_value: int) -> SearchHit:

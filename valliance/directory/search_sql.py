@@ -17,6 +17,7 @@ keeps them out of the models-versus-migrations comparison, since models cannot d
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Text,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -143,14 +145,14 @@ def rank_index_sql(tier: str, step: int) -> str:
             f" ((off_{tier} + points_per_yuan * {int(step)}) DESC, avg_spend) WHERE listed")
 
 
-def stale_rank_indexes(conn, steps: dict[str, int]) -> list[str]:
-    """PostgreSQL: the tiers whose rank index is missing or made for another step."""
+def stale_rank_indexes(conn, steps: dict[str, int], tiers: Iterable[str] = TIERS) -> list[str]:
+    """PostgreSQL: those of the tiers whose rank index is missing or made for another step."""
     if not is_postgres(conn):
         return []
     made = dict(conn.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'directory_entries'"))
         .all())
-    return [tier for tier in TIERS
+    return [tier for tier in tiers
             if f"points_per_yuan * {int(steps[tier])})" not in
             made.get(f"ix_directory_entries_rank_{tier}", "")]
 
@@ -161,52 +163,125 @@ def rebuild_rank_indexes(conn, tiers: list[str], steps: dict[str, int]) -> None:
     for tier in tiers:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_directory_entries_rank_{tier}")
         conn.exec_driver_sql(rank_index_sql(tier, steps[tier]))
+    _rank_index_current.clear()
+
+
+#: (database, tier, step) → whether that tier's rank index is made for that step; asked once
+#: per process (a reindex by another process is seen after a restart; until then searches
+#: sort, as without the index)
+_rank_index_current: dict[tuple[str, str, int], bool] = {}
+
+
+def rank_index_current(conn, tier: str, step: int) -> bool:
+    """PostgreSQL: whether the tier's rank index lists offers in the order of this step."""
+    if not is_postgres(conn):
+        return False
+    key = (str(conn.engine.url), tier, int(step))
+    if key not in _rank_index_current:
+        _rank_index_current[key] = not stale_rank_indexes(conn, {tier: step}, tiers=[tier])
+    return _rank_index_current[key]
 
 
 # --- searching -----------------------------------------------------------------------------
 
 
-def by_name(conn, name_column):
+def by_name(postgres: bool, name_column):
     """Order by name in Unicode code point order (PostgreSQL's default collation is not)."""
-    return name_column.collate("C") if is_postgres(conn) else name_column
+    return name_column.collate("C") if postgres else name_column
 
 
-def term_matches(conn, entries, term: keys.Term, spellings: list[str]):
-    """The condition that an entry contains the term (keys module: which text, and how); an
-    ASCII term of 3+ characters as any of `spellings` (itself, or its typo spellings)."""
-    e = entries.c
-    if is_postgres(conn):
-        # the indexed expression, word for word (a bound ' ' would not match the index)
-        grams = func.string_to_array(e.grams, literal_column("' '"))
-        if not term.ascii:  # every two characters of it, then the text itself
-            found = grams.op("@>")(_text_array(term.bigrams()))
-            return found if term.short else and_(found, e.han.like(f"%{term.text}%"))
+@dataclass(frozen=True)
+class TermMatch:
+    """How an entry is matched against a term (keys module: which text, and how): `how`
+    names the condition's form, `values` are what it is matched with. Statements are made
+    once per form (search._statement) and run with the values."""
+
+    how: str
+    values: tuple
+
+    @property
+    def shape(self) -> tuple[str, int]:
+        return self.how, len(self.values)
+
+    def bound(self, name: str) -> dict[str, object]:
+        return {f"{name}_{i}": value for i, value in enumerate(self.values)}
+
+
+def term_match(conn, term: keys.Term, spellings: list[str], indexed: bool = True) -> TermMatch:
+    """How an entry contains the term; an ASCII term of 3+ characters as any of `spellings`
+    (itself, or its typo spellings).
+
+    Not indexed (PostgreSQL; for rows read in the ranking order: search._walked_page): the
+    same condition as plain LIKEs, which cost a tenth of splitting the grams of each row. A
+    term of one or two characters is one of the grams exactly when it is in the written
+    words or the initials: it holds letters and digits only, and so do the runs the grams are
+    cut from."""
+    text_ = term.text
+    if not is_postgres(conn):
         if term.short:
-            return grams.op("@>")(_text_array([term.text]))
-        if len(spellings) == 1:
-            return e.spelled.like(f"%{spellings[0]}%")
-        # one trigram index scan per spelling, OR-ed into one bitmap; one statement however
-        # many spellings there are (so it is planned once and prepared)
-        return e.spelled.like(any_(_text_array([f"%{spelling}%" for spelling in spellings])))
+            # the gram is one token of the grams table (a term holds letters and digits only,
+            # so quoted it is one FTS5 string)
+            return TermMatch("fts_gram", (f'"{text_}"',))
+        if not term.ascii:
+            return TermMatch("fts_han", (f"%{text_}%",))
+        return TermMatch("fts_spelled", tuple(f"%{spelling}%" for spelling in spellings))
+    if not indexed and not term.ascii:
+        return TermMatch("han", (f"%{text_}%",))
+    if not indexed and term.short:
+        return TermMatch("han_or_initials", (f"%{text_}%",))
+    if not term.ascii:  # every two characters of it, then the text itself
+        if term.short:
+            return TermMatch("grams", (term.bigrams(),))
+        return TermMatch("grams_and_han", (term.bigrams(), f"%{text_}%"))
     if term.short:
-        # the gram is one token of the grams table (a term holds letters and digits only, so
-        # quoted it is one FTS5 string)
+        return TermMatch("grams", ([text_],))
+    if len(spellings) == 1:
+        return TermMatch("spelled", (f"%{spellings[0]}%",))
+    # one trigram index scan per spelling, OR-ed into one bitmap; one statement however many
+    # spellings there are (so it is planned once and prepared)
+    return TermMatch("spelled_any", ([f"%{spelling}%" for spelling in spellings],))
+
+
+def term_condition(source, shape: tuple[str, int], name: str):
+    """The condition of a TermMatch of this shape on the entries (or rows read from them),
+    its values bound as name_0, name_1 …"""
+    how, count = shape
+    e = source.c
+    value = [bindparam(f"{name}_{i}") for i in range(count)]
+    if how == "han":
+        return e.han.like(value[0])
+    if how == "fts_han":
+        return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(value[0])))
+    if how == "han_or_initials":
+        return or_(e.han.like(value[0]), e.initials.like(value[0]))
+    if how == "grams":
+        return _grams(e).op("@>")(_text_array(f"{name}_0"))
+    if how == "grams_and_han":
+        return and_(_grams(e).op("@>")(_text_array(f"{name}_0")), e.han.like(value[1]))
+    if how == "spelled":
+        return e.spelled.like(value[0])
+    if how == "spelled_any":
+        return e.spelled.like(any_(_text_array(f"{name}_0")))
+    if how == "fts_gram":
         return e.id.in_(select(fts_grams.c.rowid).where(
-            literal_column(FTS_GRAMS).op("MATCH")(f'"{term.text}"')))
-    if not term.ascii:
-        return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(f"%{term.text}%")))
+            literal_column(FTS_GRAMS).op("MATCH")(value[0])))
     # FTS5 uses its index for one LIKE per query, not for an OR of several
-    matches = [select(fts.c.rowid).where(fts.c.spelled.like(f"%{spelling}%"))
-               for spelling in spellings]
+    matches = [select(fts.c.rowid).where(fts.c.spelled.like(each)) for each in value]
     return e.id.in_(matches[0] if len(matches) == 1 else union(*matches))
 
 
-def _text_array(values: list[str]):
-    return bindparam(None, values, type_=ARRAY(Text), unique=True)
+def _grams(e):
+    """PostgreSQL: the indexed expression, word for word (a bound ' ' would not match the
+    index)."""
+    return func.string_to_array(e.grams, literal_column("' '"))
+
+
+def _text_array(name: str):
+    return bindparam(name, type_=ARRAY(Text))
 
 
 def known_letter_grams(conn, letter_grams, grams: list[str]) -> set[str]:
-    """Those of these four-letter grams that occur in some document."""
+    """Those of these letter grams (keys.GRAM letters long) that occur in some document."""
     gram = letter_grams.c.gram
     if is_postgres(conn):
         query = select(gram).where(gram == any_(bindparam("grams", grams, type_=ARRAY(Text))))

@@ -9,7 +9,6 @@ from valliance import credentials
 from valliance.api_support import answer, bearer_token, iso_shanghai, json_body, load
 from valliance.db import read_only
 from valliance.directory import services
-from valliance.directory.models import Operator
 from valliance.directory.schemas import (
     CallerOut,
     OffersOut,
@@ -40,7 +39,7 @@ def _per_key() -> str:
     return "directory:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def current_operator() -> Operator:
+def current_operator() -> services.OperatorSeat:
     """The operator whose key came with the request (401 / 403 otherwise)."""
     return credentials.require("operator")
 

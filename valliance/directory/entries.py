@@ -66,8 +66,9 @@ class DirectoryEntry(Base):
     han: Mapped[str] = mapped_column(Text)
     spelled: Mapped[str] = mapped_column(Text)
     initials: Mapped[str] = mapped_column(Text)
-    #: the one- and two-character substrings of han and initials, space-separated (PostgreSQL:
-    #: GIN-indexed as an array; SQLite: a full-text table with each gram a token)
+    #: SQLite: the one- and two-character substrings of han's and initials' words,
+    #: space-separated, fed to a full-text table with each gram a token. PostgreSQL: '' (its
+    #: GIN index makes them from han and initials: migration 0011)
     grams: Mapped[str] = mapped_column(Text)
 
 
@@ -117,7 +118,7 @@ def _offers(conn, merchant_ids: list[str]) -> tuple[list, dict[str, dict[str, ob
     return offers, overrides
 
 
-def _entry_rows(offers, overrides, letters: set[str]):
+def _entry_rows(offers, overrides, letters: set[str], stores_grams: bool):
     """The entries of these offers (tuples in COLUMNS order), made one by one — PostgreSQL
     indexes each row of the COPY while the next is made; adds their pinyin's five-letter
     sequences to letters."""
@@ -132,7 +133,7 @@ def _entry_rows(offers, overrides, letters: set[str]):
                offer.status == "approved" and bool(offer.active), offer.valid_from,
                offer.valid_until, *(tier_percent.get(tier, base) for tier in TIERS),
                offer.points_per_yuan, found.han, found.spelled, found.initials,
-               found.grams)
+               found.grams if stores_grams else "")
 
 
 def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
@@ -165,7 +166,8 @@ def refresh_search_keys(session: Session, merchant_ids: Iterable[str] = (),
             # or a reindex, a broad term that follows a category (美发, jiudian) finds its
             # matches on fewer pages (single edits land wherever there is room).
             offers.sort(key=lambda offer: (offer.category, offer.district))
-            search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(offers, overrides, letters))
+            search_sql.write_rows(conn, entries, COLUMNS, _entry_rows(
+                offers, overrides, letters, search_sql.stores_grams(conn)))
         letters -= known_letters
         if letters:
             search_sql.insert_missing(conn, letter_grams, "gram", sorted(letters))

@@ -1,18 +1,19 @@
 """What the directory search does differently on PostgreSQL and on SQLite — and only that.
 
 PostgreSQL: a pg_trgm GIN index on `spelled` answers pinyin, initials and Latin terms of 3+
-characters; a GIN index on the array of `grams` (every 1–2-character substring of the
-written text and the initials) answers Chinese terms (by their two-character pieces, then
-LIKE) and short terms; a category or district list reads its page in the ranking order from
-a per-tier rank index (migration 0009) and counts from a covering index alone. (pg_trgm on
-Chinese text costs more to write than the bigram array, and a trigram index cannot answer
-one- or two-character terms anyway.)
+characters; a GIN index on directory_grams(han, initials) (every character and pair of
+characters of the written words and the initials) answers Chinese terms (by their
+two-character pieces, then LIKE) and short terms; the page of a broad search, and of a
+category or district list, is read in the ranking order from a per-tier rank index
+(migration 0009). (pg_trgm on Chinese text costs more to write than the pairs, and a trigram
+index cannot answer one- or two-character terms anyway.)
 SQLite: an FTS5 table with the trigram tokenizer over `han` and `spelled` answers 3+
-characters; another, whose tokens are the grams, answers shorter terms (both kept in step by
-triggers); partial indexes serve category and district lists.
+characters; another, whose tokens are the stored `grams`, answers shorter terms (both kept in
+step by triggers); partial indexes serve category and district lists.
 
-The indexes, the FTS5 table and its triggers are made by migrations 0006 and 0009; `include_object`
-keeps them out of the models-versus-migrations comparison, since models cannot declare them.
+The indexes, the function, the FTS5 tables and their triggers are made by migrations 0006,
+0009 and 0011; `include_object` keeps them out of the models-versus-migrations comparison,
+since models cannot declare them.
 """
 
 import sqlite3
@@ -271,9 +272,15 @@ def term_condition(source, shape: tuple[str, int], name: str):
 
 
 def _grams(e):
-    """PostgreSQL: the indexed expression, word for word (a bound ' ' would not match the
-    index)."""
-    return func.string_to_array(e.grams, literal_column("' '"))
+    """PostgreSQL: the indexed expression (migration 0011), word for word (a bound ' ' would
+    not match the index)."""
+    return func.directory_grams(e.han.concat(literal_column("' '")).concat(e.initials))
+
+
+def stores_grams(conn) -> bool:
+    """Whether the entries' `grams` column is written (SQLite feeds its grams table from it;
+    PostgreSQL indexes an expression of han and initials instead, and stores '')."""
+    return not is_postgres(conn)
 
 
 def _text_array(name: str):

@@ -17,6 +17,7 @@ hundredths (never floating point), with the tier multipliers and point value of 
 configuration, as the POS prices a sale.
 """
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -171,6 +172,7 @@ class _Plans:
 
     def __init__(self) -> None:
         self._walk: dict[tuple, bool] = {}
+        self._writing = threading.Lock()  # a server's threads share it
 
     @staticmethod
     def key(query: SearchQuery, spelled: _Terms) -> tuple:
@@ -180,9 +182,10 @@ class _Plans:
         return self._walk.get(key)
 
     def note(self, key: tuple, walk: bool) -> None:
-        if key not in self._walk and len(self._walk) >= self.SIZE:
-            self._walk.pop(next(iter(self._walk), None), None)
-        self._walk[key] = walk
+        with self._writing:
+            if key not in self._walk and len(self._walk) >= self.SIZE:
+                self._walk.pop(next(iter(self._walk)))
+            self._walk[key] = walk
 
 
 _plans = _Plans()

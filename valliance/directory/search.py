@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -244,17 +245,26 @@ def _typo_spellings(conn, term: str) -> list[str]:
 
 
 def _hit(row, tier: str, multiplier: Decimal, point_value: int) -> SearchHit:
-    percent_off = Decimal(row._mapping[f"off_{tier}"]) / 100
-    # the value the SQL ranked by (test_every_page_is_in_the_ranking_order_the_hits_report),
-    # computed as the POS computes it
-    effective = money.effective_percent(percent_off, row.points_per_yuan, multiplier,
-                                        point_value)
+    percent_off, effective, label, said = _priced(row._mapping[f"off_{tier}"],
+                                                  row.points_per_yuan, multiplier, point_value)
     merchant = HitMerchant(row.merchant_id, row.name, row.category, row.district, row.address,
                            row.phone, row.avg_spend)
-    offer = HitOffer(row.offer_id, row.title, percent_off, money.discount_label(percent_off),
-                     row.points_per_yuan, row.valid_until)
-    return SearchHit(merchant, offer, effective,
-                     script(row.name, percent_off, row.points_per_yuan, multiplier))
+    offer = HitOffer(row.offer_id, row.title, percent_off, label, row.points_per_yuan,
+                     row.valid_until)
+    return SearchHit(merchant, offer, effective, f"持V卡到{row.name}消费{said}")
+
+
+@lru_cache(maxsize=4096)
+def _priced(off_hundredths: int, points_per_yuan: int, multiplier: Decimal,
+            point_value: int) -> tuple[Decimal, Decimal, str, str]:
+    """(percent_off, effective_percent, label, what the script says after the name) of a rate:
+    worked out once per rate, not per result (a page's offers share a handful)."""
+    percent_off = Decimal(off_hundredths) / 100
+    # the value the SQL ranked by (test_every_page_is_in_the_ranking_order_the_hits_report),
+    # computed as the POS computes it
+    effective = money.effective_percent(percent_off, points_per_yuan, multiplier, point_value)
+    return (percent_off, effective, money.discount_label(percent_off),
+            _script_tail(percent_off, points_per_yuan, multiplier))
 
 
 def _plain(value: Decimal) -> str:
@@ -264,13 +274,17 @@ def _plain(value: Decimal) -> str:
 
 def script(name: str, percent_off: Decimal, points_per_yuan: int, multiplier: Decimal) -> str:
     """What the operator reads: 持V卡到老王火锅消费可享8.8折，每消费1元积3分。"""
+    return f"持V卡到{name}消费{_script_tail(percent_off, points_per_yuan, multiplier)}"
+
+
+def _script_tail(percent_off: Decimal, points_per_yuan: int, multiplier: Decimal) -> str:
     points = points_per_yuan * Decimal(multiplier)  # the tier's points per yuan: 2 × 1.5 = 3
     discount = f"可享{money.discount_label(percent_off)}" if percent_off > 0 else ""
     if points > 0:
-        return f"持V卡到{name}消费{discount}，每消费1元积{_plain(points)}分。"
+        return f"{discount}，每消费1元积{_plain(points)}分。"
     if discount:
-        return f"持V卡到{name}消费{discount}。"
-    return f"持V卡到{name}消费暂无折扣和积分。"
+        return f"{discount}。"
+    return "暂无折扣和积分。"
 
 
 def offer_json(hit: SearchHit) -> dict:

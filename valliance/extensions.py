@@ -22,11 +22,11 @@ babel = Babel()
 
 
 class _Limiter(Limiter):
-    """Flask-Limiter, without its before-request check on blueprints that have no limit.
+    """Flask-Limiter, without its before-request check on the blueprints listed here.
 
     That check evaluates default, application and blueprint-wide limits (none here) and cost
     ~0.1 ms a request even when nothing applied. A limit decorated on a route still applies:
-    Flask-Limiter checks those in the route's own wrapper.
+    Flask-Limiter checks those in the route's own wrapper (the directory's per-key limits).
     """
 
     def __init__(self, *args, **kwargs):

@@ -67,6 +67,8 @@ def test_a_broad_search_read_in_the_ranking_order_answers_as_one_pass_did(sessio
             assert everything[0] == len(everything[1]) == 70
             assert [offer for _, page in first[:2] for offer in page] == everything[1][:14]
             assert walked(statements_sent(session, lambda: answer(session, **pages[0])))
+            assert answer(session, q=q, tier=tier, offset=500) == (70, [])  # past the end
+            assert walked(statements_sent(session, lambda: answer(session, **pages[1])))
 
 
 @pytest.mark.postgres_only

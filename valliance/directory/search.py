@@ -154,8 +154,9 @@ def _broad_or_one_pass(conn, query: SearchQuery, spelled: _Terms, form: statemen
             statements.walked_page(statements.form(conn, query, form.step, plain)),
             statements.values(query, plain, walk=walk)).all())
         total = _count(conn, form, bound)
-        # a full page, or the last one (every match was among the rows read)
-        if len(rows) == query.limit or query.offset + len(rows) == total:
+        # the rows read are the first in the ranking order: the page is right when it holds
+        # as many as there are (a full page, the last one, or none past the end)
+        if len(rows) == max(0, min(query.limit, total - query.offset)):
             return total, rows
         _plans.note(plan, walk=False)
     total, rows = _text_page(conn, query, form, bound)

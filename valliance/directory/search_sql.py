@@ -195,7 +195,7 @@ def by_name(postgres: bool, name_column):
 class TermMatch:
     """How an entry is matched against a term (keys module: which text, and how): `how`
     names the condition's form, `values` are what it is matched with. Statements are made
-    once per form (search._statement) and run with the values."""
+    once per form (valliance.directory.statements) and run with the values."""
 
     how: str
     values: tuple
@@ -212,8 +212,8 @@ def term_match(conn, term: keys.Term, spellings: list[str], indexed: bool = True
     """How an entry contains the term; an ASCII term of 3+ characters as any of `spellings`
     (itself, or its typo spellings).
 
-    Not indexed (PostgreSQL; for rows read in the ranking order: search._walked_page): the
-    same condition as plain LIKEs, which cost a tenth of splitting the grams of each row. A
+    Not indexed (PostgreSQL; for rows read in the ranking order: statements.walked_page):
+    the same condition as plain LIKEs, which cost a tenth of splitting the grams of each row. A
     term of one or two characters is one of the grams exactly when it is in the written
     words or the initials: it holds letters and digits only, and so do the runs the grams are
     cut from."""

@@ -19,6 +19,7 @@ since models cannot declare them.
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import (
     Text,
@@ -293,7 +294,7 @@ def known_letter_grams(conn, letter_grams, grams: list[str]) -> set[str]:
     if is_postgres(conn):
         # one string, split by the server: the driver takes longer to send 700 strings as an
         # array than the server takes to look them up
-        return set(conn.scalars(_KNOWN_GRAMS, {"grams": " ".join(grams)}))
+        return set(conn.scalars(_known_grams(letter_grams), {"grams": " ".join(grams)}))
     found: set[str] = set()
     size = max_parameters(conn)
     for start in range(0, len(grams), size):
@@ -301,7 +302,10 @@ def known_letter_grams(conn, letter_grams, grams: list[str]) -> set[str]:
     return found
 
 
-_letter_gram = table("directory_letter_grams", column("gram"))
-#: PostgreSQL: which of these space-separated letter grams are known (made once)
-_KNOWN_GRAMS = select(_letter_gram.c.gram).where(_letter_gram.c.gram == any_(
-    func.string_to_array(bindparam("grams"), literal_column("' '"))))
+
+@lru_cache(maxsize=4)
+def _known_grams(letter_grams):
+    """PostgreSQL: which of these space-separated letter grams are known (made once)."""
+    gram = letter_grams.c.gram
+    return select(gram).where(gram == any_(
+        func.string_to_array(bindparam("grams"), literal_column("' '"))))

@@ -18,6 +18,8 @@ from valliance.directory.entries import entries
 
 @dataclass(frozen=True)
 class Form:
+    """What a search statement's text depends on (the values it runs with aside)."""
+
     postgres: bool
     tier: str
     step: int

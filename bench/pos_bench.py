@@ -185,6 +185,32 @@ class Till:
             self.sock = None
 
 
+def _proc_stats() -> list[tuple[int, str, int, float]]:
+    """(pid, command, parent pid, CPU seconds used) of every process on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        command = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        found.append((int(entry.name), command, int(fields[1]),
+                      (int(fields[11]) + int(fields[12])) / ticks))
+    return found
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by gunicorn's workers, PostgreSQL and this load generator."""
+    stats = _proc_stats()
+    return {"workers": sum(cpu for _, _, parent, cpu in stats if parent == server_pid),
+            "postgres": sum(cpu for _, command, _, cpu in stats if command == "postgres"),
+            "client": sum(cpu for pid, _, _, cpu in stats if pid == os.getpid())}
+
+
 def run_load(port: int, cards: list[str], keys: list[str], seconds: float) -> dict:
     """CLIENTS threads, each with a keep-alive connection and a terminal key, until the deadline."""
     clock: dict[str, float] = {}
@@ -263,7 +289,12 @@ def main() -> None:
         wait_healthy(port, proc)
         run_load(port, cards, spread, 3)  # warm-up, not reported: connections, statement caches
         for name, keys in (("spread", spread), ("busy merchant", busy)):
+            before = cpu_by_part(proc.pid)
             runs[name] = run_load(port, cards, keys, args.seconds)
+            after = cpu_by_part(proc.pid)
+            done = max(1, runs[name]["purchases"])
+            runs[name]["cpu_ms"] = {part: round((after[part] - before[part]) * 1000 / done, 3)
+                                    for part in after}
             print(f"{name:<14}: {runs[name]['rate']:.1f} purchases/s"
                   f" ({runs[name]['errors']} errors)", flush=True)
     finally:
@@ -280,6 +311,9 @@ def main() -> None:
               f" {r['errors']:>7} {percent(r['rate'], tps)!s:>10}")
         if r["first_error"]:
             print(f"  first error: {r['first_error']}")
+    print("\nCPU per purchase (ms): " + "; ".join(
+        f"{name}: " + ", ".join(f"{part} {ms:.3f}" for part, ms in r["cpu_ms"].items())
+        for name, r in runs.items()))
     spread_r, busy_r = runs["spread"], runs["busy merchant"]
     ratio, busy_pct = percent(spread_r["rate"], tps), percent(busy_r["rate"], spread_r["rate"])
 

@@ -10,6 +10,10 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     """Build the application: config → extensions → blueprints → errors → cli."""
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
+    from valliance.merchants.pos_lane import PurchaseLane
+
+    # The till's common purchase, answered beneath Flask (inside ProxyFix: it needs the scheme)
+    app.wsgi_app = PurchaseLane(app, app.wsgi_app)
     if app.config["TRUSTED_PROXY_HOPS"]:
         # Behind a load balancer: the client's address (for rate limits) comes from it.
         hops = app.config["TRUSTED_PROXY_HOPS"]

@@ -30,7 +30,11 @@ def _reject_constant(name: str):
 
 def json_body() -> dict:
     """The request body as a JSON object, or 400 invalid_json (empty, not JSON, not an object)."""
-    raw = request.get_data(cache=True)
+    return json_object(request.get_data(cache=True))
+
+
+def json_object(raw: bytes) -> dict:
+    """A body's bytes as a JSON object, or 400 invalid_json (empty, not JSON, not an object)."""
     if not raw or not raw.strip():
         raise InvalidJson()
     try:
@@ -75,7 +79,11 @@ def load(schema: marshmallow.Schema | type[marshmallow.Schema], data) -> dict:
 
 def bearer_token() -> str | None:
     """The secret of an `Authorization: Bearer <secret>` header, or None."""
-    header = request.headers.get("Authorization", "")
+    return bearer_secret(request.headers.get("Authorization", ""))
+
+
+def bearer_secret(header: str) -> str | None:
+    """The secret of an Authorization header's value `Bearer <secret>`, or None."""
     scheme, _, secret = header.strip().partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or " " in secret:

@@ -66,6 +66,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    #: PostgreSQL: the till's common purchase is answered beneath Flask (merchants/pos_lane)
+    POS_PURCHASE_LANE = True
 
     API_TITLE = "Valliance API"
     API_VERSION = "v1"

@@ -102,11 +102,13 @@ def wants_json() -> bool:
 def request_id() -> str:
     """Return this request's id, made once per request, echoed in X-Request-ID."""
     if "request_id" not in g:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else (
-            uuid.uuid4().hex
-        )
+        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
     return g.request_id
+
+
+def request_id_for(incoming: str) -> str:
+    """The caller's X-Request-ID when it is a sane one, else a new id."""
+    return incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
 
 
 def _render(error: VallianceError):

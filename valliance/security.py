@@ -31,14 +31,19 @@ class PageSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def security_headers(secure: bool, present: frozenset[str] = frozenset()) -> list:
+    """The headers every answer carries, less those it already has (lower-case names)."""
+    added = [(name, value) for name, value in _HEADERS if name.lower() not in present]
+    if secure and "strict-transport-security" not in present:
+        added.append(("Strict-Transport-Security", "max-age=31536000"))
+    return added
+
+
 def _add_headers(response):
     headers = response.headers
-    present = {name.lower() for name, _ in headers.items()}
-    for name, value in _HEADERS:
-        if name.lower() not in present:
-            headers.add(name, value)
-    if request.is_secure and "strict-transport-security" not in present:
-        headers.add("Strict-Transport-Security", "max-age=31536000")
+    present = frozenset(name.lower() for name, _ in headers.items())
+    for name, value in security_headers(request.is_secure, present):
+        headers.add(name, value)
     return response
 
 

@@ -1,9 +1,9 @@
 """POS API (contract §5): quote, purchase, purchase detail, refunds. Terminal keys only.
 
-Quotes and purchases read their terminal together with the card (pos_context); a purchase
-that needs nothing unusual is written in one statement (pos_record). Anything else — an
-error, a replay, a redemption, points owed — goes through the generic path below, which
-checks in the contract's order.
+Quotes read their terminal together with the card (pos_context). On PostgreSQL a purchase
+that needs nothing unusual is answered by the purchase lane beneath Flask and written in one
+statement (pos_lane, pos_record); anything else — an error, a replay, a redemption, points
+owed, SQLite — comes here, to the generic path, which checks in the contract's order.
 """
 
 from contextlib import contextmanager
@@ -85,19 +85,15 @@ def _idempotent(merchant: Merchant, key: str, fingerprint: str, work):
     return answer(answer_body, status, headers)
 
 
-def _own_connections() -> bool:
-    # PostgreSQL: the quote's read and the one-statement purchase run on a Connection of their
-    # own, each statement its own transaction (the purchase's write is all or nothing by
-    # construction, see pos_record): no BEGIN and COMMIT round trips, and none of the ORM
-    # session's bookkeeping, which costs more CPU than their SQL. SQLite has one writer at a
-    # time (and BEGIN IMMEDIATE): a second connection would wait for the session's.
-    return db.engine.dialect.name == "postgresql"
-
-
 @contextmanager
 def _connection():
-    """The quote's and the one-statement purchase's connection (see _own_connections)."""
-    if not _own_connections():
+    """The quote's connection.
+
+    PostgreSQL: a Connection of its own in autocommit — no BEGIN and COMMIT round trips, and
+    none of the ORM session's bookkeeping, which costs more CPU than the read. SQLite has one
+    writer at a time (and BEGIN IMMEDIATE): a second connection would wait for the session's.
+    """
+    if db.engine.dialect.name != "postgresql":
         yield db.session.connection()
         return
     with db.engine.connect() as conn:
@@ -138,16 +134,9 @@ def create_quote():
 @bp.response(201, PurchaseOut)
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
+    # On PostgreSQL the common sale never gets here: the purchase lane (pos_lane) answers it.
     data, key = _body_after_credential(lambda: _load_with_key(PurchaseIn, json_body()))
     fingerprint = _fingerprint(data)
-    if _own_connections():
-        try:
-            with _connection() as conn:  # retried on a deadlock, like any unit of work
-                body = run_in_transaction(conn, lambda: pos_record.sell(
-                    conn, bearer_token(), key, fingerprint, data))
-            return answer(body, 201)
-        except pos_record.Fallback:  # nothing written; the generic path answers in order
-            pass
     terminal, merchant = _terminal_merchant()
 
     def work():

@@ -7,8 +7,10 @@ plain tuples, no ORM objects. The contract's rules stay where they live: the car
 members.services.require_usable, the arithmetic in pricing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, null, select
@@ -158,9 +160,15 @@ def parse_card(scanned: str) -> tuple[str, str | None]:
 def context_for_terminal(conn: Connection, key_hash: str, number: str) -> SaleContext | None:
     """The sale's context for a live terminal's key hash, or None: no such live terminal."""
     if conn.dialect.name == "postgresql":
-        params = {**_BY_KEY_PARAMS, "key_hash": key_hash, "number": number}
-        return _context(postgres.fetch(conn, _BY_KEY_SQL, params))
+        return context_on_postgres(partial(postgres.fetch, conn), key_hash, number)
     return _context(conn.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
+
+
+def context_on_postgres(fetch: Callable[[str, dict], list], key_hash: str, number: str
+                        ) -> SaleContext | None:
+    """context_for_terminal on PostgreSQL, through fetch(sql, params) → rows."""
+    return _context(fetch(_BY_KEY_SQL, {**_BY_KEY_PARAMS, "key_hash": key_hash,
+                                        "number": number}))
 
 
 def context_for_merchant(conn: Connection, merchant_id: str, number: str) -> SaleContext:

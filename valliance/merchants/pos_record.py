@@ -10,8 +10,9 @@ and the request still commits exactly once.
 
 Only the common case takes this path: a live terminal, a sale that earns points or not but
 spends none, a member who owes nothing, a key never seen. Everything else raises Fallback
-with nothing written, and the caller answers through the generic path
-(idempotency.claim_key, then pos.record_purchase), which checks in the contract's order —
+with nothing written, and the purchase lane (pos_lane), its caller, hands the request to the
+app's generic path (idempotency.claim_key, then pos.record_purchase), which checks in the
+contract's order —
 credential, body, idempotency, card, business rules — and so gives every error and every
 replay exactly as before.
 
@@ -21,6 +22,7 @@ replays the first answer (or answers 409 for another body).
 """
 
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy.engine import Connection
@@ -76,12 +78,17 @@ def live_terminal_context(conn: Connection, token: str | None, scanned: str
     return pos_context.context_for_terminal(conn, key_digest(token), number), pay_part
 
 
-def sell(conn: Connection, token: str | None, scope_key: str, fingerprint: str,
-         data: dict) -> dict:
-    """Record a sale once per key in one statement; its answer. Raises Fallback (see above)."""
-    if conn.dialect.name != "postgresql" or data["redeem_points"]:
+def sell(fetch: Callable[[str, dict], list], token: str | None, scope_key: str,
+         fingerprint: str, data: dict) -> dict:
+    """Record a sale once per key in one statement on PostgreSQL; its answer.
+
+    fetch(sql, params) → rows runs each statement as a transaction of its own. Raises
+    Fallback (see above).
+    """
+    if not token or data["redeem_points"]:
         raise Fallback()
-    context, pay_part = live_terminal_context(conn, token, data["card"])
+    number, pay_part = pos_context.parse_card(data["card"])
+    context = pos_context.context_on_postgres(fetch, key_digest(token), number)
     if context is None or context.owed:
         raise Fallback()
     try:
@@ -113,7 +120,7 @@ def sell(conn: Connection, token: str | None, scope_key: str, fingerprint: str,
         reference=purchase.reference, tier=purchase.tier, amount=purchase.amount,
         percent_off=price.percent_off, discount=price.discount, payable=price.payable,
         year=today_shanghai().year)
-    rows = postgres.fetch(conn, PURCHASE_SQL, params)
+    rows = fetch(PURCHASE_SQL, params)
     if not rows or rows[0][0] is None:
         # Nothing was written: the key is taken, or the member came to owe points since the
         # read (a refund on another till; the generic path collects what is owed first).

@@ -110,18 +110,23 @@ def fetch(conn, sql: str, params: dict) -> list[tuple]:
         # SQLAlchemy must know of the transaction the driver opens, or conn.commit() would
         # have nothing to commit and returning the connection to the pool would roll it back.
         conn.begin()
+    try:
+        return run(conn.connection.driver_connection, sql, params)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+
+
+def run(driver_connection: psycopg.Connection, sql: str, params: dict) -> list[tuple]:
+    """Run one statement on a psycopg connection: its rows (driver errors as they come)."""
     # One parameter type per integer, whatever its size: psycopg sends 5 as int2 and 50000 as
     # int4, and each combination of types is a statement of its own that must run 5 times
     # before it is prepared; unprepared, the purchase statement is planned anew each time,
     # which costs PostgreSQL more than running it.
     params = {name: Int8(value) if type(value) is int else value
               for name, value in params.items()}
-    try:
-        with conn.connection.driver_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+    with driver_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def credit_member(conn, *, member: int, source: int, points: int, code: str, kind: str,

@@ -1,0 +1,107 @@
+"""The purchase lane: a till's common sale answered beneath Flask, on PostgreSQL (contract §5).
+
+At a busy till the purchase is the request that counts, and Flask's machinery around it —
+the request and app contexts, URL matching, the extensions' hooks, the response object —
+cost more CPU than the sale itself (docs/benchmarks.md). This WSGI layer, in front of the
+app, answers `POST /api/v1/pos/purchases` when pos_record.sell can: a live terminal's key, a
+valid body that spends no points, a member who owes none, a key never seen. It reads the
+body once, then either answers or hands the request, body and all, to the app, which
+answers it as it always did — every error and replay in the contract's order:
+
+- another path or method, SQLite, the lane switched off (POS_PURCHASE_LANE), a body too
+  big or not declared: handed over unread;
+- a body or header the API would refuse, anything pos_record.sell leaves to the generic path
+  (pos_record.Fallback), a database error: handed over.
+
+Handing over is always safe: sell writes all or nothing, and what it wrote is found by the
+idempotency key, so even a sale whose answer was lost is replayed, not sold twice.
+
+Same answer as the app: the body is rendered by the app's JSON provider and carries the
+app's security headers and request id; tests compare the two byte for byte.
+"""
+
+import io
+import logging
+from functools import partial
+
+import psycopg
+from flask import Flask
+
+from valliance.api_support import bearer_secret, json_object, load
+from valliance.errors import VallianceError, request_id_for
+from valliance.extensions import db
+from valliance.merchants import pos_record
+from valliance.merchants.schemas import PurchaseIn
+from valliance.points import postgres
+from valliance.points.idempotency import request_fingerprint
+from valliance.security import security_headers
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/pos/purchases"
+#: a purchase body is ~100 bytes; anything much bigger is the app's to refuse
+MAX_BODY = 16 * 1024
+
+
+class PurchaseLane:
+    """WSGI middleware: answers the common purchase itself, hands everything else to the app."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._on_postgres: bool | None = None  # known at the first purchase
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)
+        size = environ.get("CONTENT_LENGTH", "")
+        if not size.isdigit() or int(size) > MAX_BODY or not self._enabled():
+            return self.wsgi_app(environ, start_response)
+        raw = environ["wsgi.input"].read(int(size))
+        environ["wsgi.input"] = io.BytesIO(raw)  # the app reads it again if it answers
+        try:
+            with self.app.app_context():
+                body = self._sell(environ, raw)
+        except (pos_record.Fallback, VallianceError, psycopg.Error):
+            return self.wsgi_app(environ, start_response)
+        except Exception:  # a bug here must not cost the sale: the app answers it
+            log.exception("purchase lane failed; the app answers the request")
+            return self.wsgi_app(environ, start_response)
+        return self._created(environ, start_response, body)
+
+    def _created(self, environ, start_response, body: dict):
+        """201 with the body and headers the app would have answered with."""
+        response = self.app.json.response(body)
+        headers = response.headers.to_wsgi_list()
+        headers.append(("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))))
+        headers += security_headers(environ.get("wsgi.url_scheme") in {"https", "wss"})
+        start_response("201 CREATED", headers)
+        return [response.get_data()]
+
+    def _enabled(self) -> bool:
+        if not self.app.config["POS_PURCHASE_LANE"]:
+            return False
+        if self._on_postgres is None:
+            with self.app.app_context():
+                self._on_postgres = db.engine.dialect.name == "postgresql"
+        return self._on_postgres
+
+    def _sell(self, environ, raw: bytes) -> dict:
+        """The sale's answer, or an exception that hands the request to the app."""
+        data = load(PurchaseIn, json_object(raw))
+        key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
+        if not 1 <= len(key) <= 255:
+            raise pos_record.Fallback()
+        token = bearer_secret(environ.get("HTTP_AUTHORIZATION", ""))
+        fingerprint = request_fingerprint("POST", PATH, data)
+        pooled = db.engine.raw_connection()
+        driver = pooled.driver_connection
+        try:
+            driver.autocommit = True  # each statement its own transaction (see pos_record)
+            return pos_record.sell(partial(postgres.run, driver), token, key, fingerprint, data)
+        finally:
+            try:
+                driver.autocommit = False  # as the pool's other users expect it
+            except psycopg.Error:  # gone, or left mid-statement: the pool makes a new one
+                pooled.invalidate()
+            pooled.close()

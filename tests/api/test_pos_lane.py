@@ -162,14 +162,16 @@ def test_what_the_lane_cannot_sell_the_app_answers(client, session, handed_over,
 
 
 @on_postgres
-def test_a_body_without_a_length_is_the_apps_to_read(client, session, handed_over):
+@pytest.mark.parametrize("declared", ["", "¹", "-1", " 40"])
+def test_a_body_without_a_sane_length_is_the_apps_to_read(client, session, handed_over,
+                                                          declared):
     s = shop(session)
     _, card = member(session)
     body = f'{{"card": "{card.number}", "amount": 500}}'.encode()
     # as a server passes a chunked body: no CONTENT_LENGTH, the stream ends where it ends
     response = client.post(PURCHASES, input_stream=io.BytesIO(body),
                            headers={**s.headers, "Idempotency-Key": "k"},
-                           environ_overrides={"CONTENT_LENGTH": "",
+                           environ_overrides={"CONTENT_LENGTH": declared,
                                               "wsgi.input_terminated": True})
     assert response.status_code == 201, response.get_json()
     assert handed_over == ["POST"]

@@ -43,6 +43,12 @@ PATH = "/api/v1/pos/purchases"
 MAX_BODY = 16 * 1024
 
 
+def _declared_size(environ) -> int | None:
+    """The body's declared length (CONTENT_LENGTH), or None when there is no sane one."""
+    size = environ.get("CONTENT_LENGTH", "")
+    return int(size) if size.isascii() and size.isdigit() else None
+
+
 class PurchaseLane:
     """WSGI middleware: answers the common purchase itself, hands everything else to the app."""
 
@@ -54,10 +60,10 @@ class PurchaseLane:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
-        size = environ.get("CONTENT_LENGTH", "")
-        if not size.isdigit() or int(size) > MAX_BODY or not self._enabled():
+        size = _declared_size(environ)
+        if size is None or size > MAX_BODY or not self._enabled():
             return self.wsgi_app(environ, start_response)
-        raw = environ["wsgi.input"].read(int(size))
+        raw = environ["wsgi.input"].read(size)
         environ["wsgi.input"] = io.BytesIO(raw)  # the app reads it again if it answers
         try:
             with self.app.app_context():

@@ -2,18 +2,21 @@
 
     .venv/bin/python -m bench.pos_bench [--seconds 10] [--workers 4] [--threads 2]
     .venv/bin/python -m bench.pos_bench --profile DIR   # cProfile (CPU time) of each worker
+    .venv/bin/python -m bench.pos_bench --in-process 3000   # the WSGI callable, one thread
 
 Uses its own database (valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
 """
 
 import argparse
 import http.client
+import io
 import json
 import os
 import pstats
 import random
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -261,6 +264,40 @@ def run_load(port: int, cards: list[str], keys: list[str], seconds: float) -> di
             "first_error": errors[0] if errors else None}
 
 
+def in_process(app, cards: list[str], key: str, purchases: int) -> None:
+    """Purchases through the app's WSGI callable in this process, one thread: CPU per purchase.
+
+    No HTTP server and no neighbours in the process, so the figure moves less from run to run
+    than the HTTP one: the app's own cost (the purchase lane or the generic path), the driver
+    included, the server's (PostgreSQL's) not.
+    """
+    rng = random.Random(7)
+
+    def purchase() -> None:
+        body = json.dumps({"card": rng.choice(cards), "amount": rng.randint(100, 50_000)}).encode()
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": PURCHASES, "SCRIPT_NAME": "", "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": True,
+            "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/json", "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
+        answered = []
+        b"".join(app(environ, lambda status, headers, exc_info=None: answered.append(status)))
+        if not answered[0].startswith("201"):
+            sys.exit(f"in-process purchase answered {answered[0]}")
+
+    for _ in range(300):  # warm-up: connections, prepared statements
+        purchase()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(purchases):
+        purchase()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"in-process, one thread, {purchases} purchases: {cpu * 1000 / purchases:.3f} ms of"
+          f" CPU and {wall * 1000 / purchases:.3f} ms of wall time each")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
@@ -269,6 +306,8 @@ def main() -> None:
                         help="threads per worker (gthread worker; 1 = sync worker)")
     parser.add_argument("--profile", metavar="DIR",
                         help="profile each worker (CPU time) into DIR and print the sum")
+    parser.add_argument("--in-process", type=int, metavar="N",
+                        help="instead: N purchases through the WSGI callable, CPU per purchase")
     args = parser.parse_args()
     profile_dir = args.profile
     if profile_dir:
@@ -279,6 +318,9 @@ def main() -> None:
     app, url = fresh_app(BENCH_DB, {"pool_size": 4, "max_overflow": 2})
     cards, spread, busy = setup(app)
     analyze(url)
+    if args.in_process:
+        in_process(app, cards, spread[0], args.in_process)
+        return
     port = free_port()
     proc = subprocess.Popen(gunicorn_command(port, args.workers, args.threads, profile_dir),
                             cwd=ROOT,

@@ -7,7 +7,10 @@ from valliance.config import Config
 
 
 def create_app(config: type[Config] | Config | None = None) -> Flask:
-    """Build the application: config → extensions → blueprints → errors → cli."""
+    """Build the application: config → purchase lane → extensions → blueprints → errors → cli.
+
+    The purchase lane (merchants/pos_lane) is WSGI middleware in front of the app.
+    """
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
     from valliance.merchants.pos_lane import PurchaseLane

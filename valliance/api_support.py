@@ -39,7 +39,8 @@ def json_object(raw: bytes) -> dict:
         raise InvalidJson()
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # JSONDecodeError is a ValueError; a body of ten thousand "[" nests too deep to parse
         raise InvalidJson() from exc
     if not isinstance(data, dict):
         raise InvalidJson()

@@ -66,8 +66,6 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
-    #: PostgreSQL: the till's common purchase is answered beneath Flask (merchants/pos_lane)
-    POS_PURCHASE_LANE = True
 
     API_TITLE = "Valliance API"
     API_VERSION = "v1"
@@ -87,6 +85,9 @@ class Config:
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
             #: reverse proxies in front of the app whose X-Forwarded-For is trusted
             "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),
+            #: 1: on PostgreSQL a till's common purchase is answered beneath Flask
+            #: (merchants/pos_lane); 0: the app answers every request itself
+            "POS_PURCHASE_LANE": _int_env("POS_PURCHASE_LANE", 1) != 0,
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
             "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", DEFAULT_THRESHOLDS, int),

@@ -563,13 +563,20 @@ def test_other_merchants_purchase_is_404(client, session):
 # --- bad input ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data", ["", "   ", "not json", "[1, 2]", "[]", '"text"', "12",
-                                  "null", "{", "NaN", '{"amount": NaN}'])
+                                  "null", "{", "NaN", '{"amount": NaN}', "[" * 5000,
+                                  '{"card": ' * 5000, "[" * 100_000])
 def test_invalid_json(client, session, data):
     s = shop(session)
     for url in (QUOTE, PURCHASES):
         response = client.post(url, data=data, content_type="application/json",
                                headers={**s.headers, "Idempotency-Key": new_key()})
         assert_error(response, 400, "invalid_json")
+
+
+def test_json_nested_too_deep_without_a_credential_is_401(client, session):
+    response = client.post(PURCHASES, data="[" * 5000, content_type="application/json",
+                           headers={"Idempotency-Key": new_key()})
+    assert_error(response, 401, "unauthorized")
 
 
 @pytest.mark.parametrize("field,value", [

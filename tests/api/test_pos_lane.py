@@ -14,7 +14,9 @@ from sqlalchemy import func, select, text
 
 from tests.api.pos_helpers import PURCHASES, assert_error, buy, member, pay_code, shop
 from tests.conftest import ON_POSTGRES
+from valliance import create_app
 from valliance import db as db_module
+from valliance.directory import services as operators
 from valliance.extensions import db
 from valliance.members import services as members
 from valliance.merchants import pos_record
@@ -123,6 +125,9 @@ def _member_token(session, m) -> str:
     ("no credential", 401, "unauthorized"),
     ("revoked key", 401, "unauthorized"),
     ("member token", 403, "forbidden"),
+    ("operator key", 403, "forbidden"),
+    ("idempotency key of 256 characters", 422, "validation_error"),
+    ("body over 16 KiB", 422, "validation_error"),
     ("unknown card", 404, "card_not_found"),
     ("frozen card", 422, "card_inactive"),
 ])
@@ -146,6 +151,14 @@ def test_what_the_lane_cannot_sell_the_app_answers(client, session, handed_over,
         session.commit()
     elif case == "member token":
         headers["Authorization"] = f"Bearer {_member_token(session, m)}"
+    elif case == "operator key":
+        _, operator_key = operators.create_operator(session, "114 坐席")
+        session.commit()
+        headers["Authorization"] = f"Bearer {operator_key}"
+    elif case == "idempotency key of 256 characters":
+        headers["Idempotency-Key"] = "k" * 256
+    elif case == "body over 16 KiB":
+        body["reference"] = "票" * 6000  # 18,000 bytes of UTF-8; the API allows 100 characters
     elif case == "unknown card":
         body["card"] = "8860000000000000"
     elif case == "frozen card":
@@ -280,5 +293,69 @@ def test_on_sqlite_the_app_answers_every_purchase(client, session, handed_over):
 def test_other_requests_pass_through_untouched(client, session, handed_over):
     s = shop(session)
     assert client.get(PURCHASES, headers=s.headers).status_code == 405
+    assert client.head(PURCHASES, headers=s.headers).status_code == 405
     assert client.get("/healthz").status_code == 200
-    assert handed_over == ["GET", "GET"]
+    assert handed_over == ["GET", "HEAD", "GET"]
+
+
+def test_a_purchase_with_a_query_string_is_the_apps(client, session, handed_over):
+    s = shop(session)
+    _, card = member(session)
+    response = client.post(f"{PURCHASES}?lang=en", json={"card": card.number, "amount": 300},
+                           headers={**s.headers, "Idempotency-Key": "q"})
+    assert response.status_code == 201, response.get_json()
+    assert handed_over == ["POST"]
+
+
+@on_postgres
+def test_every_connection_the_lane_used_goes_back_to_the_pool_as_it_came(
+        app, client, session, handed_over, monkeypatch):
+    """Not left in autocommit: the app's unit of work would then commit statement by
+    statement, and a refused sale would keep its idempotency key."""
+    s = shop(session)
+    _, card = member(session)
+    taken = []
+    engine = db.engine
+    raw_connection = engine.raw_connection
+
+    def spied():
+        pooled = raw_connection()
+        taken.append(pooled.driver_connection)
+        return pooled
+
+    monkeypatch.setattr(engine, "raw_connection", spied)
+    assert buy(client, s, card.number, 400).status_code == 201  # the lane sells
+    assert_error(buy(client, s, "8860000000000000", 400), 404, "card_not_found")  # handed over
+    assert handed_over == ["POST"]
+    assert len(taken) == 2
+    assert all(conn.autocommit is False for conn in taken)
+    # the app then refuses a sale on one of those connections: the refusal keeps no key
+    assert_error(buy(client, s, pay_code(card), 400, redeem=99_999, key="too-much"), 422,
+                 "insufficient_points")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(IdempotencyKey)
+                          .where(IdempotencyKey.key == "too-much")) == 0
+
+
+@on_postgres
+def test_behind_a_proxy_the_lane_sees_https(app, session):
+    s = shop(session)
+    _, card = member(session)
+
+    class Proxied:
+        DATABASE_URL = app.config["DATABASE_URL"]
+        SECRET_KEY = app.config["SECRET_KEY"]
+        TRUSTED_PROXY_HOPS = 1
+
+    proxied = create_app(Proxied)
+    lane = proxied.wsgi_app.app  # ProxyFix → the lane → the app
+    assert isinstance(lane, PurchaseLane)
+    try:
+        response = proxied.test_client().post(
+            PURCHASES, json={"card": card.number, "amount": 500},
+            headers={**s.headers, "Idempotency-Key": "p", "X-Forwarded-Proto": "https"})
+        assert response.status_code == 201, response.get_json()
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()

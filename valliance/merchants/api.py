@@ -1,9 +1,10 @@
 """POS API (contract §5): quote, purchase, purchase detail, refunds. Terminal keys only.
 
 Quotes read their terminal together with the card (pos_context). On PostgreSQL a purchase
-that needs nothing unusual is answered by the purchase lane beneath Flask and written in one
-statement (pos_lane, pos_record); anything else — an error, a replay, a redemption, points
-owed, SQLite — comes here, to the generic path, which checks in the contract's order.
+that needs nothing unusual is answered by the purchase lane beneath Flask, read in one
+statement and written in another (pos_lane, pos_record); anything else — an error, a replay,
+a redemption, points owed, SQLite — comes here, to the generic path, which checks in the
+contract's order.
 """
 
 from contextlib import contextmanager

@@ -123,8 +123,8 @@ _BY_KEY = _context_query(
     _t.join(_m, _m.c.id == _t.c.merchant_id),
     and_(_t.c.key_hash == bindparam("key_hash"), _t.c.revoked_at.is_(None)), _t.c.id)
 _BY_MERCHANT = _context_query(_m, _m.c.id == bindparam("merchant_id"), null())
-# The same query, compiled once for PostgreSQL, with its constant parameters (the hot path
-# runs it through the driver, see points.postgres.fetch).
+# The same query, compiled once for PostgreSQL, with its constant parameters: it runs through
+# the driver (context_on_postgres; points.postgres.run and fetch).
 _compiled = _BY_KEY.compile(dialect=psycopg_dialect())
 _BY_KEY_SQL, _BY_KEY_PARAMS = str(_compiled), dict(_compiled.params)
 

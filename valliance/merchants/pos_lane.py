@@ -8,10 +8,12 @@ valid body that spends no points, a member who owes none, a key never seen. It r
 body once, then either answers or hands the request, body and all, to the app, which
 answers it as it always did — every error and replay in the contract's order:
 
-- another path or method, SQLite, the lane switched off (POS_PURCHASE_LANE), a body too
-  big or not declared: handed over unread;
-- a body or header the API would refuse, anything pos_record.sell leaves to the generic path
-  (pos_record.Fallback), a database error: handed over.
+- another path or method, a query string (`?lang=` sets a cookie), SQLite, the lane switched
+  off (POS_PURCHASE_LANE=0) or host checks configured (TRUSTED_HOSTS, SERVER_NAME), a body
+  too big or not declared: handed over unread;
+- a body shorter than declared, a body or header the API would refuse, anything
+  pos_record.sell leaves to the generic path (pos_record.Fallback), a database error (logged
+  as a warning with its SQLSTATE): handed over.
 
 Handing over is always safe: sell writes all or nothing, and what it wrote is found by the
 idempotency key, so even a sale whose answer was lost is replayed, not sold twice.
@@ -26,6 +28,7 @@ from functools import partial
 
 import psycopg
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from valliance.api_support import bearer_secret, json_object, load
 from valliance.errors import VallianceError, request_id_for
@@ -58,17 +61,26 @@ class PurchaseLane:
         self._on_postgres: bool | None = None  # known at the first purchase
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST"
+                or environ.get("QUERY_STRING")):
             return self.wsgi_app(environ, start_response)
         size = _declared_size(environ)
-        if size is None or size > MAX_BODY or not self._enabled():
+        if size is None or size > self._max_body() or not self._enabled():
             return self.wsgi_app(environ, start_response)
         raw = environ["wsgi.input"].read(size)
         environ["wsgi.input"] = io.BytesIO(raw)  # the app reads it again if it answers
+        if len(raw) != size:  # the client stopped short: the app says so
+            return self.wsgi_app(environ, start_response)
         try:
             with self.app.app_context():
                 body = self._sell(environ, raw)
-        except (pos_record.Fallback, VallianceError, psycopg.Error):
+        except (pos_record.Fallback, VallianceError):
+            return self.wsgi_app(environ, start_response)
+        except (psycopg.Error, SQLAlchemyError) as exc:
+            code = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None),
+                                                               "sqlstate", None)
+            log.warning("purchase lane: database error %s (%s); the app answers the request",
+                        code, type(exc).__name__)
             return self.wsgi_app(environ, start_response)
         except Exception:  # a bug here must not cost the sale: the app answers it
             log.exception("purchase lane failed; the app answers the request")
@@ -84,9 +96,14 @@ class PurchaseLane:
         start_response("201 CREATED", headers)
         return [response.get_data()]
 
+    def _max_body(self) -> int:
+        return min(MAX_BODY, self.app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY)
+
     def _enabled(self) -> bool:
-        if not self.app.config["POS_PURCHASE_LANE"]:
-            return False
+        config = self.app.config
+        if (not config["POS_PURCHASE_LANE"] or config.get("TRUSTED_HOSTS")
+                or config.get("SERVER_NAME")):
+            return False  # (the app checks the Host header against those; the lane doesn't)
         if self._on_postgres is None:
             with self.app.app_context():
                 self._on_postgres = db.engine.dialect.name == "postgresql"

@@ -12,9 +12,8 @@ Only the common case takes this path: a live terminal, a sale that earns points 
 spends none, a member who owes nothing, a key never seen. Everything else raises Fallback
 with nothing written, and the purchase lane (pos_lane), its caller, hands the request to the
 app's generic path (idempotency.claim_key, then pos.record_purchase), which checks in the
-contract's order —
-credential, body, idempotency, card, business rules — and so gives every error and every
-replay exactly as before.
+contract's order — credential, body, idempotency, card, business rules — and so gives every
+error and every replay exactly as before.
 
 Exactly once: a second request with the same key waits for the first one's lock on the
 member row (or on the key), then finds the key taken and writes nothing; the generic path
@@ -80,7 +79,7 @@ def live_terminal_context(conn: Connection, token: str | None, scanned: str
 
 def sell(fetch: Callable[[str, dict], list], token: str | None, scope_key: str,
          fingerprint: str, data: dict) -> dict:
-    """Record a sale once per key in one statement on PostgreSQL; its answer.
+    """Record a sale once per key on PostgreSQL (a read, then one write); its answer.
 
     fetch(sql, params) → rows runs each statement as a transaction of its own. Raises
     Fallback (see above).

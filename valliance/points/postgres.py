@@ -1,4 +1,4 @@
-"""PostgreSQL's one-round-trip credit: the hot path of every purchase.
+"""PostgreSQL's one-round-trip credit, and the CTEs of every common POS purchase.
 
 The member's row update, the transfer, both entries and the new lot are one data-modifying
 statement, so an accrual costs one round trip and one statement's overhead on the server.
@@ -102,7 +102,8 @@ def fetch(conn, sql: str, params: dict) -> list[tuple]:
     """Run one statement through the driver's cursor on this SQLAlchemy connection: its rows.
 
     Same connection, same transaction; it skips SQLAlchemy's result machinery, which costs
-    more CPU than the driver itself on the hot path (~140 µs against ~60 µs a statement).
+    more CPU than the driver itself (~140 µs against ~60 µs a statement): the quote's read
+    and the generic path's credit run through it.
     Driver errors are wrapped as SQLAlchemy's, so run_in_transaction still recognizes a
     deadlock or a serialization failure and retries it.
     """

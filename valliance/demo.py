@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from valliance.api_keys import key_digest
 from valliance.db import run_in_transaction, today_shanghai, utcnow
@@ -26,6 +25,7 @@ from valliance.merchants import onboarding
 from valliance.merchants.models import Merchant, MerchantUser, Terminal
 from valliance.merchants.services import create_merchant, create_offer
 from valliance.merchants.users import add_merchant_user
+from valliance.passwords import new_hash
 from valliance.points import accounts, ledger
 from valliance.staff.models import StaffUser
 from valliance.staff.services import create_staff_user
@@ -258,7 +258,7 @@ def _create(session, roster: list[DemoMember], seed: int, result: DemoResult) ->
     rng = random.Random(seed + 1)
     now = utcnow()
     this_year = today_shanghai().year
-    password_hash = generate_password_hash(DEMO_PASSWORD)  # once: every demo login shares it
+    password_hash = new_hash(DEMO_PASSWORD)  # once: every demo login shares it
     merchants = {merchant_id: _demo_merchant(session, merchant_id, name, per_yuan, typical)
                  for merchant_id, name, per_yuan, typical in DEMO_MERCHANTS}
     for index, demo in enumerate(roster):

@@ -11,7 +11,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from werkzeug.security import generate_password_hash
 
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
@@ -27,6 +26,7 @@ from valliance.members.forms import (
 )
 from valliance.members.portal import FLASH, bp, safe_next, show_error, tr
 from valliance.messaging import deliver_pending
+from valliance.passwords import new_hash
 from valliance.sign_in import login_rate_limits
 
 # --- sign-up, claim, sign-in ------------------------------------------------------------
@@ -53,7 +53,7 @@ def signup():
         else:
             # The password waits for the code as a hash, never as text in the (signed) cookie.
             session["signup"] = {"phone": phone, "name": form.name.data.strip(),
-                                 "pw": generate_password_hash(form.password.data)}
+                                 "pw": new_hash(form.password.data)}
             db.session.commit()
             deliver_pending(db.session)
             return redirect(url_for("members.signup_verify"))

@@ -1,6 +1,5 @@
 """Enrolling members, issuing and replacing cards, passwords and member API tokens."""
 
-import functools
 import hashlib
 import re
 import secrets
@@ -9,13 +8,13 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
 from valliance.ids import new_id
 from valliance.members import cards as codes
 from valliance.members.models import TIERS, Card, Member, MemberToken, TierChange
+from valliance.passwords import check_password_strength, new_hash, password_matches
 from valliance.points import accounts, ledger
 
 CARD_VALIDITY_YEARS = 5
@@ -37,14 +36,6 @@ def normalize_phone(raw: str) -> str:
         raise ValidationError(
             details={"phone": ["请输入11位手机号码 / Enter an 11-digit mobile number"]})
     return digits
-
-
-def check_password_strength(password: str) -> None:
-    """At least 8 characters with a letter and a digit."""
-    password = password or ""
-    if len(password) < 8 or not re.search(r"\d", password) or not re.search(r"[A-Za-z]", password):
-        raise ValidationError(details={"password": [
-            "密码至少8位，且包含字母和数字 / At least 8 characters with a letter and a digit"]})
 
 
 def find_member_by_phone(session: Session, phone: str) -> Member | None:
@@ -92,7 +83,7 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
                     tier_valid_until=today_shanghai() + timedelta(days=365)
                     if tier != "standard" else None,
                     points_account_id=accounts.open_member_account(session, member_id),
-                    password_hash=generate_password_hash(password) if password else password_hash,
+                    password_hash=new_hash(password) if password else password_hash,
                     claimed_at=utcnow() if password or password_hash else None)
     session.add(member)
     if tier != "standard":
@@ -158,10 +149,10 @@ def set_membership(session: Session, member: Member, status: str) -> Member:
 
 def change_password(session: Session, member: Member, current: str | None, new: str) -> None:
     """Set a new password (checking the current one) and revoke every API token."""
-    if member.password_hash and not check_password_hash(member.password_hash, current or ""):
+    if member.password_hash and not password_matches(member.password_hash, current):
         raise ValidationError(details={"current_password": ["当前密码不正确 / Wrong password"]})
     check_password_strength(new)
-    member.password_hash = generate_password_hash(new)
+    member.password_hash = new_hash(new)
     member.claimed_at = member.claimed_at or utcnow()
     revoke_tokens(session, member)
     session.flush()
@@ -174,16 +165,9 @@ def authenticate(session: Session, phone: str, password: str) -> Member | None:
     except ValidationError:
         return None
     member = find_member_by_phone(session, phone)
-    if member is None or not member.password_hash:
-        check_password_hash(_dummy_hash(), password or "")  # same time whether or not it exists
-        return None
-    return member if check_password_hash(member.password_hash, password or "") else None
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    # Made on first use, not at import: hashing is slow on purpose and every command imports us.
-    return generate_password_hash(secrets.token_hex(8))
+    # (same time whether or not the member exists or has a password)
+    matches = password_matches(member.password_hash if member else None, password)
+    return member if matches else None
 
 
 def _hash_token(token: str) -> str:

@@ -15,7 +15,8 @@ initials, one-typo pinyin, category lists — for --seconds each way:
   sql   the statements search_offers sends, captured once per query and replayed through the
         driver: the database's floor;
   app   search_offers in-process (query building, typo expansion, SQL);
-  http  GET /api/v1/directory/offers with an operator key, gunicorn 2 workers × 2 threads.
+  http  GET /api/v1/directory/offers with an operator key, gunicorn with the project's
+        settings (gunicorn.conf.py: gevent workers, one per core; GUNICORN_CMD_ARGS overrides).
 Then one client alone runs the mix through search_offers: each query's own latency, without
 queueing. The load average is printed: on a shared machine, compare runs of one sitting only.
 --reuse keeps the PostgreSQL database of the last run (skips generating and importing).
@@ -395,8 +396,7 @@ def route_answers(port: int, key: str) -> str | None:
 
 def serve(url: str):
     port = free_port()
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "--threads", "2",
-               "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-b", f"127.0.0.1:{port}", "wsgi:app"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL,
                             env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"})

@@ -1,0 +1,175 @@
+"""The app as production runs it: gunicorn with the project's settings (gevent workers).
+
+gunicorn.conf.py makes every request a greenlet. These tests start the real server on
+127.0.0.1 from the project's root, as the README says, and sell, replay and log in through
+it; and they check that a password hash — slow on purpose — leaves a gevent worker's other
+requests running (valliance/passwords.py).
+"""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.pos_bench import free_port, stop, wait_healthy
+from tests.api import pos_helpers as pos
+from tests.conftest import PG_URL
+from valliance.points.verify import verify_ledger
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server(app, sqlite_template, tmp_path):
+    """gunicorn serving the test database with gunicorn.conf.py: (port, its log file)."""
+    url = PG_URL or sqlite_template.url
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {key: value for key, value in os.environ.items() if key != "GUNICORN_CMD_ARGS"}
+    env.update(DATABASE_URL=url, SECRET_KEY="test-secret-key")  # noqa: S105 — tests only
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}",
+                                 "--error-logfile", "-", "wsgi:app"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_healthy(port, proc, timeout=60)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
+        yield port, log
+    finally:
+        stop(proc)
+
+
+def _member_card(session) -> tuple[str, str]:
+    """A new member's (phone, card number); the test's transaction ended, so that on SQLite
+    it holds no lock the server would wait for."""
+    member, card = pos.member(session)
+    phone, number = member.phone, card.number
+    session.rollback()
+    return phone, number
+
+
+def _post(conn: http.client.HTTPConnection, path: str, body: dict, headers: dict):
+    conn.request("POST", path, body=json.dumps(body).encode(),
+                 headers={"Content-Type": "application/json", **headers})
+    response = conn.getresponse()
+    return response.status, dict(response.getheaders()), json.loads(response.read())
+
+
+def test_runs_the_settings_file_with_gevent_workers(server):
+    _, log = server
+    deadline = time.monotonic() + 30  # the first worker may answer before the last has booted
+    while log.read_text().count("Booting worker") < os.cpu_count() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text()
+    assert "Using worker: gevent" in text
+    assert text.count("Booting worker") == os.cpu_count()  # one per core
+
+
+def test_sells_and_replays_on_one_kept_alive_connection(server, session):
+    port, _ = server
+    shop = pos.shop(session, offer={"percent_off": 10, "points_per_yuan": 2})
+    _, number = _member_card(session)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {**shop.headers, "Idempotency-Key": "sale-1"}
+    status, first_headers, first = _post(conn, pos.PURCHASES,
+                                         {"card": number, "amount": 10000}, headers)
+    assert status == 201, first
+    assert (first["discount"], first["payable"], first["points_earned"]) == (1000, 9000, 180)
+    assert first_headers.get("Connection", "keep-alive").lower() != "close"
+    # the same connection: the next sale, then the first one retried
+    status, _, second = _post(conn, pos.PURCHASES, {"card": number, "amount": 5000},
+                              {**shop.headers, "Idempotency-Key": "sale-2"})
+    assert status == 201, second
+    assert second["points_balance"] == 180 + 90
+    status, replay_headers, replay = _post(conn, pos.PURCHASES,
+                                           {"card": number, "amount": 10000}, headers)
+    assert (status, replay, replay_headers["Idempotent-Replayed"]) == (201, first, "true")
+    conn.close()
+    session.expire_all()
+    assert verify_ledger(session).ok
+
+
+def test_concurrent_sales_through_the_workers(server, session):
+    port, _ = server
+    shop = pos.shop(session, offer={"percent_off": 0, "points_per_yuan": 1})
+    _, number = _member_card(session)
+
+    def sell(n: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            status, _, body = _post(conn, pos.PURCHASES,
+                                    {"card": number, "amount": 100 * (n + 1)},
+                                    {**shop.headers, "Idempotency-Key": f"conc-{n}"})
+            return status, body
+        finally:
+            conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(sell, range(12)))
+    assert [status for status, _ in answers] == [201] * 12, answers
+    # one member, twelve sales at once: every one counted, 1 + 2 + … + 12 points
+    assert max(body["points_balance"] for _, body in answers) == 78
+    session.expire_all()
+    assert verify_ledger(session).ok
+
+
+def test_member_logs_in_through_the_worker(server, session):
+    port, _ = server
+    phone, _ = _member_card(session)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    status, _, body = _post(conn, "/api/v1/member/session",
+                            {"phone": phone, "password": "secret123"}, {})
+    assert status == 201 and body["token"], body
+    status, _, body = _post(conn, "/api/v1/member/session",
+                            {"phone": phone, "password": "wrong-pass1"}, {})
+    assert status == 401, body
+    conn.close()
+
+
+HUB_PROBE = """
+from gevent import monkey
+monkey.patch_all()
+import gevent
+from werkzeug.security import generate_password_hash
+from valliance.passwords import new_hash, password_matches
+
+ticks = []
+def ticker():
+    while True:
+        ticks.append(1)
+        gevent.sleep(0.001)
+
+gevent.spawn(ticker)
+gevent.sleep(0.01)
+
+def ticks_during(call):
+    before = len(ticks)
+    call()
+    return len(ticks) - before
+
+blocking = ticks_during(lambda: generate_password_hash("secret123"))
+stored = []
+hashing = ticks_during(lambda: stored.append(new_hash("secret123")))
+checking = ticks_during(lambda: password_matches(stored[0], "secret123"))
+print(blocking, hashing, checking, password_matches(stored[0], "secret123"),
+      password_matches(stored[0], "wrong-pass1"), password_matches(None, "secret123"))
+"""
+
+
+def test_a_password_hash_leaves_the_gevent_hub_running():
+    """While a hash runs, other greenlets of the worker go on; werkzeug's own call stops them."""
+    done = subprocess.run([sys.executable, "-c", HUB_PROBE], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    blocking, hashing, checking, right, wrong, nobody = done.stdout.split()
+    assert int(blocking) == 0  # the probe can tell: a hash on the hub lets nothing else run
+    assert int(hashing) >= 2 and int(checking) >= 2
+    assert (right, wrong, nobody) == ("True", "False", "False")

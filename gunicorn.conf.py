@@ -1,24 +1,38 @@
 """gunicorn's settings for Valliance, read by `gunicorn wsgi:app` run from the project's root.
 
-gevent workers: each request is a greenlet, and a till's kept-alive connection is served by
-the same greenlet from one sale to the next. gunicorn's threaded worker hands every request
-from its event loop to a thread and back again, and on the POS benchmark that cost more CPU
-than the purchase itself: docs/benchmarks.md. The app is safe under gevent: psycopg waits
-cooperatively once gevent has patched the standard library (psycopg ≥ 3.1.14), and the one
-slow call on the CPU, the password hash, runs in gevent's thread pool (valliance/passwords.py).
+On PostgreSQL, gevent workers: each request is a greenlet, and a till's kept-alive connection
+is served by the same greenlet from one sale to the next. gunicorn's threaded worker hands
+every request from its event loop to a thread and back again, and on the POS benchmark that
+cost more CPU than the purchase itself (docs/benchmarks.md). psycopg waits cooperatively once
+gevent has patched the standard library (psycopg ≥ 3.1.14) — so never preload the app
+(`--preload` would import psycopg before the patch, and every query would stall its worker) —
+and the one slow call on the CPU, the password hash, runs in gevent's thread pool
+(valliance/passwords.py).
 
-Command-line flags override these (`gunicorn -w 8 wsgi:app`), and so does GUNICORN_CMD_ARGS.
+On SQLite (no DATABASE_URL, or a sqlite:// one), threaded workers: SQLite's calls cannot yield
+to other greenlets, and a request that holds SQLite's write lock while its password hash
+yields would leave every other writer of its worker waiting inside SQLite.
+
+Each worker holds at most pool_size + max_overflow database connections (SQLAlchemy's
+defaults: 5 + 10), so workers × 15 must stay within PostgreSQL's max_connections (100 by
+default). Command-line flags override these settings (`gunicorn -w 8 wsgi:app`), and so does
+GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the number of workers.
 """
 
-import multiprocessing
+import os
 
-worker_class = "gevent"
-# one per core: a gevent worker goes on with other requests while one waits on PostgreSQL,
-# and more processes only switch more (on 2 cores, 2 workers sold 1.3 times as many purchases
-# a second as 4 did, and as gthread's 4 × 2 or 2 × 4 threads: docs/benchmarks.md)
-workers = multiprocessing.cpu_count()
-# at most this many connections per worker at a time (tills, portal users, operators)
+_on_sqlite = os.environ.get("DATABASE_URL", "sqlite:").startswith("sqlite:")
+
+worker_class = "gthread" if _on_sqlite else "gevent"
+threads = 2 if _on_sqlite else 1
+# one per core this process may run on: a gevent worker goes on with other requests while one
+# waits on PostgreSQL, and more processes only switch more (on 2 cores, 2 gevent workers sold
+# 1.28 and 1.33 times the purchases a second of gthread's 4 × 2 and 2 × 4; 3 or 4 gevent
+# workers sold no more than 2: docs/benchmarks.md)
+workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
+# at most this many connections per gevent worker at a time (tills, portal users, operators)
 worker_connections = 1000
-# tills and the reverse proxy keep their connections between requests
-keepalive = 30
+# tills and the reverse proxy keep their connections between requests; well under the 30 s a
+# stopping worker waits for them (graceful_timeout), so that a restart takes seconds
+keepalive = 10
 bind = "127.0.0.1:8000"

@@ -16,7 +16,8 @@ initials, one-typo pinyin, category lists — for --seconds each way:
         driver: the database's floor;
   app   search_offers in-process (query building, typo expansion, SQL);
   http  GET /api/v1/directory/offers with an operator key, gunicorn with the project's
-        settings (gunicorn.conf.py: gevent workers, one per core; GUNICORN_CMD_ARGS overrides).
+        settings (gunicorn.conf.py: one gevent worker per core on PostgreSQL, gthread workers
+        × 2 threads on SQLite; GUNICORN_CMD_ARGS overrides).
 Then one client alone runs the mix through search_offers: each query's own latency, without
 queueing. The load average is printed: on a shared machine, compare runs of one sitting only.
 --reuse keeps the PostgreSQL database of the last run (skips generating and importing).

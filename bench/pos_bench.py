@@ -4,9 +4,9 @@
     .venv/bin/python -m bench.pos_bench --profile DIR   # cProfile (CPU time) of each worker
     .venv/bin/python -m bench.pos_bench --in-process 3000   # the WSGI callable, one thread
 
-gunicorn runs with the project's own settings (gunicorn.conf.py: gevent workers, two per
-core), which the options override. Uses its own database (valliance_pos_bench), reset on
-every run. Traffic goes to 127.0.0.1 only.
+gunicorn runs with the project's own settings (gunicorn.conf.py: on PostgreSQL, gevent
+workers, one per core), which the options override. Uses its own database
+(valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
 """
 
 import argparse
@@ -90,12 +90,16 @@ SETTINGS = ROOT / "gunicorn.conf.py"
 
 
 def server_shape(args) -> str:
-    """The worker class and count gunicorn will run with: the settings file's, or the options'."""
+    """The worker class and count gunicorn runs with: the settings file's, or the options'.
+
+    (The settings choose the worker class by DATABASE_URL, which main() sets.)
+    """
     settings = runpy.run_path(str(SETTINGS))
     worker_class = args.worker_class or settings.get("worker_class", "sync")
     workers = args.workers or settings.get("workers", 1)
-    threads = f" x {args.threads} threads" if args.threads else ""
-    return f"{worker_class}, {workers} workers{threads}"
+    threads = args.threads or settings.get("threads", 1)
+    return f"{worker_class}, {workers} workers" + (
+        f" x {threads} threads" if worker_class == "gthread" else "")
 
 
 def gunicorn_command(port: int, args) -> list:
@@ -352,6 +356,7 @@ def main() -> None:
             old.unlink()
 
     app, url = fresh_app(BENCH_DB, {"pool_size": 4, "max_overflow": 2})
+    os.environ["DATABASE_URL"] = url  # gunicorn's, and what its settings are chosen by
     cards, spread, busy = setup(app)
     analyze(url)
     if args.in_process:
@@ -360,7 +365,7 @@ def main() -> None:
     port = free_port()
     proc = subprocess.Popen(gunicorn_command(port, args),
                             cwd=ROOT,
-                            env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"},
+                            env={**os.environ, "SECRET_KEY": "bench"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = {}
     try:

@@ -82,6 +82,8 @@ class Config:
             "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
             "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            #: Fernet keys for secrets at rest, comma-separated, newest first (secret_box)
+            "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
             #: reverse proxies in front of the app whose X-Forwarded-For is trusted
             "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),

@@ -3,7 +3,7 @@
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -60,6 +60,10 @@ InsufficientPoints = _error(
 RedemptionNotAuthorized = _error(
     "RedemptionNotAuthorized", 422, "redemption_not_authorized",
     "付款码无效或已过期 / Pay code invalid or expired",
+)
+PayCodeUsed = _error(
+    "PayCodeUsed", 422, "pay_code_used",
+    "付款码已使用，请刷新后出示新码 / Pay code already used: show a fresh one",
 )
 RedemptionExceedsAmount = _error(
     "RedemptionExceedsAmount", 422, "redemption_exceeds_amount",
@@ -156,8 +160,13 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_domain_error(exc: VallianceError):
-    """Render a domain error raised anywhere below a route."""
-    return _render(exc)
+    """Render a domain error raised anywhere below a route (with Retry-After when it has one)."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is None:
+        return _render(exc)
+    response = make_response(_render(exc))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_unexpected(exc: Exception):

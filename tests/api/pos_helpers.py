@@ -3,9 +3,12 @@
 import itertools
 from dataclasses import dataclass
 
+from sqlalchemy.orm import object_session
+
 from valliance.members import cards
 from valliance.members import services as members
 from valliance.merchants import services as merchants
+from valliance.secret_box import unseal
 
 PURCHASES = "/api/v1/pos/purchases"
 QUOTE = "/api/v1/pos/quote"
@@ -55,7 +58,12 @@ def member(session, *, tier="standard", points=0, phone=None):
 
 
 def pay_code(card, **kwargs) -> str:
-    return cards.pay_code(card.number, card.pay_secret, **kwargs)[0]
+    """The card's current pay code (its use count read again: every redemption moves it)."""
+    session = object_session(card)
+    if session is not None:
+        session.refresh(card)
+    return cards.pay_code(card.number, unseal(card.pay_secret), card.pay_code_uses,
+                          **kwargs)[0]
 
 
 def buy(client, shop_: Shop, card: str, amount: int, *, key=None, redeem=0, reference=None,

@@ -16,6 +16,7 @@ from valliance.db import utcnow
 from valliance.members import cards, services
 from valliance.members.models import MemberToken
 from valliance.points import accounts, ledger
+from valliance.secret_box import unseal
 
 PASSWORD = "secret123"  # noqa: S105 - test data
 CONTRACT_KEYS = {"error", "message", "details"}
@@ -362,7 +363,7 @@ def test_pay_code_is_the_card_number_and_a_current_time_code(client, member, tok
     code = body["code"]
     assert len(code) == 22 and code.isdigit() and code[:16] == member.card.number
     assert isinstance(body["expires_in"], int) and 1 <= body["expires_in"] <= 30
-    assert cards.pay_code_valid(code[16:], member.card.pay_secret)
+    assert cards.pay_code_valid(code[16:], unseal(member.card.pay_secret))
 
 
 @pytest.mark.parametrize("status", ["lost", "frozen"])

@@ -2,16 +2,19 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from tests.api.pay_code_images import decode_code128_svg, decode_qr_svg, svg_of
 from valliance.extensions import db
 from valliance.members import services
 from valliance.members.chart import balance_svg
 from valliance.members.models import AnnualSpend, Card, Member
 from valliance.messaging import OutboxMessage
 from valliance.points import accounts, ledger
+from valliance.secret_box import unseal
 
 PASSWORD = "secret123"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
@@ -195,14 +198,19 @@ def test_pages_require_a_signed_in_member(client, path):
 # --- the card ----------------------------------------------------------------------------
 
 
-def test_card_page_shows_the_pay_code_the_qr_and_the_balance(app, client):
+def test_card_page_shows_the_pay_code_as_qr_and_barcode_with_the_card_digits_masked(app, client):
     member = enroll(app)
     adjust(app, member["account"], 1234)
     log_in(client)
     html = client.get("/me/").get_data(as_text=True)
-    code = re.search(r'id="pay-code"[^>]*>(\d{22})<', html)
-    assert code and code.group(1).startswith(member["card"])
-    assert member["card"][-4:] in html and member["card"] not in html.replace(code.group(1), "")
+    qr_url = re.search(r'id="pay-code-qr" src="([^"]+)"', html).group(1)
+    barcode_url = re.search(r'id="pay-code-barcode" src="([^"]+)"', html).group(1)
+    [code] = decode_qr_svg(svg_of(qr_url))
+    assert re.fullmatch(r"\d{22}", code) and code.startswith(member["card"])
+    assert decode_code128_svg(svg_of(barcode_url)) == [code]
+    text = re.search(r'id="pay-code-text"[^>]*>([^<]+)<', html).group(1)
+    assert text == f"•••• {member['card'][12:]} · {code[16:19]} {code[19:]}"
+    assert member["card"] not in html and member["card"][:12] not in html
     assert 'src="/me/card.svg"' in html
     assert "1,234" in html
     assert "<script" in html and "portal.js" in html
@@ -219,9 +227,25 @@ def test_pay_code_json_is_fresh_and_never_cached(app, client):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
-    assert set(body) == {"code", "expires_in"}
+    assert set(body) == {"code", "expires_in", "version", "text", "qr", "barcode"}
     assert re.fullmatch(r"\d{22}", body["code"]) and body["code"].startswith(member["card"])
     assert 1 <= body["expires_in"] <= 30
+    assert decode_qr_svg(svg_of(body["qr"])) == [body["code"]]
+    assert decode_code128_svg(svg_of(body["barcode"])) == [body["code"]]
+    assert body["code"][16:] not in body["version"]
+
+
+def test_pay_code_json_answers_204_while_the_code_is_the_one_the_page_shows(app, client):
+    enroll(app)
+    log_in(client)
+    version = client.get("/me/pay-code.json").get_json()["version"]
+    unchanged = client.get(f"/me/pay-code.json?seen={version}")
+    if unchanged.status_code == 200:  # the 30 s step ended between the two requests
+        version = unchanged.get_json()["version"]
+        unchanged = client.get(f"/me/pay-code.json?seen={version}")
+    assert unchanged.status_code == 204 and unchanged.data == b""
+    assert unchanged.headers["Cache-Control"] == "no-store"
+    assert client.get("/me/pay-code.json?seen=0.0").status_code == 200
 
 
 def test_pay_code_json_without_a_session_is_401_json(client):
@@ -415,22 +439,21 @@ def test_chart_handles_no_point_one_point_and_many():
 
 
 def test_pay_code_json_moves_to_a_new_valid_code_every_30_seconds(app, client, monkeypatch):
-    from valliance.members import cards
+    from valliance.members import cards, pay_codes
 
     member = enroll(app)
     log_in(client)
     with app.app_context():
-        secret = db.session.scalar(select(Card.pay_secret))
-    original = cards.pay_code
+        secret = unseal(db.session.scalar(select(Card.pay_secret)))
     clock = {"now": 1_800_000_010.0}  # 10 s into a 30 s step
-    monkeypatch.setattr(cards, "pay_code", lambda number, key: original(number, key,
-                                                                      at=clock["now"]))
+    monkeypatch.setattr(pay_codes, "time", SimpleNamespace(time=lambda: clock["now"]))
     first = client.get("/me/pay-code.json").get_json()
     assert first["expires_in"] == 20
     clock["now"] += 5
-    assert client.get("/me/pay-code.json").get_json()["code"] == first["code"]  # same step
+    again = client.get(f"/me/pay-code.json?seen={first['version']}")
+    assert again.status_code == 204  # same step, same code
     clock["now"] += 30
-    second = client.get("/me/pay-code.json").get_json()
+    second = client.get(f"/me/pay-code.json?seen={first['version']}").get_json()
     assert second["code"] != first["code"] and second["code"][:16] == member["card"]
     assert cards.pay_code_valid(second["code"][16:], secret, at=clock["now"])
     assert cards.pay_code_valid(first["code"][16:], secret, at=clock["now"])  # within 90 s

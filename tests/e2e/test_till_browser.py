@@ -8,6 +8,7 @@ from valliance.members import cards
 from valliance.members import services as members
 from valliance.merchants import services as merchants
 from valliance.merchants.models import Purchase
+from valliance.secret_box import unseal
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def shop(app):
         db.session.commit()
         card = member.card
         data = {"key": key, "merchant_id": merchant.id, "number": card.number,
-                "secret": card.pay_secret}
+                "secret": unseal(card.pay_secret)}
         db.session.remove()
     return data
 

@@ -1,10 +1,12 @@
 """Card numbers, static codes and pay codes (contract §3): pure rules."""
 
+import struct
+
 import pytest
 
 from valliance.members import cards
 
-#: RFC 6238 appendix B: the ASCII secret "12345678901234567890"
+#: RFC 4226 appendix D: the ASCII secret "12345678901234567890"
 RFC_SECRET = "3132333435363738393031323334353637383930"
 SECRET = "a1" * 20
 CARD = "9123456789012348"
@@ -116,11 +118,27 @@ def test_full_width_digits_typed_under_a_chinese_input_method_are_read_as_digits
 # --- pay codes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("at, code", [
-    (59, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037"),
-])
-def test_pay_code_time_part_is_standard_totp(at, code):
-    assert cards.pay_code(CARD, RFC_SECRET, at=at)[0] == CARD + code
+@pytest.mark.parametrize("counter, code", list(enumerate(
+    ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583"])))
+def test_pay_code_digits_are_rfc_4226_truncation_of_hmac_sha1(counter, code):
+    assert cards._hotp(RFC_SECRET, struct.pack(">Q", counter)) == code
+
+
+def test_pay_code_mixes_the_use_counter_into_the_hmac():
+    first = cards.pay_code(CARD, SECRET, 0, at=STEP_START)[0]
+    after_use = cards.pay_code(CARD, SECRET, 1, at=STEP_START)[0]
+    assert first != after_use
+    assert cards.check_pay_code(first[16:], SECRET, 0, at=STEP_START) == cards.VALID
+    assert cards.check_pay_code(first[16:], SECRET, 1, at=STEP_START) == cards.USED
+    assert cards.check_pay_code(after_use[16:], SECRET, 1, at=STEP_START) == cards.VALID
+    assert cards.check_pay_code(after_use[16:], SECRET, 0, at=STEP_START) == cards.WRONG
+
+
+def test_a_used_code_stays_used_for_its_90_seconds_even_after_ten_more_uses():
+    first = cards.pay_code(CARD, SECRET, 5, at=STEP_START)[0][16:]
+    for uses in range(6, 16):
+        assert cards.check_pay_code(first, SECRET, uses, at=STEP_START + 89) == cards.USED
+    assert cards.check_pay_code(first, SECRET, 6, at=STEP_START + 90) == cards.WRONG
 
 
 def test_pay_code_is_22_digits_starting_with_the_card_number():

@@ -9,7 +9,7 @@ from valliance import credentials
 from valliance.api_support import bearer_token, iso_shanghai, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db, limiter
-from valliance.members import cards, qr, services
+from valliance.members import pay_codes, qr, services
 from valliance.members.models import Member
 from valliance.members.schemas import (
     LedgerOut,
@@ -177,7 +177,7 @@ def pay_code():
     """The current pay code of the member's card; refused when the card cannot be used."""
     card = _current_card(current_member())
     services.require_usable(card)
-    code, expires_in = cards.pay_code(card.number, card.pay_secret)
+    code, expires_in = pay_codes.current_code(card)  # never a used one (contract §10)
     return {"code": code, "expires_in": expires_in}, {"Cache-Control": "no-store"}
 
 

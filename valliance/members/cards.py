@@ -1,4 +1,4 @@
-"""Card numbers (random, Luhn-checked), static codes and 22-digit time-based pay codes."""
+"""Card numbers (random, Luhn-checked), static codes and 22-digit one-use pay codes."""
 
 import hashlib
 import hmac
@@ -11,6 +11,10 @@ CARD_DIGITS = 16
 PAY_CODE_DIGITS = 6
 PAY_CODE_STEP = 30  #: a new code every 30 s
 PAY_CODE_STEPS_ACCEPTED = 3  #: the current step and the two before: at most 90 s old
+#: redemptions within 90 s whose codes are still recognized as used (pay_code_used)
+PAY_CODE_USES_REMEMBERED = 10
+#: what check_pay_code finds
+VALID, USED, WRONG = "valid", "used", "wrong"
 #: every V-card number starts with 9 (the alliance's issuer digit)
 ISSUER_PREFIX = "9"
 
@@ -50,32 +54,54 @@ def new_pay_secret() -> str:
     return secrets.token_hex(20)
 
 
-def _totp(secret_hex: str, counter: int) -> str:
-    # RFC 6238 / RFC 4226 with HMAC-SHA1, six digits.
-    digest = hmac.new(bytes.fromhex(secret_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+def _hotp(secret_hex: str, message: bytes) -> str:
+    # RFC 4226's HMAC-SHA1 and dynamic truncation to six digits.
+    digest = hmac.new(bytes.fromhex(secret_hex), message, hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**PAY_CODE_DIGITS).zfill(PAY_CODE_DIGITS)
 
 
-def pay_code(card_number: str, secret_hex: str, at: float | None = None) -> tuple[str, int]:
-    """The 22-digit pay code for this moment and the seconds until the next one."""
+def _code_for(secret_hex: str, step: int, uses: int) -> str:
+    # The time step and the card's use counter, both in the HMAC (docs/pay-codes.md): a
+    # redemption moves the counter, so every code issued before it stops authorizing.
+    return _hotp(secret_hex, struct.pack(">QQ", step, uses))
+
+
+def pay_code(card_number: str, secret_hex: str, uses: int = 0,
+             at: float | None = None) -> tuple[str, int]:
+    """The 22-digit pay code for this moment and use count, and the seconds until the next."""
     now = time.time() if at is None else at
-    counter = int(now // PAY_CODE_STEP)
+    step = int(now // PAY_CODE_STEP)
     expires_in = PAY_CODE_STEP - int(now % PAY_CODE_STEP)
-    return card_number + _totp(secret_hex, counter), expires_in
+    return card_number + _code_for(secret_hex, step, uses), expires_in
 
 
-def pay_code_valid(code: str, secret_hex: str, at: float | None = None) -> bool:
-    """Tell whether the time part of a pay code is current (issued at most 90 s ago)."""
+def check_pay_code(code: str, secret_hex: str, uses: int, at: float | None = None) -> str:
+    """VALID (current: authorizes one redemption), USED (issued before one of the card's last
+    redemptions, at most 90 s ago) or WRONG (forged, stale, malformed)."""
     if len(code) != PAY_CODE_DIGITS or not _ascii_digits(code):
-        return False
+        return WRONG
     now = time.time() if at is None else at
-    counter = int(now // PAY_CODE_STEP)
-    return any(
-        hmac.compare_digest(_totp(secret_hex, counter - back), code)
-        for back in range(PAY_CODE_STEPS_ACCEPTED)
-    )
+    step = int(now // PAY_CODE_STEP)
+    steps = [step - back for back in range(PAY_CODE_STEPS_ACCEPTED)]
+    # Every candidate is compared (no early exit on a match), in constant time each.
+    used = valid = False
+    for earlier in range(max(0, uses - PAY_CODE_USES_REMEMBERED), uses + 1):
+        matched = False
+        for candidate in steps:
+            matched |= hmac.compare_digest(_code_for(secret_hex, candidate, earlier), code)
+        if earlier == uses:
+            valid = matched
+        else:
+            used |= matched
+    # A used code stays refused even if a newer counter happened to give the same digits.
+    return USED if used else VALID if valid else WRONG
+
+
+def pay_code_valid(code: str, secret_hex: str, uses: int = 0, at: float | None = None) -> bool:
+    """Tell whether a pay code's six digits authorize a redemption now."""
+    return check_pay_code(code, secret_hex, uses, at) == VALID
 
 
 def split_scanned_code(scanned: str) -> tuple[str, str | None] | None:

@@ -19,6 +19,7 @@ from valliance.db import select_where_in, today_shanghai, utcnow
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members import cards as codes
+from valliance.members import pay_codes
 from valliance.members.models import AnnualSpend, Card, Member
 from valliance.members.services import CARD_VALIDITY_YEARS, normalize_phone
 from valliance.points import accounts
@@ -188,7 +189,7 @@ def _create_members(session: Session, new: list[tuple[str, str]], taken: set[str
     numbers = _free_card_numbers(session, len(new), taken)
     session.execute(insert(cards_table), [
         {"id": new_id("card"), "number": number, "member_id": member_id, "status": "active",
-         "pay_secret": codes.new_pay_secret(), "issued_at": now, "expires_on": expires_on,
+         "pay_secret": pay_codes.new_sealed_secret(), "issued_at": now, "expires_on": expires_on,
          "replaced_by_id": None}
         for member_id, number in zip(member_ids, numbers, strict=True)
     ])

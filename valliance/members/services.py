@@ -13,6 +13,7 @@ from valliance.db import today_shanghai, utcnow
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
 from valliance.ids import new_id
 from valliance.members import cards as codes
+from valliance.members import pay_codes
 from valliance.members.models import TIERS, Card, Member, MemberToken, TierChange
 from valliance.passwords import check_password_strength, new_hash, password_matches
 from valliance.points import accounts, ledger
@@ -51,7 +52,7 @@ def issue_card(session: Session, member: Member) -> Card:
     else:  # pragma: no cover - 10^14 numbers
         raise RuntimeError("could not find a free card number")
     card = Card(id=new_id("card"), number=number, member=member, status="active",
-                pay_secret=codes.new_pay_secret(), issued_at=utcnow(),
+                pay_secret=pay_codes.new_sealed_secret(), issued_at=utcnow(),
                 expires_on=today_shanghai() + timedelta(days=365 * CARD_VALIDITY_YEARS))
     session.add(card)
     session.flush()

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from flask import (
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -17,7 +16,7 @@ from sqlalchemy import select
 
 from valliance.errors import VallianceError
 from valliance.extensions import db
-from valliance.members import cards, chart, services, tiers
+from valliance.members import chart, pay_code_view, services, tiers
 from valliance.members.auth import MemberUser
 from valliance.members.forms import (
     ConfirmForm,
@@ -54,31 +53,19 @@ def card():
     spend = db.session.scalar(select(AnnualSpend).where(
         AnnualSpend.member_id == member.id, AnnualSpend.year == _this_year()))
     spend_fen = (spend.telecom_fen + spend.alliance_fen) if spend else 0
-    code = None
-    if the_card is not None and the_card.status == "active":
-        code, expires_in = cards.pay_code(the_card.number, the_card.pay_secret)
-    else:
-        expires_in = 0
+    active = the_card is not None and the_card.status == "active"
     return render_template("members/card.html", member=member, card=the_card, balance=balance,
                            progress=tiers.progress(member.tier, spend_fen), spend_fen=spend_fen,
-                           pay_code=code, expires_in=expires_in, form=ConfirmForm())
+                           pay=pay_code_view.payload(the_card) if active else None,
+                           locked_until=pay_code_view.locked_until(the_card) if active else None,
+                           form=ConfirmForm())
 
 
 @bp.get("/pay-code.json")
 def pay_code_json():
-    """The current 22-digit pay code of the signed-in member's card (never cached)."""
-    if not current_user.is_authenticated or not getattr(current_user, "is_member", False):
-        response = jsonify(error="unauthorized", message="未登录 / Not signed in", details={})
-        response.status_code = 401
-    else:
-        the_card = current_user.member.card
-        if the_card is None or the_card.status != "active":
-            response = jsonify(error="card_inactive", message="卡片不可用 / Card is not active",
-                               details={"status": [the_card.status if the_card else "none"]})
-            response.status_code = 422
-        else:
-            code, expires_in = cards.pay_code(the_card.number, the_card.pay_secret)
-            response = jsonify(code=code, expires_in=expires_in)
+    """The card's current pay code with its QR and barcode (never cached); 204 while the code
+    is still the one the page shows (?seen=its version: the page polls cheaply)."""
+    response = pay_code_view.json_answer(request.args.get("seen"))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,5 +1,7 @@
 """Quotes, purchases and refunds at the till (contract §5). Services flush; routes commit."""
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -8,6 +10,7 @@ from sqlalchemy.orm import Session
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase
 from valliance.ids import new_id
+from valliance.members import pay_codes
 from valliance.members.models import AnnualSpend, Card
 from valliance.merchants import pos_context, pricing
 from valliance.merchants.models import Merchant, Purchase, Refund
@@ -20,10 +23,12 @@ __all__ = ["Quote", "find_purchase", "quote", "record_purchase", "refund_purchas
 
 
 def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
-          redeem_points: int) -> Quote:
+          redeem_points: int, terminal_id: str | None = None) -> Quote:
     """Price a sale without recording it; raises the contract's errors in its order."""
     number, pay_part = pos_context.parse_card(scanned)
     context = pos_context.context_for_merchant(session.connection(), merchant.id, number)
+    if terminal_id is not None:  # the terminal's wrong pay codes count against it
+        context = replace(context, terminal_id=terminal_id)
     return pos_context.price_sale(context, pay_part, amount, redeem_points)
 
 
@@ -47,8 +52,10 @@ def record_purchase(session: Session, merchant: Merchant, terminal_id: str | Non
                     scanned: str, amount: int, redeem_points: int,
                     reference: str | None) -> Purchase:
     """Record a sale: the purchase row, the redemption and the accrual in the ledger."""
-    priced = quote(session, merchant, scanned, amount, redeem_points)
+    priced = quote(session, merchant, scanned, amount, redeem_points, terminal_id)
     member, price = priced.card.member, priced.price
+    if price.redeem_points:  # the pay code authorizes this redemption and no other
+        pay_codes.retire(session, priced.card.id, priced.card.pay_code_uses)
     purchase = Purchase(
         id=new_id("pur"), merchant_id=merchant.id, terminal_id=terminal_id,
         member_id=member.id, card_id=priced.card.id,

@@ -22,11 +22,10 @@ from valliance.errors import (
     CardNotFound,
     InsufficientPoints,
     RedemptionExceedsAmount,
-    RedemptionNotAuthorized,
 )
 from valliance.members import cards as codes
+from valliance.members import pay_codes, tiers
 from valliance.members import services as members
-from valliance.members import tiers
 from valliance.members.models import Card, Member
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
@@ -51,7 +50,10 @@ class SaleCard:
     number: str
     status: str
     expires_on: date
+    #: sealed (secret_box): opened only when points are redeemed
     pay_secret: str
+    #: redemptions its pay codes have authorized (members.pay_codes)
+    pay_code_uses: int
     member: SaleMember
 
     @property
@@ -111,7 +113,7 @@ def _context_query(root, root_condition, terminal_id):
     return select(
         terminal_id, _m.c.id, _m.c.status, _m.c.issued_account_id, _m.c.redeemed_account_id,
         _c.c.id, _c.c.number, _c.c.status, _c.c.expires_on, _c.c.pay_secret,
-        _mb.c.id, _mb.c.tier, _mb.c.membership_status, _mb.c.points_account_id,
+        _c.c.pay_code_uses, _mb.c.id, _mb.c.tier, _mb.c.membership_status, _mb.c.points_account_id,
         BALANCE, AVAILABLE, accounts.c.owed,
         _o.c.id, _o.c.percent_off, _o.c.points_per_yuan, _o.c.valid_from, _o.c.valid_until,
         _o.c.created_at, _r.c.percent_off,
@@ -133,18 +135,18 @@ def _context(rows) -> SaleContext | None:
     if not rows:
         return None
     (terminal_id, merchant_id, merchant_status, issued, redeemed, card_id, number, card_status,
-     expires_on, pay_secret, member_id, tier, membership, account, balance, available,
-     owed) = rows[0][:17]
+     expires_on, pay_secret, uses, member_id, tier, membership, account, balance, available,
+     owed) = rows[0][:18]
     card = None
     if card_id is not None:
-        card = SaleCard(card_id, number, card_status, expires_on, pay_secret,
+        card = SaleCard(card_id, number, card_status, expires_on, pay_secret, uses,
                         SaleMember(member_id, tier, membership, account))
     offers = tuple(
         (pricing.OfferTerms(offer_id, base if override is None else override, per_yuan,
                             created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)),
          valid_from, valid_until)
         for (offer_id, base, per_yuan, valid_from, valid_until, created_at, override)
-        in (row[17:] for row in rows) if offer_id is not None)
+        in (row[18:] for row in rows) if offer_id is not None)
     return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
                        card, balance or 0, available or 0, owed or 0, offers)
 
@@ -199,8 +201,8 @@ def price_sale(context: SaleContext, pay_part: str | None, amount: int,
     point_value = current_app.config["POINT_VALUE_FEN"]
     terms = pricing.best_offer(_active_terms(context, today_shanghai()), multiplier, point_value)
     if redeem_points > 0:
-        if pay_part is None or not codes.pay_code_valid(pay_part, card.pay_secret):
-            raise RedemptionNotAuthorized()
+        # 429 while locked, pay_code_used, redemption_not_authorized (contract §3, §10)
+        pay_codes.authorize(card, pay_part, context.terminal_id)
         if redeem_points > context.available:
             raise InsufficientPoints(details={"points_balance": [str(context.available)]})
     price = pricing.price_purchase(amount, terms, multiplier, 0, point_value)

@@ -1,0 +1,145 @@
+"""Guessing pay codes is stopped (contract §10), for all workers alike.
+
+Wrong codes are counted per card (5 in 15 minutes locks the card's redemptions for 15
+minutes, and the member is told) and per terminal (20 in 15 minutes locks the terminal's
+redemptions for 15 minutes), in the rate limiter's storage: Redis when REDIS_URL is set, else
+this process's memory. Moving windows of the `limits` library: a lock is one hit in a
+window of 15 minutes, so it ends by itself and Retry-After is when it does. A storage that
+fails is replaced by memory for this process (logged) rather than letting guesses through.
+"""
+
+import logging
+import math
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import after_this_request, current_app, has_request_context
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valliance.errors import RateLimited
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+WINDOW_MINUTES = 15
+WRONG_PER_CARD = parse(f"5 per {WINDOW_MINUTES} minutes")
+WRONG_PER_TERMINAL = parse(f"20 per {WINDOW_MINUTES} minutes")
+#: a lock: one hit, held for the window
+LOCK = parse(f"1 per {WINDOW_MINUTES} minutes")
+_LIMITS = {"card": WRONG_PER_CARD, "terminal": WRONG_PER_TERMINAL}
+_fallback = MovingWindowRateLimiter(MemoryStorage())
+
+
+class PayCodeLocked(RateLimited):
+    """429 rate_limited: redemptions refused for a while after too many wrong pay codes."""
+
+    message = "付款码错误次数过多，暂停积分支付 / Too many wrong pay codes: redemptions paused"
+
+    def __init__(self, retry_after: int):
+        super().__init__(details={"retry_after": [str(retry_after)]})
+        #: seconds, sent as the Retry-After header
+        self.retry_after = retry_after
+
+
+def _strategy() -> MovingWindowRateLimiter:
+    from valliance.extensions import limiter
+
+    storage = limiter.storage
+    cached = current_app.extensions.get("pay_guard")
+    if cached is None or cached.storage is not storage:
+        cached = current_app.extensions["pay_guard"] = MovingWindowRateLimiter(storage)
+    return cached
+
+
+def _run(operation):
+    """operation(strategy) on the shared storage; on this process's memory if it fails."""
+    try:
+        return operation(_strategy())
+    except Exception as exc:  # Redis down: keep counting here rather than let guesses pass
+        log.warning("pay-code limits: storage failed (%s); counting in this process",
+                    type(exc).__name__)
+        return operation(_fallback)
+
+
+def _lock_ends(kind: str, ident: str) -> float | None:
+    """When the lock on this card or terminal ends (epoch seconds), or None: not locked."""
+    def read(strategy):
+        if strategy.test(LOCK, "paycode-lock", kind, ident):
+            return None
+        return strategy.get_window_stats(LOCK, "paycode-lock", kind, ident).reset_time
+    return _run(read)
+
+
+def card_locked_until(card_id: str) -> float | None:
+    """When the card's redemptions are allowed again (epoch seconds), or None."""
+    return _lock_ends("card", card_id)
+
+
+def require_unlocked(card_id: str, terminal_id: str | None) -> None:
+    """Raise PayCodeLocked while the card or the terminal is locked."""
+    for kind, ident in (("card", card_id), ("terminal", terminal_id)):
+        ends = _lock_ends(kind, ident) if ident else None
+        if ends is not None:
+            raise PayCodeLocked(max(1, math.ceil(ends - time.time())))
+
+
+def _count(kind: str, ident: str) -> bool:
+    """Count one wrong code; True when this one locked (only one caller ever gets True)."""
+    limit = _LIMITS[kind]
+
+    def count(strategy):
+        strategy.hit(limit, "paycode-wrong", kind, ident)
+        if strategy.test(limit, "paycode-wrong", kind, ident):
+            return False
+        return strategy.hit(LOCK, "paycode-lock", kind, ident)
+    return _run(count)
+
+
+def count_wrong_code(card, terminal_id: str | None) -> None:
+    """Count a wrong pay code for the card and the terminal; tell the member of a new lock."""
+    if terminal_id and _count("terminal", terminal_id):
+        log.warning("pay-code limits: terminal %s locked for %d minutes", terminal_id,
+                    WINDOW_MINUTES)
+    if _count("card", card.id):
+        log.warning("pay-code limits: card ending %s locked for %d minutes", card.last4,
+                    WINDOW_MINUTES)
+        _after_the_request(card.member.id, card.last4)
+
+
+def _after_the_request(member_id: str, last4: str) -> None:
+    # The request fails and its transaction rolls back: the SMS is queued after it, in a
+    # transaction of its own.
+    from valliance.extensions import db
+
+    if not has_request_context():  # a shell or a test calling the service: a session aside
+        with Session(db.engine) as aside:
+            _send_lock_notice(aside, member_id, last4)
+        return
+
+    @after_this_request
+    def notify(response):
+        db.session.rollback()  # the failed request's work (an error answer: nothing to keep)
+        _send_lock_notice(db.session, member_id, last4)
+        return response
+
+
+def _send_lock_notice(session: Session, member_id: str, last4: str) -> None:
+    from valliance.members.models import Member
+    from valliance.messaging import deliver_pending, queue_sms
+
+    try:
+        phone = session.scalar(select(Member.phone).where(Member.id == member_id))
+        until = (datetime.now(SHANGHAI) + timedelta(minutes=WINDOW_MINUTES)).strftime("%H:%M")
+        queue_sms(session, phone, f"【V卡联盟】您尾号{last4}的V卡付款码连续输错，为保护您的积分，"
+                                  f"积分支付已暂停至{until}。付款码请勿出示给他人；"
+                                  "如非本人操作请联系客服。")
+        session.commit()
+        deliver_pending(session)
+    except Exception:  # the notice must not change the till's answer
+        session.rollback()
+        log.exception("pay-code limits: the lock notice for card ending %s failed", last4)

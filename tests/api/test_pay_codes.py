@@ -197,3 +197,40 @@ def test_the_card_rows_use_count_moves_once_per_redemption(client, session):
     assert buy(client, s, card.number, 1000).status_code == 201
     session.rollback()
     assert session.scalar(select(Card.pay_code_uses)) == 3
+
+
+# --- shared by every worker -------------------------------------------------------------------
+
+REDIS = "redis://127.0.0.1:6379/1"
+
+
+def _redis_or_skip():
+    import pytest
+    from limits.storage import storage_from_string
+
+    storages = [storage_from_string(REDIS, key_prefix="valliance-test-paycode")
+                for _ in range(2)]
+    try:
+        if not storages[0].check():
+            raise ConnectionError
+    except Exception:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    return storages
+
+
+def test_the_card_lock_is_shared_by_workers_through_redis(client, session, monkeypatch):
+    from valliance.extensions import limiter
+
+    worker_a, worker_b = _redis_or_skip()  # two connections: two workers' storages
+    s = shop(session)
+    _, card = member(session, points=1000)
+    storage = {"now": worker_a}
+    monkeypatch.setattr(type(limiter), "storage", property(lambda self: storage["now"]))
+    try:
+        for _ in range(5):
+            assert_error(buy(client, s, wrong(card), 1000, redeem=100), 422,
+                         "redemption_not_authorized")
+        storage["now"] = worker_b
+        assert_error(buy(client, s, pay_code(card), 1000, redeem=100), 429, "rate_limited")
+    finally:
+        worker_a.reset()

@@ -205,3 +205,24 @@ def test_a_refused_camera_is_said_in_both_languages(page, live_server, shop):
     assert page.is_hidden("#camera")
     assert not page.is_disabled("#camera-button")
     assert page.console_errors == []
+
+
+def test_the_camera_reads_the_portals_pay_code_qr_like_the_card_qr(camera_page, app,
+                                                                   live_server, shop):
+    from valliance.members import pay_codes
+    from valliance.members.models import Card
+
+    with app.app_context():
+        card = db.session.query(Card).filter_by(number=shop["number"]).one()
+        code, _ = pay_codes.current_code(card)  # what the portal's QR holds
+        db.session.remove()
+    page = camera_page(code, native=False)
+    _open_till(page, live_server, shop["key"])
+    page.click("#camera-button")
+    expect(page.locator("#card")).to_have_value(code, timeout=20000)
+    page.wait_for_selector("#camera", state="hidden")
+    page.keyboard.type("128.50\n")
+    page.wait_for_selector("#quote:not([hidden])")
+    assert page.text_content("#q-balance") == "2339"  # the code identifies the card
+    _only_local(page, live_server)
+    assert page.console_errors == []

@@ -1,6 +1,5 @@
 """Card numbers (random, Luhn-checked), static codes and 22-digit one-use pay codes."""
 
-import hashlib
 import hmac
 import secrets
 import struct
@@ -56,7 +55,7 @@ def new_pay_secret() -> str:
 
 def _hotp(secret_hex: str, message: bytes) -> str:
     # RFC 4226's HMAC-SHA1 and dynamic truncation to six digits.
-    digest = hmac.new(bytes.fromhex(secret_hex), message, hashlib.sha1).digest()
+    digest = hmac.digest(bytes.fromhex(secret_hex), message, "sha1")
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**PAY_CODE_DIGITS).zfill(PAY_CODE_DIGITS)

@@ -135,7 +135,7 @@ def _send_lock_notice(session: Session, member_id: str, last4: str) -> None:
     try:
         phone = session.scalar(select(Member.phone).where(Member.id == member_id))
         until = (datetime.now(SHANGHAI) + timedelta(minutes=WINDOW_MINUTES)).strftime("%H:%M")
-        queue_sms(session, phone, f"【V卡联盟】您尾号{last4}的V卡付款码连续输错，为保护您的积分，"
+        queue_sms(session, phone, f"【V卡联盟】您尾号{last4}的V卡付款码被多次输错，为保护您的积分，"
                                   f"积分支付已暂停至{until}。付款码请勿出示给他人；"
                                   "如非本人操作请联系客服。")
         session.commit()

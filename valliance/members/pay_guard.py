@@ -22,6 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance.errors import RateLimited
+from valliance.extensions import db, limiter
+from valliance.members.models import Member
+from valliance.messaging import deliver_pending, queue_sms
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,8 +50,6 @@ class PayCodeLocked(RateLimited):
 
 
 def _strategy() -> MovingWindowRateLimiter:
-    from valliance.extensions import limiter
-
     storage = limiter.storage
     cached = current_app.extensions.get("pay_guard")
     if cached is None or cached.storage is not storage:
@@ -114,8 +115,6 @@ def count_wrong_code(card, terminal_id: str | None) -> None:
 def _after_the_request(member_id: str, last4: str) -> None:
     # The request fails and its transaction rolls back: the SMS is queued after it, in a
     # transaction of its own.
-    from valliance.extensions import db
-
     if not has_request_context():  # a shell or a test calling the service: a session aside
         with Session(db.engine) as aside:
             _send_lock_notice(aside, member_id, last4)
@@ -129,9 +128,6 @@ def _after_the_request(member_id: str, last4: str) -> None:
 
 
 def _send_lock_notice(session: Session, member_id: str, last4: str) -> None:
-    from valliance.members.models import Member
-    from valliance.messaging import deliver_pending, queue_sms
-
     try:
         phone = session.scalar(select(Member.phone).where(Member.id == member_id))
         until = (datetime.now(SHANGHAI) + timedelta(minutes=WINDOW_MINUTES)).strftime("%H:%M")

@@ -10,6 +10,7 @@ from valliance.extensions import db
 from valliance.members.forms import ConfirmForm
 from valliance.members.portal import show_error, tr
 from valliance.merchants import services, users
+from valliance.merchants.activity import describe
 from valliance.merchants.models import MerchantUser, Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
 from valliance.merchants.portal_forms import StaffForm, TerminalForm
@@ -109,12 +110,10 @@ def set_staff_active(user_id: str, change: str):
 @bp.get("/activity")
 @owner_required
 def activity():
-    """Who changed what in this shop: offers, terminals, staff, refunds made in the portal."""
+    """Who changed what in this shop, as sentences: offers, terminals, staff, refunds."""
     before = request.args.get("before", type=int)
     events = events_for_merchant(db.session, current_merchant().id, limit=AUDIT_PAGE + 1,
                                  before=before)
     older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None
-    names = dict(db.session.execute(select(MerchantUser.id, MerchantUser.name).where(
-        MerchantUser.merchant_id == current_merchant().id)).all())
-    return render_template("merchants/portal/activity.html", events=events[:AUDIT_PAGE],
-                           older=older, names=names)
+    lines = describe(db.session, current_merchant().id, events[:AUDIT_PAGE])
+    return render_template("merchants/portal/activity.html", lines=lines, older=older)

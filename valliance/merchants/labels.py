@@ -9,11 +9,10 @@ from valliance.members.portal import tr
 from valliance.merchants.offer_terms import discount_en
 from valliance.money import discount_label
 
-CATEGORY_NAMES_EN = {
-    "餐饮": "Dining", "酒店": "Hotels", "零售": "Retail", "娱乐": "Entertainment",
-    "美容美发": "Beauty & hair", "汽车服务": "Car services", "教育培训": "Education",
-    "医疗健康": "Health", "生活服务": "Local services",
-}
+CATEGORY_NAMES_EN = {"餐饮": "Restaurants", "酒店": "Hotels", "零售": "Retail",
+                     "娱乐": "Entertainment", "美容美发": "Beauty and hair",
+                     "汽车服务": "Car services", "教育培训": "Education and training",
+                     "医疗健康": "Health care", "生活服务": "Local services"}
 
 
 def category_name(category: str) -> str:

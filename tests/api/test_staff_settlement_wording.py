@@ -88,6 +88,6 @@ def test_number_ranges_are_never_backwards(app, first, last, text):
 def test_ledger_ranges_count_the_entries_or_say_there_are_none(app):
     with app.test_request_context("/"):
         assert ledger_range(250, 250) == "本期无账本记录"
-        assert ledger_range(250, 300) == "第 251–300 笔（共 50 笔）"
+        assert ledger_range(250, 300) == "账本第 251–300 笔（共 50 笔）"
     with app.test_request_context("/?lang=en"):
         assert ledger_range(250, 250) == "no ledger entries"

@@ -17,8 +17,8 @@ def ledger_range(lower_seq: int, cutoff_seq: int) -> str:
     if cutoff_seq <= lower_seq:
         return tr("本期无账本记录", "no ledger entries")
     count = cutoff_seq - lower_seq
-    return tr(f"第 {number_range(lower_seq + 1, cutoff_seq)} 笔（共 {count:,} 笔）",
-              f"{number_range(lower_seq + 1, cutoff_seq)} ({count:,} in all)")
+    return tr(f"账本第 {number_range(lower_seq + 1, cutoff_seq)} 笔（共 {count:,} 笔）",
+              f"ledger entries {number_range(lower_seq + 1, cutoff_seq)} ({count:,} in all)")
 
 
 HELPERS = {"number_range": number_range, "ledger_range": ledger_range}

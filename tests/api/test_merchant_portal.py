@@ -176,8 +176,8 @@ def test_another_merchants_purchase_offer_terminal_and_staff_are_not_found(
 
 
 def offer_data(**overrides):
-    data = {"title": "周末特惠", "description": "招牌锅底", "percent_off": "15",
-            "diamond_percent_off": "20.5", "points_per_yuan": "3", "valid_from": "",
+    data = {"title": "周末特惠", "description": "招牌锅底", "unit": "percent", "discount": "15",
+            "diamond_discount": "20.5", "points_per_yuan": "3", "valid_from": "",
             "valid_until": "", "active": "y"}
     return {**data, **overrides}
 
@@ -199,10 +199,10 @@ def test_owner_publishes_an_offer_with_a_tier_rate_and_the_till_prices_by_it(
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("percent_off", "95", "0 到 90"),
-    ("percent_off", "12.345", "两位小数"),
-    ("percent_off", "abc", "两位小数"),
-    ("gold_percent_off", "91", "0 到 90"),
+    ("discount", "95", "0 到 90"),
+    ("discount", "12.345", "两位小数"),
+    ("discount", "abc", "请输入数字"),
+    ("gold_discount", "91", "0 到 90"),
     ("points_per_yuan", "101", "0 到 100"),
     ("points_per_yuan", "-1", "0 到 100"),
     ("title", "", "必填"),
@@ -227,10 +227,10 @@ def test_editing_an_offer_keeps_past_purchases_and_records_what_changed(app, cli
             Offer.merchant_id == store["merchant_id"]))
     sign_in(client)
     page = client.get(f"/merchant/offers/{offer_id}").get_data(as_text=True)
-    assert 'value="12"' in page
+    assert 'value="8.8"' in page  # 12 % off, shown as the owner thinks of it: 8.8折
     response = post_form(client, f"/merchant/offers/{offer_id}",
-                         offer_data(title="会员折扣", description="", percent_off="8",
-                                    diamond_percent_off="", points_per_yuan="2"))
+                         offer_data(title="会员折扣", description="", discount="8",
+                                    diamond_discount="", points_per_yuan="2"))
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Purchase, before["id"]).discount == 1200
@@ -244,7 +244,7 @@ def test_switching_an_offer_off_stops_its_discount(app, client, store):
         offer_id = db.session.scalar(select(Offer.id).where(
             Offer.merchant_id == store["merchant_id"]))
     sign_in(client)
-    data = offer_data(title="会员折扣", percent_off="12", diamond_percent_off="",
+    data = offer_data(title="会员折扣", discount="12", diamond_discount="",
                       points_per_yuan="2")
     data.pop("active")
     assert post_form(client, f"/merchant/offers/{offer_id}", data).status_code == 302

@@ -57,9 +57,20 @@ def test_owner_dashboard_offer_terminal_and_refund(app, page, live_server, shop)
 
     page.click("text=优惠")
     page.click("text=发布优惠")
+    page.fill("#title", "周末8.8折")
+    page.fill("#discount", "8.5")  # typed as 折: 15 % off
+    page.fill("#diamond_discount", "8")
+    preview = page.inner_text("#offer-preview")  # updated live, before anything is sent
+    assert "会员价 ¥85.00 / 8.5折 / 每消费1元积1分" in preview
+    assert "钻石卡：会员价 ¥80.00 / 8折" in preview
+    assert "标题写着8.8折" in page.inner_text("#title-warning")  # a warning, not a block
     page.fill("#title", "周末特惠")
-    page.fill("#percent_off", "15")
-    page.fill("#diamond_percent_off", "20")
+    assert page.is_hidden("#title-warning")
+    page.check("#unit-1")  # now as percent off: 12 → 8.8折
+    page.fill("#discount", "12")
+    assert "会员价 ¥88.00 / 8.8折" in page.inner_text("#offer-preview")
+    page.check("#unit-0")
+    page.fill("#discount", "8.5")
     page.click(".offer-form button[type=submit]")
     page.wait_for_selector("text=优惠已发布")
     assert _count(app, select(func.count()).select_from(Offer)) == 2

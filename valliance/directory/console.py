@@ -6,6 +6,7 @@ when the tab closes) and calls the directory API with it.
 
 from flask import Blueprint, render_template
 
+from valliance.merchants.labels import CATEGORY_NAMES_EN
 from valliance.merchants.models import CATEGORIES
 
 bp = Blueprint("console", __name__, url_prefix="/directory", template_folder="templates")
@@ -14,4 +15,5 @@ bp = Blueprint("console", __name__, url_prefix="/directory", template_folder="te
 @bp.get("/console")
 def page():
     """Caller phone, search box, ranked offers with their read-out script, log a referral."""
-    return render_template("directory/console.html", categories=CATEGORIES)
+    return render_template("directory/console.html", categories=CATEGORIES,
+                           category_en=CATEGORY_NAMES_EN)

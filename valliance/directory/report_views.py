@@ -9,6 +9,7 @@ from valliance.db import today_shanghai
 from valliance.directory.report import referral_report
 from valliance.extensions import db
 from valliance.members.portal import tr
+from valliance.merchants.labels import category_name
 from valliance.staff.auth import staff_required
 
 bp = Blueprint("referral_report", __name__, url_prefix="/staff/referrals",
@@ -19,7 +20,7 @@ MAX_DAYS = 366
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "FLASH": "portal"}
+    return {"tr": tr, "FLASH": "portal", "category_name": category_name}
 
 
 def _day(name: str, default: date) -> date:

@@ -7,7 +7,15 @@ def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
     from valliance.extensions import api, csrf, limiter
     from valliance.merchants import api as pos_api
-    from valliance.merchants import cli, offers_view, portal, portal_sales, portal_shop, till  # noqa: F401 (routes on portal.bp)
+    from valliance.merchants import (  # noqa: F401 (routes on portal.bp)
+        cli,
+        offers_view,
+        portal,
+        portal_offers,
+        portal_sales,
+        portal_shop,
+        till,
+    )
     from valliance.merchants.apply_views import bp as apply_bp
 
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply

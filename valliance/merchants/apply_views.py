@@ -8,15 +8,11 @@ from valliance.members.portal import show_error, tr
 from valliance.members.services import normalize_phone
 from valliance.merchants import onboarding
 from valliance.merchants.apply_forms import ApplyForm
+from valliance.merchants.labels import CATEGORY_NAMES_EN
 from valliance.merchants.models import CATEGORIES
 
 bp = Blueprint("merchant_apply", __name__, url_prefix="/merchant/apply",
                template_folder="templates")
-
-CATEGORY_NAMES_EN = {"餐饮": "Restaurants", "酒店": "Hotels", "零售": "Retail",
-                     "娱乐": "Entertainment", "美容美发": "Beauty and hair",
-                     "汽车服务": "Car services", "教育培训": "Education and training",
-                     "医疗健康": "Health care", "生活服务": "Local services"}
 
 
 @bp.context_processor

@@ -21,6 +21,7 @@ from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members.imports import ImportRejected, ImportResult, RowError, read_csv
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
+from valliance.merchants.offer_terms import clean_title
 from valliance.merchants.services import MAX_POINTS_PER_YUAN, parse_percent
 from valliance.points import accounts
 
@@ -108,7 +109,11 @@ def _parse_row(row: dict[str, str]) -> tuple[tuple, MerchantFields, str, OfferFi
     address = keep(_text(row, "address", 200, False, "地址"))
     phone = keep(_text(row, "phone", 30, False, "电话"))
     avg_spend = keep(_whole(row["avg_spend"], "avg_spend", "人均消费（分）", 0, MAX_AVG_SPEND))
-    title = keep(_text(row, "title", 100, True, "优惠标题"))
+    title = " ".join(row["title"].split())
+    try:
+        title = clean_title(title)
+    except ValidationError as exc:
+        problems.append(f"优惠标题 title: {exc.details['title'][0]}")
     percent = Decimal(0)
     try:
         percent = parse_percent(row["percent_off"] or None)

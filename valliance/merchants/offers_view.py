@@ -17,6 +17,7 @@ from valliance import money
 from valliance.extensions import db
 from valliance.members import tiers
 from valliance.members.portal import FLASH, SHANGHAI, tier_name, tr
+from valliance.merchants import labels
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate
 
 bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="templates")
@@ -94,7 +95,8 @@ def _render(template: str, **context) -> str:
     # Helpers passed explicitly, not by a context processor: the member portal renders the
     # list too (/me/offers), and a blueprint's context processor runs only for its own routes.
     return render_template(template, tr=tr, tier_name=tier_name, yuan=money.format_yuan,
-                           FLASH=FLASH, points_text=lambda p: format(p, "f"), **context)
+                           FLASH=FLASH, points_text=lambda p: format(p, "f"), **labels.HELPERS,
+                           **context)
 
 
 @bp.get("/")

@@ -14,9 +14,9 @@ from valliance.extensions import login as login_manager
 from valliance.members.forms import ConfirmForm, LoginForm, PasswordForm
 from valliance.members.portal import safe_next, show_error, tier_name, tr
 from valliance.members.services import normalize_phone
-from valliance.merchants import users
+from valliance.merchants import labels, users
 from valliance.merchants.models import Merchant, MerchantUser
-from valliance.money import discount_label, format_yuan
+from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
@@ -49,7 +49,7 @@ def register_sign_in() -> None:
 @bp.context_processor
 def _helpers() -> dict:
     return {"tr": tr, "yuan": format_yuan, "FLASH": FLASH, "tier_name": tier_name,
-            "discount": discount_label, "role_label": lambda r: tr(*ROLE_LABELS[r]),
+            **labels.HELPERS, "role_label": lambda r: tr(*ROLE_LABELS[r]),
             "shanghai": lambda when: when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")}
 
 

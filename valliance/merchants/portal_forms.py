@@ -7,28 +7,35 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from valliance.merchants.models import MERCHANT_ROLES
+from valliance.merchants.offer_terms import MAX_TITLE, TITLE_TOO_LONG, UNITS
 
 REQUIRED = "必填 / Required"
-PERCENT = Regexp(r"^\s*\d{1,2}(\.\d{1,2})?\s*$",
-                 message="0–90 之间的数字，最多两位小数 / 0–90, at most two decimals")
+NUMBER = Regexp(r"^\s*\d{1,3}(\.\d{1,3})?\s*$",
+                message="请输入数字，如 8.8 / A number such as 8.8")
 YUAN = Regexp(r"^\s*\d{1,9}(\.\d{1,2})?\s*$",
               message="请输入金额，如 12.50 / An amount such as 12.50")
 
 
 class OfferForm(FlaskForm):
-    title = StringField(validators=[DataRequired(REQUIRED), Length(max=100)])
+    title = StringField(validators=[DataRequired(REQUIRED),
+                                    Length(max=MAX_TITLE, message=TITLE_TOO_LONG)])
     description = TextAreaField(validators=[Optional(), Length(max=2000)])
-    percent_off = StringField(validators=[DataRequired(REQUIRED), PERCENT])
-    standard_percent_off = StringField(validators=[Optional(), PERCENT])
-    silver_percent_off = StringField(validators=[Optional(), PERCENT])
-    gold_percent_off = StringField(validators=[Optional(), PERCENT])
-    diamond_percent_off = StringField(validators=[Optional(), PERCENT])
+    #: how the discounts below are typed: 折 (8.8 = 12 % off) or percent off
+    unit = RadioField(choices=list(UNITS), default="zhe",
+                      validators=[AnyOf(UNITS, message=REQUIRED)])
+    #: blank = no discount; converted to percent off on the server (offer_terms)
+    discount = StringField(validators=[Optional(), NUMBER])
+    standard_discount = StringField(validators=[Optional(), NUMBER])
+    silver_discount = StringField(validators=[Optional(), NUMBER])
+    gold_discount = StringField(validators=[Optional(), NUMBER])
+    diamond_discount = StringField(validators=[Optional(), NUMBER])
     points_per_yuan = IntegerField(validators=[
         NumberRange(0, 100, "须为 0 到 100 的整数 / a whole number 0–100")], default=1)
     valid_from = DateField(validators=[Optional()])

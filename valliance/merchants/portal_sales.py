@@ -13,7 +13,7 @@ from valliance.api_support import iso_shanghai
 from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
-from valliance.members.portal import show_error, tr
+from valliance.members.portal import show_error, tier_name, tr
 from valliance.merchants import pos, refunds, reports
 from valliance.merchants.models import Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
@@ -112,7 +112,7 @@ def purchases_csv():
         for purchase, card_number, terminal_name in db.session.execute(query):
             writer.writerow([_csv_cell(cell) for cell in (
                 iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
-                card_number[-4:], purchase.tier, _yuan(purchase.amount),
+                card_number[-4:], tier_name(purchase.tier), _yuan(purchase.amount),
                 purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,
                 _yuan(purchase.points_value), _yuan(purchase.payable),
                 purchase.points_earned, _yuan(purchase.refunded_amount),

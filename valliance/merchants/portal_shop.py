@@ -1,103 +1,29 @@
-"""Merchant portal, owners only: offers, terminals, staff accounts and the activity trail."""
+"""Merchant portal, owners only: terminals, staff accounts and the activity trail (offers are
+in portal_offers)."""
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from valliance.audit import events_for_merchant
-from valliance.db import today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.forms import ConfirmForm
-from valliance.members.models import TIERS
 from valliance.members.portal import show_error, tr
 from valliance.merchants import services, users
-from valliance.merchants.models import MerchantUser, Offer, Terminal
+from valliance.merchants.activity import describe
+from valliance.merchants.models import MerchantUser, Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
-from valliance.merchants.portal_forms import OfferForm, StaffForm, TerminalForm
+from valliance.merchants.portal_forms import StaffForm, TerminalForm
 
 AUDIT_PAGE = 50
 
 
-def _own(model, object_id: str):
+def own(model, object_id: str):
     """One of the signed-in merchant's rows; anyone else's is simply not found."""
     row = db.session.get(model, object_id)
     if row is None or row.merchant_id != current_merchant().id:
         raise NotFound()
     return row
-
-
-# --- offers -----------------------------------------------------------------------------
-
-
-@bp.get("/offers")
-@owner_required
-def offers():
-    """The merchant's offers: live, scheduled, ended and switched off."""
-    rows = db.session.scalars(select(Offer).where(Offer.merchant_id == current_merchant().id)
-                              .order_by(Offer.active.desc(), Offer.created_at.desc())).all()
-    return render_template("merchants/portal/offers.html", offers=rows, today=today_shanghai())
-
-
-def _percent_text(percent) -> str:
-    """12.00 → "12", 12.50 → "12.5": as the owner typed it."""
-    return f"{percent:.2f}".rstrip("0").rstrip(".")
-
-
-def _offer_terms(form: OfferForm) -> dict:
-    tiers = {tier: getattr(form, f"{tier}_percent_off").data.strip() for tier in TIERS
-             if (getattr(form, f"{tier}_percent_off").data or "").strip()}
-    return {"title": form.title.data, "description": (form.description.data or "").strip(),
-            "percent_off": form.percent_off.data.strip(), "tier_percent_off": tiers,
-            "points_per_yuan": form.points_per_yuan.data, "valid_from": form.valid_from.data,
-            "valid_until": form.valid_until.data, "active": form.active.data}
-
-
-@bp.route("/offers/new", methods=["GET", "POST"])
-@owner_required
-def new_offer():
-    """Publish an offer."""
-    form = OfferForm()
-    if form.validate_on_submit():
-        try:
-            services.create_offer(db.session, current_merchant(), **_offer_terms(form),
-                                  actor=actor())
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(tr("优惠已发布。", "Offer published."), FLASH)
-            return redirect(url_for("merchant_portal.offers"))
-    return render_template("merchants/portal/offer_form.html", form=form, offer=None)
-
-
-@bp.route("/offers/<offer_id>", methods=["GET", "POST"])
-@owner_required
-def edit_offer(offer_id: str):
-    """Change an offer; purchases already made keep the terms they were sold at."""
-    offer = _own(Offer, offer_id)
-    form = OfferForm()
-    if request.method == "GET":
-        form.process(data={
-            "title": offer.title, "description": offer.description,
-            "percent_off": _percent_text(offer.percent_off),
-            "points_per_yuan": offer.points_per_yuan, "valid_from": offer.valid_from,
-            "valid_until": offer.valid_until, "active": offer.active,
-            **{f"{rate.tier}_percent_off": _percent_text(rate.percent_off)
-               for rate in offer.tier_rates}})
-    elif form.validate_on_submit():
-        try:
-            changed = services.update_offer(db.session, offer, **_offer_terms(form),
-                                            actor=actor())
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(tr("优惠已保存。", "Offer saved.") if changed else
-                  tr("没有改动。", "Nothing changed."), FLASH)
-            return redirect(url_for("merchant_portal.offers"))
-    return render_template("merchants/portal/offer_form.html", form=form, offer=offer)
 
 
 # --- terminals --------------------------------------------------------------------------
@@ -126,7 +52,7 @@ def terminals():
 @owner_required
 def revoke_terminal(terminal_id: str):
     """Revoke a terminal's key: the till using it is refused from now on."""
-    terminal = _own(Terminal, terminal_id)
+    terminal = own(Terminal, terminal_id)
     if ConfirmForm().validate_on_submit() and terminal.revoked_at is None:
         services.revoke_terminal(db.session, terminal.id, actor=actor())
         db.session.commit()
@@ -168,7 +94,7 @@ def staff():
 @owner_required
 def set_staff_active(user_id: str, change: str):
     """Disable a sign-in (signs that person out at once) or enable it again."""
-    person = _own(MerchantUser, user_id)
+    person = own(MerchantUser, user_id)
     if ConfirmForm().validate_on_submit():
         try:
             users.set_user_active(db.session, person, change == "enable", actor=actor())
@@ -184,12 +110,10 @@ def set_staff_active(user_id: str, change: str):
 @bp.get("/activity")
 @owner_required
 def activity():
-    """Who changed what in this shop: offers, terminals, staff, refunds made in the portal."""
+    """Who changed what in this shop, as sentences: offers, terminals, staff, refunds."""
     before = request.args.get("before", type=int)
     events = events_for_merchant(db.session, current_merchant().id, limit=AUDIT_PAGE + 1,
                                  before=before)
     older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None
-    names = dict(db.session.execute(select(MerchantUser.id, MerchantUser.name).where(
-        MerchantUser.merchant_id == current_merchant().id)).all())
-    return render_template("merchants/portal/activity.html", events=events[:AUDIT_PAGE],
-                           older=older, names=names)
+    lines = describe(db.session, current_merchant().id, events[:AUDIT_PAGE])
+    return render_template("merchants/portal/activity.html", lines=lines, older=older)

@@ -13,6 +13,7 @@ from valliance.errors import NotFound, ValidationError
 from valliance.ids import new_id
 from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
+from valliance.merchants.offer_terms import clean_title
 from valliance.points import accounts
 
 MAX_PERCENT_OFF = Decimal(90)
@@ -79,9 +80,7 @@ def parse_percent(value, field: str = "percent_off") -> Decimal:
 
 def _offer_fields(title, percent_off, points_per_yuan, tier_percent_off, valid_from,
                   valid_until) -> tuple[str, Decimal, dict[str, Decimal]]:
-    title = (title or "").strip()
-    if not 1 <= len(title) <= 100:
-        raise _invalid("title", "请填写优惠标题 / Enter a title")
+    title = clean_title(title)  # every path (form, CLI, import, demo) meets the same cap
     percent = parse_percent(percent_off)
     if (isinstance(points_per_yuan, bool) or not isinstance(points_per_yuan, int)
             or not 0 <= points_per_yuan <= MAX_POINTS_PER_YUAN):

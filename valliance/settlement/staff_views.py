@@ -7,7 +7,7 @@ from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.members.portal import tr
 from valliance.money import format_yuan
-from valliance.settlement import services
+from valliance.settlement import services, wording
 from valliance.settlement.forms import PayoutPaidForm
 from valliance.staff.auth import current_staff, staff_required
 
@@ -18,7 +18,7 @@ FLASH = "portal"
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI}
+    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI, **wording.HELPERS}
 
 
 @bp.get("/")

@@ -12,13 +12,14 @@ from valliance.merchants import portal
 from valliance.merchants.portal import current_merchant, owner_required
 from valliance.payments import stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
-from valliance.settlement import services
+from valliance.settlement import services, wording
 
 bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
                template_folder="templates", static_folder="static",
                static_url_path="/static")
 # The portal layout's helpers (tr, yuan, role_label, FLASH…), so these pages share it.
 bp.context_processor(portal._helpers)
+bp.context_processor(lambda: wording.HELPERS)
 
 
 @bp.after_request

@@ -8,6 +8,7 @@ from valliance.extensions import db
 from valliance.members.forms import ConfirmForm
 from valliance.members.portal import SHANGHAI, safe_next, show_error, tr
 from valliance.merchants import onboarding
+from valliance.merchants.labels import category_name
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant
 from valliance.messaging import deliver_pending
 from valliance.money import format_yuan
@@ -30,7 +31,8 @@ def _helpers() -> dict:
     return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
             "status_name": lambda s: tr(*onboarding.STATUS_NAMES.get(s, (s, s))),
             "action_name": lambda a: tr(*onboarding.ACTION_NAMES.get(a, (a, a))[:2]),
-            "role_label": lambda r: tr(*ROLE_LABELS.get(r, (r, r)))}
+            "role_label": lambda r: tr(*ROLE_LABELS.get(r, (r, r))),
+            "category_name": category_name}
 
 
 def _login_key() -> str:

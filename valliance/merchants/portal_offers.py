@@ -1,0 +1,168 @@
+"""Merchant portal, owners only: the shop's offers, typed as 折 (or percent off), with a
+preview of what a ¥100 sale gives and a warning when the title's 折 says otherwise.
+
+The server converts and checks; static/js/merchant.js only previews while the owner types."""
+
+from decimal import Decimal
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from valliance.db import today_shanghai
+from valliance.errors import ValidationError, VallianceError
+from valliance.extensions import db
+from valliance.members.models import TIERS
+from valliance.members.portal import show_error, tier_name, tr
+from valliance.merchants import offer_terms, services
+from valliance.merchants.labels import discount_text
+from valliance.merchants.models import Offer
+from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
+from valliance.merchants.portal_forms import OfferForm
+from valliance.merchants.portal_shop import own
+from valliance.money import format_yuan
+
+SAMPLE_FEN = 10_000  #: the preview prices a ¥100 sale
+
+
+@bp.get("/offers")
+@owner_required
+def offers():
+    """The merchant's offers: live, scheduled, ended and switched off."""
+    rows = db.session.scalars(select(Offer).where(Offer.merchant_id == current_merchant().id)
+                              .order_by(Offer.active.desc(), Offer.created_at.desc())).all()
+    return render_template("merchants/portal/offers.html", offers=rows, today=today_shanghai())
+
+
+def _to_percent(form: OfferForm, name: str) -> Decimal:
+    """One discount field as percent off, in the unit the owner chose (errors on that field)."""
+    text = (form[name].data or "").strip()
+    if form.unit.data == "percent":
+        return services.parse_percent(text or "0", name)
+    return offer_terms.zhe_to_percent(text, name)
+
+
+def _rates(form: OfferForm) -> tuple[Decimal, dict[str, Decimal]]:
+    """The base percent off and the tier overrides (a blank tier field: no override)."""
+    problems: dict[str, list[str]] = {}
+    base, rates = Decimal(0), {}
+    for name in ("discount", *(f"{tier}_discount" for tier in TIERS)):
+        if name != "discount" and not (form[name].data or "").strip():
+            continue
+        try:
+            value = _to_percent(form, name)
+        except ValidationError as exc:
+            problems.update(exc.details)
+            continue
+        if name == "discount":
+            base = value
+        else:
+            rates[name.removesuffix("_discount")] = value
+    if problems:
+        raise ValidationError(details=problems)
+    return base, rates
+
+
+def _offer_terms(form: OfferForm) -> dict:
+    base, rates = _rates(form)
+    return {"title": form.title.data, "description": (form.description.data or "").strip(),
+            "percent_off": base, "tier_percent_off": rates,
+            "points_per_yuan": form.points_per_yuan.data, "valid_from": form.valid_from.data,
+            "valid_until": form.valid_until.data, "active": form.active.data}
+
+
+def preview(base: Decimal, rates: dict[str, Decimal], points) -> list[str]:
+    """What a ¥100 sale gives: "会员价 ¥88.00 / 8.8折 / 每消费1元积2分", then each tier rate."""
+    lines = [tr(f"会员价 {format_yuan(offer_terms.preview_fen(base, SAMPLE_FEN))} / "
+                f"{discount_text(base)} / 每消费1元积{points}分",
+                f"Member price {format_yuan(offer_terms.preview_fen(base, SAMPLE_FEN))} / "
+                f"{discount_text(base)} / {points} points per ¥1")]
+    for tier in TIERS:
+        if tier in rates:
+            price = format_yuan(offer_terms.preview_fen(rates[tier], SAMPLE_FEN))
+            lines.append(tr(f"{tier_name(tier)}：会员价 {price} / {discount_text(rates[tier])}",
+                            f"{tier_name(tier)}: member price {price} / "
+                            f"{discount_text(rates[tier])}"))
+    return lines
+
+
+def title_warning(title: str, base: Decimal, rates: dict[str, Decimal]) -> str | None:
+    """A warning (never a refusal) when the title promises a 折 the rates do not give."""
+    zhe = offer_terms.title_disagrees(title, [base, *rates.values()])
+    if zhe is None:
+        return None
+    said = f"{format(zhe.normalize(), 'f')}折"
+    return tr(f"标题写着{said}，但设置的折扣是{discount_text(base)}，请核对。",
+              f"The title says {said} ({offer_terms.discount_en(100 - zhe * 10)}) but the "
+              f"discount is {discount_text(base)}. Please check.")
+
+
+def _render(form: OfferForm, offer: Offer | None) -> str:
+    try:
+        base, rates = _rates(form)
+    except ValidationError:
+        base, rates = None, {}
+    points = form.points_per_yuan.data if isinstance(form.points_per_yuan.data, int) else 1
+    return render_template(
+        "merchants/portal/offer_form.html", form=form, offer=offer,
+        preview=preview(base, rates, points) if base is not None else [],
+        warning=title_warning(form.title.data or "", base, rates) if base is not None
+        else None)
+
+
+def _saved(message: str, form: OfferForm, terms: dict):
+    flash(message, FLASH)
+    warning = title_warning(terms["title"], terms["percent_off"], terms["tier_percent_off"])
+    if warning:
+        flash(warning, "portal-warning")
+    return redirect(url_for("merchant_portal.offers"))
+
+
+@bp.route("/offers/new", methods=["GET", "POST"])
+@owner_required
+def new_offer():
+    """Publish an offer."""
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            terms = _offer_terms(form)
+            services.create_offer(db.session, current_merchant(), **terms, actor=actor())
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            return _saved(tr("优惠已发布。", "Offer published."), form, terms)
+    return _render(form, None)
+
+
+def _fill(form: OfferForm, offer: Offer) -> None:
+    """The offer's terms in the form, as 折 (12.5 % off → 8.75)."""
+    form.process(data={
+        "title": offer.title, "description": offer.description, "unit": "zhe",
+        "discount": offer_terms.percent_to_zhe_text(offer.percent_off),
+        "points_per_yuan": offer.points_per_yuan, "valid_from": offer.valid_from,
+        "valid_until": offer.valid_until, "active": offer.active,
+        **{f"{rate.tier}_discount": offer_terms.percent_to_zhe_text(rate.percent_off)
+           for rate in offer.tier_rates}})
+
+
+@bp.route("/offers/<offer_id>", methods=["GET", "POST"])
+@owner_required
+def edit_offer(offer_id: str):
+    """Change an offer; purchases already made keep the terms they were sold at."""
+    offer = own(Offer, offer_id)
+    form = OfferForm()
+    if request.method == "GET":
+        _fill(form, offer)
+    elif form.validate_on_submit():
+        try:
+            terms = _offer_terms(form)
+            changed = services.update_offer(db.session, offer, **terms, actor=actor())
+        except VallianceError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            return _saved(tr("优惠已保存。", "Offer saved.") if changed else
+                          tr("没有改动。", "Nothing changed."), form, terms)
+    return _render(form, offer)

@@ -89,7 +89,7 @@ def pay_code_json():
 def card_qr(fmt: str):
     """The static code (the card number) as a QR image; ?download=1 saves it as a file."""
     the_card = current_user.member.card
-    if the_card is None:
+    if the_card is None or the_card.status == "lost":  # a lost card's code is not shown
         return redirect(url_for("members.card"))
     from valliance.members.qr import qr_png, qr_svg  # shared with the member API
 
@@ -122,8 +122,8 @@ def card_lost():
     if form.validate_on_submit():
         services.set_card_status(db.session, the_card, "lost")
         db.session.commit()
-        flash(tr("已挂失，该卡已停止使用。请联系客服补办新卡。",
-                 "Card reported lost: it no longer works. Contact us for a new card."), FLASH)
+        flash(tr("已挂失，该卡已停止使用。您可以在下方补办新卡。",
+                 "Card reported lost: it no longer works. You can get a new card below."), FLASH)
         return redirect(url_for("members.card"))
     return render_template("members/lost.html", card=the_card, form=form)
 

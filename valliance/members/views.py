@@ -18,6 +18,7 @@ from sqlalchemy import select
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.members import cards, chart, services, tiers
+from valliance.members import history as history_rows
 from valliance.members.auth import MemberUser
 from valliance.members.forms import (
     ConfirmForm,
@@ -142,13 +143,19 @@ def history():
     before = request.args.get("before", type=int)
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
+    details = history_rows.entry_details(db.session, member.id, [e.id for e in page.entries])
+    return render_template("members/history.html", page=page, kind=kind, before=before,
+                           kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
+                           detail=lambda e: history_rows.describe(details.get(e.id), tr))
+
+
+def _balance_chart(member) -> Markup:
     recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)
     series = [(e.created_at, e.balance_after) for e in recent.entries
               if e.balance_after is not None]
     svg = chart.balance_svg(series, title=tr("积分余额走势", "Points balance over time"),
                             empty_text=tr("暂无记录", "No history yet"), tz=SHANGHAI)
-    return render_template("members/history.html", page=page, kind=kind, before=before,
-                           kinds=KIND_LABELS, chart=Markup(svg), tz=SHANGHAI)  # noqa: S704
+    return Markup(svg)  # noqa: S704 — our own SVG, its text escaped by chart.balance_svg
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -49,11 +49,15 @@ def signup():
             show_error(form, exc)
         else:
             # The cookie holds only the pending sign-up's random id (signup.PendingSignup).
-            session["signup"] = {"id": pending_id}
-            db.session.commit()
-            deliver_pending(db.session)
-            return redirect(url_for("members.signup_verify"))
+            return _to_the_code_page("signup", {"id": pending_id})
     return render_template("members/signup.html", form=form)
+
+
+def _to_the_code_page(purpose: str, pending: dict):
+    session[purpose] = pending
+    db.session.commit()
+    deliver_pending(db.session)
+    return redirect(url_for(f"members.{purpose}_verify"))
 
 
 @bp.route("/signup/verify", methods=["GET", "POST"])
@@ -71,13 +75,17 @@ def signup_verify():
             _keep_counted_guess()
             show_error(form, exc)
         else:
-            db.session.commit()
-            session.pop("signup", None)
-            login_user(MemberUser(member))
-            flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
-            return redirect(url_for("members.card"))
+            return _signed_up(member)
     return render_template("members/verify.html", form=form, phone=pending.phone,
                            purpose="signup")
+
+
+def _signed_up(member):
+    db.session.commit()
+    session.pop("signup", None)
+    login_user(MemberUser(member))
+    flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
+    return redirect(url_for("members.card"))
 
 
 def _keep_counted_guess() -> None:
@@ -89,8 +97,8 @@ def _keep_counted_guess() -> None:
 
 
 def _start_again(purpose: str):
-    session.pop(purpose, None)
-    flash(tr("验证码已过期，请重新获取。", "The code has expired: ask for a new one."), FLASH)
+    if session.pop(purpose, None):  # a sign-up that has expired (not a visit out of the blue)
+        flash(tr("验证码已过期，请重新获取。", "The code has expired: ask for a new one."), FLASH)
     return redirect(url_for(f"members.{purpose}"))
 
 
@@ -107,10 +115,7 @@ def claim():
             db.session.rollback()
             show_error(form, exc)
         else:
-            session["claim"] = {"phone": phone}
-            db.session.commit()
-            deliver_pending(db.session)
-            return redirect(url_for("members.claim_verify"))
+            return _to_the_code_page("claim", {"phone": phone})
     return render_template("members/claim.html", form=form)
 
 

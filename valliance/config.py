@@ -85,6 +85,11 @@ class Config:
             #: Fernet keys for secrets at rest, comma-separated, newest first (secret_box)
             "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
+            #: the SMS gateway (messaging.HttpSmsGateway); unset: SMS are printed to the log
+            "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+            "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+            #: the service line members are told to call (the operator's customer service)
+            "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "") or "10000",
             #: reverse proxies in front of the app whose X-Forwarded-For is trusted
             "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),
             #: 1: on PostgreSQL a till's common purchase is answered beneath Flask

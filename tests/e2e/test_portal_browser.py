@@ -6,22 +6,24 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.sms import record_sms
 from valliance.extensions import db
 from valliance.members import services
 from valliance.members.models import Member
-from valliance.messaging import OutboxMessage
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "secret123"
 
 
+@pytest.fixture(autouse=True)
+def sms(app, monkeypatch):
+    """The SMS the live server sends, recorded instead of sent."""
+    return record_sms(app, monkeypatch)
+
+
 def _code_sent_to(app, phone: str) -> str:
-    with app.app_context():
-        body = db.session.scalar(select(OutboxMessage.body).where(
-            OutboxMessage.recipient == phone).order_by(OutboxMessage.id.desc()))
-        db.session.remove()
-    return re.search(r"\d{6}", body).group(0)
+    return app.extensions["sms_sender"].code_for(phone)
 
 
 def _decode_qr(png: bytes) -> list[str]:

@@ -6,7 +6,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member portal, the member API and the member commands."""
     from valliance.extensions import api, csrf
-    from valliance.members import account_views, auth, cli, views  # noqa: F401 (routes)
+    from valliance.members import (  # noqa: F401 (routes)
+        account_views,
+        auth,
+        card_views,
+        cli,
+        views,
+    )
     from valliance.members import api as member_api
 
     auth.init_app(app)

@@ -2,6 +2,7 @@
 
 
 from flask import (
+    current_app,
     flash,
     g,
     redirect,
@@ -11,10 +12,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
 from valliance.members import otp, services
+from valliance.members import signup as signup_flow
 from valliance.members.auth import MemberUser
 from valliance.members.forms import (
     ClaimForm,
@@ -26,7 +29,6 @@ from valliance.members.forms import (
 )
 from valliance.members.portal import FLASH, bp, safe_next, show_error, tr
 from valliance.messaging import deliver_pending
-from valliance.passwords import new_hash
 from valliance.sign_in import login_rate_limits
 
 # --- sign-up, claim, sign-in ------------------------------------------------------------
@@ -35,61 +37,69 @@ from valliance.sign_in import login_rate_limits
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def signup():
-    """Step 1: phone, name and password; an SMS code goes to the phone."""
+    """Step 1: phone, name and password; a code goes to the phone if it can sign up."""
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            phone = services.normalize_phone(form.phone.data)
-            services.check_password_strength(form.password.data)
-            existing = services.find_member_by_phone(db.session, phone)
-            if existing is not None:
-                form.phone.errors = [services.PHONE_TAKEN]
-                return render_template("members/signup.html", form=form,
-                                       claimable=existing.password_hash is None)
-            otp.send_code(db.session, phone, "signup")
+            pending_id = signup_flow.start_signup(
+                db.session, phone=form.phone.data, name=form.name.data,
+                password=form.password.data, support_phone=current_app.config["SUPPORT_PHONE"])
         except VallianceError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
-            # The password waits for the code as a hash, never as text in the (signed) cookie.
-            session["signup"] = {"phone": phone, "name": form.name.data.strip(),
-                                 "pw": new_hash(form.password.data)}
-            db.session.commit()
-            deliver_pending(db.session)
-            return redirect(url_for("members.signup_verify"))
-    return render_template("members/signup.html", form=form, claimable=False)
+            # The cookie holds only the pending sign-up's random id (signup.PendingSignup).
+            return _to_the_code_page("signup", {"id": pending_id})
+    return render_template("members/signup.html", form=form)
+
+
+def _to_the_code_page(purpose: str, pending: dict):
+    session[purpose] = pending
+    db.session.commit()
+    deliver_pending(db.session)
+    return redirect(url_for(f"members.{purpose}_verify"))
 
 
 @bp.route("/signup/verify", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def signup_verify():
     """Step 2: the SMS code; the member is enrolled, signed in and shown the card."""
-    pending = session.get("signup")
-    if not pending:
-        return redirect(url_for("members.signup"))
+    pending = signup_flow.pending_signup(db.session, (session.get("signup") or {}).get("id"))
+    if pending is None:
+        return _start_again("signup")
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            otp.verify_code(db.session, pending["phone"], "signup", form.code.data)
+            member = signup_flow.finish_signup(db.session, pending, form.code.data)
         except VallianceError as exc:
-            db.session.commit()  # keep the counted wrong guess
+            _keep_counted_guess()
             show_error(form, exc)
         else:
-            try:
-                member = services.enroll_member(db.session, phone=pending["phone"],
-                                                name=pending["name"],
-                                                password_hash=pending["pw"])
-            except VallianceError as exc:
-                db.session.rollback()
-                show_error(form, exc)
-            else:
-                db.session.commit()
-                session.pop("signup", None)
-                login_user(MemberUser(member))
-                flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
-                return redirect(url_for("members.card"))
-    return render_template("members/verify.html", form=form, phone=pending["phone"],
+            return _signed_up(member)
+    return render_template("members/verify.html", form=form, phone=pending.phone,
                            purpose="signup")
+
+
+def _signed_up(member):
+    db.session.commit()
+    session.pop("signup", None)
+    login_user(MemberUser(member))
+    flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
+    return redirect(url_for("members.card"))
+
+
+def _keep_counted_guess() -> None:
+    """Commit a wrong code's counted guess; roll back a sign-up that lost a race instead."""
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+
+
+def _start_again(purpose: str):
+    if session.pop(purpose, None):  # a sign-up that has expired (not a visit out of the blue)
+        flash(tr("验证码已过期，请重新获取。", "The code has expired: ask for a new one."), FLASH)
+    return redirect(url_for(f"members.{purpose}"))
 
 
 @bp.route("/claim", methods=["GET", "POST"])
@@ -99,21 +109,13 @@ def claim():
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            phone = services.normalize_phone(form.phone.data)
-            member = services.find_member_by_phone(db.session, phone)
-            if member is None:
-                form.phone.errors = ["未找到该手机号的V卡 / No V-card for this phone"]
-            elif member.password_hash:
-                form.phone.errors = ["该账户已激活，请直接登录 / Already activated: log in"]
-            else:
-                otp.send_code(db.session, phone, "claim")
-                session["claim"] = {"phone": phone}
-                db.session.commit()
-                deliver_pending(db.session)
-                return redirect(url_for("members.claim_verify"))
+            phone = signup_flow.start_claim(db.session, phone=form.phone.data,
+                                            support_phone=current_app.config["SUPPORT_PHONE"])
         except VallianceError as exc:
             db.session.rollback()
             show_error(form, exc)
+        else:
+            return _to_the_code_page("claim", {"phone": phone})
     return render_template("members/claim.html", form=form)
 
 
@@ -126,10 +128,6 @@ def claim_verify():
         return redirect(url_for("members.claim"))
     form = ClaimVerifyForm()
     if form.validate_on_submit():
-        member = services.find_member_by_phone(db.session, pending["phone"])
-        if member is None or member.password_hash:  # claimed meanwhile (another tab)
-            session.pop("claim", None)
-            return redirect(url_for("members.login"))
         try:
             services.check_password_strength(form.password.data)
             otp.verify_code(db.session, pending["phone"], "claim", form.code.data)
@@ -137,14 +135,22 @@ def claim_verify():
             db.session.commit()  # keep the counted wrong guess
             show_error(form, exc)
         else:
-            services.change_password(db.session, member, None, form.password.data)
-            db.session.commit()
-            session.pop("claim", None)
-            login_user(MemberUser(member))
-            flash(tr("账户已激活。", "Your account is active."), FLASH)
-            return redirect(url_for("members.card"))
+            return _finish_claim(pending["phone"], form.password.data)
     return render_template("members/verify.html", form=form, phone=pending["phone"],
                            purpose="claim")
+
+
+def _finish_claim(phone: str, password: str):
+    member = signup_flow.claimable_member(db.session, phone)
+    session.pop("claim", None)
+    if member is None:  # claimed meanwhile (another tab)
+        db.session.commit()
+        return redirect(url_for("members.login"))
+    services.change_password(db.session, member, None, password)
+    db.session.commit()
+    login_user(MemberUser(member))
+    flash(tr("账户已激活。", "Your account is active."), FLASH)
+    return redirect(url_for("members.card"))
 
 
 def _login_phone() -> str:

@@ -142,10 +142,25 @@ class OneTimeCode(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     phone: Mapped[str] = mapped_column(String(11))
-    #: "signup" or "claim"
+    #: "signup", "claim" or "reissue"
     purpose: Mapped[str] = mapped_column(String(16))
     code_hash: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingSignup(Base):
+    """A sign-up waiting for its SMS code: kept here, never in the browser's cookie."""
+
+    __tablename__ = "pending_signups"
+
+    #: sha256 of the random id the browser holds (its session cookie has only that id)
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    name: Mapped[str] = mapped_column(String(50))
+    #: the chosen password's hash, sealed (valliance.secret_box)
+    password_hash: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.members import chart, pay_code_view, services, tiers
+from valliance.members import history as history_rows
 from valliance.members.auth import MemberUser
 from valliance.members.forms import (
     ConfirmForm,
@@ -76,7 +77,7 @@ def pay_code_json():
 def card_qr(fmt: str):
     """The static code (the card number) as a QR image; ?download=1 saves it as a file."""
     the_card = current_user.member.card
-    if the_card is None:
+    if the_card is None or the_card.status == "lost":  # a lost card's code is not shown
         return redirect(url_for("members.card"))
     from valliance.members.qr import qr_png, qr_svg  # shared with the member API
 
@@ -109,8 +110,8 @@ def card_lost():
     if form.validate_on_submit():
         services.set_card_status(db.session, the_card, "lost")
         db.session.commit()
-        flash(tr("已挂失，该卡已停止使用。请联系客服补办新卡。",
-                 "Card reported lost: it no longer works. Contact us for a new card."), FLASH)
+        flash(tr("已挂失，该卡已停止使用。您可以在下方补办新卡。",
+                 "Card reported lost: it no longer works. You can get a new card below."), FLASH)
         return redirect(url_for("members.card"))
     return render_template("members/lost.html", card=the_card, form=form)
 
@@ -129,13 +130,19 @@ def history():
     before = request.args.get("before", type=int)
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
+    details = history_rows.entry_details(db.session, member.id, [e.id for e in page.entries])
+    return render_template("members/history.html", page=page, kind=kind, before=before,
+                           kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
+                           detail=lambda e: history_rows.describe(details.get(e.id), tr))
+
+
+def _balance_chart(member) -> Markup:
     recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)
     series = [(e.created_at, e.balance_after) for e in recent.entries
               if e.balance_after is not None]
     svg = chart.balance_svg(series, title=tr("积分余额走势", "Points balance over time"),
                             empty_text=tr("暂无记录", "No history yet"), tz=SHANGHAI)
-    return render_template("members/history.html", page=page, kind=kind, before=before,
-                           kinds=KIND_LABELS, chart=Markup(svg), tz=SHANGHAI)  # noqa: S704
+    return Markup(svg)  # noqa: S704 — our own SVG, its text escaped by chart.balance_svg
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -27,8 +27,9 @@ def seeding_refused(force: bool) -> str | None:
     # app.debug is Flask's reading of FLASK_DEBUG (or --debug, or the DEBUG setting).
     if force or current_app.debug or engine == "sqlite":
         return None
-    return (f"拒绝写入演示数据：演示账号的密码和密钥是公开的，FLASK_DEBUG 关闭时只写入 SQLite 数据库，"
-            f"这是 {engine} 数据库；确需写入请加 --force / Refusing to seed: the demo's "
+    return (f"拒绝写入演示数据：演示账号的密码和密钥是公开的，"
+            f"FLASK_DEBUG 关闭时只写入 SQLite 数据库，这是 {engine} 数据库；"
+            f"确需写入请加 --force / Refusing to seed: the demo's "
             f"passwords and keys are published, and with FLASK_DEBUG off the demo seeds SQLite "
             f"databases only, not this {engine} one; add --force if you mean it")
 

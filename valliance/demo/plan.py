@@ -31,7 +31,7 @@ PRICES = {
     "demo-xiaonanmen-carwash": (35, 50, 50, 80, 298),
 }
 #: how often members go to each merchant (the demo shop is the busiest)
-POPULARITY = {"demo-laowang-hotpot": 5, "demo-oujiang-hotel": 1, "demo-wuma-snacks": 4,
+POPULARITY = {"demo-laowang-hotpot": 5, "demo-oujiang-hotel": 2, "demo-wuma-snacks": 4,
               "demo-jiangxinyu-cafe": 3, "demo-lucheng-salon": 2, "demo-xiaonanmen-carwash": 2}
 #: visits in six months, by tier (lowest, highest)
 VISITS = {"standard": (3, 9), "silver": (6, 14), "gold": (10, 20), "diamond": (14, 26)}

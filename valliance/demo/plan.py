@@ -17,7 +17,7 @@ from valliance.demo.roster import DEMO_MERCHANTS, DEMO_SHOP, HISTORY_DAYS, PHONE
 
 #: when each merchant sells, Shanghai hours: (from, to, weight)
 HOURS = {
-    "demo-laowang-hotpot": ((0.0, 1.5, 1), (11.0, 13.5, 3), (17.0, 21.5, 6), (21.5, 23.9, 2)),
+    "demo-laowang-hotpot": ((0.0, 1.0, 0.5), (11.0, 13.5, 3), (17.0, 21.5, 6), (21.5, 23.9, 2)),
     "demo-oujiang-hotel": ((7.5, 11.5, 3), (18.0, 21.0, 1)),
     "demo-wuma-snacks": ((6.5, 9.0, 2), (11.0, 13.0, 2), (17.0, 19.5, 1)),
     "demo-jiangxinyu-cafe": ((9.5, 12.0, 1), (13.0, 18.0, 3), (18.0, 21.0, 1)),
@@ -35,8 +35,11 @@ POPULARITY = {"demo-laowang-hotpot": 5, "demo-oujiang-hotel": 2, "demo-wuma-snac
               "demo-jiangxinyu-cafe": 3, "demo-lucheng-salon": 2, "demo-xiaonanmen-carwash": 2}
 #: visits in six months, by tier (lowest, highest)
 VISITS = {"standard": (3, 9), "silver": (6, 14), "gold": (10, 20), "diamond": (14, 26)}
-#: sales in each of the last seven days, by merchant (on top of the members' own visits)
-RECENT = {"demo-laowang-hotpot": 3, "demo-wuma-snacks": 2, "demo-jiangxinyu-cafe": 1}
+#: sales a day in the last 30 days, by merchant, on average (on top of the members' own
+#: visits): the dashboards' 7 and 30 days have a daily chart to fill
+RECENT = {"demo-laowang-hotpot": 1.3, "demo-oujiang-hotel": 0.15, "demo-wuma-snacks": 0.8,
+          "demo-jiangxinyu-cafe": 0.6, "demo-lucheng-salon": 0.3, "demo-xiaonanmen-carwash": 0.3}
+RECENT_DAYS = 30
 TYPICAL = {merchant_id: typical for merchant_id, _, _, typical in DEMO_MERCHANTS}
 REFERRALS = 24
 #: members do not act after this: a frozen member or a lost card, lately
@@ -80,13 +83,12 @@ class Planner:
     def moment(self, merchant_id: str, day: date) -> datetime | None:
         """A plausible moment of trade at this merchant on this day, or None (not yet)."""
         windows = HOURS[merchant_id]
-        for _ in range(5):
-            start, end, _ = self.rng.choices(windows, [w[2] for w in windows])[0]
-            hour = self.rng.uniform(start, end)
-            local = datetime.combine(day, time(), SHANGHAI) + timedelta(hours=hour)
-            if local < self.now - timedelta(minutes=2):
-                return local.astimezone(UTC).replace(microsecond=0)
-        return None
+        start, end, _ = self.rng.choices(windows, [w[2] for w in windows])[0]
+        local = datetime.combine(day, time(), SHANGHAI) + timedelta(
+            hours=self.rng.uniform(start, end))
+        if local >= self.now - timedelta(minutes=2):
+            return None
+        return local.astimezone(UTC).replace(microsecond=0)
 
     def amount(self, merchant_id: str) -> int:
         if merchant_id in PRICES:
@@ -94,12 +96,13 @@ class Planner:
         typical = TYPICAL[merchant_id] // 100
         return max(typical // 4, round(self.rng.gauss(typical, typical / 3))) * 100
 
-    def sale(self, member: int, merchant_id: str, day: date) -> Sale | None:
-        at = self.moment(merchant_id, day)
+    def sale(self, member: int, merchant_id: str, day: date, at: datetime | None = None
+             ) -> Sale | None:
+        at = at or self.moment(merchant_id, day)
         if at is None:
             return None
         sale = Sale(at, member, merchant_id, self.amount(merchant_id),
-                    redeem=self.rng.random() < 0.08)
+                    redeem=self.rng.random() < 0.15)
         self.events.append(sale)
         return sale
 
@@ -136,18 +139,30 @@ def plan_trade(rng: random.Random, now: datetime, tiers: list[str], active: list
             day = today - timedelta(days=rng.randint(oldest, HISTORY_DAYS - 1))
             planner.sale(member, planner.merchant(favourites), day)
     regulars = [member for member in active if member not in quiet]
-    for back in range(7):
-        for merchant_id in POPULARITY:
-            for _ in range(RECENT.get(merchant_id, rng.randint(0, 1))):
+    for back in range(RECENT_DAYS):
+        for merchant_id, mean in RECENT.items():
+            for _ in range(int(mean) + (rng.random() < mean % 1)):
                 planner.sale(rng.choice(regulars), merchant_id, today - timedelta(days=back))
-    for _ in range(20):  # the demo shop's dashboard shows today too, once it has opened
-        if any(isinstance(e, Sale) and e.merchant_id == DEMO_SHOP
-               and e.at.astimezone(SHANGHAI).date() == today for e in planner.events):
-            break
-        planner.sale(rng.choice(regulars), DEMO_SHOP, today)
+    _today_at_the_demo_shop(planner, regulars)
     _refunds(planner)
     _referrals(planner, regulars)
     return sorted(planner.events, key=lambda event: event.at)
+
+
+def _today_at_the_demo_shop(planner: Planner, regulars: list[int]) -> None:
+    """The demo shop's dashboard shows today too, once the shop has opened today."""
+    if any(isinstance(e, Sale) and e.merchant_id == DEMO_SHOP
+           and e.at.astimezone(SHANGHAI).date() == planner.today for e in planner.events):
+        return
+    local = planner.now.astimezone(SHANGHAI)
+    hours = local.hour + local.minute / 60 - 0.05
+    opened = [window for window in HOURS[DEMO_SHOP] if window[0] < hours]
+    if opened:
+        start, end, _ = opened[-1]
+        at = datetime.combine(planner.today, time(), SHANGHAI) + timedelta(
+            hours=planner.rng.uniform(start, min(end, hours)))
+        planner.sale(planner.rng.choice(regulars), DEMO_SHOP, planner.today,
+                     at.astimezone(UTC).replace(microsecond=0))
 
 
 def _refunds(planner: Planner) -> None:

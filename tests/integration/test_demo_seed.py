@@ -3,16 +3,18 @@ service, past months closed by settlement; once only; never on a shared database
 
 import json
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import ON_POSTGRES
 from valliance.db import SHANGHAI, utcnow
-from valliance.demo import DEMO_MERCHANTS, DEMO_SHOP
+from valliance.demo import DEMO_MERCHANTS, DEMO_SHOP, seed_demo
 from valliance.directory.models import Referral
 from valliance.directory.services import conversion_time
 from valliance.members.models import AnnualSpend, Member
+from valliance.members.tiers import tier_for_spend
 from valliance.merchants.models import Purchase, Refund
 from valliance.points.models import Transfer
 from valliance.settlement import services as settlement
@@ -83,17 +85,46 @@ def test_the_demo_purchases_are_in_the_ledger_linked_and_dated_like_them(app, se
 def test_this_years_alliance_spend_is_what_the_demo_purchases_paid(app, session):
     seed(app)
     year = utcnow().astimezone(SHANGHAI).year
-    paid, buyer = defaultdict(int), {}
+    paid, sales = defaultdict(int), {}
     for purchase in session.scalars(select(Purchase)):
-        buyer[purchase.id] = purchase.member_id
+        sales[purchase.id] = purchase
         if purchase.created_at.astimezone(SHANGHAI).year == year:
             paid[purchase.member_id] += purchase.payable
+    crossed = set()  # a refund in January of a December sale: the year's spend stops at 0
     for refund in session.scalars(select(Refund)):
+        sale = sales[refund.purchase_id]
         if refund.created_at.astimezone(SHANGHAI).year == year:
-            paid[buyer[refund.purchase_id]] -= refund.cash_refund
+            paid[sale.member_id] -= refund.cash_refund
+        if sale.created_at.astimezone(SHANGHAI).year != year:
+            crossed.add(sale.member_id)
     spend = {row.member_id: row.alliance_fen for row in session.scalars(
         select(AnnualSpend).where(AnnualSpend.year == year))}
-    assert {m: spend[m] for m in paid} == dict(paid)
+    assert len(paid) >= 20
+    assert {m: spend[m] for m in paid if m not in crossed} == {
+        m: fen for m, fen in paid.items() if m not in crossed}
+
+
+def test_a_demo_seeded_early_in_the_year_keeps_the_spend_that_earned_each_tier(app, session):
+    # Six months back from February reaches into last year: those purchases count for last
+    # year, and last year's spend still earns each member the tier they hold.
+    now = datetime(2026, 2, 10, 4, 0, tzinfo=UTC)
+    result = seed_demo(session, now=now)
+    session.commit()
+    assert result.periods == ["2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01"]
+    last_year = session.scalars(select(AnnualSpend).where(AnnualSpend.year == 2025)).all()
+    paid_2025, sales = defaultdict(int), {}
+    for purchase in session.scalars(select(Purchase)):
+        sales[purchase.id] = purchase
+        if purchase.created_at.astimezone(SHANGHAI).year == 2025:
+            paid_2025[purchase.member_id] += purchase.payable
+    for refund in session.scalars(select(Refund)):
+        if refund.created_at.astimezone(SHANGHAI).year == 2025:
+            paid_2025[sales[refund.purchase_id].member_id] -= refund.cash_refund
+    assert len(paid_2025) >= 20
+    tiers = dict(session.execute(select(Member.id, Member.tier)).all())
+    for row in last_year:
+        assert tier_for_spend(row.telecom_fen + row.alliance_fen) == tiers[row.member_id]
+        assert row.alliance_fen >= paid_2025[row.member_id]  # what they paid at the alliance
 
 
 def test_past_months_are_closed_and_verify_and_this_month_stays_open(app, session):

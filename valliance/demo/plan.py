@@ -110,12 +110,14 @@ class Planner:
         if id(sale) in self.refunded:
             return
         self.refunded.add(id(sale))
-        at = min(sale.at + timedelta(minutes=self.rng.uniform(10, 2880)),
-                 self.now - timedelta(minutes=1))
+        # within two days, and before now: a sale of the last hours is refunded soon after
+        room = self.now - timedelta(minutes=1) - sale.at
+        after = timedelta(minutes=self.rng.uniform(10, 2880))
+        at = sale.at + (after if after < room else room * self.rng.uniform(0.2, 1))
         amount = None
         if not full and sale.amount >= 200:
             amount = max(100, int(sale.amount * self.rng.uniform(0.2, 0.6)) // 100 * 100)
-        self.events.append(Refund(max(at, sale.at + timedelta(seconds=30)), sale, amount))
+        self.events.append(Refund(at.replace(microsecond=0), sale, amount))
 
     def merchant(self, favourites: list[str]) -> str:
         merchants = list(POPULARITY)
@@ -195,7 +197,7 @@ def _referrals(planner: Planner, regulars: list[int]) -> None:
             referral.phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
         planner.events.append(referral)
         if referral.member is not None and rng.random() < 0.7:  # goes there within days
-            later = (referral.at + timedelta(days=rng.uniform(0.1, 5))).astimezone(SHANGHAI)
-            sale = planner.sale(referral.member, merchant_id, later.date())
-            if sale is not None and sale.at <= referral.at:
-                planner.events.remove(sale)
+            day = (referral.at + timedelta(days=rng.uniform(0.1, 5))).astimezone(SHANGHAI).date()
+            at = planner.moment(merchant_id, day)
+            if at is not None and at > referral.at:
+                planner.sale(referral.member, merchant_id, day, at)

@@ -126,7 +126,7 @@ def test_a_lost_card_can_be_reissued_but_not_unfrozen(app):
 
 
 def test_demo_seed_builds_a_believable_alliance_once(app, session):
-    first = run_json(app, "demo", "seed", "--if-empty")
+    first = run_json(app, "demo", "seed", "--force", "--if-empty")
     assert first["created"] and 30 <= first["members"] <= 50 and first["transfers"] > 0
     assert {login["tier"] for login in first["logins"]} == set(TIERS)
     assert all(login["password"] for login in first["logins"])
@@ -146,14 +146,14 @@ def test_demo_seed_builds_a_believable_alliance_once(app, session):
     assert verify.exit_code == 0, verify.output
 
     session.rollback()
-    second = run_json(app, "demo", "seed", "--if-empty")
+    second = run_json(app, "demo", "seed", "--force", "--if-empty")
     assert not second["created"] and second["members"] == 0
     assert second["logins"] == first["logins"]
     assert session.scalar(select(func.count()).select_from(Member)) == len(members)
 
 
 def test_demo_seed_prints_the_logins_for_people(app):
-    result = run(app, "demo", "seed")
+    result = run(app, "demo", "seed", "--force")
     assert result.exit_code == 0, result.output
     assert "demo2026" in result.stdout and "钻石卡" in result.stdout
 
@@ -161,14 +161,14 @@ def test_demo_seed_prints_the_logins_for_people(app):
 def test_demo_seed_if_empty_leaves_a_used_database_alone(app, session):
     enroll_member(session, phone="13800138000", name="张三")
     session.commit()
-    answer = run_json(app, "demo", "seed", "--if-empty")
+    answer = run_json(app, "demo", "seed", "--force", "--if-empty")
     assert answer["created"] is False and answer["logins"] == []
     assert session.scalar(select(func.count()).select_from(Member)) == 1
 
 
 def test_demo_seed_twice_never_duplicates_members(app, session):
-    first = run_json(app, "demo", "seed")
-    second = run_json(app, "demo", "seed")
+    first = run_json(app, "demo", "seed", "--force")
+    second = run_json(app, "demo", "seed", "--force")
     assert second["members"] == 0 and second["logins"] == first["logins"]
     assert session.scalar(select(func.count()).select_from(Member)) == first["members"]
 

@@ -95,7 +95,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     from valliance.merchants.models import Merchant, MerchantUser
     from valliance.merchants.users import authenticate_merchant_user
 
-    first = run_json(app, "demo", "seed")
+    first = run_json(app, "demo", "seed", "--force")
     assert first["staff_logins"] == [
         {"username": "admin", "password": DEMO_PASSWORD, "name": "联盟管理员"}]
     assert authenticate_staff(session, "admin", DEMO_PASSWORD) is not None
@@ -113,7 +113,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     assert session.scalar(select(Merchant.licence_no).where(
         Merchant.id == pending[0]["merchant_id"])) != ""
 
-    second = run_json(app, "demo", "seed")
+    second = run_json(app, "demo", "seed", "--force")
     assert second["staff_logins"] == first["staff_logins"]
     assert second["merchant_logins"] == first["merchant_logins"]
     assert len(session.scalars(select(StaffUser)).all()) == 1
@@ -122,7 +122,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
 
 
 def test_demo_seed_prints_the_staff_and_merchant_logins(app):
-    result = run(app, "demo", "seed")
+    result = run(app, "demo", "seed", "--force")
     assert result.exit_code == 0, result.output
     for text in ("admin / demo2026", "13700000001 / demo2026", "13700000002 / demo2026",
                  "/staff/login", "/merchant/login", "待审核"):
@@ -134,7 +134,7 @@ def test_demo_seed_if_empty_on_a_used_database_adds_no_staff_or_merchant_users(a
 
     enroll_member(session, phone="13800138000", name="张三")
     session.commit()
-    answer = run_json(app, "demo", "seed", "--if-empty")
+    answer = run_json(app, "demo", "seed", "--force", "--if-empty")
     assert answer["staff_logins"] == [] and answer["merchant_logins"] == []
     assert session.scalars(select(StaffUser)).all() == []
 
@@ -142,9 +142,10 @@ def test_demo_seed_if_empty_on_a_used_database_adds_no_staff_or_merchant_users(a
 def test_demo_seed_prints_a_till_key_and_a_console_key_that_work(app):
     from valliance.demo import DEMO_OPERATOR_KEY, DEMO_TILL_KEY
 
-    keys = run_json(app, "demo", "seed")["device_keys"]
+    keys = run_json(app, "demo", "seed", "--force")["device_keys"]
     assert keys == {"till": DEMO_TILL_KEY, "console": DEMO_OPERATOR_KEY}
-    assert run_json(app, "demo", "seed")["device_keys"] == keys  # seeded once, printed again
+    again = run_json(app, "demo", "seed", "--force")["device_keys"]
+    assert again == keys  # seeded once, printed again
     client = app.test_client()
     quote = client.post("/api/v1/pos/quote", json={"card": "0000000000000000", "amount": 100},
                         headers={"Authorization": f"Bearer {DEMO_TILL_KEY}"})

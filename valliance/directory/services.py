@@ -103,19 +103,24 @@ def phone_digest(phone: str) -> str:
     return hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest()
 
 
-def look_up_caller(session: Session, operator: OperatorSeat, phone: str) -> Caller:
+def look_up_caller(session: Session, operator: OperatorSeat, phone: str, *,
+                   at: datetime | None = None) -> Caller:
     """find_caller, logged: which operator asked about which (hashed) number, and the answer."""
     phone = normalize_phone(phone)
     caller = find_caller(session, phone)
     session.add(CallerLookup(operator_id=operator.id, phone_digest=phone_digest(phone),
-                             found=caller.has_vcard))
+                             found=caller.has_vcard, created_at=at or utcnow()))
     session.flush()
     return caller
 
 
 def create_referral(session: Session, operator: OperatorSeat, *, caller: str,
-                    merchant_id: str, offer_id: str | None) -> Referral:
-    """Record that the operator sent this caller to the merchant (and offer)."""
+                    merchant_id: str, offer_id: str | None, at: datetime | None = None
+                    ) -> Referral:
+    """Record that the operator sent this caller to the merchant (and offer).
+
+    at: when, for a history recorded afterwards (the demo); default now.
+    """
     phone = normalize_phone(caller)
     merchant = session.get(Merchant, merchant_id)
     if merchant is None or merchant.status != "approved":
@@ -124,10 +129,11 @@ def create_referral(session: Session, operator: OperatorSeat, *, caller: str,
         offer = session.get(Offer, offer_id)
         if offer is None or offer.merchant_id != merchant.id:
             raise ValidationError(details={"offer_id": ["该商户没有此优惠 / Not this merchant's"]})
-    found = look_up_caller(session, operator, phone)  # it tells has-V-card: logged like one
+    at = at or utcnow()
+    found = look_up_caller(session, operator, phone, at=at)  # it tells has-V-card: logged
     referral = Referral(id=new_id("rfl"), operator_id=operator.id, member_id=found.member_id,
                         caller_has_vcard=found.has_vcard, merchant_id=merchant.id,
-                        offer_id=offer_id, created_at=utcnow())
+                        offer_id=offer_id, created_at=at)
     session.add(referral)
     session.flush()
     return referral

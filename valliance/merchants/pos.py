@@ -1,13 +1,14 @@
 """Quotes, purchases and refunds at the till (contract §5). Services flush; routes commit."""
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from valliance.db import today_shanghai, utcnow
+from valliance.db import SHANGHAI, today_shanghai, utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase
 from valliance.ids import new_id
 from valliance.members import pay_codes
@@ -32,11 +33,12 @@ def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
     return pos_context.price_sale(context, pay_part, amount, redeem_points)
 
 
-def add_spend(session: Session, member_id: str, fen: int) -> None:
+def add_spend(session: Session, member_id: str, fen: int, *, at: datetime | None = None
+              ) -> None:
     """Count cash paid at alliance merchants towards the member's annual spend (net, ≥ 0)."""
     conn = session.connection()
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    year = today_shanghai().year
+    year = at.astimezone(SHANGHAI).year if at else today_shanghai().year
     statement = insert(spend_table).values(
         member_id=member_id, year=year, telecom_fen=0, alliance_fen=max(0, fen))
     # One statement: the upsert locks the member's row for the year, so refunds and purchases
@@ -50,9 +52,13 @@ def add_spend(session: Session, member_id: str, fen: int) -> None:
 
 def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,
                     scanned: str, amount: int, redeem_points: int,
-                    reference: str | None) -> Purchase:
-    """Record a sale: the purchase row, the redemption and the accrual in the ledger."""
+                    reference: str | None, *, at: datetime | None = None) -> Purchase:
+    """Record a sale: the purchase row, the redemption and the accrual in the ledger.
+
+    at: when the sale happened, for a history recorded afterwards (the demo); default now.
+    """
     priced = quote(session, merchant, scanned, amount, redeem_points, terminal_id)
+    at = at or utcnow()
     member, price = priced.card.member, priced.price
     if price.redeem_points:  # the pay code authorizes this redemption and no other
         pay_codes.retire(session, priced.card.id, priced.card.pay_code_uses)
@@ -63,7 +69,7 @@ def record_purchase(session: Session, merchant: Merchant, terminal_id: str | Non
         tier=member.tier, amount=amount, percent_off=price.percent_off, discount=price.discount,
         redeem_points=price.redeem_points, points_value=price.points_value,
         payable=price.payable, points_earned=price.points_earned, points_balance=0,
-        refunded_amount=0, created_at=utcnow())
+        refunded_amount=0, created_at=at)
     session.add(purchase)
     session.flush()
     balance = priced.points_balance  # what the quote foresaw; the ledger's answers confirm it
@@ -71,16 +77,16 @@ def record_purchase(session: Session, merchant: Merchant, terminal_id: str | Non
         posting = ledger.redeem(session, member_account=member.points_account_id,
                                 merchant_account=merchant.redeemed_account_id,
                                 points=price.redeem_points, merchant_id=merchant.id,
-                                purchase_id=purchase.id)
+                                purchase_id=purchase.id, now=at)
         purchase.redemption_transfer_id, balance = posting.transfer_id, posting.balance
     if price.points_earned:
         posting = ledger.accrue(session, member_account=member.points_account_id,
                                 source_account=merchant.issued_account_id,
                                 points=price.points_earned, merchant_id=merchant.id,
-                                purchase_id=purchase.id)
+                                purchase_id=purchase.id, now=at)
         purchase.accrual_transfer_id, balance = posting.transfer_id, posting.balance
     purchase.points_balance = balance
-    add_spend(session, member.id, price.payable)
+    add_spend(session, member.id, price.payable, at=at)
     session.flush()
     return purchase
 
@@ -94,8 +100,12 @@ def find_purchase(session: Session, merchant: Merchant, purchase_id: str) -> Pur
 
 
 def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
-                    amount: int | None) -> Refund:
-    """Refund part or all of a purchase with the cumulative rounding rule of §5."""
+                    amount: int | None, *, at: datetime | None = None) -> Refund:
+    """Refund part or all of a purchase with the cumulative rounding rule of §5.
+
+    at: when the refund happened, for a history recorded afterwards (the demo); default now.
+    """
+    at = at or utcnow()
     purchase = session.scalar(select(Purchase).where(Purchase.id == purchase_id)
                               .with_for_update())
     if purchase is None or purchase.merchant_id != merchant.id:
@@ -112,14 +122,16 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
     member = session.get(Card, purchase.card_id).member
     balance = accounts.get_balance(session, member.points_account_id).balance
     if reversed_points:
-        balance = ledger.reverse(session, purchase.accrual_transfer_id, reversed_points).balance
+        balance = ledger.reverse(session, purchase.accrual_transfer_id, reversed_points,
+                                 now=at).balance
     if returned:
-        balance = ledger.reverse(session, purchase.redemption_transfer_id, returned).balance
+        balance = ledger.reverse(session, purchase.redemption_transfer_id, returned,
+                                 now=at).balance
     purchase.refunded_amount = before + amount
     refund = Refund(id=new_id("ref"), purchase_id=purchase.id, amount=amount, cash_refund=cash,
                     points_reversed=reversed_points, points_returned=returned,
-                    points_balance=balance, created_at=utcnow())
+                    points_balance=balance, created_at=at)
     session.add(refund)
-    add_spend(session, member.id, -cash)
+    add_spend(session, member.id, -cash, at=at)
     session.flush()
     return refund

@@ -1,0 +1,93 @@
+"""`flask demo seed`: a believable V-card alliance in 温州市鹿城区 to explore the app with.
+
+The demo's logins and device keys are published (README): a database that is not the
+embedded SQLite one is refused unless the app runs in debug mode or --force says so.
+"""
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from valliance.db import run_in_transaction
+from valliance.demo.roster import DEMO_SEED, DemoResult
+from valliance.demo.seed import seed_demo
+from valliance.extensions import db
+from valliance.members.tiers import TIER_NAMES_ZH
+from valliance.merchants import onboarding
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def seeding_refused(force: bool) -> str | None:
+    """Why this database must not get the demo's published passwords and keys, or None."""
+    engine = db.engine.dialect.name
+    # app.debug is Flask's reading of FLASK_DEBUG (or --debug, or the DEBUG setting).
+    if force or current_app.debug or engine == "sqlite":
+        return None
+    return (f"拒绝写入演示数据：演示账号的密码和密钥是公开的，"
+            f"FLASK_DEBUG 关闭时只写入 SQLite 数据库，这是 {engine} 数据库；"
+            f"确需写入请加 --force / Refusing to seed: the demo's "
+            f"passwords and keys are published, and with FLASK_DEBUG off the demo seeds SQLite "
+            f"databases only, not this {engine} one; add --force if you mean it")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are members already.")
+@click.option("--force", is_flag=True,
+              help="Seed a database other than SQLite with FLASK_DEBUG off (never production).")
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def seed_command(if_empty: bool, force: bool, seed: int, as_json: bool):
+    """Seed a demo alliance (温州市鹿城区): members of every tier, six months of trade."""
+    refused = seeding_refused(force)
+    if refused:
+        click.echo(refused, err=True)
+        sys.exit(1)
+    result = run_in_transaction(db.session,
+                                lambda: seed_demo(db.session, if_empty=if_empty, seed=seed))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    _echo_summary(result)
+    _echo_logins(result)
+
+
+def _echo_summary(result: DemoResult) -> None:
+    if not result.created:
+        click.echo("已有会员，未创建演示数据 / members exist: demo data not created")
+        return
+    months = "、".join(result.periods) or "—"
+    click.echo(f"演示数据已创建：{result.members} 位会员，{result.purchases} 笔消费，"
+               f"{result.refunds} 笔退款，{result.referrals} 次114推荐，"
+               f"{result.transfers} 笔积分记录，已结算 {months}"
+               f" / demo seeded: {result.members} members, {result.purchases} purchases, "
+               f"{result.refunds} refunds, {result.referrals} referrals, "
+               f"{result.transfers} transfers, closed {months.replace('、', ', ')}")
+
+
+def _echo_logins(result: DemoResult) -> None:
+    if result.logins:
+        click.echo("演示账号 / demo logins (phone / password):")
+        for login in result.logins:
+            click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
+                       f" {login['phone']} / {login['password']}  ({login['name']})")
+    for login in result.staff_logins:
+        click.echo(f"联盟员工 / alliance staff (/staff/login): {login['username']}"
+                   f" / {login['password']}  ({login['name']})")
+    if result.merchant_logins:
+        click.echo("商户后台 / merchant portal (/merchant/login, phone / password):")
+        for login in result.merchant_logins:
+            role = "店主 owner" if login["role"] == "owner" else "收银员 cashier"
+            zh, en = onboarding.STATUS_NAMES[login["status"]]
+            waiting = ("" if login["status"] == "approved" else
+                       f"  — {zh}，审核通过后才能登录 / {en.lower()}: signs in once approved")
+            click.echo(f"  {role:<10} {login['phone']} / {login['password']}"
+                       f"  ({login['name']}, {login['merchant']}){waiting}")
+    if "till" in result.device_keys:
+        click.echo(f"收银台 / till (/till/) 终端密钥 / terminal key: {result.device_keys['till']}")
+    if "console" in result.device_keys:
+        click.echo("114控制台 / operator console (/directory/console) 密钥 / key: "
+                   + result.device_keys["console"])

@@ -96,7 +96,7 @@ def test_an_amount_over_the_maximum_says_the_maximum(page, live_server, shop,  #
 
 
 @pytest.mark.parametrize("lang, words", [("zh_CN", "最多可退 ¥28.50"),
-                                         ("en", "At most ¥28.50 can be refunded")])
+                                         ("en", "what remains: at most ¥28.50 can be refunded")])
 def test_a_refund_over_what_remains_says_the_most_in_yuan(page, live_server, shop,  # noqa: F811
                                                           lang, words):
     page.goto(f"{live_server}/till/?lang={lang}")

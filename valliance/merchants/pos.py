@@ -95,8 +95,9 @@ def _refund_exceeds(remaining: int) -> RefundExceedsPurchase:
         left = format_yuan(remaining)
         limit = f"最多可退 {left} / At most {left} can be refunded"
     zh, _, en = limit.partition(" / ")
-    return RefundExceedsPurchase(f"退款超过剩余金额，{zh} / Refund exceeds what remains: {en}",
-                                 details={"amount": [limit]})
+    return RefundExceedsPurchase(
+        f"退款超过剩余金额，{zh} / Refund exceeds what remains: {en[0].lower()}{en[1:]}",
+        details={"amount": [limit]})
 
 
 def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,

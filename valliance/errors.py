@@ -36,6 +36,12 @@ InvalidJson = _error(
 )
 Unauthorized = _error("Unauthorized", 401, "unauthorized", "未授权 / Unauthorized")
 Forbidden = _error("Forbidden", 403, "forbidden", "无权访问 / Forbidden")
+#: a terminal whose merchant is pending, rejected or suspended (contract §10)
+MerchantNotActive = _error(
+    "MerchantNotActive", 403, "merchant_not_active",
+    "商户未获批准或已暂停，不能收银 / The merchant is not approved or is suspended:"
+    " selling is stopped",
+)
 NotFound = _error("NotFound", 404, "not_found", "未找到 / Not found")
 CardNotFound = _error("CardNotFound", 404, "card_not_found", "卡号不存在 / Card not found")
 MethodNotAllowed = _error(

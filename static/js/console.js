@@ -11,8 +11,8 @@
   var PAGE = 20;
   var DEBOUNCE_MS = 120;
 
-  var state = { caller: "", results: [], total: 0, selected: -1, controller: null, timer: 0,
-                referred: {} };
+  var state = { caller: "", lookingUp: "", focusSearch: false, results: [], total: 0, selected: -1,
+                controller: null, timer: 0, referred: {} };
 
   function $(id) { return document.getElementById(id); }
   function chinese(message) { return String(message || "").split(" / ")[0]; }
@@ -79,10 +79,26 @@
     box.className = "caller-status" + (kind ? " " + kind : "");
   }
 
-  function lookUpCaller() {
+  /** Look the typed number up and search priced for it. fromForm: the operator pressed Enter
+   * (then the search box gets the focus); otherwise the number was typed and the field left
+   * (Tab, a click elsewhere): the focus stays where the operator put it. */
+  function lookUpCaller(fromForm) {
     var phone = $("caller").value.trim();
-    if (!phone) { newCall(); return Promise.resolve(); }
+    if (!phone) {
+      if (fromForm) { newCall(); } else { forgetCaller(); }
+      return Promise.resolve();
+    }
+    // (Enter may fire both change and submit: one lookup, and the focus moves if either asks)
+    state.focusSearch = state.focusSearch || fromForm;
+    if (phone === state.caller) {
+      if (fromForm) { state.focusSearch = false; $("q").focus(); }
+      return Promise.resolve();
+    }
+    if (phone === state.lookingUp) { return Promise.resolve(); }
+    state.lookingUp = phone;
+    setCaller("正在查询来电… / Looking the caller up…");
     return call("GET", API + "/callers/" + encodeURIComponent(phone)).then(function (found) {
+      if ($("caller").value.trim() !== phone) { return; }  // typed over meanwhile
       state.caller = phone;
       state.referred = {};
       if (found.has_vcard) {
@@ -92,13 +108,24 @@
         setCaller("无V卡 · 按普通卡报价 / No V-card: standard prices", "none");
       }
       say("");
-      $("q").focus();
+      if (state.focusSearch) { $("q").focus(); }
       search(0);
     }).catch(function (error) {
       state.caller = "";
       setCaller("未查询来电 / No caller yet");
       handle(error);
+    }).then(function () {
+      if (state.lookingUp === phone) { state.lookingUp = ""; state.focusSearch = false; }
     });
+  }
+
+  /** The number was cleared: price at standard again, keeping the query. */
+  function forgetCaller() {
+    if (!state.caller) { return; }
+    state.caller = "";
+    state.referred = {};
+    setCaller("未查询来电 / No caller yet");
+    search(0);
   }
 
   function newCall() {
@@ -241,8 +268,11 @@
     });
     $("caller-form").addEventListener("submit", function (event) {
       event.preventDefault();
-      lookUpCaller();
+      lookUpCaller(true);
     });
+    // A number typed and left (Tab, a click) is looked up too: never priced silently as
+    // standard while a number stands in the field.
+    $("caller").addEventListener("change", function () { lookUpCaller(false); });
     $("search-form").addEventListener("submit", function (event) { event.preventDefault(); });
     $("q").addEventListener("input", searchSoon);
     $("district").addEventListener("input", searchSoon);

@@ -4,16 +4,28 @@
   "use strict";
 
   var STORE = "valliance.till.apiKey";
-  var TIERS = { standard: "普通卡", silver: "银卡", gold: "金卡", diamond: "钻石卡" };
+  var TERMINAL = "/api/v1/pos/terminal";
+  var EN = document.documentElement.lang === "en";  // the page's language (?lang=en)
+  var TIERS = EN ? { standard: "Standard", silver: "Silver", gold: "Gold", diamond: "Diamond" }
+                 : { standard: "普通卡", silver: "银卡", gold: "金卡", diamond: "钻石卡" };
   var RETRIES = 3;
+  var MAX_AMOUNT = 100000000;  // ¥1,000,000.00 in fen, as the API allows (contract §5)
 
   function $(id) { return document.getElementById(id); }
+  /** The text of the page's language. */
+  function t(zh, en) { return EN ? en : zh; }
+  /** The page's half of a "中文 / English" message from the API. */
+  function half(message) {
+    var parts = String(message || "").split(" / ");
+    return EN ? (parts[1] || parts[0]) : parts[0];
+  }
 
   // ---- money -------------------------------------------------------------------------
-  /** "128.50" → 12850; null when not a valid amount of yuan (at most 2 decimals). */
+  /** "128.50" → 12850; null when not a valid amount of yuan (at most 2 decimals). Too many
+   * digits is a number too large (MAX_AMOUNT says so), not a badly typed one. */
   function parseYuan(text) {
     var value = String(text || "").trim().replace(/^¥/, "").replace(/,/g, "");
-    var match = /^(\d{1,7})(?:\.(\d{0,2}))?$/.exec(value);
+    var match = /^(\d{1,12})(?:\.(\d{0,2}))?$/.exec(value);
     if (!match) { return null; }
     var cents = ((match[2] || "") + "00").slice(0, 2);
     return parseInt(match[1], 10) * 100 + parseInt(cents, 10);
@@ -29,10 +41,22 @@
       (cents < 10 ? "0" : "") + cents;
   }
 
-  /** percent_off 12 → "8.8折", 12.5 → "8.75折", 0 → "无折扣". */
+  /** The amount check shared by sales and refunds: an error message, or "". */
+  function amountProblem(fen, example) {
+    if (fen === null || fen < 1) {
+      return t("请输入正确的金额，例如 " + example, "Enter an amount in yuan, e.g. " + example);
+    }
+    if (fen > MAX_AMOUNT) {
+      return t("金额最多 " + yuan(MAX_AMOUNT), "The amount is at most " + yuan(MAX_AMOUNT));
+    }
+    return "";
+  }
+
+  /** percent_off 12 → "8.8折" (English: "12% off"), 12.5 → "8.75折", 0 → "无折扣". */
   function discountLabel(percent) {
     var hundredths = Math.round(Number(percent) * 100);
-    if (!hundredths) { return "无折扣"; }
+    if (!hundredths) { return t("无折扣", "No discount"); }
+    if (EN) { return String(hundredths / 100) + "% off"; }
     var n = 10000 - hundredths;  // the price paid, in thousandths of 10 (8800 → 8.8)
     var frac = String(n % 1000);
     while (frac.length < 3) { frac = "0" + frac; }
@@ -62,21 +86,21 @@
     status.className = "status no-print" + (kind ? " " + kind : "");
   }
   function fail(text) { say(text, "error"); }
-  function chinese(message) { return String(message || "").split(" / ")[0]; }
 
   // ---- API ---------------------------------------------------------------------------
   function ApiError(status, body) {
     this.status = status;
     this.body = body || {};
-    this.message = chinese(this.body.message) || ("请求失败（" + status + "）");
+    this.message = half(this.body.message) ||
+      t("请求失败（" + status + "）", "Request failed (" + status + ")");
   }
 
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
   /** POST/GET JSON with the terminal key. Network failures and 5xx are retried with the same
    * Idempotency-Key (the API replays a sale that went through); 4xx answers are not. */
-  function call(method, path, body, idempotencyKey) {
-    var headers = { "Authorization": "Bearer " + localStorage.getItem(STORE),
+  function call(method, path, body, idempotencyKey, apiKey) {
+    var headers = { "Authorization": "Bearer " + (apiKey || localStorage.getItem(STORE)),
                     "Accept": "application/json" };
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
     if (idempotencyKey) { headers["Idempotency-Key"] = idempotencyKey; }
@@ -107,34 +131,136 @@
     return once();
   }
 
-  // ---- setup -------------------------------------------------------------------------
+  // ---- setup: the key is checked with GET /terminal before it is kept -------------------
+  var terminal = null;  // {terminal_id, terminal_name, merchant: {id, name, status}}
+  var stopped = null;   // the merchant_not_active answer while the merchant may not sell
+
   function showTill() {
     var ready = !!localStorage.getItem(STORE);
     $("setup").hidden = ready;
-    $("sale").hidden = !ready;
-    $("refund-form").hidden = !ready;
+    $("stopped").hidden = !(ready && stopped);
+    $("sale").hidden = !ready || !!stopped;
+    $("refund-form").hidden = !ready || !!stopped;
     $("change-terminal").hidden = !ready;
     $("receipt").hidden = true;
-    if (ready) { $("card").focus(); } else { $("api-key").focus(); }
+    if (!ready) { $("api-key").focus(); } else if (!stopped) { $("card").focus(); }
+  }
+
+  function setTerminal(info) {
+    terminal = info;
+    $("till-who").textContent = info ? info.merchant.name +
+      (info.terminal_name ? " · " + info.terminal_name : "") : "";
+  }
+
+  function isStopped(error) {
+    return error && error.body && error.body.error === "merchant_not_active";
+  }
+
+  /** The merchant may not sell (pending, rejected or suspended): say so, plainly, and hide
+   * the sale and refund forms until "Check again" finds it reinstated. */
+  function stop(body) {
+    var status = ((body.details || {}).status || [])[0];
+    stopped = body;
+    resetSale();
+    $("stopped-title").textContent = status === "suspended" ?
+      t("本商户已被联盟暂停，收银已停止", "This merchant is suspended: selling is stopped") :
+      status === "rejected" ?
+      t("本商户未通过联盟审核，不能收银", "This merchant was not approved: it cannot sell") :
+      t("本商户尚未通过联盟审核，暂不能收银", "This merchant is not approved yet: it cannot sell");
+    $("stopped-text").textContent = t(
+      "终端密钥是对的，但报价、收款和退款现在都会被拒绝。",
+      "The terminal key is right, but quotes, sales and refunds are refused for now.");
+    say("");
+    showTill();
+  }
+
+  /** Why a key was refused, in words a cashier can act on. */
+  function keyProblem(error) {
+    if (error.status === 401) {
+      return t("终端密钥不对：没有这个密钥，或它已被吊销。请核对后重新输入（未保存）。",
+               "Wrong terminal key: no terminal has it, or it was revoked. Check it and" +
+               " type it again (not saved).");
+    }
+    if (error.status === 403) {
+      return t("这不是收银终端的密钥（可能是会员或114坐席的密钥），未保存。",
+               "This is not a terminal key (perhaps a member's or a 114 operator's):" +
+               " not saved.");
+    }
+    if (error.status === 0) {
+      return t("连不上服务器，密钥未保存，请重试。",
+               "Cannot reach the server: the key was not saved. Try again.");
+    }
+    return error.message;
   }
 
   $("setup").addEventListener("submit", function (event) {
     event.preventDefault();
     var key = $("api-key").value.trim();
-    if (!key) { fail("请输入终端密钥"); return; }
-    localStorage.setItem(STORE, key);
-    $("api-key").value = "";
-    say("");
-    showTill();
+    if (!key) { fail(t("请输入终端密钥", "Enter the terminal key")); return; }
+    $("setup-button").disabled = true;
+    say(t("正在核对密钥…", "Checking the key…"));
+    call("GET", TERMINAL, undefined, null, key).then(function (info) {
+      localStorage.setItem(STORE, key);
+      $("api-key").value = "";
+      stopped = null;
+      setTerminal(info);
+      showTill();
+      say(t("密钥正确：", "Key accepted: ") + info.merchant.name, "ok");
+    }, function (error) {
+      if (isStopped(error)) {  // the right key of a merchant that may not sell now
+        localStorage.setItem(STORE, key);
+        $("api-key").value = "";
+        stop(error.body);
+        return;
+      }
+      fail(keyProblem(error));
+      $("api-key").focus();
+    }).then(function () { $("setup-button").disabled = false; });
   });
+
+  /** Check the saved key (at load, and on "Check again"): who this till is, whether it sells. */
+  function checkSavedKey(retrying) {
+    if (!localStorage.getItem(STORE)) { return Promise.resolve(); }
+    return call("GET", TERMINAL).then(function (info) {
+      var wasStopped = !!stopped;
+      stopped = null;
+      setTerminal(info);
+      showTill();
+      if (wasStopped) { say(t("商户已恢复，可以收银", "The merchant is reinstated: selling again"), "ok"); }
+    }, function (error) {
+      if (isStopped(error)) {
+        stop(error.body);
+        if (retrying) { say(t("仍未恢复", "Still stopped"), "error"); }
+      } else if (error.status === 401 || error.status === 403) {
+        localStorage.removeItem(STORE);
+        stopped = null;
+        setTerminal(null);
+        showTill();
+        fail(t("本设备保存的终端密钥已失效（可能已被吊销），请重新输入。",
+               "The key saved on this device no longer works (perhaps revoked): enter it again."));
+      } else if (retrying) {
+        fail(error.message);
+      }
+    });
+  }
+
+  $("stopped-retry").addEventListener("click", function () { checkSavedKey(true); });
 
   $("change-terminal").addEventListener("click", function (event) {
     event.preventDefault();
     localStorage.removeItem(STORE);
+    stopped = null;
+    setTerminal(null);
     resetSale();
     say("");
     showTill();
   });
+
+  /** An API error at the till: the stopped state, or the message. */
+  function failWith(error) {
+    if (isStopped(error)) { stop(error.body); return; }
+    fail(error.message);
+  }
 
   // ---- a sale ------------------------------------------------------------------------
   var sale = null;  // {body, key, busy, done}: one Idempotency-Key per sale, made at the quote
@@ -143,16 +269,25 @@
 
   function readSale() {
     var card = $("card").value.replace(/\s+/g, "");
-    if (!/^(\d{16}|\d{22})$/.test(card)) { return { error: "卡号应为 16 位数字或 22 位付款码" }; }
+    if (!/^(\d{16}|\d{22})$/.test(card)) {
+      return { error: t("卡号应为 16 位数字或 22 位付款码",
+                        "The card is 16 digits, or a 22-digit pay code") };
+    }
     var amount = parseYuan($("amount").value);
-    if (amount === null || amount < 1) { return { error: "请输入正确的金额，例如 128.50" }; }
+    var problem = amountProblem(amount, "128.50");
+    if (problem) { return { error: problem }; }
     var redeemText = $("redeem").value.trim();
     var redeem = 0;
     if (redeemText) {
-      if (!/^\d{1,9}$/.test(redeemText)) { return { error: "使用积分应为整数" }; }
+      if (!/^\d{1,9}$/.test(redeemText)) {
+        return { error: t("使用积分应为整数", "Points to redeem are a whole number") };
+      }
       redeem = parseInt(redeemText, 10);
     }
-    if (redeem > 0 && card.length !== 22) { return { error: "使用积分需出示付款码（22 位）" }; }
+    if (redeem > 0 && card.length !== 22) {
+      return { error: t("使用积分需出示付款码（22 位）",
+                        "Redeeming points needs the pay code (22 digits)") };
+    }
     return { body: { card: card, amount: amount, redeem_points: redeem } };
   }
 
@@ -160,7 +295,8 @@
     setText("q-tier", TIERS[quote.tier] || quote.tier);
     setText("q-label", discountLabel(quote.percent_off));
     setText("q-discount", yuan(quote.discount));
-    setText("q-points-value", quote.redeem_points + " 分 = " + yuan(quote.points_value));
+    setText("q-points-value", quote.redeem_points + t(" 分 = ", " pts = ") +
+            yuan(quote.points_value));
     setText("q-payable", yuan(quote.payable));
     setText("q-earn", String(quote.points_earned));
     setText("q-balance", String(quote.points_balance));
@@ -180,7 +316,7 @@
     $("sale-form").reset();
     $("quote").hidden = true;
     $("receipt").hidden = true;
-    $("sale").hidden = !localStorage.getItem(STORE);
+    $("sale").hidden = !localStorage.getItem(STORE) || !!stopped;
   }
 
   $("card").addEventListener("keydown", function (event) {
@@ -198,7 +334,7 @@
     if (sale && sale.busy) { return; }
     var read = readSale();
     if (read.error) { fail(read.error); return; }
-    say("正在报价…");
+    say(t("正在报价…", "Pricing…"));
     $("quote-button").disabled = true;
     call("POST", "/api/v1/pos/quote", read.body).then(function (quote) {
       sale = { body: read.body, key: newKey(), busy: false, done: false };
@@ -206,7 +342,7 @@
       showQuote(quote);
     }, function (error) {
       dropQuote();
-      fail(error.message);
+      failWith(error);
     }).then(function () { $("quote-button").disabled = false; });
   });
 
@@ -221,15 +357,15 @@
     current.busy = true;
     $("confirm-button").disabled = true;
     ["card", "amount", "redeem"].forEach(function (id) { $(id).readOnly = true; });
-    say("正在收款…");
+    say(t("正在收款…", "Taking payment…"));
     call("POST", "/api/v1/pos/purchases", current.body, current.key).then(function (purchase) {
       current.done = true;
-      say("收款成功", "ok");
+      say(t("收款成功", "Paid"), "ok");
       showReceipt(purchase);
     }, function (error) {
       // Same key on the next click: a sale that went through is replayed, never doubled.
       $("confirm-button").disabled = false;
-      fail(error.message);
+      failWith(error);
     }).then(function () {
       current.busy = false;
       ["card", "amount", "redeem"].forEach(function (id) { $(id).readOnly = false; });
@@ -237,13 +373,19 @@
   });
 
   function showReceipt(p) {
-    setText("r-merchant", p.merchant_id);
+    setText("r-merchant", terminal ? terminal.merchant.name : "");
+    if (!terminal) {  // not known yet (the check at load failed): ask, then fill it in
+      call("GET", TERMINAL).then(function (info) {
+        setTerminal(info);
+        setText("r-merchant", info.merchant.name);
+      }, function () { /* the receipt stands without it */ });
+    }
     setText("r-card", "**** " + p.card_last4);
     setText("r-tier", TIERS[p.tier] || p.tier);
     setText("r-amount", yuan(p.amount));
     setText("r-label", discountLabel(p.percent_off));
     setText("r-discount", yuan(p.discount));
-    setText("r-redeemed", p.redeem_points + " 分 = " + yuan(p.points_value));
+    setText("r-redeemed", p.redeem_points + t(" 分 = ", " pts = ") + yuan(p.points_value));
     setText("r-payable", yuan(p.payable));
     setText("r-earned", String(p.points_earned));
     setText("r-balance", String(p.points_balance));
@@ -269,18 +411,19 @@
     event.preventDefault();
     if (refunding) { return; }
     var id = $("refund-id").value.trim();
-    if (!id) { fail("请输入交易号"); return; }
+    if (!id) { fail(t("请输入交易号", "Enter the purchase id")); return; }
     var body = {};
     var amountText = $("refund-amount").value.trim();
     if (amountText) {
       var amount = parseYuan(amountText);
-      if (amount === null || amount < 1) { fail("请输入正确的退款金额"); return; }
+      var problem = amountProblem(amount, "12.50");
+      if (problem) { fail(problem); return; }
       body.amount = amount;
     }
     refunding = true;
     $("refund-button").disabled = true;
     $("refund-result").hidden = true;
-    say("正在退款…");
+    say(t("正在退款…", "Refunding…"));
     var path = "/api/v1/pos/purchases/" + encodeURIComponent(id) + "/refunds";
     call("POST", path, body, newKey()).then(function (r) {  // one key per refund attempt
       setText("f-amount", yuan(r.amount));
@@ -290,9 +433,9 @@
       setText("f-balance", String(r.points_balance));
       $("refund-result").hidden = false;
       $("refund-amount").value = "";
-      say("退款成功", "ok");
+      say(t("退款成功", "Refunded"), "ok");
     }, function (error) {
-      fail(error.message);
+      failWith(error);
     }).then(function () {
       refunding = false;
       $("refund-button").disabled = false;
@@ -303,4 +446,5 @@
   // #card followed by Enter, as a USB scanner does, so it takes the path above. --------
 
   showTill();
+  checkSavedKey(false);
 })();

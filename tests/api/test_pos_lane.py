@@ -21,7 +21,7 @@ from valliance.extensions import db
 from valliance.members import services as members
 from valliance.merchants import pos_record
 from valliance.merchants import services as merchants
-from valliance.merchants.models import Purchase
+from valliance.merchants.models import Merchant, Purchase
 from valliance.merchants.pos_lane import PurchaseLane
 from valliance.points import postgres
 from valliance.points.models import IdempotencyKey
@@ -172,6 +172,21 @@ def test_what_the_lane_cannot_sell_the_app_answers(client, session, handed_over,
     assert_error(response, status, code)
     assert handed_over == ["POST"]
     assert purchases(session) == 0
+
+
+@on_postgres
+@pytest.mark.parametrize("status", ["pending", "rejected", "suspended"])
+def test_the_lane_never_sells_for_a_merchant_that_is_not_approved(client, session, handed_over,
+                                                                  status):
+    s = shop(session, offer={"percent_off": 10})
+    _, card = member(session)
+    assert buy(client, s, card.number, 500).status_code == 201
+    assert handed_over == []  # the lane sold while the merchant was approved
+    session.get(Merchant, s.merchant.id).status = status
+    session.commit()
+    assert_error(buy(client, s, card.number, 500), 403, "merchant_not_active")
+    assert handed_over == ["POST"]  # the lane handed it over; the app refused it
+    assert purchases(session) == 1
 
 
 @on_postgres

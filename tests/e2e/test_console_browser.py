@@ -62,3 +62,27 @@ def test_operator_finds_hotpot_by_initials_and_logs_a_referral(app, page, live_s
         db.session.remove()
     assert "王小明" not in page.content()
     assert page.console_errors == []
+
+
+def test_a_caller_number_typed_and_tabbed_away_from_is_looked_up_and_prices_the_search(
+        app, page, live_server, desk):
+    page.goto(live_server + "/directory/console")
+    page.fill("#operator-key", desk)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#desk:not([hidden])")
+    page.keyboard.type("13800138000")
+    page.keyboard.press("Tab")  # no Enter: the operator moves on
+    page.wait_for_selector(".caller-status.vcard")
+    assert "金卡" in page.inner_text("#caller-status")
+    assert "未查询来电" not in page.inner_text("#caller-status")
+    page.fill("#q", "火锅")
+    expect(page.locator("#results .result")).to_have_count(2)
+    assert "按来电者等级报价" in page.inner_text("#summary")
+    assert "每消费1元积3分" in page.inner_text("#result-0 .script")  # gold: 2 × 1.5
+
+    page.fill("#caller", "")  # cleared and left: standard prices again, the query kept
+    page.locator("#caller").blur()
+    page.wait_for_selector(".caller-status:not(.vcard)")
+    expect(page.locator("#summary")).to_contain_text("按普通卡报价")
+    assert page.input_value("#q") == "火锅"
+    assert page.console_errors == []

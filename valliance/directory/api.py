@@ -39,6 +39,16 @@ def _per_key() -> str:
     return "directory:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+#: one budget per key for every lookup of a phone: the caller route and searches with
+#: caller= (contract §10), so that searches cannot be used to look up more numbers
+CALLER_BUDGET = "120 per minute"
+_caller_budget = limiter.shared_limit(CALLER_BUDGET, scope="directory-caller-lookups",
+                                      key_func=_per_key)
+_caller_budget_of_searches = limiter.shared_limit(
+    CALLER_BUDGET, scope="directory-caller-lookups", key_func=_per_key,
+    exempt_when=lambda: not request.args.get("caller"))
+
+
 def current_operator() -> services.OperatorSeat:
     """The operator whose key came with the request (401 / 403 otherwise)."""
     return credentials.require("operator")
@@ -46,6 +56,7 @@ def current_operator() -> services.OperatorSeat:
 
 @bp.route("/offers", methods=["GET"])
 @limiter.limit("600 per minute", key_func=_per_key)
+@_caller_budget_of_searches
 @bp.doc(summary="Search offers (Chinese, pinyin, initials, one typo); ranked per §6",
         security=SECURITY, parameters=[{"in": "query", "name": name, "schema": {"type": kind}}
                                        for name, kind in (("q", "string"),
@@ -80,7 +91,7 @@ def offers():
 
 
 @bp.route("/callers/<phone>", methods=["GET"])
-@limiter.limit("120 per minute", key_func=_per_key)
+@_caller_budget
 @bp.doc(summary="Has this caller a V-card, which tier, which card status — nothing more",
         security=SECURITY)
 @bp.response(200, CallerOut)

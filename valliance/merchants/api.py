@@ -21,6 +21,7 @@ from valliance.merchants import pos, pos_context, pos_record
 from valliance.merchants.models import Merchant
 from valliance.merchants.pos_json import purchase_json, quote_json, refund_json
 from valliance.merchants.schemas import (
+    PosTerminalOut,
     PurchaseIn,
     PurchaseOut,
     QuoteIn,
@@ -37,8 +38,12 @@ KEY_HEADER = "Idempotency-Key"
 
 
 def _terminal_merchant():
+    """The calling terminal and its merchant: 401 for a bad key, then 403 for a merchant that
+    is not approved (contract §10), before anything else is looked at."""
     terminal = credentials.require("terminal")
-    return terminal, db.session.get(Merchant, terminal.merchant_id)
+    merchant = db.session.get(Merchant, terminal.merchant_id)
+    pos_context.require_selling(merchant.status)
+    return terminal, merchant
 
 
 def _load_with_key(schema, body: dict) -> tuple[dict, str]:
@@ -107,6 +112,17 @@ def _fingerprint(data: dict) -> str:
     return request_fingerprint(request.method, request.path, data)
 
 
+@bp.get("/terminal")
+@bp.doc(summary="The calling terminal and its merchant (a cheap check of a terminal key)")
+@bp.response(200, PosTerminalOut)
+def get_terminal():
+    """Who this key is: the terminal's name, its merchant's name and status."""
+    terminal, merchant = _terminal_merchant()
+    return answer({"terminal_id": terminal.id, "terminal_name": terminal.name,
+                   "merchant": {"id": merchant.id, "name": merchant.name,
+                                "status": merchant.status}})
+
+
 @bp.post("/quote")
 @bp.doc(summary="Price a sale without recording it",
         requestBody={"content": {"application/json": {"schema": QuoteIn}}})
@@ -122,6 +138,7 @@ def create_quote():
                           data["redeem_points"])
         merchant_id = merchant.id
     else:
+        pos_context.require_selling(context.merchant.status)
         quote = pos_context.price_sale(context, pay_part, data["amount"], data["redeem_points"])
         merchant_id = context.merchant.id
     body = quote_json(merchant_id, quote, data["amount"])

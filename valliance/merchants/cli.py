@@ -1,15 +1,18 @@
 """`flask merchants …`, `flask offers …` and `flask terminals …` (contract §8)."""
 
+import json
 import sys
 from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from valliance.db import run_in_transaction
+from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.cli import emit, json_option, transaction
 from valliance.members.models import TIERS
-from valliance.merchants import imports, services
+from valliance.merchants import imports, onboarding, services
 from valliance.merchants.models import CATEGORIES, Merchant
 
 merchants_cli = AppGroup("merchants", help="Merchants: onboard and import.")
@@ -57,6 +60,43 @@ def import_merchants_command(file, as_json):
          "导入 {rows} 行：新增 {created}，更新 {updated}，跳过 {skipped}"
          " / {rows} rows: {created} created, {updated} updated, {skipped} skipped"
          .format(**result.as_dict()))
+
+
+def _review(merchant_id: str, action: str, reason: str, as_json: bool) -> None:
+    """Suspend or reinstate through the staff review service (audit trail, SMS to owners)."""
+    def work():
+        if db.session.get(Merchant, merchant_id) is None:
+            raise NotFound(f"没有该商户 / No merchant {merchant_id}")
+        return onboarding.review_merchant(db.session, merchant_id, action, staff_id="cli",
+                                          note=reason).status
+
+    try:
+        status = run_in_transaction(db.session, work)
+    except VallianceError as exc:  # a refused transition: say why, exit non-zero
+        message = "; ".join(m for msgs in exc.details.values() for m in msgs) or exc.message
+        if as_json:
+            click.echo(json.dumps({"error": exc.code, "message": message}, ensure_ascii=False))
+            sys.exit(1)
+        raise click.ClickException(message) from exc
+    emit(as_json, {"merchant_id": merchant_id, "status": status},
+         f"商户 / Merchant {merchant_id}: {onboarding.STATUS_NAMES[status][0]} / {status}")
+
+
+@merchants_cli.command("suspend")
+@click.argument("merchant_id")
+@click.option("--reason", required=True, help="Why (texted to the merchant's owners).")
+@json_option
+def suspend_merchant_command(merchant_id, reason, as_json):
+    """Suspend an approved merchant: its terminals stop selling at once (403)."""
+    _review(merchant_id, "suspend", reason, as_json)
+
+
+@merchants_cli.command("reinstate")
+@click.argument("merchant_id")
+@json_option
+def reinstate_merchant_command(merchant_id, as_json):
+    """Reinstate a suspended merchant: its terminals sell again."""
+    _review(merchant_id, "reinstate", "", as_json)
 
 
 def _tier_rate(value: str) -> tuple[str, str]:

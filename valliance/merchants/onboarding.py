@@ -21,6 +21,7 @@ from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import create_merchant
 from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
 from valliance.messaging import queue_sms
+from valliance.money import format_yuan
 
 #: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z
 LICENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -28,7 +29,8 @@ LICENCE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 #: a typical spend per customer above this is a typo (¥100,000.00)
 MAX_AVG_SPEND_FEN = 100_000_00
 MAX_NOTE = 200
-_YUAN = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
+#: whole yuan (any number of digits: too many is "too large", not "badly typed") and cents
+_YUAN = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
 _SHOP_PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
 #: action → (the statuses it may start from, the status it leads to). Anything else is refused.
@@ -76,9 +78,11 @@ def parse_yuan(value, field: str = "avg_spend") -> int:
         raise ValidationError(details={field: ["金额无效 / Invalid amount"]}) from exc
     if fen <= 0:
         raise ValidationError(details={field: ["金额须大于0 / Must be more than ¥0"]})
-    if fen > MAX_AVG_SPEND_FEN:
+    if fen > MAX_AVG_SPEND_FEN:  # (checked here, so no overlong number reaches the database)
+        most = format_yuan(MAX_AVG_SPEND_FEN)
         raise ValidationError(details={field: [
-            "金额过大，请核对（单位：元） / Too large: check the amount (in yuan)"]})
+            f"金额过大，最多 {most}，请核对（单位：元） / Too large: at most {most}"
+            " (the amount is in yuan)"]})
     return fen
 
 

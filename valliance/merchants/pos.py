@@ -16,6 +16,7 @@ from valliance.members.models import AnnualSpend, Card
 from valliance.merchants import pos_context, pricing
 from valliance.merchants.models import Merchant, Purchase, Refund
 from valliance.merchants.pos_context import Quote
+from valliance.money import format_yuan
 from valliance.points import accounts, ledger
 
 spend_table = AnnualSpend.__table__
@@ -99,6 +100,19 @@ def find_purchase(session: Session, merchant: Merchant, purchase_id: str) -> Pur
     return purchase
 
 
+def _refund_exceeds(remaining: int) -> RefundExceedsPurchase:
+    """The refused refund, saying in yuan what can still be refunded (people read it)."""
+    if remaining == 0:
+        limit = "已全部退款，没有可退金额 / Already refunded in full: nothing left to refund"
+    else:
+        left = format_yuan(remaining)
+        limit = f"最多可退 {left} / At most {left} can be refunded"
+    zh, _, en = limit.partition(" / ")
+    return RefundExceedsPurchase(
+        f"退款超过剩余金额，{zh} / Refund exceeds what remains: {en[0].lower()}{en[1:]}",
+        details={"amount": [limit]})
+
+
 def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
                     amount: int | None, *, at: datetime | None = None) -> Refund:
     """Refund part or all of a purchase with the cumulative rounding rule of §5.
@@ -113,7 +127,7 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
     remaining = purchase.amount - purchase.refunded_amount
     amount = remaining if amount is None else amount
     if amount > remaining or remaining == 0:
-        raise RefundExceedsPurchase(details={"amount": [f"最多可退 / at most {remaining}"]})
+        raise _refund_exceeds(remaining)
     before = purchase.refunded_amount
     cash = pricing.refund_share(purchase.payable, before, amount, purchase.amount)
     reversed_points = pricing.refund_share(purchase.points_earned, before, amount,

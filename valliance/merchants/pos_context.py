@@ -21,6 +21,7 @@ from valliance.db import today_shanghai
 from valliance.errors import (
     CardNotFound,
     InsufficientPoints,
+    MerchantNotActive,
     RedemptionExceedsAmount,
 )
 from valliance.members import cards as codes
@@ -180,6 +181,23 @@ def context_for_merchant(conn: Connection, merchant_id: str, number: str) -> Sal
     if context is None:
         raise LookupError(f"no merchant {merchant_id}")
     return context
+
+
+#: why a merchant that is not approved cannot sell, by its status (contract §10)
+_NOT_SELLING = {
+    "suspended": "本商户已被联盟暂停，收银已停止 / This merchant is suspended by the alliance:"
+                 " selling is stopped",
+    "pending": "本商户尚未通过联盟审核，暂不能收银 / This merchant is not approved yet:"
+               " selling is not possible",
+    "rejected": "本商户未通过联盟审核，不能收银 / This merchant was not approved:"
+                " selling is not possible",
+}
+
+
+def require_selling(status: str) -> None:
+    """Only an approved merchant's terminals sell: anything else is 403 merchant_not_active."""
+    if status != "approved":
+        raise MerchantNotActive(_NOT_SELLING.get(status), details={"status": [status]})
 
 
 def _active_terms(context: SaleContext, today: date) -> list[pricing.OfferTerms]:

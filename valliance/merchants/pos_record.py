@@ -8,12 +8,12 @@ member's annual spend. The write is all or nothing by construction — every par
 on the key's claim — so it runs as a transaction of its own: no BEGIN and COMMIT round trips,
 and the request still commits exactly once.
 
-Only the common case takes this path: a live terminal, a sale that earns points or not but
-spends none, a member who owes nothing, a key never seen. Everything else raises Fallback
-with nothing written, and the purchase lane (pos_lane), its caller, hands the request to the
-app's generic path (idempotency.claim_key, then pos.record_purchase), which checks in the
-contract's order — credential, body, idempotency, card, business rules — and so gives every
-error and every replay exactly as before.
+Only the common case takes this path: a live terminal of an approved merchant, a sale that
+earns points or not but spends none, a member who owes nothing, a key never seen. Everything
+else raises Fallback with nothing written, and the purchase lane (pos_lane), its caller, hands
+the request to the app's generic path (idempotency.claim_key, then pos.record_purchase), which
+checks in the contract's order — credential, merchant status, body, idempotency, card,
+business rules — and so gives every error and every replay exactly as before.
 
 Exactly once: a second request with the same key waits for the first one's lock on the
 member row (or on the key), then finds the key taken and writes nothing; the generic path
@@ -88,8 +88,8 @@ def sell(fetch: Callable[[str, dict], list], token: str | None, scope_key: str,
         raise Fallback()
     number, pay_part = pos_context.parse_card(data["card"])
     context = pos_context.context_on_postgres(fetch, key_digest(token), number)
-    if context is None or context.owed:
-        raise Fallback()
+    if context is None or context.owed or context.merchant.status != "approved":
+        raise Fallback()  # (the app answers 403 merchant_not_active for a merchant not approved)
     try:
         quote = pos_context.price_sale(context, pay_part, data["amount"], 0)
     except VallianceError as exc:  # the generic path answers it, after the idempotency check

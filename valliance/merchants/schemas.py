@@ -54,3 +54,17 @@ class PurchaseOut(QuoteOut):
     refunded_amount = fields.Integer()
     created_at = fields.String()
     refunds = fields.List(fields.Nested(RefundOut))
+
+
+class PosMerchantOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    #: always "approved" here: any other status answers 403 merchant_not_active
+    status = fields.String()
+
+
+class PosTerminalOut(Schema):
+    terminal_id = fields.String()
+    #: as given when the terminal was created; may be empty
+    terminal_name = fields.String()
+    merchant = fields.Nested(PosMerchantOut)

@@ -1,8 +1,10 @@
 """One Flask-Login manager for every kind of user: members, merchant staff, alliance staff.
 
 Session ids are "<kind>:<id>:<credential version>"; each package registers a loader for its
-kind, and the version (a digest of the password hash) signs out every session of a user whose
-password changes. Each area names its own sign-in page.
+kind, and the version (a digest of the password hash and the user's session generation) signs
+out every session of a user whose password changes or who signs out: signing out moves the
+generation on, so a saved copy of the cookie no longer signs anyone in (contract §10). Each
+area names its own sign-in page.
 """
 
 import hashlib
@@ -25,16 +27,35 @@ class SignedInUser(UserMixin):
         self.record = record
 
     def get_id(self) -> str:
-        return f"{self.kind}:{self.record.id}:{credential_version(self.record.password_hash)}"
+        return f"{self.kind}:{self.record.id}:{credential_version(self.record)}"
 
     @property
     def is_active(self) -> bool:
         return getattr(self.record, "active", True)
 
 
-def credential_version(password_hash: str | None) -> str:
-    """Changes whenever the password does."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def credential_version(record) -> str:
+    """Changes whenever the password or the session generation does."""
+    text = record.password_hash or ""
+    if record.session_generation:  # generation 0 keeps the sessions made before there was one
+        text += f"#{record.session_generation}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def end_sessions(session, record) -> None:
+    """End every session of this user, on every device: their cookies stop signing in."""
+    record.session_generation = type(record).session_generation + 1  # atomic, in SQL
+    session.flush()
+
+
+def sign_out() -> None:
+    """Sign the current user out, on the server too (the request's one commit)."""
+    from flask_login import current_user, logout_user
+
+    if current_user.is_authenticated:
+        end_sessions(db.session, current_user.record)
+        db.session.commit()
+    logout_user()
 
 
 def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
@@ -43,7 +64,7 @@ def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
     def load(record_id: str, version: str):
         record = db.session.get(model, record_id)
         if record is None or not hmac.compare_digest(
-                version, credential_version(record.password_hash)):
+                version, credential_version(record)):
             return None
         user = user_class(record)
         return user if user.is_active else None

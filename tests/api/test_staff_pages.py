@@ -383,7 +383,7 @@ def _sign_in_as_merchant_user(app, client, monkeypatch, user_id: str) -> None:
         monkeypatch.setitem(sign_in._LOADERS, "merchant_user", load)
     with app.app_context():
         user = db.session.get(MerchantUser, user_id)
-        session_id = f"merchant_user:{user.id}:{sign_in.credential_version(user.password_hash)}"
+        session_id = f"merchant_user:{user.id}:{sign_in.credential_version(user)}"
         db.session.remove()
     with client.session_transaction() as cookie:
         cookie["_user_id"] = session_id

@@ -82,16 +82,33 @@ def _load_user(user_id: str):
     return loader(record_id, version) if loader else None
 
 
-def login_rate_limits(identity: Callable[[], str]):
-    """Decorate a sign-in view: 10 posts a minute per address, and 10 a minute / 30 an hour of
-    failed posts per identity (the phone or username from `identity()`), so that spreading a
-    guessing attack over many addresses does not help. The view sets `g.login_failed`."""
+#: failed sign-ins for one account from one address: that address slows down, while the
+#: account's owner, signing in from anywhere else, is never locked out by a stranger
+PER_ACCOUNT_AND_ADDRESS = "10 per minute;30 per hour"
+#: failed sign-ins from one address, whatever the account (one address guessing many)
+PER_ADDRESS = "30 per minute;100 per hour"
+
+
+def login_failed(response) -> bool:
+    """Whether this sign-in failed: the page set g.login_failed, or the API answered 401."""
     from flask import g
+
+    return bool(g.get("login_failed")) or response.status_code == 401
+
+
+def login_rate_limits(identity: Callable[[], str]):
+    """Decorate a sign-in view (pages and API): failed posts are counted per (account, address)
+    and per address, never per account alone, so that nobody can lock a user out; a limited
+    address is told when to try again (429 with Retry-After). `identity()` names the account
+    (the phone or username); a page view sets `g.login_failed`, the API answers 401."""
+    from flask_limiter.util import get_remote_address
 
     from valliance.extensions import limiter
 
-    per_address = limiter.limit("10 per minute", methods=["POST"])
-    per_identity = limiter.limit("10 per minute;30 per hour", methods=["POST"],
-                                 key_func=identity,
-                                 deduct_when=lambda response: g.get("login_failed", False))
-    return lambda view: per_address(per_identity(view))
+    def account_and_address() -> str:
+        return f"{identity()}@{get_remote_address()}"
+
+    per_address = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=login_failed)
+    per_account = limiter.limit(PER_ACCOUNT_AND_ADDRESS, methods=["POST"],
+                                key_func=account_and_address, deduct_when=login_failed)
+    return lambda view: per_address(per_account(view))

@@ -459,16 +459,16 @@ def test_staff_login_is_rate_limited(app, client):
         assert staff_log_in(client, password="wrong-pass1").status_code == 200
     response = staff_log_in(client)
     assert response.status_code == 429
-    assert "请求过于频繁" in response.get_data(as_text=True)
+    assert "后再试" in response.get_data(as_text=True)
 
 
-def test_staff_login_is_limited_per_username_across_addresses(app, client):
+def test_staff_login_failures_from_other_addresses_never_lock_the_user_out(app, client):
     make_staff(app)
     for attempt in range(10):
         staff_log_in(client, password="wrong-pass1",
                      environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"})
     response = staff_log_in(client, environ_base={"REMOTE_ADDR": "10.0.1.1"})
-    assert response.status_code == 429
+    assert response.status_code == 302
 
 
 def test_staff_login_needs_its_csrf_token(app, client):

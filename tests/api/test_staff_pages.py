@@ -308,17 +308,20 @@ def test_queue_searches_by_name_or_licence_number(app, client, staff):
     apply_in_db(app, 2, status="pending", name="五马街汤圆")
     apply_in_db(app, 3, status="approved", name="五马街烧烤")
     html = client.get("/staff/merchants?q=五马街").get_data(as_text=True)
-    assert _names_on(html) == ["五马街汤圆"]
+    assert _names_on(html) == ["五马街烧烤", "五马街汤圆"]  # every status
     tabs = dict(re.findall(r'data-status="(\w+)"[^>]*>[^<]+<span class="count">(\d+)</span>',
                            html))
-    assert tabs == {"pending": "1", "approved": "1", "rejected": "0", "suspended": "0"}
+    assert tabs == {"all": "2", "pending": "1", "approved": "1", "rejected": "0",
+                    "suspended": "0"}
     assert "q=%E4%BA%94%E9%A9%AC%E8%A1%97" in html  # tabs keep the search
+    narrowed = client.get("/staff/merchants?q=五马街&status=pending").get_data(as_text=True)
+    assert _names_on(narrowed) == ["五马街汤圆"]
 
     assert _names_on(client.get(f"/staff/merchants?q={licence(1)}").get_data(
         as_text=True)) == ["申请商户001"]
     # a licence number's beginning, typed in any case
     assert _names_on(client.get(f"/staff/merchants?q={licence(1)[:12].lower()}").get_data(
-        as_text=True)) == ["五马街汤圆", "申请商户001"]
+        as_text=True)) == ["五马街烧烤", "五马街汤圆", "申请商户001"]
     assert _names_on(client.get("/staff/merchants?q=100%25").get_data(as_text=True)) == []
 
 

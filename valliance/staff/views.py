@@ -23,6 +23,7 @@ FLASH = "portal"  #: the category Flask-Login's "please sign in" uses too
 #: the queue's tabs, in this order: what needs doing first
 TABS = ("pending", "approved", "rejected", "suspended")
 assert set(TABS) == set(MERCHANT_STATUSES)
+ALL = "all"  #: the tab of a search through every status
 ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
 
 
@@ -78,15 +79,16 @@ def index():
 @bp.get("/merchants")
 @staff_required
 def merchants():
-    """The approval queue: a tab per status (pending first), search, newest first, pages."""
-    status = request.args.get("status", "pending")
-    if status not in TABS:
-        status = "pending"
+    """The approval queue: a tab per status (pending first), newest first, pages; a search
+    looks through every status (the "all" tab) unless a tab is chosen."""
     q = (request.args.get("q") or "").strip()[:queue.MAX_QUERY]
-    page = queue.merchant_queue(db.session, status=status, q=q,
+    status = request.args.get("status") or (ALL if q else "pending")
+    if status not in TABS and status != ALL:
+        status = "pending"
+    page = queue.merchant_queue(db.session, status=None if status == ALL else status, q=q,
                                 page=request.args.get("page", 1, type=int))
     return render_template("staff/merchants.html", tabs=TABS, status=status, q=q, page=page,
-                           counts=queue.status_counts(db.session, q))
+                           counts=queue.status_counts(db.session, q), ALL=ALL)
 
 
 def _merchant_page(merchant: Merchant, forms: dict | None = None):

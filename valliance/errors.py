@@ -135,7 +135,11 @@ def retry_after_seconds(error: VallianceError) -> int:
         from valliance.extensions import limiter
 
         breached = limiter.current_limit  # the limit this request broke, if Flask-Limiter's
-        seconds = breached.reset_at - time.time() if breached else 60
+        if breached is None:
+            return 60
+        # Rounded down, as Flask-Limiter writes the header after us: the page and the header
+        # then say the same number.
+        return max(1, int(breached.reset_at - time.time()))
     return max(1, math.ceil(seconds))
 
 

@@ -85,11 +85,11 @@ def test_a_reject_reason_keeps_its_full_width_punctuation(app, client, staff):  
 def test_a_rejected_applicant_applies_again_with_the_same_phone(app, client, staff):  # noqa: F811
     merchant_id = applied(app, client)
     review(client, merchant_id, "reject", REASON)
-    again = apply_on_web(app.test_client(), owner_phone=OWNER_PHONE, name="老李面馆解放街店",
+    again = apply_on_web(app.test_client(), owner_phone=OWNER_PHONE, name="老李面馆（解放街店）",
                          address="解放街20号")
     assert again.status_code == 302 and again.headers["Location"].endswith("/submitted")
     row = merchant_row(app, merchant_id)
-    assert (row.status, row.name, row.address) == ("pending", "老李面馆解放街店", "解放街20号")
+    assert (row.status, row.name, row.address) == ("pending", "老李面馆（解放街店）", "解放街20号")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Merchant)) == 1
         assert db.session.scalar(select(func.count()).select_from(MerchantUser)) == 1
@@ -99,7 +99,7 @@ def test_a_rejected_applicant_applies_again_with_the_same_phone(app, client, sta
     assert [action for action, _ in trail] == ["user.create", "merchant.apply",
                                                "merchant.reject", "merchant.reapply"]
     queue = client.get("/staff/merchants?status=pending").get_data(as_text=True)
-    assert "老李面馆解放街店" in queue
+    assert "老李面馆（解放街店）" in queue
     page = client.get(f"/staff/merchants/{merchant_id}").get_data(as_text=True)
     assert "重新申请" in page and REASON in page  # the earlier rejection stays in the history
     assert "名称" in page and "地址" in page  # what the applicant changed
@@ -123,3 +123,13 @@ def test_a_pending_or_approved_merchants_phone_cannot_apply_again(app, client, s
     review(client, merchant_id, "approve", "")
     response = apply_on_web(app.test_client(), owner_phone=OWNER_PHONE)
     assert response.status_code == 200 and merchant_row(app, merchant_id).status == "approved"
+
+
+def test_an_application_keeps_chinese_punctuation_but_not_full_width_letters(app, client):
+    apply_on_web(client, owner_phone=OWNER_PHONE, name="老王火锅（五马街店）ＶＩＰ",
+                 address="解放街１８号，近五马街口")
+    with app.app_context():
+        merchant = db.session.scalar(select(Merchant))
+        assert (merchant.name, merchant.address) == ("老王火锅（五马街店）VIP",
+                                                     "解放街18号，近五马街口")
+        db.session.remove()

@@ -61,6 +61,13 @@ def _text(value) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip()
 
 
+def _words(value) -> str:
+    """Free text (names, addresses): full-width letters, digits and spaces become ASCII, but
+    Chinese punctuation stays as typed — 老王火锅（五马街店） keeps its brackets."""
+    return "".join(unicodedata.normalize("NFKC", ch) if ch.isalnum() or ch.isspace() else ch
+                   for ch in str(value or "")).strip()
+
+
 def parse_yuan(value, field: str = "avg_spend") -> int:
     """Yuan as typed ("85.5", "¥120", "８５元") → exact integer fen (8550); no floats."""
     text = _text(value).removeprefix("¥").removesuffix("元").strip()
@@ -125,7 +132,7 @@ def _check_application(session: Session, fields: dict) -> tuple[dict, dict]:
             errors[field] = [m for messages in exc.details.values() for m in messages]
 
     def required(field, label, limit):
-        text = _text(fields.get(field))
+        text = _words(fields.get(field))
         if not 1 <= len(text) <= limit:
             raise ValidationError(details={field: [label]})
         return text

@@ -48,3 +48,11 @@ def test_an_empty_search_says_it_looked_through_every_status(app, client, staff)
     html = client.get("/staff/merchants?q=五马街&status=pending&lang=zh_CN").get_data(
         as_text=True)
     assert "没有符合“五马街”的待审核商户。" in html
+
+
+def test_clearing_a_search_of_every_status_goes_back_to_the_pending_tab(app, client,
+                                                                         staff):  # noqa: F811
+    html = client.get("/staff/merchants?q=五马街").get_data(as_text=True)
+    assert 'class="clear" href="/staff/merchants"' in html
+    html = client.get("/staff/merchants?q=五马街&status=approved").get_data(as_text=True)
+    assert 'class="clear" href="/staff/merchants?status=approved"' in html

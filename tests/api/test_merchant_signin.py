@@ -133,3 +133,20 @@ def test_an_application_keeps_chinese_punctuation_but_not_full_width_letters(app
         assert (merchant.name, merchant.address) == ("老王火锅（五马街店）VIP",
                                                      "解放街18号，近五马街口")
         db.session.remove()
+
+
+def test_a_suspended_shop_or_a_disabled_sign_in_is_told_why_after_the_right_password(
+        app, client, staff):  # noqa: F811
+    merchant_id = applied(app, client)
+    review(client, merchant_id, "approve", "")
+    review(client, merchant_id, "suspend", "多次投诉未处理（3次）")
+    html = merchant_sign_in(app.test_client()).get_data(as_text=True)
+    assert "已暂停联盟服务" in html and "多次投诉未处理（3次）" in html
+    assert "多次投诉" not in merchant_sign_in(app.test_client(), password="wrong-pass1").get_data(
+        as_text=True)
+    review(client, merchant_id, "reinstate", "")
+    with app.app_context():
+        db.session.scalar(select(MerchantUser)).active = False
+        db.session.commit()
+    html = merchant_sign_in(app.test_client(), lang="en").get_data(as_text=True)
+    assert "Your sign-in is disabled" in html

@@ -20,6 +20,10 @@ def _int_env(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _flag_env(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _table_env(name: str, default: dict, parse) -> dict:
     """Read "silver=360000,gold=600000" into a dict over the defaults."""
     raw = os.environ.get(name, "").strip()
@@ -90,6 +94,8 @@ class Config:
             "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
             #: the service line members are told to call (the operator's customer service)
             "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "") or "10000",
+            #: 1: session and other cookies are always Secure (else: when the request is HTTPS)
+            "SESSION_COOKIE_SECURE": _flag_env("SESSION_COOKIE_SECURE"),
             #: reverse proxies in front of the app whose X-Forwarded-For is trusted
             "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),
             #: 1: on PostgreSQL a till's common purchase is answered beneath Flask

@@ -1,6 +1,8 @@
 """Domain errors (each knows its HTTP status and contract code) and their handlers."""
 
 import logging
+import math
+import time
 import uuid
 
 from flask import Flask, g, jsonify, make_response, render_template, request
@@ -79,7 +81,22 @@ RefundExceedsPurchase = _error(
     "RefundExceedsPurchase", 422, "refund_exceeds_purchase",
     "退款超过剩余金额 / Refund exceeds what remains of the purchase",
 )
-RateLimited = _error("RateLimited", 429, "rate_limited", "请求过于频繁 / Too many requests")
+
+
+class RateLimited(VallianceError):
+    """429: always answered with Retry-After (contract §10); pages say when to try again."""
+
+    status = 429
+    code = "rate_limited"
+    message = "请求过于频繁 / Too many requests"
+
+    def __init__(self, message: str | None = None, details: dict | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, details)
+        #: seconds until the caller may try again (None: the breached Flask-Limiter limit's)
+        self.retry_after = retry_after
+
+
 InternalError = _error("InternalError", 500, "internal_error", "系统错误 / Internal error")
 #: pages only: a form posted with a missing or expired CSRF token
 PageExpired = _error(
@@ -121,15 +138,36 @@ def request_id_for(incoming: str) -> str:
     return incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
 
 
+def retry_after_seconds(error: VallianceError) -> int:
+    """Whole seconds until a rate-limited caller may try again (at least 1)."""
+    seconds = getattr(error, "retry_after", None)
+    if seconds is None:
+        from valliance.extensions import limiter
+
+        breached = limiter.current_limit  # the limit this request broke, if Flask-Limiter's
+        if breached is None:
+            return 60
+        # Rounded down, as Flask-Limiter writes the header after us: the page and the header
+        # then say the same number.
+        return max(1, int(breached.reset_at - time.time()))
+    return max(1, math.ceil(seconds))
+
+
 def _render(error: VallianceError):
+    headers = {}
+    if error.status == 429:
+        headers["Retry-After"] = str(retry_after_seconds(error))
     if not wants_json():
         try:
-            return render_template("errors/error.html", error=error), error.status
+            return render_template("errors/error.html", error=error,
+                                   retry_after=headers.get("Retry-After")), error.status, headers
         except Exception:  # the error page itself failed: answer plainly, never a traceback
             log.exception("error page failed, request_id=%s", request_id())
-            return f"<h1>{error.status}</h1><p>{escape(error.message)}</p>", error.status
+            return (f"<h1>{error.status}</h1><p>{escape(error.message)}</p>", error.status,
+                    headers)
     response = jsonify(error.to_dict())
     response.status_code = error.status
+    response.headers.update(headers)
     return response
 
 

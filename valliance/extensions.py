@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from valliance.db import Base
+from valliance.security import cookie_secure
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -64,7 +65,8 @@ def _remember_locale(response):
         return response
     chosen = request.args.get("lang")
     if chosen in SUPPORTED_LOCALES:
-        response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=cookie_secure())
     return response
 
 

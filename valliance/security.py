@@ -1,6 +1,7 @@
-"""Security headers on every answer; no cookie session on the key- and token-authenticated API."""
+"""Security headers on every answer; no cookie session on the key- and token-authenticated API;
+cookies marked Secure whenever the request came over HTTPS."""
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
 _CSP = (
@@ -29,6 +30,15 @@ class PageSessionInterface(SecureCookieSessionInterface):
         if request.path.startswith(_SESSIONLESS_PREFIXES):
             return self.make_null_session(app)  # writing to it raises; it is never saved
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app) -> bool:
+        return cookie_secure()
+
+
+def cookie_secure() -> bool:
+    """Whether cookies set now are Secure: always with SESSION_COOKIE_SECURE, else when this
+    request came over HTTPS (directly, or through a trusted proxy: see ProxyFix)."""
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
 def security_headers(secure: bool, present: frozenset[str] = frozenset()) -> list:

@@ -1,8 +1,10 @@
 """One Flask-Login manager for every kind of user: members, merchant staff, alliance staff.
 
 Session ids are "<kind>:<id>:<credential version>"; each package registers a loader for its
-kind, and the version (a digest of the password hash) signs out every session of a user whose
-password changes. Each area names its own sign-in page.
+kind, and the version (a digest of the password hash and the user's session generation) signs
+out every session of a user whose password changes or who signs out: signing out moves the
+generation on, so a saved copy of the cookie no longer signs anyone in (contract §10). Each
+area names its own sign-in page.
 """
 
 import hashlib
@@ -25,16 +27,35 @@ class SignedInUser(UserMixin):
         self.record = record
 
     def get_id(self) -> str:
-        return f"{self.kind}:{self.record.id}:{credential_version(self.record.password_hash)}"
+        return f"{self.kind}:{self.record.id}:{credential_version(self.record)}"
 
     @property
     def is_active(self) -> bool:
         return getattr(self.record, "active", True)
 
 
-def credential_version(password_hash: str | None) -> str:
-    """Changes whenever the password does."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def credential_version(record) -> str:
+    """Changes whenever the password or the session generation does."""
+    text = record.password_hash or ""
+    if record.session_generation:  # generation 0 keeps the sessions made before there was one
+        text += f"#{record.session_generation}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def end_sessions(session, record) -> None:
+    """End every session of this user, on every device: their cookies stop signing in."""
+    record.session_generation = type(record).session_generation + 1  # atomic, in SQL
+    session.flush()
+
+
+def sign_out() -> None:
+    """Sign the current user out, on the server too (the request's one commit)."""
+    from flask_login import current_user, logout_user
+
+    if current_user.is_authenticated:
+        end_sessions(db.session, current_user.record)
+        db.session.commit()
+    logout_user()
 
 
 def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
@@ -43,7 +64,7 @@ def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
     def load(record_id: str, version: str):
         record = db.session.get(model, record_id)
         if record is None or not hmac.compare_digest(
-                version, credential_version(record.password_hash)):
+                version, credential_version(record)):
             return None
         user = user_class(record)
         return user if user.is_active else None
@@ -61,16 +82,33 @@ def _load_user(user_id: str):
     return loader(record_id, version) if loader else None
 
 
-def login_rate_limits(identity: Callable[[], str]):
-    """Decorate a sign-in view: 10 posts a minute per address, and 10 a minute / 30 an hour of
-    failed posts per identity (the phone or username from `identity()`), so that spreading a
-    guessing attack over many addresses does not help. The view sets `g.login_failed`."""
+#: failed sign-ins for one account from one address: that address slows down, while the
+#: account's owner, signing in from anywhere else, is never locked out by a stranger
+PER_ACCOUNT_AND_ADDRESS = "10 per minute;30 per hour"
+#: failed sign-ins from one address, whatever the account (one address guessing many)
+PER_ADDRESS = "30 per minute;100 per hour"
+
+
+def login_failed(response) -> bool:
+    """Whether this sign-in failed: the page set g.login_failed, or the API answered 401."""
     from flask import g
+
+    return bool(g.get("login_failed")) or response.status_code == 401
+
+
+def login_rate_limits(identity: Callable[[], str]):
+    """Decorate a sign-in view (pages and API): failed posts are counted per (account, address)
+    and per address, never per account alone, so that nobody can lock a user out; a limited
+    address is told when to try again (429 with Retry-After). `identity()` names the account
+    (the phone or username); a page view sets `g.login_failed`, the API answers 401."""
+    from flask_limiter.util import get_remote_address
 
     from valliance.extensions import limiter
 
-    per_address = limiter.limit("10 per minute", methods=["POST"])
-    per_identity = limiter.limit("10 per minute;30 per hour", methods=["POST"],
-                                 key_func=identity,
-                                 deduct_when=lambda response: g.get("login_failed", False))
-    return lambda view: per_address(per_identity(view))
+    def account_and_address() -> str:
+        return f"{identity()}@{get_remote_address()}"
+
+    per_address = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=login_failed)
+    per_account = limiter.limit(PER_ACCOUNT_AND_ADDRESS, methods=["POST"],
+                                key_func=account_and_address, deduct_when=login_failed)
+    return lambda view: per_address(per_account(view))

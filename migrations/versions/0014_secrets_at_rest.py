@@ -6,7 +6,7 @@ browser holds; the password's hash sealed with secret_box), no longer in the ses
 once sent.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 23:00:00
 
 """
@@ -18,7 +18,7 @@ import valliance.db
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -146,15 +146,13 @@ def test_logins_from_one_address_are_rate_limited(client, member):
     assert body["details"] == {}
 
 
-def test_failed_logins_for_one_phone_are_rate_limited_across_addresses(client, member):
-    for i in range(10):
+def test_failed_logins_for_one_phone_from_many_addresses_never_lock_out_its_owner(client,
+                                                                                  member):
+    for i in range(30):
         response = login(client, password="wrong-pass1",
                          environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
         assert response.status_code == 401
-    response = login(client, environ_base={"REMOTE_ADDR": "10.0.1.1"})
-    assert_error(response, 429, "rate_limited")
-    other = login(client, phone="13900139000", environ_base={"REMOTE_ADDR": "10.0.1.2"})
-    assert other.status_code == 401  # another phone is not locked out
+    assert login(client, environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 201
 
 
 def test_successful_logins_do_not_lock_out_the_phone(client, member):

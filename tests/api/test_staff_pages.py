@@ -308,17 +308,20 @@ def test_queue_searches_by_name_or_licence_number(app, client, staff):
     apply_in_db(app, 2, status="pending", name="五马街汤圆")
     apply_in_db(app, 3, status="approved", name="五马街烧烤")
     html = client.get("/staff/merchants?q=五马街").get_data(as_text=True)
-    assert _names_on(html) == ["五马街汤圆"]
+    assert _names_on(html) == ["五马街烧烤", "五马街汤圆"]  # every status
     tabs = dict(re.findall(r'data-status="(\w+)"[^>]*>[^<]+<span class="count">(\d+)</span>',
                            html))
-    assert tabs == {"pending": "1", "approved": "1", "rejected": "0", "suspended": "0"}
+    assert tabs == {"all": "2", "pending": "1", "approved": "1", "rejected": "0",
+                    "suspended": "0"}
     assert "q=%E4%BA%94%E9%A9%AC%E8%A1%97" in html  # tabs keep the search
+    narrowed = client.get("/staff/merchants?q=五马街&status=pending").get_data(as_text=True)
+    assert _names_on(narrowed) == ["五马街汤圆"]
 
     assert _names_on(client.get(f"/staff/merchants?q={licence(1)}").get_data(
         as_text=True)) == ["申请商户001"]
     # a licence number's beginning, typed in any case
     assert _names_on(client.get(f"/staff/merchants?q={licence(1)[:12].lower()}").get_data(
-        as_text=True)) == ["五马街汤圆", "申请商户001"]
+        as_text=True)) == ["五马街烧烤", "五马街汤圆", "申请商户001"]
     assert _names_on(client.get("/staff/merchants?q=100%25").get_data(as_text=True)) == []
 
 
@@ -383,7 +386,7 @@ def _sign_in_as_merchant_user(app, client, monkeypatch, user_id: str) -> None:
         monkeypatch.setitem(sign_in._LOADERS, "merchant_user", load)
     with app.app_context():
         user = db.session.get(MerchantUser, user_id)
-        session_id = f"merchant_user:{user.id}:{sign_in.credential_version(user.password_hash)}"
+        session_id = f"merchant_user:{user.id}:{sign_in.credential_version(user)}"
         db.session.remove()
     with client.session_transaction() as cookie:
         cookie["_user_id"] = session_id
@@ -459,16 +462,16 @@ def test_staff_login_is_rate_limited(app, client):
         assert staff_log_in(client, password="wrong-pass1").status_code == 200
     response = staff_log_in(client)
     assert response.status_code == 429
-    assert "请求过于频繁" in response.get_data(as_text=True)
+    assert "后再试" in response.get_data(as_text=True)
 
 
-def test_staff_login_is_limited_per_username_across_addresses(app, client):
+def test_staff_login_failures_from_other_addresses_never_lock_the_user_out(app, client):
     make_staff(app)
     for attempt in range(10):
         staff_log_in(client, password="wrong-pass1",
                      environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"})
     response = staff_log_in(client, environ_base={"REMOTE_ADDR": "10.0.1.1"})
-    assert response.status_code == 429
+    assert response.status_code == 302
 
 
 def test_staff_login_needs_its_csrf_token(app, client):

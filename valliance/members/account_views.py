@@ -11,9 +11,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from valliance import sign_in
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
 from valliance.members import otp, services
@@ -185,7 +186,7 @@ def logout():
     """Sign out (a POST with its CSRF token, so no other site can sign a member out)."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
+        sign_in.sign_out()  # on the server too: a saved cookie stops working
         flash(tr("已退出登录。", "You are signed out."), FLASH)
     return redirect(url_for("members.login"))
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from valliance import credentials
 from valliance.api_support import bearer_token, iso_shanghai, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
-from valliance.extensions import api, db, limiter
+from valliance.extensions import api, db
 from valliance.members import pay_codes, qr, services
 from valliance.members.models import Member
 from valliance.members.schemas import (
@@ -22,6 +22,7 @@ from valliance.members.schemas import (
 from valliance.merchants.models import Merchant
 from valliance.points import accounts
 from valliance.points.rules import MEMBER_KINDS
+from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",
                description="The member app: session, card, balance, history, pay code.")
@@ -45,17 +46,12 @@ def _document_security(state) -> None:
 
 
 def _login_phone_key() -> str:
-    # Failed logins are also counted per phone, so that spreading a guessing attack over
-    # many addresses does not help.
+    # Normalized, so that every spelling of one phone counts as the same account.
     try:
         phone = json_body().get("phone")
         return "member-login:" + services.normalize_phone(phone)
     except VallianceError:  # an unreadable body or phone: the route answers it
         return "member-login:-"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
 
 
 def current_member() -> Member:
@@ -75,8 +71,7 @@ def delete_session():
 
 
 @bp.route("/session", methods=["POST"])
-@limiter.limit("10 per minute")
-@limiter.limit("10 per minute;30 per hour", key_func=_login_phone_key, deduct_when=_failed)
+@login_rate_limits(_login_phone_key)
 @bp.doc(summary="Sign in: a member token for the app",
         requestBody={"required": True,
                      "content": {"application/json": {"schema": SessionIn}}})

@@ -45,6 +45,8 @@ class Member(Base):
     points_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: moves on when the user signs out: every session cookie made before stops working
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cards: Mapped[list["Card"]] = relationship(
         back_populates="member", order_by="Card.issued_at.desc()", lazy="selectin"

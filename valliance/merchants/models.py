@@ -190,5 +190,7 @@ class MerchantUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: moves on when the user signs out: every session cookie made before stops working
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     merchant: Mapped[Merchant] = relationship(lazy="joined")

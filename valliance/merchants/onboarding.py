@@ -17,6 +17,7 @@ from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.members.services import check_password_strength, normalize_phone
+from valliance.merchants import reapply
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import create_merchant
 from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
@@ -49,9 +50,9 @@ _LICENCE_IN_USE = ("pending", "approved", "suspended")
 _SMS = {
     "approve": "【V卡联盟】您的商户「{name}」已通过审核，加入V卡联盟。"
                "现在可用本手机号登录商户后台。",
-    "reject": "【V卡联盟】很抱歉，您的商户「{name}」加盟申请未通过审核。原因：{note}。"
+    "reject": "【V卡联盟】很抱歉，您的商户「{name}」加盟申请未通过审核。原因：{note}{stop}"
               "如需补充材料，请联系联盟客服。",
-    "suspend": "【V卡联盟】您的商户「{name}」已暂停联盟服务。原因：{note}。"
+    "suspend": "【V卡联盟】您的商户「{name}」已暂停联盟服务。原因：{note}{stop}"
                "暂停期间无法登录商户后台，本店优惠对会员不再生效，如有疑问请联系联盟客服。",
     "reinstate": "【V卡联盟】您的商户「{name}」已恢复联盟服务，可正常登录商户后台。",
 }
@@ -60,6 +61,13 @@ _SMS = {
 def _text(value) -> str:
     # NFKC: full-width digits and letters typed with a Chinese IME become ASCII.
     return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
+def _words(value) -> str:
+    """Free text (names, addresses): full-width letters, digits and spaces become ASCII, but
+    Chinese punctuation stays as typed — 老王火锅（五马街店） keeps its brackets."""
+    return "".join(unicodedata.normalize("NFKC", ch) if ch.isalnum() or ch.isspace() else ch
+                   for ch in str(value or "")).strip()
 
 
 def parse_yuan(value, field: str = "avg_spend") -> int:
@@ -128,7 +136,7 @@ def _check_application(session: Session, fields: dict) -> tuple[dict, dict]:
             errors[field] = [m for messages in exc.details.values() for m in messages]
 
     def required(field, label, limit):
-        text = _text(fields.get(field))
+        text = _words(fields.get(field))
         if not 1 <= len(text) <= limit:
             raise ValidationError(details={field: [label]})
         return text
@@ -150,7 +158,11 @@ def _check_application(session: Session, fields: dict) -> tuple[dict, dict]:
                                 " licence has already applied or joined"]
     if "owner_phone" in clean and session.scalar(
             select(MerchantUser.id).where(MerchantUser.phone == clean["owner_phone"])):
-        errors["owner_phone"] = [PHONE_TAKEN]
+        # A declined applicant applies again with the same phone and its password.
+        clean["reapplying"] = reapply.rejected_owner(session, clean["owner_phone"],
+                                                     str(fields.get("password") or ""))
+        if clean["reapplying"] is None:
+            errors["owner_phone"] = [reapply.PHONE_TAKEN_OR_REAPPLY]
     return clean, errors
 
 
@@ -183,6 +195,8 @@ def apply_for_membership(session: Session, *, name: str, category: str, district
     clean, errors = _check_application(session, fields)
     if errors:
         raise ValidationError(details=errors)
+    if clean.get("reapplying"):
+        return reapply.reapply(session, clean["reapplying"], clean)
     merchant = create_merchant(session, merchant_id=merchant_id, name=clean["name"],
                                category=clean["category"], district=clean["district"],
                                address=clean["address"], phone=clean["phone"],
@@ -218,7 +232,7 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
         raise ValidationError(details={"status": [
             f"商户当前状态为「{STATUS_NAMES[merchant.status][0]}」，不能{ACTION_NAMES[action][0]}"
             f" / A {merchant.status} merchant cannot be {ACTION_NAMES[action][2]}"]})
-    note = _text(note)
+    note = str(note or "").strip()  # as typed: full-width punctuation stays (no NFKC)
     if action in NOTE_REQUIRED and not note:
         raise ValidationError(details={"note": [
             "请填写原因（将以短信告知商户） / Give the reason (it is texted to the merchant)"]})
@@ -238,7 +252,9 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
     record_event(session, actor=f"staff:{staff_id}", action=f"merchant.{action}",
                  subject=merchant.id, merchant_id=merchant.id, note=note,
                  from_status=from_status, to_status=to_status)
-    body = _SMS[action].format(name=merchant.name, note=note)
+    # The reason as typed; a full stop after it unless it ends a sentence itself.
+    stop = "" if note.endswith(("。", "！", "？", ".", "!", "?", "…")) else "。"
+    body = _SMS[action].format(name=merchant.name, note=note, stop=stop)
     for owner_phone in session.scalars(select(MerchantUser.phone).where(
             MerchantUser.merchant_id == merchant.id, MerchantUser.role == "owner",
             MerchantUser.active.is_(True)).order_by(MerchantUser.created_at)):
@@ -264,6 +280,7 @@ STATUS_NAMES = {"pending": ("待审核", "Pending"), "approved": ("已加盟", "
                 "rejected": ("未通过", "Rejected"), "suspended": ("已暂停", "Suspended")}
 #: action → (中文, English verb, English past participle)
 ACTION_NAMES = {"apply": ("提交申请", "Applied", "applied"),
+                "reapply": ("重新申请", "Applied again", "applied again"),
                 "approve": ("通过", "Approve", "approved"),
                 "reject": ("拒绝", "Reject", "rejected"),
                 "suspend": ("暂停", "Suspend", "suspended"),

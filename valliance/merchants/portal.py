@@ -5,7 +5,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from valliance import sign_in
 from valliance.errors import VallianceError
@@ -101,33 +101,42 @@ def _login_phone() -> str:
         return "merchant-login:invalid"
 
 
+def _check_password(form: LoginForm) -> MerchantUser | None:
+    """The user who signs in with this form, or None; what went wrong goes on the form (a
+    wrong password) or in g.refused (the right password, but the portal is closed to them)."""
+    try:
+        user = users.sign_in_merchant_user(db.session, form.phone.data, form.password.data)
+    except users.SignInRefused as refused:
+        g.refused = refused  # not a failed attempt: the password was right
+        return None
+    if user is None:
+        g.login_failed = True
+        form.form_errors.append("手机号或密码错误 / Wrong phone or password")
+    return user
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @login_rate_limits(_login_phone)
 def login():
-    """Sign in with the mobile number and password."""
+    """Sign in with the mobile number and password; a merchant still under review or turned
+    down is told so (and how to apply again) once the password is right."""
     if request.method == "GET" and getattr(current_user, "is_merchant_user", False):
         return redirect(url_for("merchant_portal.dashboard"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = users.authenticate_merchant_user(db.session, form.phone.data, form.password.data)
-        if user is None:
-            g.login_failed = True
-            form.form_errors.append(
-                "手机号或密码错误，或商户尚未通过审核 / Wrong phone or password, or the merchant"
-                " is not approved yet")
-        else:
-            db.session.commit()
-            login_user(MerchantSignedIn(user))
-            return redirect(safe_next(request.args.get("next"), url_for(
-                "merchant_portal.dashboard")))
-    return render_template("merchants/portal/login.html", form=form)
+    user = _check_password(form) if form.validate_on_submit() else None
+    if user is not None:
+        db.session.commit()
+        login_user(MerchantSignedIn(user))
+        return redirect(safe_next(request.args.get("next"), url_for(
+            "merchant_portal.dashboard")))
+    return render_template("merchants/portal/login.html", form=form, refused=g.get("refused"))
 
 
 @bp.post("/logout")
 def logout():
     """Sign out (a POST with its CSRF token)."""
     if ConfirmForm().validate_on_submit():
-        logout_user()
+        sign_in.sign_out()  # on the server too: a saved cookie stops working
     return redirect(url_for("merchant_portal.login"))
 
 

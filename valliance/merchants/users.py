@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
 from valliance.db import utcnow
-from valliance.errors import ValidationError
+from valliance.errors import ValidationError, VallianceError
 from valliance.ids import new_id
 from valliance.members.services import normalize_phone
 from valliance.merchants.models import MERCHANT_ROLES, Merchant, MerchantUser
@@ -64,8 +64,25 @@ def change_merchant_user_password(session: Session, user: MerchantUser, current:
     session.flush()
 
 
-def authenticate_merchant_user(session: Session, phone: str, password: str) -> MerchantUser | None:
-    """The active user of an approved merchant with this phone and password, or None."""
+class SignInRefused(VallianceError):
+    """The phone and password are right, but this sign-in may not open the portal now: the
+    merchant is pending, rejected or suspended, or the sign-in is disabled. Only someone who
+    knows the password learns this; the page says why and what to do."""
+
+    status = 403
+    code = "sign_in_refused"
+    message = "暂时无法登录商户后台 / This account cannot sign in to the merchant portal now"
+
+    def __init__(self, user: MerchantUser):
+        super().__init__()
+        self.user = user
+        #: why: the merchant's status (pending, rejected, suspended), or "disabled"
+        self.reason = "disabled" if not user.active else user.merchant.status
+
+
+def sign_in_merchant_user(session: Session, phone: str, password: str) -> MerchantUser | None:
+    """The user with this phone and password, signing in now; None for a wrong phone or
+    password; SignInRefused when they are right but the portal is closed to this user."""
     try:
         phone = normalize_phone(phone)
     except ValidationError:
@@ -74,7 +91,15 @@ def authenticate_merchant_user(session: Session, phone: str, password: str) -> M
     if not password_matches(user.password_hash if user else None, password):
         return None
     if not user.active or user.merchant.status != "approved":
-        return None
+        raise SignInRefused(user)
     user.last_sign_in_at = utcnow()
     session.flush()
     return user
+
+
+def authenticate_merchant_user(session: Session, phone: str, password: str) -> MerchantUser | None:
+    """The active user of an approved merchant with this phone and password, or None."""
+    try:
+        return sign_in_merchant_user(session, phone, password)
+    except SignInRefused:
+        return None

@@ -40,10 +40,12 @@ def status_counts(session: Session, q: str = "") -> dict[str, int]:
     return counts
 
 
-def merchant_queue(session: Session, *, status: str, q: str = "", page: int = 1,
+def merchant_queue(session: Session, *, status: str | None, q: str = "", page: int = 1,
                    per_page: int = PER_PAGE) -> QueuePage:
-    """One page of merchants in a status, newest applications first."""
-    base = _matching(select(Merchant).where(Merchant.status == status), q)
+    """One page of merchants in a status (None: every status), newest applications first."""
+    base = select(Merchant) if status is None else select(Merchant).where(
+        Merchant.status == status)
+    base = _matching(base, q)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)

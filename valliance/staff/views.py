@@ -1,8 +1,9 @@
 """Staff pages: sign-in, the landing page, the merchant approval queue and merchant reviews."""
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
+from valliance import sign_in
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.forms import ConfirmForm
@@ -23,6 +24,7 @@ FLASH = "portal"  #: the category Flask-Login's "please sign in" uses too
 #: the queue's tabs, in this order: what needs doing first
 TABS = ("pending", "approved", "rejected", "suspended")
 assert set(TABS) == set(MERCHANT_STATUSES)
+ALL = "all"  #: the tab of a search through every status
 ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
 
 
@@ -64,7 +66,7 @@ def login():
 def logout():
     """Sign out (a POST with its CSRF token)."""
     if ConfirmForm().validate_on_submit():
-        logout_user()
+        sign_in.sign_out()  # on the server too: a saved cookie stops working
         flash(tr("已退出登录。", "You are signed out."), FLASH)
     return redirect(url_for("staff.login"))
 
@@ -79,15 +81,16 @@ def index():
 @bp.get("/merchants")
 @staff_required
 def merchants():
-    """The approval queue: a tab per status (pending first), search, newest first, pages."""
-    status = request.args.get("status", "pending")
-    if status not in TABS:
-        status = "pending"
+    """The approval queue: a tab per status (pending first), newest first, pages; a search
+    looks through every status (the "all" tab) unless a tab is chosen."""
     q = (request.args.get("q") or "").strip()[:queue.MAX_QUERY]
-    page = queue.merchant_queue(db.session, status=status, q=q,
+    status = request.args.get("status") or (ALL if q else "pending")
+    if status not in TABS and status != ALL:
+        status = "pending"
+    page = queue.merchant_queue(db.session, status=None if status == ALL else status, q=q,
                                 page=request.args.get("page", 1, type=int))
     return render_template("staff/merchants.html", tabs=TABS, status=status, q=q, page=page,
-                           counts=queue.status_counts(db.session, q))
+                           counts=queue.status_counts(db.session, q), ALL=ALL)
 
 
 def _merchant_page(merchant: Merchant, forms: dict | None = None):

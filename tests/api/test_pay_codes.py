@@ -105,6 +105,15 @@ def test_the_portal_shows_a_new_code_as_soon_as_the_shown_one_is_used(app, clien
     assert after.status_code == 200 and after.get_json()["code"] != shown["code"]
 
 
+def test_the_card_page_showing_a_live_pay_code_is_never_cached(client, session):
+    # After signing out on a shared computer, Back must not bring the code up again.
+    _, card = member(session, points=1000)
+    portal.log_in(client, phone=card.member.phone)
+    page = client.get("/me/")
+    assert page.status_code == 200 and 'id="pay-code-qr"' in page.get_data(as_text=True)
+    assert "no-store" in page.headers.get("Cache-Control", "")
+
+
 def test_a_redemption_retires_every_code_issued_before_it(client, session):
     s = shop(session)
     _, card = member(session, points=1000)

@@ -11,6 +11,8 @@ dump, backup or replica never shows a live code, and it is blanked when the mess
 the sender: nobody needs a code again once it has left (a member who did not get it asks for a
 new one), and the row keeps who was texted and when. A gateway sender never logs a body; only
 the console sender does, and only because it is the development stand-in for the gateway.
+Sign-up and claim call the gateway after their answer has gone (deliver_after_response), so
+how long the answer took does not tell whether the phone was texted.
 """
 
 import json
@@ -63,6 +65,10 @@ class HttpSmsGateway:
     Any 2xx answer means the gateway took the message; anything else raises (without the
     message's text, so an error logged by the outbox never carries a code).
     """
+
+    #: a network round trip: where whether a message went must not show in the answer's time,
+    #: it is sent after the answer (deliver_after_response)
+    round_trip = True
 
     def __init__(self, url: str, token: str = "", timeout: float = 5.0):
         self.url, self.token, self.timeout = url, token, timeout
@@ -142,3 +148,28 @@ def deliver_pending(session: Session, sender: Sender | None = None) -> int:
             else:
                 log.exception("SMS %s to %s could not be sent", message_id, claimed.recipient)
     return sent
+
+
+def deliver_after_response(response):
+    """Send the queued messages once the response has gone out, when the sender is a network
+    gateway: its round trip then cannot tell a stranger, by how long the answer took, whether
+    a message was sent (sign-up and claim answer alike for every phone). Other senders (the
+    development console, tests' recorders) send at once. The response, for chaining.
+    """
+    from valliance.extensions import db  # (the models above are imported by extensions' users)
+
+    sender = _app_sender()
+    if not getattr(sender, "round_trip", False):
+        deliver_pending(db.session, sender)
+        return response
+    app = current_app._get_current_object()
+
+    def deliver():
+        with app.app_context():
+            try:
+                deliver_pending(db.session, sender)
+            finally:
+                db.session.remove()
+
+    response.call_on_close(deliver)
+    return response

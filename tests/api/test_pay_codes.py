@@ -105,6 +105,15 @@ def test_the_portal_shows_a_new_code_as_soon_as_the_shown_one_is_used(app, clien
     assert after.status_code == 200 and after.get_json()["code"] != shown["code"]
 
 
+def test_the_card_page_showing_a_live_pay_code_is_never_cached(client, session):
+    # After signing out on a shared computer, Back must not bring the code up again.
+    _, card = member(session, points=1000)
+    portal.log_in(client, phone=card.member.phone)
+    page = client.get("/me/")
+    assert page.status_code == 200 and 'id="pay-code-qr"' in page.get_data(as_text=True)
+    assert "no-store" in page.headers.get("Cache-Control", "")
+
+
 def test_a_redemption_retires_every_code_issued_before_it(client, session):
     s = shop(session)
     _, card = member(session, points=1000)
@@ -234,3 +243,28 @@ def test_the_card_lock_is_shared_by_workers_through_redis(client, session, monke
         assert_error(buy(client, s, pay_code(card), 1000, redeem=100), 429, "rate_limited")
     finally:
         worker_a.reset()
+
+
+def test_a_burst_of_wrong_codes_sent_at_once_gets_no_more_comparisons_than_the_limit(
+        app, session, run_threads, monkeypatch):
+    # Every guess arrives before the first is counted: each is reserved before it is compared.
+    s = shop(session)
+    _, card = member(session, points=1000)
+    guesses = [wrong(card)] * 10
+    compared = []
+    check = cards.check_pay_code
+
+    def slow_check(*args, **kwargs):
+        compared.append(1)
+        __import__("time").sleep(0.3)  # all ten are under way together
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(cards, "check_pay_code", slow_check)
+    session.rollback()
+    answers = run_threads(10, lambda i: quote(app.test_client(), s, guesses[i]))
+    assert len(compared) <= 5
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(422) == len(compared) and statuses.count(429) == 10 - len(compared)
+    assert all(int(a.headers["Retry-After"]) >= 1 for a in answers if a.status_code == 429)
+    monkeypatch.undo()
+    assert_error(quote(app.test_client(), s, pay_code(card)), 429, "rate_limited")

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -140,3 +141,13 @@ def test_cards_past_their_date_expire_and_are_refused(session):
     assert services.expire_cards(session, today=date(2026, 1, 2)) == 1
     session.refresh(card)
     assert card.status == "expired"
+
+
+def test_a_stored_one_time_code_cannot_be_found_by_hashing_every_code(session):
+    # A plain hash of six digits is undone by trying the million of them: the digest is keyed.
+    otp.send_code(session, "13800138000", "signup")
+    code = _sent_code(session)
+    stored = session.scalar(select(OneTimeCode.code_hash))
+    assert stored != hashlib.sha256(f"13800138000:{code}".encode()).hexdigest()
+    assert stored != hashlib.sha256(code.encode()).hexdigest()
+    otp.verify_code(session, "13800138000", "signup", code)  # the server still checks it

@@ -29,7 +29,7 @@ from valliance.members.forms import (
     SignupForm,
 )
 from valliance.members.portal import FLASH, bp, safe_next, show_error, tr
-from valliance.messaging import deliver_pending
+from valliance.messaging import deliver_after_response
 from valliance.sign_in import login_rate_limits
 
 # --- sign-up, claim, sign-in ------------------------------------------------------------
@@ -57,8 +57,8 @@ def signup():
 def _to_the_code_page(purpose: str, pending: dict):
     session[purpose] = pending
     db.session.commit()
-    deliver_pending(db.session)
-    return redirect(url_for(f"members.{purpose}_verify"))
+    # A claim for a phone no member has texts nobody: the gateway is called after the answer.
+    return deliver_after_response(redirect(url_for(f"members.{purpose}_verify")))
 
 
 @bp.route("/signup/verify", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,11 @@ NO_CODE = "-"
 
 
 def _digest(phone: str, code: str) -> str:
-    return hashlib.sha256(f"{phone}:{code}".encode()).hexdigest()
+    # Keyed: a plain hash of a 6-digit code is undone by trying all million (a database dump
+    # would show every live code); without the server's key it is not.
+    key = hashlib.sha256(b"valliance one-time code\0"
+                         + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _within_limit(session: Session, phone: str, purpose: str, now) -> None:
@@ -66,14 +71,20 @@ def send_no_code(session: Session, phone: str, purpose: str, notice: str | None)
 def verify_code(session: Session, phone: str, purpose: str, code: str) -> None:
     """Accept the latest live code once; wrong guesses count, five use it up."""
     wrong = ValidationError(details={"code": ["验证码错误或已过期 / Wrong or expired code"]})
-    row = session.scalar(select(OneTimeCode).where(
+    guess = _digest(phone, (code or "").strip())
+    now = utcnow()
+    row_id = session.scalar(select(OneTimeCode.id).where(
         OneTimeCode.phone == phone, OneTimeCode.purpose == purpose,
         OneTimeCode.consumed_at.is_(None)).order_by(OneTimeCode.id.desc()))
-    if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_ATTEMPTS:
+    # The guess is counted before it is compared, in one statement that also holds the row
+    # until the commit: guesses sent at once each take one of the five, and of two right ones
+    # only the first finds the code unused.
+    live = (OneTimeCode.id == row_id, OneTimeCode.consumed_at.is_(None),
+            OneTimeCode.expires_at > now, OneTimeCode.attempts < MAX_ATTEMPTS)
+    counted = session.execute(
+        update(OneTimeCode).where(*live).values(attempts=OneTimeCode.attempts + 1)
+        .returning(OneTimeCode.code_hash)).scalar() if row_id is not None else None
+    if counted is None or not hmac.compare_digest(counted, guess):
         raise wrong
-    if not hmac.compare_digest(row.code_hash, _digest(phone, (code or "").strip())):
-        row.attempts += 1
-        session.flush()
-        raise wrong
-    row.consumed_at = utcnow()
-    session.flush()
+    session.execute(update(OneTimeCode).where(OneTimeCode.id == row_id)
+                    .values(consumed_at=now))

@@ -46,11 +46,13 @@ def authorize(card, pay_part: str | None, terminal_id: str | None) -> None:
     pay_guard.require_unlocked(card.id, terminal_id)
     if pay_part is None:  # a static code: the cashier's mistake, not a guess
         raise RedemptionNotAuthorized()
-    verdict = codes.check_pay_code(pay_part, unseal(card.pay_secret), card.pay_code_uses)
+    with pay_guard.comparing(card.id, terminal_id):  # a burst gets no more guesses than 5
+        verdict = codes.check_pay_code(pay_part, unseal(card.pay_secret), card.pay_code_uses)
+        if verdict == codes.WRONG:
+            pay_guard.count_wrong_code(card, terminal_id)
     if verdict == codes.USED:
         raise PayCodeUsed()
     if verdict != codes.VALID:
-        pay_guard.count_wrong_code(card, terminal_id)
         raise RedemptionNotAuthorized()
 
 

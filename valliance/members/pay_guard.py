@@ -6,11 +6,16 @@ redemptions for 15 minutes), in the rate limiter's storage: Redis when REDIS_URL
 this process's memory. Moving windows of the `limits` library: a lock is one hit in a
 window of 15 minutes, so it ends by itself and Retry-After is when it does. A storage that
 fails is replaced by memory for this process (logged) rather than letting guesses through.
+
+A guess is reserved before its code is compared (comparing): the comparisons under way count
+against what is left of the card's and the terminal's budget, so a burst of guesses sent at
+once gets no more comparisons than the limit, however many arrive before the first is counted.
 """
 
 import logging
 import math
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +40,8 @@ WRONG_PER_TERMINAL = parse(f"20 per {WINDOW_MINUTES} minutes")
 #: a lock: one hit, held for the window
 LOCK = parse(f"1 per {WINDOW_MINUTES} minutes")
 _LIMITS = {"card": WRONG_PER_CARD, "terminal": WRONG_PER_TERMINAL}
+#: a reserved guess is forgotten after this long even if its request died mid-comparison
+IN_FLIGHT_SECONDS = 30
 _fallback = MovingWindowRateLimiter(MemoryStorage())
 
 
@@ -47,6 +54,14 @@ class PayCodeLocked(RateLimited):
         super().__init__(details={"retry_after": [str(retry_after)]})
         #: seconds, sent as the Retry-After header
         self.retry_after = retry_after
+
+
+class PayCodeBusy(PayCodeLocked):
+    """429 rate_limited: more pay codes of one card (or terminal) being checked at once than
+    wrong ones it may still send."""
+
+    message = ("付款码核验过于频繁，请稍后再试 / Too many pay codes being checked at once:"
+               " try again in a moment")
 
 
 def _strategy() -> MovingWindowRateLimiter:
@@ -87,6 +102,49 @@ def require_unlocked(card_id: str, terminal_id: str | None) -> None:
         ends = _lock_ends(kind, ident) if ident else None
         if ends is not None:
             raise PayCodeLocked(max(1, math.ceil(ends - time.time())))
+
+
+def _in_flight_key(kind: str, ident: str) -> str:
+    return f"paycode-checking/{kind}/{ident}"
+
+
+def _reserve(kind: str, ident: str) -> bool:
+    """Reserve one comparison; False (and nothing reserved) when the comparisons under way
+    already use up what is left of the wrong-code budget."""
+    def reserve(strategy):
+        under_way = strategy.storage.incr(_in_flight_key(kind, ident), IN_FLIGHT_SECONDS)
+        left = strategy.get_window_stats(_LIMITS[kind], "paycode-wrong", kind, ident).remaining
+        if under_way <= left:
+            return True
+        strategy.storage.incr(_in_flight_key(kind, ident), IN_FLIGHT_SECONDS, -1)
+        return False
+    return _run(reserve)
+
+
+def _release(kind: str, ident: str) -> None:
+    _run(lambda strategy: strategy.storage.incr(_in_flight_key(kind, ident),
+                                                IN_FLIGHT_SECONDS, -1))
+
+
+@contextmanager
+def comparing(card_id: str, terminal_id: str | None):
+    """Hold a reserved guess for the card and the terminal while a code is compared; a wrong
+    one must be counted (count_wrong_code) inside, before the reservation is given back.
+
+    Raises PayCodeBusy when the guesses under way would exceed what the limits leave.
+    """
+    reserved = []
+    try:
+        for kind, ident in (("card", card_id), ("terminal", terminal_id)):
+            if not ident:
+                continue
+            if not _reserve(kind, ident):
+                raise PayCodeBusy(1)
+            reserved.append((kind, ident))
+        yield
+    finally:
+        for kind, ident in reserved:
+            _release(kind, ident)
 
 
 def _count(kind: str, ident: str) -> bool:

@@ -55,11 +55,14 @@ def card():
         AnnualSpend.member_id == member.id, AnnualSpend.year == _this_year()))
     spend_fen = (spend.telecom_fen + spend.alliance_fen) if spend else 0
     active = the_card is not None and the_card.status == "active"
-    return render_template("members/card.html", member=member, card=the_card, balance=balance,
-                           progress=tiers.progress(member.tier, spend_fen), spend_fen=spend_fen,
-                           pay=pay_code_view.payload(the_card) if active else None,
-                           locked_until=pay_code_view.locked_until(the_card) if active else None,
-                           form=ConfirmForm())
+    page = make_response(render_template(
+        "members/card.html", member=member, card=the_card, balance=balance,
+        progress=tiers.progress(member.tier, spend_fen), spend_fen=spend_fen,
+        pay=pay_code_view.payload(the_card) if active else None,
+        locked_until=pay_code_view.locked_until(the_card) if active else None,
+        form=ConfirmForm()))
+    page.headers["Cache-Control"] = "no-store"  # it shows a live pay code (QR and barcode)
+    return page
 
 
 @bp.get("/pay-code.json")

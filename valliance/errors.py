@@ -5,7 +5,7 @@ import math
 import time
 import uuid
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -204,13 +204,8 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_domain_error(exc: VallianceError):
-    """Render a domain error raised anywhere below a route (with Retry-After when it has one)."""
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is None:
-        return _render(exc)
-    response = make_response(_render(exc))
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    """Render a domain error raised anywhere below a route (a 429 with its Retry-After)."""
+    return _render(exc)
 
 
 def handle_unexpected(exc: Exception):

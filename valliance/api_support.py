@@ -7,6 +7,7 @@ import marshmallow
 from flask import Response, jsonify, request
 
 from valliance.errors import InvalidJson, ValidationError
+from valliance.input_guard import UNUSABLE_MESSAGE, unusable_fields
 
 #: Asia/Shanghai has kept +08:00 without daylight saving since 1991 (contract §1)
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -44,6 +45,11 @@ def json_object(raw: bytes) -> dict:
         raise InvalidJson() from exc
     if not isinstance(data, dict):
         raise InvalidJson()
+    # JSON spells a NUL byte or a lone surrogate only as a \u escape ("\ud800"), and no
+    # database can store either (contract §10)
+    bad = unusable_fields(data) if b"\\u" in raw else None
+    if bad:
+        raise ValidationError(details={name: [UNUSABLE_MESSAGE] for name in bad})
     return data
 
 

@@ -119,6 +119,10 @@ class Config:
         instance.mkdir(parents=True, exist_ok=True)
         url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'valliance.db'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+        # A database error's text never carries the statement's values (passwords, hashes,
+        # codes): they would reach the log with the traceback (contract §10).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret_key(instance)
         # Rate limits are shared by every worker through Redis when there is one.

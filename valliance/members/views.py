@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from valliance.errors import VallianceError
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members import cards, chart, services, tiers
 from valliance.members.auth import MemberUser
 from valliance.members.forms import (
@@ -139,7 +140,7 @@ def history():
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int(1))
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
     recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)

@@ -17,6 +17,7 @@ from valliance.api_support import answer, bearer_token, json_body, load
 from valliance.db import run_in_transaction
 from valliance.errors import InvalidJson, ValidationError
 from valliance.extensions import db
+from valliance.input_guard import unusable
 from valliance.merchants import pos, pos_context, pos_record
 from valliance.merchants.models import Merchant
 from valliance.merchants.pos_json import purchase_json, quote_json, refund_json
@@ -50,7 +51,7 @@ def _load_with_key(schema, body: dict) -> tuple[dict, str]:
     except ValidationError as exc:
         details.update(exc.details)
     key = request.headers.get(KEY_HEADER, "")
-    if not 1 <= len(key) <= 255:
+    if not 1 <= len(key) <= 255 or unusable(key):
         details[KEY_HEADER] = ["必填，1–255 个字符 / required, 1–255 characters"]
     if details:
         raise ValidationError(details=details)

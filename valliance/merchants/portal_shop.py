@@ -7,6 +7,7 @@ from valliance.audit import events_for_merchant
 from valliance.db import today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members.forms import ConfirmForm
 from valliance.members.models import TIERS
 from valliance.members.portal import show_error, tr
@@ -185,7 +186,7 @@ def set_staff_active(user_id: str, change: str):
 @owner_required
 def activity():
     """Who changed what in this shop: offers, terminals, staff, refunds made in the portal."""
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int(1))
     events = events_for_merchant(db.session, current_merchant().id, limit=AUDIT_PAGE + 1,
                                  before=before)
     older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None

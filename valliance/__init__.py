@@ -53,6 +53,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     errors.init_app(app)
     input_guard.init_app(app)  # last: its check runs before every other hook (§10)
+    api_docs.register(extensions.api)
 
     from valliance.points.cli import ledger_cli
 

@@ -86,6 +86,7 @@ def offers():
         security=SECURITY)
 @bp.response(200, CallerOut)
 @bp.alt_response(429, description="rate_limited (per key)")
+@bp.alt_response(422, description="validation_error: not a mobile number")
 def caller(phone: str):
     """The caller's V-card status; every lookup is logged (the number as a keyed hash)."""
     operator = current_operator()

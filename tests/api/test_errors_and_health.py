@@ -162,3 +162,13 @@ def test_openapi_document_and_docs_work_offline(client):
     docs = client.get("/api/v1/docs").get_data(as_text=True)
     assert "http://" not in docs and "https://" not in docs
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_purchase_body_over_the_lanes_16_kib_and_under_the_limit_is_still_sold(app, client):
+    world = build_world(app)
+    body = b'{"card": "%s", "amount": 100,%s"reference": "big"}' % (
+        world.card.encode(), b" " * (20 * 1024))
+    response = client.post("/api/v1/pos/purchases", data=body, content_type="application/json",
+                           headers={**world.bearer("terminal"), "Idempotency-Key": "big-1"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reference"] == "big"

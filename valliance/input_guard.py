@@ -15,8 +15,11 @@ from valliance.errors import BadRequest, NotFound, ValidationError, wants_json
 
 #: a NUL byte or a UTF-16 surrogate (which UTF-8 cannot encode)
 _UNUSABLE = re.compile("[\x00\ud800-\udfff]")
-UNUSABLE_MESSAGE = ("含有无法处理的字符（如空字符）/ "
+UNUSABLE_MESSAGE = ("含有无法处理的字符（如空字符） / "
                     "Contains characters that cannot be used (such as NUL)")
+#: what a page says when a form or link carried such characters
+UNUSABLE_PAGE = ("输入中含有无法处理的字符（如空字符），请返回修改后重试 / The input contains "
+                 "characters that cannot be used (such as NUL): go back, correct it and try again")
 #: the largest id a BIGINT column holds (cursors are row ids)
 MAX_BIGINT = 2**63 - 1
 
@@ -87,7 +90,7 @@ def _refuse(names: list[str]) -> None:
         return
     if wants_json():
         raise ValidationError(details={printable(name): [UNUSABLE_MESSAGE] for name in names})
-    raise BadRequest(UNUSABLE_MESSAGE)
+    raise BadRequest(UNUSABLE_PAGE)
 
 
 def init_app(app: Flask) -> None:

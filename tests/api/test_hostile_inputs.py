@@ -128,7 +128,7 @@ def test_a_nul_in_a_form_field_gets_a_bilingual_400_page_and_no_sign_in(client, 
                                                "password": w.PASSWORD})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "无法处理的字符" in page and "cannot be used" in page
+    assert "请返回修改后重试" in page and "go back, correct it and try again" in page
     assert client.get("/me/").status_code == 302  # still signed out
 
 

@@ -3,7 +3,7 @@
 The document tells the truth about every operation without each route repeating it: the
 ContractDocs plugin gives each /api/ operation its credential (terminal key, operator key or
 member token, by path) and the error answers every such operation can give (401 and 403 with
-a credential; 400, 413 and 422 with a body; 404 with a path id; 422 with a query; 500), each
+a credential; 400 and 413 with a body; 404 with a path id; 422 and 500 always), each
 in the contract's error body, whose `error` enum is every code the app defines
 (errors.API_ERROR_CODES). Routes add what only they answer (409, 429, …) with alt_response.
 """
@@ -46,15 +46,14 @@ class ErrorOut(Schema):
 
 
 def _statuses(method: str, path: str, operation: dict) -> list[int]:
-    statuses = [500]
+    # 422: any query string may carry a NUL byte, refused before the route (input_guard)
+    statuses = [422, 500]
     if operation.get("security") != []:
         statuses += [401, 403]
     if "requestBody" in operation:
-        statuses += [400, 413, 422]
+        statuses += [400, 413]
     if "{" in path:
         statuses.append(404)
-    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-        statuses.append(422)
     return statuses
 
 

@@ -182,3 +182,15 @@ def test_json_keys_that_are_unusable_are_echoed_escaped(client, world):
     details = assert_contract_error(response, 422, "validation_error")["details"]
     assert list(details) == ["\\ud800x"]
     json.dumps(details).encode()  # encodable: the answer itself cannot fail
+
+
+def test_a_nul_in_any_query_parameter_of_any_operation_is_a_documented_422(app, client, world):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            assert "422" in operation["responses"], (method, path)
+    response = client.get("/api/v1/member/me?anything=%00", headers=world.bearer("member"))
+    details = assert_contract_error(response, 422, "validation_error")["details"]
+    assert list(details) == ["anything"]

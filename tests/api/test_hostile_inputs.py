@@ -194,3 +194,18 @@ def test_a_nul_in_any_query_parameter_of_any_operation_is_a_documented_422(app, 
     response = client.get("/api/v1/member/me?anything=%00", headers=world.bearer("member"))
     details = assert_contract_error(response, 422, "validation_error")["details"]
     assert list(details) == ["anything"]
+
+
+def test_a_nul_in_the_merchant_and_staff_filters_gets_the_400_page(client, world):
+    assert post_form(client, "/merchant/login", {"phone": w.OWNER_PHONE,
+                                                 "password": w.PASSWORD}).status_code == 302
+    for path in ("/merchant/purchases?terminal=%00", "/merchant/purchases?card=1%00",
+                 "/merchant/purchases.csv?terminal=%00", "/merchant/purchases/pur_%00x"):
+        assert client.get(path).status_code in (400, 404), path
+    client.delete_cookie("session")
+    assert staff_log_in(client, w.STAFF_USERNAME, w.PASSWORD).status_code == 302
+    for path in ("/staff/merchants?q=%00abc", "/staff/merchants/mer_%00x",
+                 "/staff/referrals/?from=%00"):
+        response = client.get(path)
+        assert response.status_code in (400, 404), path
+        assert response.content_type.startswith("text/html")

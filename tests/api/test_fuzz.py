@@ -31,6 +31,8 @@ from valliance.members import services as members
 from valliance.members.models import Member
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+#: the suite's run is the same every time (no flaky CI); a larger run explores anew
+DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 #: the credential each scheme of the document stands for
@@ -97,7 +99,7 @@ def test_no_input_makes_a_5xx_or_an_undocumented_answer(app, method, path):
                       operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=cases, real=st.booleans())
-    @settings(max_examples=EXAMPLES * 2, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=EXAMPLES * 2, deadline=None, derandomize=DERANDOMIZE, database=None,
               suppress_health_check=list(HealthCheck))
     def fuzz(case, real):
         if real:  # half the examples name the seeded card and rows, to reach the success paths

@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint bench install install-dev clean
+.PHONY: run test test-sqlite test-postgres lint bench fuzz install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ test-postgres: install-dev
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but none answers at 127.0.0.1:5432"; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable: skipped (set REQUIRE_POSTGRES=1 to fail instead)"; \
+	fi
+
+## make fuzz: schemathesis against every API operation, FUZZ_EXAMPLES (default 500) valid and
+## as many invalid requests per operation, on SQLite and on PostgreSQL when one answers
+FUZZ_EXAMPLES ?= 500
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q tests/api/test_fuzz.py
+	@url=$$($(PY) -m tests.databases 2>/dev/null); \
+	if [ -n "$$url" ]; then \
+		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) VALLIANCE_TEST_DATABASE_URL=$$url $(PY) -m pytest -q tests/api/test_fuzz.py; \
 	fi
 
 ## make bench: benchmarks that print figures (PostgreSQL required)

@@ -49,9 +49,11 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     api_docs.init_app(app)
     security.init_app(app)
 
-    from valliance import errors
+    from valliance import errors, input_guard
 
     errors.init_app(app)
+    input_guard.init_app(app)  # last: its check runs before every other hook (§10)
+    api_docs.register(extensions.api)
 
     from valliance.points.cli import ledger_cli
 

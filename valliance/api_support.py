@@ -1,12 +1,14 @@
 """Helpers shared by every JSON API: bodies, schemas, bearer credentials, timestamps."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import marshmallow
 from flask import Response, jsonify, request
 
 from valliance.errors import InvalidJson, ValidationError
+from valliance.input_guard import UNUSABLE_MESSAGE, unusable_fields
 
 #: Asia/Shanghai has kept +08:00 without daylight saving since 1991 (contract §1)
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -21,7 +23,33 @@ _BILINGUAL = {
     "Unknown field.": "未知字段 / Unknown field.",
     "Number too large.": "数值过大 / Number too large.",
     "Invalid input type.": "输入类型无效 / Invalid input type.",
+    "Not a valid mapping type.": "必须是对象 / Not a valid mapping type.",
+    "Not a valid list.": "必须是列表 / Not a valid list.",
+    "Not a valid date.": "必须是日期 / Not a valid date.",
 }
+#: marshmallow's messages that carry numbers or choices: (pattern, the Chinese half)
+_BILINGUAL_PATTERNS = [
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     "须在 {0} 到 {1} 之间"),
+    (re.compile(r"Must be greater than or equal to (\S+)\.$"), "不能小于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\.$"), "不能大于 {0}"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\.$"), "长度须为 {0}–{1} 个字符"),
+    (re.compile(r"Longer than maximum length (\d+)\.$"), "过长，最多 {0} 个字符"),
+    (re.compile(r"Shorter than minimum length (\d+)\.$"), "过短，至少 {0} 个字符"),
+    (re.compile(r"Length must be (\d+)\.$"), "长度须为 {0} 个字符"),
+    (re.compile(r"Must be one of: (.*)\.$"), "须为以下之一：{0}"),
+]
+
+
+def bilingual(text: str) -> str:
+    """marshmallow's English message, Chinese first ("中文 / English"); others unchanged."""
+    if text in _BILINGUAL:
+        return _BILINGUAL[text]
+    for pattern, chinese in _BILINGUAL_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return f"{chinese.format(*match.groups())} / {text}"
+    return text
 
 
 def _reject_constant(name: str):
@@ -44,6 +72,11 @@ def json_object(raw: bytes) -> dict:
         raise InvalidJson() from exc
     if not isinstance(data, dict):
         raise InvalidJson()
+    # JSON spells a NUL byte or a lone surrogate only as a \u escape ("\ud800"), and no
+    # database can store either (contract §10)
+    bad = unusable_fields(data) if b"\\u" in raw else None
+    if bad:
+        raise ValidationError(details={name: [UNUSABLE_MESSAGE] for name in bad})
     return data
 
 
@@ -52,8 +85,7 @@ def _messages(value) -> list[str]:
         return [f"{key}: {msg}" for key, inner in value.items() for msg in _messages(inner)]
     if isinstance(value, list | tuple):
         return [msg for item in value for msg in _messages(item)]
-    text = str(value)
-    return [_BILINGUAL.get(text, text)]
+    return [bilingual(str(value))]
 
 
 #: one instance per schema class: building a Schema costs ~4× loading a small body with it,

@@ -78,6 +78,15 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+    API_SPEC_OPTIONS = {"info": {"description": (
+        "V卡联盟接口。金额均为整数「分」（CNY）：12850 即 ¥128.50；积分为整数。"
+        "凭据：`Authorization: Bearer <密钥>`（收银终端密钥、114 话务员密钥或会员令牌）。"
+        "错误一律为 `{\"error\", \"message\", \"details\"}`，message 为「中文 / English」。\n\n"
+        "The Valliance API. Money is an integer number of fen (分, CNY): 12850 is ¥128.50; "
+        "points are integers. Credentials: `Authorization: Bearer <secret>` (a POS terminal's "
+        "key, a 114 operator's key or a member token). Every error answers "
+        "`{\"error\", \"message\", \"details\"}` with a \"中文 / English\" message. "
+        "The contract: docs/contract.md in the repository.")}}
 
     @staticmethod
     def from_environment() -> dict:
@@ -130,6 +139,10 @@ class Config:
         instance.mkdir(parents=True, exist_ok=True)
         url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'valliance.db'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+        # A database error's text never carries the statement's values (passwords, hashes,
+        # codes): they would reach the log with the traceback (contract §10).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret_key(instance)
         # Rate limits are shared by every worker through Redis when there is one.

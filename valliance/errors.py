@@ -3,20 +3,34 @@
 import logging
 import math
 import time
+import traceback
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+#: every contract error code an API answer can carry → its HTTP status; filled by each
+#: VallianceError subclass as it is defined (the OpenAPI document's enum comes from here)
+API_ERROR_CODES: dict[str, int] = {}
 
 
 class VallianceError(Exception):
     status = 500
     code = "internal_error"
     message = "系统错误 / Internal error"
+    #: True for errors only pages show (never in an API answer, nor in the API's document)
+    pages_only = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.pages_only:
+            API_ERROR_CODES.setdefault(cls.code, cls.status)
 
     def __init__(self, message: str | None = None, details: dict | None = None):
         super().__init__(message or self.message)
@@ -29,8 +43,10 @@ class VallianceError(Exception):
         return {"error": self.code, "message": self.message, "details": self.details}
 
 
-def _error(name: str, status: int, code: str, message: str) -> type[VallianceError]:
-    return type(name, (VallianceError,), {"status": status, "code": code, "message": message})
+def _error(name: str, status: int, code: str, message: str,
+           pages_only: bool = False) -> type[VallianceError]:
+    return type(name, (VallianceError,), {"status": status, "code": code, "message": message,
+                                          "pages_only": pages_only})
 
 
 InvalidJson = _error(
@@ -81,6 +97,9 @@ RefundExceedsPurchase = _error(
     "RefundExceedsPurchase", 422, "refund_exceeds_purchase",
     "退款超过剩余金额 / Refund exceeds what remains of the purchase",
 )
+PayloadTooLarge = _error(
+    "PayloadTooLarge", 413, "payload_too_large", "请求体过大 / Request body too large"
+)
 
 
 class RateLimited(VallianceError):
@@ -102,9 +121,10 @@ InternalError = _error("InternalError", 500, "internal_error", "系统错误 / I
 PageExpired = _error(
     "PageExpired", 400, "page_expired",
     "页面已过期，请返回刷新后重试 / This page expired: go back, reload and try again",
+    pages_only=True,
 )
 #: pages only: a malformed request that is not an API body
-BadRequest = _error("BadRequest", 400, "bad_request", "请求无效 / Bad request")
+BadRequest = _error("BadRequest", 400, "bad_request", "请求无效 / Bad request", pages_only=True)
 
 #: how a plain HTTP status is reported when no domain error was raised
 _HTTP_STATUS_ERRORS = {
@@ -113,7 +133,7 @@ _HTTP_STATUS_ERRORS = {
     403: Forbidden,
     404: NotFound,
     405: MethodNotAllowed,
-    413: ValidationError,
+    413: PayloadTooLarge,
     422: ValidationError,
     429: RateLimited,
 }
@@ -193,7 +213,7 @@ def handle_http_exception(exc: HTTPException):
         error_type = BadRequest
     details = _validation_details(exc) if status == 422 else {}
     if status == 413:
-        details = {"body": ["请求体过大 / Body too large"]}
+        details = {"max_bytes": current_app.config.get("MAX_CONTENT_LENGTH")}
     error = error_type(details=details)
     response = _render(error)
     if status == 405 and wants_json() and hasattr(response, "headers"):
@@ -211,8 +231,35 @@ def handle_domain_error(exc: VallianceError):
 def handle_unexpected(exc: Exception):
     """Log the traceback with the request id; the client sees only the id."""
     rid = request_id()
-    log.exception("unhandled error, request_id=%s", rid)
+    if isinstance(exc, StatementError):
+        log.error("unhandled database error, request_id=%s\n%s", rid, database_error_text(exc))
+    else:
+        log.exception("unhandled error, request_id=%s", rid)
     return _render(InternalError(details={"request_id": rid}))
+
+
+def database_error_text(exc: StatementError) -> str:
+    """A database error for the log: where and which, never the values.
+
+    The driver's message can quote them (PostgreSQL's "DETAIL: Key (phone)=(…)", "Failing
+    row contains (…)" — a password hash once), and the statement's parameters are the
+    request's data; both stay out. The statement's SQL, the SQLSTATE, the constraint and
+    the traceback stay in.
+    """
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    facts = [f"{type(exc).__name__} from {type(orig).__name__}"]
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        facts.append(f"SQLSTATE {sqlstate}")
+    for name in ("table_name", "column_name", "constraint_name"):
+        value = getattr(diag, name, None) if diag is not None else None
+        if value:
+            facts.append(f"{name.split('_')[0]} {value}")
+    if diag is None and orig is not None:  # sqlite3 names the constraint, never the values
+        facts.append(str(orig).splitlines()[0][:200])
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"{'; '.join(facts)}\n[SQL: {exc.statement}]\nTraceback:\n{frames}"
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from valliance.api_docs import ContractDocs, ErrorOut
 from valliance.db import Base
 from valliance.security import cookie_secure
 
@@ -42,7 +43,9 @@ class _Limiter(Limiter):
 
 
 limiter = _Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-api = Api()
+api = Api(spec_kwargs={"extra_plugins": [ContractDocs()]})
+api.ERROR_SCHEMA = ErrorOut  # the contract's {"error", "message", "details"} (§1)
+api.DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own errors (ContractDocs)
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
 

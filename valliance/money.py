@@ -80,7 +80,10 @@ def yuan_to_fen(text: str) -> int:
         raise ValueError(f"{text!r} is not an amount") from exc
     if not value.is_finite() or value < 0:
         raise ValueError(f"{text!r} is not an amount")
-    return to_hundredths(value)
+    try:
+        return to_hundredths(value)
+    except ArithmeticError as exc:  # "1e999999": decimal.Overflow, an ArithmeticError
+        raise ValueError(f"{text!r} is not an amount") from exc
 
 
 def percent_json(percent: Decimal | int) -> int | float:

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.api.world import build as build_world
 from valliance import create_app
 from valliance.config import TestConfig
 
@@ -38,12 +39,30 @@ def test_wrong_method_on_the_api_is_405_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_too_large_body_is_a_validation_error_in_the_contract_shape(client):
-    response = client.post("/api/v1/member/session", data=b"x" * (3 * 1024 * 1024),
-                           content_type="application/json")
-    assert response.status_code == 422
-    assert response.get_json()["error"] == "validation_error"
-    assert response.get_json()["details"] == {"body": ["请求体过大 / Body too large"]}
+@pytest.mark.parametrize(("path", "credential"), [
+    ("/api/v1/member/session", None), ("/api/v1/pos/purchases", "terminal"),
+    ("/api/v1/pos/quote", "terminal"), ("/api/v1/directory/referrals", "operator"),
+    ("/api/v1/pos/purchases/pur_x/refunds", "terminal")])
+def test_a_body_over_the_limit_is_413_payload_too_large_on_every_api_route(app, client, path,
+                                                                          credential):
+    world = build_world(app)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(path, data=b"{" + b" " * limit + b"}",
+                           content_type="application/json",
+                           headers={**(world.bearer(credential) if credential else {}),
+                                    "Idempotency-Key": "k"})
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "payload_too_large",
+                                   "message": "请求体过大 / Request body too large",
+                                   "details": {"max_bytes": limit}}
+
+
+def test_a_page_posted_a_body_over_the_limit_gets_a_friendly_413_page(app, client):
+    response = client.post("/me/login", data={"phone": "1" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert response.content_type.startswith("text/html")
+    assert "请求体过大" in page and "Request body too large" in page
 
 
 @pytest.fixture
@@ -143,3 +162,13 @@ def test_openapi_document_and_docs_work_offline(client):
     docs = client.get("/api/v1/docs").get_data(as_text=True)
     assert "http://" not in docs and "https://" not in docs
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_purchase_body_over_the_lanes_16_kib_and_under_the_limit_is_still_sold(app, client):
+    world = build_world(app)
+    body = b'{"card": "%s", "amount": 100,%s"reference": "big"}' % (
+        world.card.encode(), b" " * (20 * 1024))
+    response = client.post("/api/v1/pos/purchases", data=body, content_type="application/json",
+                           headers={**world.bearer("terminal"), "Idempotency-Key": "big-1"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reference"] == "big"

@@ -139,6 +139,7 @@ def test_the_payment_form_leads_to_stripe_under_the_pages_csp(app, client, membe
 @pytest.mark.parametrize(("typed", "message"), [
     ("0.99", "¥1.00"), ("10000.01", "¥10,000.00"), ("", "请输入金额"),
     ("abc", "最多两位小数"), ("12.345", "最多两位小数"), ("-5", "最多两位小数"),
+    ("1e999999", "最多两位小数"), ("9" * 20, "¥10,000.00"), ("NaN", "最多两位小数"),
 ])
 def test_a_bill_must_be_an_exact_amount_between_1_and_10000_yuan(app, client, member,
                                                                  stripe_keys, stripe_api,

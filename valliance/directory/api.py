@@ -66,6 +66,7 @@ def current_operator() -> services.OperatorSeat:
                                                           ("limit", "integer"),
                                                           ("offset", "integer"))])
 @bp.response(200, OffersOut)
+@bp.alt_response(429, description="rate_limited (per key)")
 def offers():
     """Active offers of approved merchants matching q, best for the caller first."""
     from valliance.directory import search
@@ -95,6 +96,8 @@ def offers():
 @bp.doc(summary="Has this caller a V-card, which tier, which card status — nothing more",
         security=SECURITY)
 @bp.response(200, CallerOut)
+@bp.alt_response(429, description="rate_limited (per key)")
+@bp.alt_response(422, description="validation_error: not a mobile number")
 def caller(phone: str):
     """The caller's V-card status; every lookup is logged (the number as a keyed hash)."""
     operator = current_operator()
@@ -109,6 +112,7 @@ def caller(phone: str):
         requestBody={"required": True,
                      "content": {"application/json": {"schema": ReferralIn}}})
 @bp.response(201, ReferralCreated)
+@bp.alt_response(429, description="rate_limited (per key)")
 def create_referral():
     """Record the referral; a purchase by that card there within 7 days converts it."""
     operator = current_operator()

@@ -168,6 +168,7 @@ def _current_card(member: Member):
 @bp.doc(summary="The 22-digit pay code that authorizes spending points", security=SECURITY)
 @bp.response(200, PayCodeOut)
 @bp.alt_response(422, description="card_inactive or membership_frozen")
+@bp.alt_response(404, description="no current card")
 def pay_code():
     """The current pay code of the member's card; refused when the card cannot be used."""
     card = _current_card(current_member())
@@ -190,6 +191,7 @@ _SVG = {"200": {"description": "QR code of the 16-digit card number",
 
 @bp.route("/card.png", methods=["GET"])
 @bp.doc(summary="The static code as a QR image (PNG)", security=SECURITY, responses=_PNG)
+@bp.alt_response(404, description="no current card")
 def card_png():
     """The member's static code (card number) as a PNG QR code."""
     card = _current_card(current_member())
@@ -198,6 +200,7 @@ def card_png():
 
 @bp.route("/card.svg", methods=["GET"])
 @bp.doc(summary="The static code as a QR image (SVG)", security=SECURITY, responses=_SVG)
+@bp.alt_response(404, description="no current card")
 def card_svg():
     """The member's static code (card number) as an SVG QR code."""
     card = _current_card(current_member())

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from valliance.errors import VallianceError
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members import chart, pay_code_view, services, tiers
 from valliance.members import history as history_rows
 from valliance.members.auth import MemberUser
@@ -130,7 +131,7 @@ def history():
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int(1))
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
     details = history_rows.entry_details(db.session, member.id, [e.id for e in page.entries])

@@ -17,6 +17,7 @@ from valliance.api_support import answer, bearer_token, json_body, load
 from valliance.db import run_in_transaction
 from valliance.errors import InvalidJson, ValidationError
 from valliance.extensions import db
+from valliance.input_guard import unusable
 from valliance.merchants import pos, pos_context, pos_record
 from valliance.merchants.models import Merchant
 from valliance.merchants.pos_json import purchase_json, quote_json, refund_json
@@ -35,6 +36,15 @@ bp = Blueprint("pos_api", __name__, url_prefix="/api/v1/pos",
                description="Point-of-sale terminals: quote, purchase, refund.")
 
 KEY_HEADER = "Idempotency-Key"
+#: the header's OpenAPI parameter: required on purchases and refunds (contract §5)
+KEY_PARAMETER = {"in": "header", "name": KEY_HEADER, "required": True,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                 "description": "One key per sale or refund, kept ≥ 7 days per merchant: the same "
+                                "key and body answer the first result again; the same key with "
+                                "another body → 409 idempotency_key_reused"}
+_REPLAYED = {"Idempotent-Replayed": {"description": "`true` when this is the stored answer of "
+                                     "an earlier request with the same key and body",
+                                     "schema": {"type": "string", "enum": ["true"]}}}
 
 
 def _terminal_merchant():
@@ -55,7 +65,7 @@ def _load_with_key(schema, body: dict) -> tuple[dict, str]:
     except ValidationError as exc:
         details.update(exc.details)
     key = request.headers.get(KEY_HEADER, "")
-    if not 1 <= len(key) <= 255:
+    if not 1 <= len(key) <= 255 or unusable(key):
         details[KEY_HEADER] = ["必填，1–255 个字符 / required, 1–255 characters"]
     if details:
         raise ValidationError(details=details)
@@ -125,8 +135,9 @@ def get_terminal():
 
 @bp.post("/quote")
 @bp.doc(summary="Price a sale without recording it",
-        requestBody={"content": {"application/json": {"schema": QuoteIn}}})
+        requestBody={"required": True, "content": {"application/json": {"schema": QuoteIn}}})
 @bp.response(200, QuoteOut)
+@bp.alt_response(404, description="card_not_found")
 def create_quote():
     """The discount, points and balance a purchase would give; nothing is recorded."""
     data = _body_after_credential(lambda: load(QuoteIn, json_body()))
@@ -147,9 +158,11 @@ def create_quote():
 
 
 @bp.post("/purchases")
-@bp.doc(summary="Record a sale (Idempotency-Key header required)",
-        requestBody={"content": {"application/json": {"schema": PurchaseIn}}})
-@bp.response(201, PurchaseOut)
+@bp.doc(summary="Record a sale (Idempotency-Key header required)", parameters=[KEY_PARAMETER],
+        requestBody={"required": True, "content": {"application/json": {"schema": PurchaseIn}}})
+@bp.response(201, PurchaseOut, headers=_REPLAYED)
+@bp.alt_response(404, description="card_not_found")
+@bp.alt_response(409, description="idempotency_key_reused, idempotency_in_progress")
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
     # On PostgreSQL the common sale never gets here: the purchase lane (pos_lane) answers it.
@@ -179,8 +192,10 @@ def get_purchase(purchase_id: str):
 
 @bp.post("/purchases/<purchase_id>/refunds")
 @bp.doc(summary="Refund part or all of a purchase (Idempotency-Key header required)",
-        requestBody={"content": {"application/json": {"schema": RefundIn}}})
-@bp.response(201, RefundOut)
+        parameters=[KEY_PARAMETER],
+        requestBody={"required": True, "content": {"application/json": {"schema": RefundIn}}})
+@bp.response(201, RefundOut, headers=_REPLAYED)
+@bp.alt_response(409, description="idempotency_key_reused, idempotency_in_progress")
 def create_refund(purchase_id: str):
     """Give back cash and points in proportion; omitted amount = all that remains."""
     _, merchant = _terminal_merchant()

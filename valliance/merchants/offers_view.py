@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from valliance import money
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members import tiers
 from valliance.members.portal import FLASH, SHANGHAI, tier_name, tr
 from valliance.merchants import labels
@@ -23,6 +24,7 @@ from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRat
 bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="templates")
 
 PAGE_SIZE = 20
+MAX_PAGE = 10_000  #: a larger page number is no page (and no OFFSET a database holds)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def render_offers_page() -> str:
     if category not in CATEGORIES:
         category = None
     district = (request.args.get("district") or "").strip() or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=bounded_int(1, MAX_PAGE))
     offers, total = list_offers(db.session, tier, category, district, page)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return _render("merchants/offers.html", offers=offers, total=total, page=page,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from valliance.audit import events_for_merchant
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members.forms import ConfirmForm
 from valliance.members.portal import show_error, tr
 from valliance.merchants import services, users
@@ -111,7 +112,7 @@ def set_staff_active(user_id: str, change: str):
 @owner_required
 def activity():
     """Who changed what in this shop, as sentences: offers, terminals, staff, refunds."""
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int(1))
     events = events_for_merchant(db.session, current_merchant().id, limit=AUDIT_PAGE + 1,
                                  before=before)
     older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None

@@ -35,6 +35,7 @@ DEFAULT_RATE_FEN = 1
 class SettlementRefused(VallianceError):
     status = 422
     code = "settlement_refused"
+    pages_only = True  # the shell and staff pages: never an API answer
     message = "无法结算 / Cannot settle"
 
 

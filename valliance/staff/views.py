@@ -6,6 +6,7 @@ from flask_login import current_user, login_user
 from valliance import sign_in
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
+from valliance.input_guard import bounded_int
 from valliance.members.forms import ConfirmForm
 from valliance.members.portal import SHANGHAI, safe_next, show_error, tr
 from valliance.merchants import onboarding
@@ -88,7 +89,7 @@ def merchants():
     if status not in TABS and status != ALL:
         status = "pending"
     page = queue.merchant_queue(db.session, status=None if status == ALL else status, q=q,
-                                page=request.args.get("page", 1, type=int))
+                                page=request.args.get("page", 1, type=bounded_int(1)))
     return render_template("staff/merchants.html", tabs=TABS, status=status, q=q, page=page,
                            counts=queue.status_counts(db.session, q), ALL=ALL)
 

@@ -13,6 +13,7 @@ from tests.api.pos_helpers import new_key, pay_code
 from valliance.errors import API_ERROR_CODES
 from valliance.extensions import db
 from valliance.members.models import Card
+from valliance.merchants.models import Merchant
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 POS, MEMBER, DIRECTORY = "/api/v1/pos", "/api/v1/member", "/api/v1/directory"
@@ -56,6 +57,10 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     sale({"card": world.card, "amount": 10000, "redeem_points": 100})  # 422 not authorized
     sale({"card": "1234567812345670", "amount": 100})  # 404
     sale({"card": world.card, "amount": 100}, headers={})  # 401
+    sale({"card": code, "amount": 10000, "redeem_points": 100})  # 422 pay_code_used
+    terminal_path = f"{POS}/terminal"
+    call("GET", terminal_path, headers=terminal)
+    call("GET", terminal_path)  # 401
     detail = f"{POS}/purchases/{{purchase_id}}"
     refunds = f"{POS}/purchases/{{purchase_id}}/refunds"
     refund_path = f"{POS}/purchases/{first['id']}/refunds"
@@ -103,6 +108,15 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     referral = f"{DIRECTORY}/referrals/{{referral_id}}"
     call("GET", referral, f"{referrals}/{made['id']}", headers=operator)
     call("GET", referral, f"{referrals}/ref_nothing", headers=operator)  # 404
+    # --- a card locked after wrong pay codes (429), a merchant that may not sell (403) -------
+    for _ in range(6):
+        call("POST", quote, json={"card": world.card + "000000", "amount": 10000,
+                                  "redeem_points": 1}, headers=terminal)
+    with app.app_context():
+        db.session.get(Merchant, world.merchant_id).status = "suspended"
+        db.session.commit()
+    call("POST", quote, json={"card": world.card, "amount": 100}, headers=terminal)
+    call("GET", terminal_path, headers=terminal)
     # --- bodies over the limit, on an operation of each credential --------------------------
     big = b"{" + b" " * app.config["MAX_CONTENT_LENGTH"] + b"}"
     call("POST", quote, data=big, content_type="application/json", headers=terminal)
@@ -139,7 +153,10 @@ def test_every_error_answer_is_the_contract_body_in_chinese_and_english(app, cli
         body = response.get_json()
         assert set(body) == {"error", "message", "details"}, (method, template, body)
         assert body["error"] in codes
-        texts = [body["message"]] + [m for msgs in body["details"].values()
+        # validation_error's details are messages; other codes' details are facts
+        # ({"status": ["suspended"]}, {"retry_after": 900})
+        messages = body["details"] if body["error"] == "validation_error" else {}
+        texts = [body["message"]] + [m for msgs in messages.values()
                                      if isinstance(msgs, list) for m in msgs]
         for text in texts:
             assert CJK.search(text) and " / " in text, (method, template, text)

@@ -51,7 +51,7 @@ class PayCodeLocked(RateLimited):
     message = "付款码错误次数过多，暂停积分支付 / Too many wrong pay codes: redemptions paused"
 
     def __init__(self, retry_after: int):
-        super().__init__(details={"retry_after": [str(retry_after)]})
+        super().__init__(details={"retry_after": retry_after})
         #: seconds, sent as the Retry-After header
         self.retry_after = retry_after
 

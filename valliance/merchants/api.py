@@ -138,6 +138,7 @@ def get_terminal():
         requestBody={"required": True, "content": {"application/json": {"schema": QuoteIn}}})
 @bp.response(200, QuoteOut)
 @bp.alt_response(404, description="card_not_found")
+@bp.alt_response(429, description="rate_limited: too many wrong pay codes for this card or this terminal; Retry-After says when to try again")
 def create_quote():
     """The discount, points and balance a purchase would give; nothing is recorded."""
     data = _body_after_credential(lambda: load(QuoteIn, json_body()))
@@ -163,6 +164,7 @@ def create_quote():
 @bp.response(201, PurchaseOut, headers=_REPLAYED)
 @bp.alt_response(404, description="card_not_found")
 @bp.alt_response(409, description="idempotency_key_reused, idempotency_in_progress")
+@bp.alt_response(429, description="rate_limited: too many wrong pay codes for this card or this terminal; Retry-After says when to try again")
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
     # On PostgreSQL the common sale never gets here: the purchase lane (pos_lane) answers it.

@@ -122,6 +122,11 @@ def _fingerprint(data: dict) -> str:
     return request_fingerprint(request.method, request.path, data)
 
 
+#: the 429 of quote and purchases
+_PAY_CODE_LOCK = ("rate_limited: too many wrong pay codes for this card or this terminal; "
+                  "Retry-After says when to try again")
+
+
 @bp.get("/terminal")
 @bp.doc(summary="The calling terminal and its merchant (a cheap check of a terminal key)")
 @bp.response(200, PosTerminalOut)
@@ -138,7 +143,7 @@ def get_terminal():
         requestBody={"required": True, "content": {"application/json": {"schema": QuoteIn}}})
 @bp.response(200, QuoteOut)
 @bp.alt_response(404, description="card_not_found")
-@bp.alt_response(429, description="rate_limited: too many wrong pay codes for this card or this terminal; Retry-After says when to try again")
+@bp.alt_response(429, description=_PAY_CODE_LOCK)
 def create_quote():
     """The discount, points and balance a purchase would give; nothing is recorded."""
     data = _body_after_credential(lambda: load(QuoteIn, json_body()))
@@ -164,7 +169,7 @@ def create_quote():
 @bp.response(201, PurchaseOut, headers=_REPLAYED)
 @bp.alt_response(404, description="card_not_found")
 @bp.alt_response(409, description="idempotency_key_reused, idempotency_in_progress")
-@bp.alt_response(429, description="rate_limited: too many wrong pay codes for this card or this terminal; Retry-After says when to try again")
+@bp.alt_response(429, description=_PAY_CODE_LOCK)
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
     # On PostgreSQL the common sale never gets here: the purchase lane (pos_lane) answers it.

@@ -30,6 +30,7 @@ def upgrade():
 
 
 def downgrade():
+    # In place (SQLite >= 3.35 and PostgreSQL): a batch copy of members would drop a table
+    # that cards and purchases reference.
     for table in TABLES:
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column('session_generation')
+        op.execute(f'ALTER TABLE {table} DROP COLUMN session_generation')

@@ -55,7 +55,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     input_guard.init_app(app)  # last: its check runs before every other hook (§10)
     api_docs.register(extensions.api)
 
+    from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
     from valliance.points.cli import ledger_cli
 
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(demo_cli)
     return app

@@ -9,7 +9,6 @@ import click
 from flask.cli import AppGroup
 
 from valliance.db import run_in_transaction
-from valliance.demo import demo_cli
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.members import imports, services, spend_import
@@ -220,4 +219,4 @@ def review_command(year, as_json):
          f" / review {year}: {reviewed} members reviewed, {changed} changed")
 
 
-COMMANDS: list = [members_cli, cards_cli, tiers_cli, demo_cli]
+COMMANDS: list = [members_cli, cards_cli, tiers_cli]

@@ -60,5 +60,6 @@ def test_a_lost_card_is_replaced_in_the_browser(app, page, live_server, sms):
         db.session.remove()
     assert new_card.last4 in page.locator(".vcard").inner_text()
     page.locator("#pay-code").wait_for()
-    assert page.locator("#pay-code").inner_text().startswith(new_card.number)
+    # the new card's pay code, its digits masked but the last four
+    assert page.locator("#pay-code-text").inner_text().startswith(f"•••• {new_card.last4} · ")
     assert page.console_errors == []

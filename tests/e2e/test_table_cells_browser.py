@@ -91,3 +91,16 @@ def test_staff_period_names_the_merchant_in_words_not_a_column_of_characters(
     box = name.bounding_box()
     assert box["width"] >= 100  # ten characters at most three to a line, not one
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_purchase_list_fits_a_desktop_without_scrolling_sideways(
+        browser, live_server, closed_month, lang):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _sign_in(page, live_server)
+    page.goto(f"{live_server}/merchant/purchases?lang={lang}")
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert _one_line(page, "普通卡" if lang == "zh_CN" else "Standard")
+    context.close()

@@ -72,6 +72,8 @@ def test_merchant_tables_keep_tiers_months_and_times_on_one_line_on_a_phone(
     assert _one_line(page, "待付款" if lang == "zh_CN" else "To pay")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click("text=2026-11")  # the statement: each heading over its right-aligned figures
+    page.wait_for_selector(".statement-figures")
+    page.wait_for_load_state("load")  # its stylesheet too
     aligned = page.evaluate("""() => [...document.querySelectorAll(
         '.statement-figures thead th.num')].map(th => getComputedStyle(th).textAlign)""")
     assert aligned == ["right"] * 3

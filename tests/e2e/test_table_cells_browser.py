@@ -34,6 +34,7 @@ def closed_month(app):
         refunds.refund_once(db.session, merchant, sale.id, 5_000, token="t1", actor="test")
         close_period(db.session, "2026-11", now=datetime(2026, 12, 2, tzinfo=UTC),
                      actor="test")
+        merchants.create_terminal(db.session, merchant, "收银台" * 33 + "X")  # 100 characters
         create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD)
         db.session.commit()
         data = {"purchase_id": sale.id}
@@ -106,3 +107,12 @@ def test_the_purchase_list_fits_a_desktop_without_scrolling_sideways(
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
     assert _one_line(page, "普通卡" if lang == "zh_CN" else "Standard")
     context.close()
+
+
+def test_a_terminal_with_a_100_character_name_does_not_widen_the_purchase_filters(
+        page, live_server, closed_month):
+    _sign_in(page, live_server)
+    page.goto(f"{live_server}/merchant/purchases")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    select = page.locator(".filters select").first.bounding_box()
+    assert select["x"] + select["width"] <= 390

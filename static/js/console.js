@@ -6,8 +6,11 @@
   var STORE = "valliance.console.operatorKey";
   var API = "/api/v1/directory";
   var TIERS = { standard: "普通卡", silver: "银卡", gold: "金卡", diamond: "钻石卡" };
+  var TIERS_EN = { standard: "Standard", silver: "Silver", gold: "Gold", diamond: "Diamond" };
   var CARD_STATUS = { active: "正常", frozen: "已冻结", lost: "已挂失", replaced: "已换卡",
                       expired: "已过期" };
+  var CARD_STATUS_EN = { active: "active", frozen: "frozen", lost: "reported lost",
+                         replaced: "replaced", expired: "expired" };
   var PAGE = 20;
   var DEBOUNCE_MS = 120;
 
@@ -103,7 +106,8 @@
       state.referred = {};
       if (found.has_vcard) {
         setCaller("持V卡 · " + TIERS[found.tier] + " · 卡片" + (CARD_STATUS[found.card_status] ||
-                  found.card_status), "vcard");
+                  found.card_status) + " / V-card · " + TIERS_EN[found.tier] + " · " +
+                  (CARD_STATUS_EN[found.card_status] || found.card_status), "vcard");
       } else {
         setCaller("无V卡 · 按普通卡报价 / No V-card: standard prices", "none");
       }

@@ -32,13 +32,16 @@
   }
 
   /** 12850 → "¥128.50", -100 → "-¥1.00". */
+  function grouped(n) {  // 12345 → "12,345", as the portal writes points
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   function yuan(fen) {
     var sign = fen < 0 ? "-" : "";
     var n = Math.abs(fen);
     var cents = n % 100;
     var whole = (n - cents) / 100;
-    return sign + "¥" + String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." +
-      (cents < 10 ? "0" : "") + cents;
+    return sign + "¥" + grouped(whole) + "." + (cents < 10 ? "0" : "") + cents;
   }
 
   /** The amount check shared by sales and refunds: an error message, or "". */
@@ -295,11 +298,11 @@
     setText("q-tier", TIERS[quote.tier] || quote.tier);
     setText("q-label", discountLabel(quote.percent_off));
     setText("q-discount", yuan(quote.discount));
-    setText("q-points-value", quote.redeem_points + t(" 分 = ", " pts = ") +
+    setText("q-points-value", grouped(quote.redeem_points) + t(" 分 = ", " pts = ") +
             yuan(quote.points_value));
     setText("q-payable", yuan(quote.payable));
-    setText("q-earn", String(quote.points_earned));
-    setText("q-balance", String(quote.points_balance));
+    setText("q-earn", grouped(quote.points_earned));
+    setText("q-balance", grouped(quote.points_balance));
     $("quote").hidden = false;
     $("confirm-button").disabled = false;
     $("confirm-button").focus();
@@ -385,10 +388,10 @@
     setText("r-amount", yuan(p.amount));
     setText("r-label", discountLabel(p.percent_off));
     setText("r-discount", yuan(p.discount));
-    setText("r-redeemed", p.redeem_points + t(" 分 = ", " pts = ") + yuan(p.points_value));
+    setText("r-redeemed", grouped(p.redeem_points) + t(" 分 = ", " pts = ") + yuan(p.points_value));
     setText("r-payable", yuan(p.payable));
-    setText("r-earned", String(p.points_earned));
-    setText("r-balance", String(p.points_balance));
+    setText("r-earned", grouped(p.points_earned));
+    setText("r-balance", grouped(p.points_balance));
     setText("r-id", p.id);
     setText("r-time", String(p.created_at || "").replace("T", " ").slice(0, 19));
     $("sale").hidden = true;
@@ -428,9 +431,9 @@
     call("POST", path, body, newKey()).then(function (r) {  // one key per refund attempt
       setText("f-amount", yuan(r.amount));
       setText("f-cash", yuan(r.cash_refund));
-      setText("f-reversed", String(r.points_reversed));
-      setText("f-returned", String(r.points_returned));
-      setText("f-balance", String(r.points_balance));
+      setText("f-reversed", grouped(r.points_reversed));
+      setText("f-returned", grouped(r.points_returned));
+      setText("f-balance", grouped(r.points_balance));
       $("refund-result").hidden = false;
       $("refund-amount").value = "";
       say(t("退款成功", "Refunded"), "ok");

@@ -26,6 +26,12 @@ def test_english_offer_pages_translate_category_chips_and_discounts(client, stor
     assert "<dd>Restaurants</dd>" in page
 
 
+def test_the_offer_list_says_what_comes_back_in_one_unit(client, store):
+    english = client.get("/offers/?lang=en").get_data(as_text=True)
+    assert "14.00% back in all" in english and "per ¥100:" not in english
+    assert "综合回馈 14.00%" in client.get("/offers/?lang=zh_CN").get_data(as_text=True)
+
+
 def test_the_directory_api_label_stays_chinese_in_english_mode(app, client, store):
     with app.app_context():
         _, key = operators.create_operator(db.session, "一号台")

@@ -117,6 +117,14 @@ def test_the_form_speaks_english_too(client):
     assert "Become a V-card partner" in html and "Restaurants · 餐饮" in html
 
 
+def test_the_confirmation_in_english_uses_english_punctuation(client):
+    client.get("/?lang=en")
+    apply_on_web(client)
+    page = client.get("/merchant/apply/submitted").get_data(as_text=True)
+    assert "Shop: <strong>老李面馆</strong>" in page
+    assert "Shop：" not in page
+
+
 def test_home_page_links_to_the_application(client):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/merchant/apply"' in html and "商户加盟" in html

@@ -255,6 +255,22 @@ def test_switching_an_offer_off_stops_its_discount(app, client, store):
 # --- terminals --------------------------------------------------------------------------
 
 
+def test_the_new_terminal_heading_uses_each_language_s_colon(client, store):
+    sign_in(client)
+    chinese = post_form(client, "/merchant/terminals", {"name": "2号收银台"})
+    assert "终端已创建：2号收银台" in chinese.get_data(as_text=True)
+    client.get("/merchant/terminals?lang=en")
+    english = post_form(client, "/merchant/terminals", {"name": "3号收银台"})
+    assert "Terminal created: 3号收银台" in english.get_data(as_text=True)
+
+
+def test_the_staff_list_marks_me_with_each_language_s_brackets(client, store):
+    sign_in(client)
+    assert "（我）" in client.get("/merchant/staff").get_data(as_text=True)
+    english = client.get("/merchant/staff?lang=en").get_data(as_text=True)
+    assert "(me)" in english and "（me）" not in english
+
+
 def test_a_new_terminal_key_is_shown_once_works_and_stops_working_when_revoked(
         app, client, store):
     sign_in(client)

@@ -1,6 +1,7 @@
 """Statement pages: the owner's list, printable statement and CSV (own merchant only), and
 the staff's periods with payouts marked paid — through the test client, CSRF on."""
 
+import calendar
 import csv
 import io
 from datetime import timedelta
@@ -88,6 +89,19 @@ def test_owner_sees_prints_and_downloads_the_statement(app, client, store, close
             row["兑换积分 Points redeemed"], row["联盟应付(分) Owed to merchant (fen)"],
             row["净额(分) Net (fen, + merchant pays)"], row["状态 Status"]) == (
         "183", "183", "500", "500", "-317", "due")
+
+
+def test_the_statement_names_the_period_s_first_and_last_days_in_plain_words(
+        app, client, store, closed):
+    sign_in(client)
+    url = f"/merchant/statements/{_statement_id(app, store['merchant_id'])}"
+    year, month = map(int, closed.split("-"))
+    last = calendar.monthrange(year, month)[1]
+    chinese = client.get(url).get_data(as_text=True)
+    assert f"{closed}-01 – {closed}-{last:02d}（北京时间）" in chinese
+    english = client.get(url + "?lang=en").get_data(as_text=True)
+    assert f"{closed}-01 – {closed}-{last:02d} (Beijing time)" in english
+    assert "exclusive" not in english and "不含结束日" not in chinese
 
 
 def test_a_merchant_never_sees_another_merchants_statement(app, client, other_store, closed):

@@ -158,6 +158,18 @@ def test_suspend_needs_a_reason_signs_the_owner_out_and_reinstate_lets_them_back
     assert "暂停" in suspended and "多次投诉未处理" in suspended and "恢复" in reinstated
 
 
+def test_a_review_made_on_the_command_line_is_credited_to_the_command_line_not_cli(
+        app, client, staff):
+    merchant = apply_in_db(app, 1, status="approved")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["merchants", "suspend", merchant["id"], "--reason",
+                               "投诉核查"]).exit_code == 0
+    page = client.get(f"/staff/merchants/{merchant['id']}").get_data(as_text=True)
+    assert "命令行" in page and "· cli" not in page and ">cli<" not in page
+    english = client.get(f"/staff/merchants/{merchant['id']}?lang=en").get_data(as_text=True)
+    assert "Command line" in english
+
+
 # --- the transition table ------------------------------------------------------------------
 
 ALLOWED = {("pending", "approve"): "approved", ("pending", "reject"): "rejected",

@@ -40,7 +40,8 @@ def test_operator_finds_hotpot_by_initials_and_logs_a_referral(app, page, live_s
 
     page.keyboard.type("13800138000\n")
     page.wait_for_selector(".caller-status.vcard")
-    assert "金卡" in page.inner_text("#caller-status")
+    # in both languages, like every other line of the console
+    assert page.inner_text("#caller-status") == "持V卡 · 金卡 · 卡片正常 / V-card · Gold · active"
     assert page.evaluate("document.activeElement.id") == "q"
 
     page.keyboard.type("hg")

@@ -59,7 +59,9 @@ def test_a_lost_card_is_replaced_in_the_browser(app, page, live_server, sms):
         new_card = db.session.scalar(select(Member)).card
         db.session.remove()
     assert new_card.last4 in page.locator(".vcard").inner_text()
-    page.locator("#pay-code").wait_for()
-    # the new card's pay code, its digits masked but the last four
+    page.locator("#pay-code").wait_for()  # the new card's pay code: QR, barcode, masked text
+    assert page.locator("#pay-code-qr").is_visible()
+    assert page.locator("#pay-code-barcode").is_visible()
     assert page.locator("#pay-code-text").inner_text().startswith(f"•••• {new_card.last4} · ")
+    assert new_card.number not in page.locator("#pay-code-text").inner_text()
     assert page.console_errors == []

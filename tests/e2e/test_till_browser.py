@@ -64,7 +64,7 @@ def test_scan_quote_confirm_receipt(app, page, live_server, shop):
     assert page.text_content("#q-discount") == "¥15.42"
     assert page.text_content("#q-payable") == "¥113.08"
     assert page.text_content("#q-earn") == "339"
-    assert page.text_content("#q-balance") == "2339"
+    assert page.text_content("#q-balance") == "2,339"  # grouped like the portal
     assert _purchases(app) == 0  # a quote records nothing
 
     page.click("#confirm-button")
@@ -76,7 +76,7 @@ def test_scan_quote_confirm_receipt(app, page, live_server, shop):
     assert page.text_content("#r-discount") == "¥15.42"
     assert page.text_content("#r-payable") == "¥113.08"
     assert page.text_content("#r-earned") == "339"
-    assert page.text_content("#r-balance") == "2339"
+    assert page.text_content("#r-balance") == "2,339"
     assert page.text_content("#r-id").startswith("pur")
     assert page.text_content("#status") == "收款成功"
     assert _purchases(app) == 1
@@ -148,12 +148,12 @@ def test_redeem_points_with_a_pay_code(app, page, live_server, shop):
     # 12850 − 1542 − 500 = 10808 payable; floor(10808 × 2 × 1.5 / 100) = 324
     assert page.text_content("#q-payable") == "¥108.08"
     assert page.text_content("#q-earn") == "324"
-    assert page.text_content("#q-balance") == str(2000 - 500 + 324)
+    assert page.text_content("#q-balance") == "1,824"  # 2000 − 500 + 324
     page.click("#confirm-button")
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.text_content("#r-redeemed") == "500 分 = ¥5.00"
     assert page.text_content("#r-payable") == "¥108.08"
-    assert page.text_content("#r-balance") == "1824"
+    assert page.text_content("#r-balance") == "1,824"
     with app.app_context():
         purchase = db.session.scalars(select(Purchase)).one()
         assert (purchase.redeem_points, purchase.payable) == (500, 10808)
@@ -187,7 +187,7 @@ def test_refund_the_whole_purchase(app, page, live_server, shop):
     assert page.text_content("#f-cash") == "¥113.08"
     assert page.text_content("#f-reversed") == "339"
     assert page.text_content("#f-returned") == "0"
-    assert page.text_content("#f-balance") == "2000"
+    assert page.text_content("#f-balance") == "2,000"
     assert page.text_content("#status") == "退款成功"
     with app.app_context():
         purchase = db.session.get(Purchase, purchase_id)

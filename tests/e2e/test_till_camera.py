@@ -132,7 +132,7 @@ def _read_and_quote(page, live_server, shop):
     assert page.text_content("#q-label") == "8.8折"
     assert page.text_content("#q-discount") == "¥15.42"
     assert page.text_content("#q-earn") == "339"
-    assert page.text_content("#q-balance") == "2339"
+    assert page.text_content("#q-balance") == "2,339"
 
 
 def test_the_vendored_decoder_reads_the_card_and_the_sale_goes_on(camera_page, live_server,
@@ -223,6 +223,6 @@ def test_the_camera_reads_the_portals_pay_code_qr_like_the_card_qr(camera_page, 
     page.wait_for_selector("#camera", state="hidden")
     page.keyboard.type("128.50\n")
     page.wait_for_selector("#quote:not([hidden])")
-    assert page.text_content("#q-balance") == "2339"  # the code identifies the card
+    assert page.text_content("#q-balance") == "2,339"  # the code identifies the card
     _only_local(page, live_server)
     assert page.console_errors == []

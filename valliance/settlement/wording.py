@@ -1,6 +1,8 @@
 """How settlement pages say a range: "第251–300笔" or, for an empty period, that it is empty
 (never "251–250")."""
 
+from datetime import timedelta
+
 from valliance.members.portal import tr
 
 
@@ -21,4 +23,14 @@ def ledger_range(lower_seq: int, cutoff_seq: int) -> str:
               f"ledger entries {number_range(lower_seq + 1, cutoff_seq)} ({count:,} in all)")
 
 
-HELPERS = {"number_range": number_range, "ledger_range": ledger_range}
+def period_days(starts_at, ends_at, tz) -> str:
+    """The period's first and last days in Beijing time: "2026-11-01 – 2026-11-30（北京时间）"
+    (its end is the next month's first instant, not a day of the period)."""
+    first = starts_at.astimezone(tz).date()
+    last = (ends_at.astimezone(tz) - timedelta(microseconds=1)).date()
+    days = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return tr(f"{days}（北京时间）", f"{days} (Beijing time)")
+
+
+HELPERS = {"number_range": number_range, "ledger_range": ledger_range,
+           "period_days": period_days}

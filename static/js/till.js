@@ -383,7 +383,7 @@
         setText("r-merchant", info.merchant.name);
       }, function () { /* the receipt stands without it */ });
     }
-    setText("r-card", "**** " + p.card_last4);
+    setText("r-card", "•••• " + p.card_last4);  // masked as the portal masks it
     setText("r-tier", TIERS[p.tier] || p.tier);
     setText("r-amount", yuan(p.amount));
     setText("r-label", discountLabel(p.percent_off));

@@ -70,7 +70,7 @@ def test_scan_quote_confirm_receipt(app, page, live_server, shop):
     page.click("#confirm-button")
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.text_content("#r-merchant") == "老王火锅"  # its name, never its id
-    assert page.text_content("#r-card") == "**** " + shop["number"][-4:]
+    assert page.text_content("#r-card") == "•••• " + shop["number"][-4:]
     assert page.text_content("#r-amount") == "¥128.50"
     assert page.text_content("#r-label") == "8.8折"
     assert page.text_content("#r-discount") == "¥15.42"

@@ -55,3 +55,21 @@ def test_titles_are_capped_at_forty_characters():
     with pytest.raises(ValidationError) as caught:
         offer_terms.clean_title("火" * 41)
     assert caught.value.details["title"] == ["标题最多40个字 / Title at most 40 characters"]
+
+
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "8.8e999999", "1E+1000000"])
+def test_zhe_with_a_huge_exponent_is_refused_not_a_crash(typed):
+    # quantizing 1e999999 raised decimal.InvalidOperation: a 500 on the form, a traceback
+    with pytest.raises(ValidationError) as caught:
+        offer_terms.zhe_to_percent(typed, "discount")
+    assert "1折到10折" in caught.value.details["discount"][0]
+
+
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "5e+1000000", "Infinity", "NaN"])
+def test_percent_off_with_a_huge_exponent_is_refused_not_a_crash(typed):
+    # the CLI and the CSV import read percent_off with parse_percent
+    from valliance.merchants.services import parse_percent
+
+    with pytest.raises(ValidationError) as caught:
+        parse_percent(typed)
+    assert caught.value.details["percent_off"]

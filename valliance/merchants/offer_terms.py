@@ -41,8 +41,9 @@ def zhe_to_percent(value, field: str = "percent_off") -> Decimal:
         zhe = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(details={field: [ZHE_RANGE]}) from exc
-    if (not zhe.is_finite() or zhe != zhe.quantize(Decimal("0.001"))
-            or not Decimal(1) <= zhe <= Decimal(10)):
+    # The range before quantizing: "1e999999".quantize raises decimal.InvalidOperation
+    if (not zhe.is_finite() or not Decimal(1) <= zhe <= Decimal(10)
+            or zhe != zhe.quantize(Decimal("0.001"))):
         raise ValidationError(details={field: [ZHE_RANGE]})
     return (Decimal(100) - zhe * 10).quantize(Decimal("0.01"))
 

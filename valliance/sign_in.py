@@ -35,10 +35,10 @@ class SignedInUser(UserMixin):
 
 
 def credential_version(record) -> str:
-    """Changes whenever the password or the session generation does."""
-    text = record.password_hash or ""
-    if record.session_generation:  # generation 0 keeps the sessions made before there was one
-        text += f"#{record.session_generation}"
+    """Changes whenever the password or the session generation does. The generation is always
+    part of it, 0 too: a cookie made before generations existed (when signing out left it
+    working on the server) no longer signs anyone in — everyone signs in once after the deploy."""
+    text = f"{record.password_hash or ''}#{record.session_generation or 0}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -9,7 +9,7 @@ import uuid
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -231,11 +231,33 @@ def handle_domain_error(exc: VallianceError):
 def handle_unexpected(exc: Exception):
     """Log the traceback with the request id; the client sees only the id."""
     rid = request_id()
-    if isinstance(exc, StatementError):
-        log.error("unhandled database error, request_id=%s\n%s", rid, database_error_text(exc))
+    chain = _chain(exc)
+    if any(_from_database(link) for link in chain):
+        # A database error, or one behind another error (raised from it, or the session's
+        # PendingRollbackError, whose text repeats it): no message of the chain is logged
+        text = "\n".join(database_error_text(link) if isinstance(link, StatementError) else
+                         f"{type(link).__name__}\nTraceback:\n"
+                         + "".join(traceback.format_tb(link.__traceback__))
+                         for link in reversed(chain))
+        log.error("unhandled database error, request_id=%s\n%s", rid, text)
     else:
         log.exception("unhandled error, request_id=%s", rid)
     return _render(InternalError(details={"request_id": rid}))
+
+
+def _from_database(exc: BaseException) -> bool:
+    """SQLAlchemy's errors, and the drivers' own (psycopg used directly, sqlite3)."""
+    return (isinstance(exc, SQLAlchemyError)
+            or type(exc).__module__.partition(".")[0] in {"psycopg", "sqlite3"})
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The error and those behind it (its cause or context, and theirs), first the newest."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 def database_error_text(exc: StatementError) -> str:

@@ -167,16 +167,23 @@ def retry_after_seconds(error: VallianceError) -> int:
         breached = limiter.current_limit  # the limit this request broke, if Flask-Limiter's
         if breached is None:
             return 60
-        # Rounded down, as Flask-Limiter writes the header after us: the page and the header
-        # then say the same number.
+        # reset_at is the window's end rounded up to a whole second; at least 1 in its last one
         return max(1, int(breached.reset_at - time.time()))
     return max(1, math.ceil(seconds))
+
+
+def _keep_retry_after(response):
+    """Put back the 429's Retry-After: Flask-Limiter rewrites it after the handler, rounded
+    down (0 in a window's last second) and different from what the page says."""
+    if response.status_code == 429 and g.get("retry_after"):
+        response.headers["Retry-After"] = g.retry_after
+    return response
 
 
 def _render(error: VallianceError):
     headers = {}
     if error.status == 429:
-        headers["Retry-After"] = str(retry_after_seconds(error))
+        headers["Retry-After"] = g.retry_after = str(retry_after_seconds(error))
     if not wants_json():
         try:
             return render_template("errors/error.html", error=error,
@@ -289,6 +296,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(VallianceError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    # first in the list: it runs after every other after-request function, Flask-Limiter's too
+    app.after_request_funcs.setdefault(None, []).insert(0, _keep_retry_after)
 
     @app.after_request
     def _echo_request_id(response):

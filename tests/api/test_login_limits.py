@@ -187,3 +187,26 @@ def test_in_the_last_second_of_a_limit_retry_after_is_still_one_whole_second(app
     assert again.status_code == 429 and again.headers.getlist("Retry-After") == ["1"]
     if kind == "member portal":
         assert when_to_retry(1, "") in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_a_forged_x_forwarded_for_does_not_escape_the_address_limit(app, hops):
+    # No trusted proxy: the header is ignored. One trusted proxy: only the address it
+    # appended counts, whatever the client wrote before it
+    limited = _other_app(app, TRUSTED_PROXY_HOPS=hops)
+    with limited.app_context():
+        from valliance.extensions import limiter
+
+        limiter.reset()
+    client = limited.test_client()
+
+    def attempt(n: int):
+        forged = f"10.1.{n // 250}.{n % 250}"
+        header = forged if hops == 0 else f"{forged}, {STRANGER}"
+        return client.post("/api/v1/member/session", json={
+            "phone": f"1380013{n:04d}", "password": "wrong-pass1"},
+            environ_base={"REMOTE_ADDR": STRANGER if hops == 0 else "10.200.0.1"},
+            headers={"X-Forwarded-For": header})
+
+    answers = [attempt(n).status_code for n in range(ADDRESS_LIMIT + 1)]
+    assert answers[:ADDRESS_LIMIT] == [401] * ADDRESS_LIMIT and answers[-1] == 429

@@ -210,3 +210,18 @@ def test_a_forged_x_forwarded_for_does_not_escape_the_address_limit(app, hops):
 
     answers = [attempt(n).status_code for n in range(ADDRESS_LIMIT + 1)]
     assert answers[:ADDRESS_LIMIT] == [401] * ADDRESS_LIMIT and answers[-1] == 429
+
+
+def test_the_member_portal_and_app_sign_ins_share_one_count(app):
+    # Both check a member's password: guessing through both from one address gets no more
+    # tries than through one
+    enroll(app)
+    page, _ = LOGINS["member portal"]
+    client = app.test_client()
+    half = ACCOUNT_LIMIT // 2
+    for _ in range(half):
+        assert page(client, "13800138000", "wrong-pass1", STRANGER).status_code == 200
+    for _ in range(ACCOUNT_LIMIT - half):
+        assert _api_login(client, "13800138000", "wrong-pass1", STRANGER).status_code == 401
+    assert _api_login(client, "13800138000", PASSWORD, STRANGER).status_code == 429
+    assert page(client, "13800138000", PASSWORD, STRANGER).status_code == 429

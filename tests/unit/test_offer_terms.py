@@ -73,3 +73,9 @@ def test_percent_off_with_a_huge_exponent_is_refused_not_a_crash(typed):
     with pytest.raises(ValidationError) as caught:
         parse_percent(typed)
     assert caught.value.details["percent_off"]
+
+
+def test_a_title_saying_10_zhe_promises_no_discount_not_1_zhe():
+    # "88折" is 8.8折, but "10折" is the whole price (it read as 1折, 90 % off)
+    assert offer_terms.title_zhe("全场10折") == Decimal(10)
+    assert offer_terms.title_disagrees("全场10折", [Decimal(0)]) is None

@@ -60,7 +60,7 @@ def title_zhe(title: str) -> Decimal | None:
     if match is None:
         return None
     digits = "".join(_CN_DIGITS.get(ch, ch) for ch in match.group(1))
-    if "." not in digits and len(digits) >= 2:
+    if "." not in digits and len(digits) >= 2 and digits != "10":  # 10折: no discount
         digits = digits[0] + "." + digits[1:]  # 88折 and 八八折 mean 8.8折
     zhe = Decimal(digits)
     return zhe if Decimal(0) < zhe <= 10 else None

@@ -166,3 +166,18 @@ def test_guessing_a_reapplicants_password_shares_the_sign_in_limits(app, client,
     refused = merchant_sign_in(guesser)  # the right password, but no more tries for now
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert merchant_row(app, merchant_id).status == "rejected"
+
+
+def test_applying_again_from_another_site_is_refused_without_the_forms_token(app, client,
+                                                                             staff):  # noqa: F811
+    # A page elsewhere that posts the owner's details (e.g. in a saved browser) cannot put a
+    # turned-down shop back in review with its own name
+    from tests.api.test_merchant_apply import application
+
+    merchant_id = applied(app, client)
+    review(client, merchant_id, "reject", REASON)
+    forged = app.test_client().post("/merchant/apply", data=application(
+        owner_phone=OWNER_PHONE, name="<b>别人的店</b>"))
+    assert forged.status_code == 400
+    row = merchant_row(app, merchant_id)
+    assert (row.status, row.name) == ("rejected", "老李面馆")

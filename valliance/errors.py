@@ -3,14 +3,14 @@
 import logging
 import math
 import time
-import traceback
 import uuid
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
+
+from valliance.error_log import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,8 @@ def _render(error: VallianceError):
         try:
             return render_template("errors/error.html", error=error,
                                    retry_after=headers.get("Retry-After")), error.status, headers
-        except Exception:  # the error page itself failed: answer plainly, never a traceback
-            log.exception("error page failed, request_id=%s", request_id())
+        except Exception as exc:  # the error page itself failed: answer plainly
+            log_failure(log, f"error page failed ({{kind}}), request_id={request_id()}", exc)
             return (f"<h1>{error.status}</h1><p>{escape(error.message)}</p>", error.status,
                     headers)
     response = jsonify(error.to_dict())
@@ -238,57 +238,8 @@ def handle_domain_error(exc: VallianceError):
 def handle_unexpected(exc: Exception):
     """Log the traceback with the request id; the client sees only the id."""
     rid = request_id()
-    chain = _chain(exc)
-    if any(_from_database(link) for link in chain):
-        # A database error, or one behind another error (raised from it, or the session's
-        # PendingRollbackError, whose text repeats it): no message of the chain is logged
-        text = "\n".join(database_error_text(link) if isinstance(link, StatementError) else
-                         f"{type(link).__name__}\nTraceback:\n"
-                         + "".join(traceback.format_tb(link.__traceback__))
-                         for link in reversed(chain))
-        log.error("unhandled database error, request_id=%s\n%s", rid, text)
-    else:
-        log.exception("unhandled error, request_id=%s", rid)
+    log_failure(log, f"unhandled {{kind}}, request_id={rid}", exc)
     return _render(InternalError(details={"request_id": rid}))
-
-
-def _from_database(exc: BaseException) -> bool:
-    """SQLAlchemy's errors, and the drivers' own (psycopg used directly, sqlite3)."""
-    return (isinstance(exc, SQLAlchemyError)
-            or type(exc).__module__.partition(".")[0] in {"psycopg", "sqlite3"})
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The error and those behind it (its cause or context, and theirs), first the newest."""
-    chain: list[BaseException] = []
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return chain
-
-
-def database_error_text(exc: StatementError) -> str:
-    """A database error for the log: where and which, never the values.
-
-    The driver's message can quote them (PostgreSQL's "DETAIL: Key (phone)=(…)", "Failing
-    row contains (…)" — a password hash once), and the statement's parameters are the
-    request's data; both stay out. The statement's SQL, the SQLSTATE, the constraint and
-    the traceback stay in.
-    """
-    orig = exc.orig
-    diag = getattr(orig, "diag", None)
-    facts = [f"{type(exc).__name__} from {type(orig).__name__}"]
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate:
-        facts.append(f"SQLSTATE {sqlstate}")
-    for name in ("table_name", "column_name", "constraint_name"):
-        value = getattr(diag, name, None) if diag is not None else None
-        if value:
-            facts.append(f"{name.split('_')[0]} {value}")
-    if diag is None and orig is not None:  # sqlite3 names the constraint, never the values
-        facts.append(str(orig).splitlines()[0][:200])
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    return f"{'; '.join(facts)}\n[SQL: {exc.statement}]\nTraceback:\n{frames}"
 
 
 def init_app(app: Flask) -> None:

@@ -3,14 +3,14 @@
 import logging
 import math
 import time
-import traceback
 import uuid
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
+
+from valliance.error_log import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -167,22 +167,29 @@ def retry_after_seconds(error: VallianceError) -> int:
         breached = limiter.current_limit  # the limit this request broke, if Flask-Limiter's
         if breached is None:
             return 60
-        # Rounded down, as Flask-Limiter writes the header after us: the page and the header
-        # then say the same number.
+        # reset_at is the window's end rounded up to a whole second; at least 1 in its last one
         return max(1, int(breached.reset_at - time.time()))
     return max(1, math.ceil(seconds))
+
+
+def _keep_retry_after(response):
+    """Put back the 429's Retry-After: Flask-Limiter rewrites it after the handler, rounded
+    down (0 in a window's last second) and different from what the page says."""
+    if response.status_code == 429 and g.get("retry_after"):
+        response.headers["Retry-After"] = g.retry_after
+    return response
 
 
 def _render(error: VallianceError):
     headers = {}
     if error.status == 429:
-        headers["Retry-After"] = str(retry_after_seconds(error))
+        headers["Retry-After"] = g.retry_after = str(retry_after_seconds(error))
     if not wants_json():
         try:
             return render_template("errors/error.html", error=error,
                                    retry_after=headers.get("Retry-After")), error.status, headers
-        except Exception:  # the error page itself failed: answer plainly, never a traceback
-            log.exception("error page failed, request_id=%s", request_id())
+        except Exception as exc:  # the error page itself failed: answer plainly
+            log_failure(log, f"error page failed ({{kind}}), request_id={request_id()}", exc)
             return (f"<h1>{error.status}</h1><p>{escape(error.message)}</p>", error.status,
                     headers)
     response = jsonify(error.to_dict())
@@ -231,35 +238,8 @@ def handle_domain_error(exc: VallianceError):
 def handle_unexpected(exc: Exception):
     """Log the traceback with the request id; the client sees only the id."""
     rid = request_id()
-    if isinstance(exc, StatementError):
-        log.error("unhandled database error, request_id=%s\n%s", rid, database_error_text(exc))
-    else:
-        log.exception("unhandled error, request_id=%s", rid)
+    log_failure(log, f"unhandled {{kind}}, request_id={rid}", exc)
     return _render(InternalError(details={"request_id": rid}))
-
-
-def database_error_text(exc: StatementError) -> str:
-    """A database error for the log: where and which, never the values.
-
-    The driver's message can quote them (PostgreSQL's "DETAIL: Key (phone)=(…)", "Failing
-    row contains (…)" — a password hash once), and the statement's parameters are the
-    request's data; both stay out. The statement's SQL, the SQLSTATE, the constraint and
-    the traceback stay in.
-    """
-    orig = exc.orig
-    diag = getattr(orig, "diag", None)
-    facts = [f"{type(exc).__name__} from {type(orig).__name__}"]
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate:
-        facts.append(f"SQLSTATE {sqlstate}")
-    for name in ("table_name", "column_name", "constraint_name"):
-        value = getattr(diag, name, None) if diag is not None else None
-        if value:
-            facts.append(f"{name.split('_')[0]} {value}")
-    if diag is None and orig is not None:  # sqlite3 names the constraint, never the values
-        facts.append(str(orig).splitlines()[0][:200])
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    return f"{'; '.join(facts)}\n[SQL: {exc.statement}]\nTraceback:\n{frames}"
 
 
 def init_app(app: Flask) -> None:
@@ -267,6 +247,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(VallianceError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    # first in the list: it runs after every other after-request function, Flask-Limiter's too
+    app.after_request_funcs.setdefault(None, []).insert(0, _keep_retry_after)
 
     @app.after_request
     def _echo_request_id(response):

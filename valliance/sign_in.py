@@ -35,10 +35,10 @@ class SignedInUser(UserMixin):
 
 
 def credential_version(record) -> str:
-    """Changes whenever the password or the session generation does."""
-    text = record.password_hash or ""
-    if record.session_generation:  # generation 0 keeps the sessions made before there was one
-        text += f"#{record.session_generation}"
+    """Changes whenever the password or the session generation does. The generation is always
+    part of it, 0 too: a cookie made before generations existed (when signing out left it
+    working on the server) no longer signs anyone in — everyone signs in once after the deploy."""
+    text = f"{record.password_hash or ''}#{record.session_generation or 0}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -96,11 +96,12 @@ def login_failed(response) -> bool:
     return bool(g.get("login_failed")) or response.status_code == 401
 
 
-def login_rate_limits(identity: Callable[[], str]):
+def login_rate_limits(identity: Callable[[], str], scope: str | None = None):
     """Decorate a sign-in view (pages and API): failed posts are counted per (account, address)
     and per address, never per account alone, so that nobody can lock a user out; a limited
     address is told when to try again (429 with Retry-After). `identity()` names the account
-    (the phone or username); a page view sets `g.login_failed`, the API answers 401."""
+    (the phone or username); a page view sets `g.login_failed`, the API answers 401. Views
+    given the same `scope` share one count (every view that checks the same passwords)."""
     from flask_limiter.util import get_remote_address
 
     from valliance.extensions import limiter
@@ -108,7 +109,12 @@ def login_rate_limits(identity: Callable[[], str]):
     def account_and_address() -> str:
         return f"{identity()}@{get_remote_address()}"
 
-    per_address = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=login_failed)
-    per_account = limiter.limit(PER_ACCOUNT_AND_ADDRESS, methods=["POST"],
-                                key_func=account_and_address, deduct_when=login_failed)
+    def limit(value: str, name: str, **options):
+        if scope is None:
+            return limiter.limit(value, methods=["POST"], deduct_when=login_failed, **options)
+        return limiter.shared_limit(value, f"{scope}:{name}", methods=["POST"],
+                                    deduct_when=login_failed, **options)
+
+    per_address = limit(PER_ADDRESS, "address")
+    per_account = limit(PER_ACCOUNT_AND_ADDRESS, "account", key_func=account_and_address)
     return lambda view: per_address(per_account(view))

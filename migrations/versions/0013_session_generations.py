@@ -2,7 +2,8 @@
 
 Added in the hardening issue (#14): signing out moves the user's generation on, and the
 session cookie carries a digest of it, so a saved cookie stops working on the server
-(contract §10). Existing rows start at 0, which keeps the sessions they already have.
+(contract §10). Existing rows start at 0; the cookie's digest always includes the
+generation, so sessions made before this revision end (everyone signs in once again).
 
 Revision ID: 0013
 Revises: 0012

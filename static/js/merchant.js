@@ -51,7 +51,9 @@ document.addEventListener("submit", (event) => {
     const match = /(\d+(?:\.\d+)?|[一二两三四五六七八九〇零]{1,3})\s*折/.exec(title);
     if (!match) { return null; }
     let digits = match[1].replace(/[一二两三四五六七八九〇零]/g, (ch) => digitsOf[ch]);
-    if (!digits.includes(".") && digits.length >= 2) { digits = digits[0] + "." + digits.slice(1); }
+    if (!digits.includes(".") && digits.length >= 2 && digits !== "10") { // 10折: no discount
+      digits = digits[0] + "." + digits.slice(1);
+    }
     const zhe = Number(digits);
     return zhe > 0 && zhe <= 10 ? zhe : null;
   };

@@ -209,3 +209,44 @@ def test_a_nul_in_the_merchant_and_staff_filters_gets_the_400_page(client, world
         response = client.get(path)
         assert response.status_code in (400, 404), path
         assert response.content_type.startswith("text/html")
+
+
+@pytest.mark.parametrize("chained", ["cause", "pending_rollback"])
+def test_a_database_error_behind_another_error_is_logged_without_values(app, world, caplog,
+                                                                        chained):
+    # A database error caught and followed by another error (raised from it, or the session's
+    # PendingRollbackError, whose text repeats the first one): the log still carries no values
+    from sqlalchemy import select as select_
+    from sqlalchemy.exc import IntegrityError
+
+    from valliance.members.models import Member
+
+    class Config(TestConfig):
+        DATABASE_URL = app.config["SQLALCHEMY_DATABASE_URI"]
+        SECRET_KEY = "x"  # noqa: S105
+
+    fragile = create_app(Config)
+
+    @fragile.get("/api/v1/_violate")
+    def violate():  # a CHECK violation: PostgreSQL quotes the whole failing row in DETAIL
+        member = db.session.scalars(select_(Member)).first()
+        member.password_hash, member.tier = "pbkdf2:sha256:SECRET-HASH", "bogus-tier"
+        try:
+            db.session.flush()
+        except IntegrityError as exc:
+            if chained == "cause":
+                raise RuntimeError("could not save the member") from exc
+        db.session.scalars(select_(Member)).first()  # PendingRollbackError
+        return {}
+
+    with caplog.at_level(logging.INFO):
+        response = fragile.test_client().get("/api/v1/_violate")
+    with fragile.app_context():
+        db.engine.dispose()
+    assert_contract_error(response, 500, "internal_error")
+    logged = "\n".join(record.getMessage() + (record.exc_text or "") + (
+        logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        for record in caplog.records)
+    assert "unhandled database error" in logged and "violate" in logged  # where it happened
+    for secret in ("SECRET-HASH", "bogus-tier", w.MEMBER_PHONE):
+        assert secret not in logged, logged

@@ -92,3 +92,24 @@ def test_activity_in_english_says_the_same_in_english(app, client, store):
     for data in ("王老板", "李收银", "V卡8.8折", "前台2号", "证照过期"):  # what people typed
         text = text.replace(data, "")
     assert not re.search(r"[\u4e00-\u9fff]", text)  # no Chinese words of the app's own
+
+
+def test_activity_sentences_escape_what_people_typed(app, client, store):
+    # An offer, a terminal and a reason written as markup or a template stay text
+    portal.sign_in(client)
+    offer = {"title": "<script>alert(1)</script>{{7*7}}", "description": "", "unit": "zhe",
+             "discount": "9", "points_per_yuan": "1", "valid_from": "", "valid_until": "",
+             "active": "y"}
+    assert post_form(client, "/merchant/offers/new", offer).status_code == 302
+    with app.app_context():
+        merchant = db.session.get(Merchant, store["merchant_id"])
+        services.create_terminal(db.session, merchant, '<img src=x onerror="alert(2)">',
+                                 actor=f"merchant_user:{store['owner_id']}")
+        record_event(db.session, actor="staff:stf_1", action="merchant.suspend",
+                     subject=merchant.id, merchant_id=merchant.id, note="</li><script>x()",
+                     from_status="approved", to_status="suspended")
+        db.session.commit()
+    page = client.get("/merchant/activity").get_data(as_text=True)
+    assert "<script>" not in page and "<img src=x" not in page and "</li><script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}" in page and "49" not in text_of(page)
+    assert "&lt;img src=x onerror=" in page

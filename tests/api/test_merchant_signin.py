@@ -150,3 +150,34 @@ def test_a_suspended_shop_or_a_disabled_sign_in_is_told_why_after_the_right_pass
         db.session.commit()
     html = merchant_sign_in(app.test_client(), lang="en").get_data(as_text=True)
     assert "Your sign-in is disabled" in html
+
+
+def test_guessing_a_reapplicants_password_shares_the_sign_in_limits(app, client, staff):  # noqa: F811
+    # Applying again checks the account's password: wrong guesses there count as failed
+    # sign-ins of that phone from that address, so the form is no way round the sign-in limits
+    merchant_id = applied(app, client)
+    review(client, merchant_id, "reject", REASON)
+    guesser = app.test_client()
+    for attempt in range(9):
+        response = apply_on_web(guesser, owner_phone=OWNER_PHONE,
+                                password=f"guess-pass{attempt}", confirm=f"guess-pass{attempt}")
+        assert response.status_code == 200
+    assert merchant_sign_in(guesser, password="wrong-pass1").status_code == 200  # the 10th
+    refused = merchant_sign_in(guesser)  # the right password, but no more tries for now
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert merchant_row(app, merchant_id).status == "rejected"
+
+
+def test_applying_again_from_another_site_is_refused_without_the_forms_token(app, client,
+                                                                             staff):  # noqa: F811
+    # A page elsewhere that posts the owner's details (e.g. in a saved browser) cannot put a
+    # turned-down shop back in review with its own name
+    from tests.api.test_merchant_apply import application
+
+    merchant_id = applied(app, client)
+    review(client, merchant_id, "reject", REASON)
+    forged = app.test_client().post("/merchant/apply", data=application(
+        owner_phone=OWNER_PHONE, name="<b>别人的店</b>"))
+    assert forged.status_code == 400
+    row = merchant_row(app, merchant_id)
+    assert (row.status, row.name) == ("rejected", "老李面馆")

@@ -137,3 +137,24 @@ def test_signing_out_ends_every_session_of_that_user_only(app):
     _sign_out(phone, "/me/profile", "/me/logout")
     assert laptop.get("/me/profile").status_code == 302
     assert neighbour.get("/me/profile").status_code == 200
+
+
+def test_a_cookie_from_before_session_generations_no_longer_signs_in(app, client):
+    # Before the deploy the cookie's version was a digest of the password hash alone, and
+    # signing out left such a cookie working on the server: a copy saved then must not
+    # sign in now, even though the member has not signed out since.
+    import hashlib
+
+    from valliance.extensions import db
+    from valliance.members.models import Member
+
+    enroll(app)
+    log_in(client)
+    assert client.get("/me/profile").status_code == 200
+    with app.app_context():
+        member = db.session.query(Member).one()
+        old_version = hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
+        old_cookie = app.session_interface.get_signing_serializer(app).dumps(
+            {"_user_id": f"member:{member.id}:{old_version}", "_fresh": True})
+    assert _replay(app, old_cookie).get("/me/profile").status_code == 302
+    assert client.get("/me/profile").status_code == 200  # a session made now still works

@@ -225,3 +225,22 @@ def test_without_stripe_keys_the_statement_says_pay_by_transfer(app, client, oth
     statement_id = _statement_id(app, other_store["merchant_id"])
     page = client.get(f"/merchant/statements/{statement_id}").get_data(as_text=True)
     assert "在线支付未开通" in page
+
+
+def test_the_statement_csv_keeps_a_formula_like_name_and_reference_as_text(app, client, store,
+                                                                           closed):
+    # A shop named "=HYPERLINK(…)" (its application's name) and a payout reference typed by
+    # staff are text in the spreadsheet, not formulas
+    statement_id = _statement_id(app, store["merchant_id"])
+    with app.app_context():
+        db.session.get(Merchant, store["merchant_id"]).name = '=HYPERLINK("http://x.example")'
+        due = db.session.scalar(select(Statement).where(Statement.id == statement_id)).settlement
+        due.reference = "+1-800"
+        db.session.commit()
+    sign_in(client)
+    text = client.get(f"/merchant/statements/{statement_id}.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["商户 Merchant"] == "'=HYPERLINK(\"http://x.example\")"
+    assert row[rows[0][-1]] == "'+1-800"
+    assert row["净额(分) Net (fen, + merchant pays)"] == "-317"  # numbers stay numbers

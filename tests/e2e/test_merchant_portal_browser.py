@@ -66,6 +66,10 @@ def test_owner_dashboard_offer_terminal_and_refund(app, page, live_server, shop)
     assert "标题写着8.8折" in page.inner_text("#title-warning")  # a warning, not a block
     page.fill("#title", "周末特惠")
     assert page.is_hidden("#title-warning")
+    page.fill("#discount", "10")
+    page.fill("#title", "全场10折")  # 10折 is the whole price, not 1折
+    assert page.is_hidden("#title-warning")
+    page.fill("#title", "周末特惠")
     page.check("#unit-1")  # now as percent off: 12 → 8.8折
     page.fill("#discount", "12")
     assert "会员价 ¥88.00 / 8.8折" in page.inner_text("#offer-preview")

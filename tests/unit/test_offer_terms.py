@@ -55,3 +55,27 @@ def test_titles_are_capped_at_forty_characters():
     with pytest.raises(ValidationError) as caught:
         offer_terms.clean_title("火" * 41)
     assert caught.value.details["title"] == ["标题最多40个字 / Title at most 40 characters"]
+
+
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "8.8e999999", "1E+1000000"])
+def test_zhe_with_a_huge_exponent_is_refused_not_a_crash(typed):
+    # quantizing 1e999999 raised decimal.InvalidOperation: a 500 on the form, a traceback
+    with pytest.raises(ValidationError) as caught:
+        offer_terms.zhe_to_percent(typed, "discount")
+    assert "1折到10折" in caught.value.details["discount"][0]
+
+
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "5e+1000000", "Infinity", "NaN"])
+def test_percent_off_with_a_huge_exponent_is_refused_not_a_crash(typed):
+    # the CLI and the CSV import read percent_off with parse_percent
+    from valliance.merchants.services import parse_percent
+
+    with pytest.raises(ValidationError) as caught:
+        parse_percent(typed)
+    assert caught.value.details["percent_off"]
+
+
+def test_a_title_saying_10_zhe_promises_no_discount_not_1_zhe():
+    # "88折" is 8.8折, but "10折" is the whole price (it read as 1折, 90 % off)
+    assert offer_terms.title_zhe("全场10折") == Decimal(10)
+    assert offer_terms.title_disagrees("全场10折", [Decimal(0)]) is None

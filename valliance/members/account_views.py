@@ -155,14 +155,15 @@ def _finish_claim(phone: str, password: str):
 
 
 def _login_phone() -> str:
+    # The app's sign-in (members/api.py) checks the same passwords: one count for both
     try:
-        return "portal-login:" + services.normalize_phone(request.form.get("phone", ""))
+        return "member-login:" + services.normalize_phone(request.form.get("phone", ""))
     except VallianceError:
-        return "portal-login:invalid"
+        return "member-login:-"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_rate_limits(_login_phone)
+@login_rate_limits(_login_phone, scope="member-sign-in")
 def login():
     """Sign in with phone and password."""
     if request.method == "GET" and getattr(current_user, "is_member", False):

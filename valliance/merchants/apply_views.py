@@ -1,15 +1,17 @@
 """Merchants apply to join the alliance: the public application form and its confirmation."""
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, g, redirect, render_template, session, url_for
 
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
 from valliance.members.portal import show_error, tr
 from valliance.members.services import normalize_phone
-from valliance.merchants import onboarding
+from valliance.merchants import onboarding, reapply
 from valliance.merchants.apply_forms import ApplyForm
 from valliance.merchants.labels import CATEGORY_NAMES_EN
 from valliance.merchants.models import CATEGORIES
+from valliance.merchants.portal import SIGN_IN_SCOPE, login_phone
+from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("merchant_apply", __name__, url_prefix="/merchant/apply",
                template_folder="templates")
@@ -25,8 +27,22 @@ def _category_choices() -> list[tuple[str, str]]:
         (c, tr(c, f"{CATEGORY_NAMES_EN.get(c, c)} · {c}")) for c in CATEGORIES]
 
 
+def _owner_phone() -> str:
+    return login_phone("owner_phone")
+
+
+def _refused(form: ApplyForm, exc: VallianceError) -> None:
+    """Show the errors; a phone that has an account counts as a failed sign-in (applying
+    again checks its password: guessing here shares the merchant sign-in's limits)."""
+    db.session.rollback()
+    if reapply.PHONE_TAKEN_OR_REAPPLY in exc.details.get("owner_phone", []):
+        g.login_failed = True
+    show_error(form, exc)
+
+
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@login_rate_limits(_owner_phone, scope=SIGN_IN_SCOPE)
 def apply():
     """The application: the shop, its licence, and the owner's sign-in (pending until approved)."""
     form = ApplyForm()
@@ -40,8 +56,7 @@ def apply():
                 owner_name=form.owner_name.data, owner_phone=form.owner_phone.data,
                 password=form.password.data)
         except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
+            _refused(form, exc)
         else:
             owner_phone = normalize_phone(form.owner_phone.data)
             session["merchant_applied"] = {

@@ -41,8 +41,9 @@ def zhe_to_percent(value, field: str = "percent_off") -> Decimal:
         zhe = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(details={field: [ZHE_RANGE]}) from exc
-    if (not zhe.is_finite() or zhe != zhe.quantize(Decimal("0.001"))
-            or not Decimal(1) <= zhe <= Decimal(10)):
+    # The range before quantizing: "1e999999".quantize raises decimal.InvalidOperation
+    if (not zhe.is_finite() or not Decimal(1) <= zhe <= Decimal(10)
+            or zhe != zhe.quantize(Decimal("0.001"))):
         raise ValidationError(details={field: [ZHE_RANGE]})
     return (Decimal(100) - zhe * 10).quantize(Decimal("0.01"))
 
@@ -59,7 +60,7 @@ def title_zhe(title: str) -> Decimal | None:
     if match is None:
         return None
     digits = "".join(_CN_DIGITS.get(ch, ch) for ch in match.group(1))
-    if "." not in digits and len(digits) >= 2:
+    if "." not in digits and len(digits) >= 2 and digits != "10":  # 10折: no discount
         digits = digits[0] + "." + digits[1:]  # 88折 and 八八折 mean 8.8折
     zhe = Decimal(digits)
     return zhe if Decimal(0) < zhe <= 10 else None

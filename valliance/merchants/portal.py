@@ -93,10 +93,15 @@ def owner_required(view):
     return wrapped
 
 
-def _login_phone() -> str:
-    # Normalized, so that +86… and 0086… are the same phone's attempts.
+#: the sign-in and the application (a re-applicant's password) share one count of failures
+SIGN_IN_SCOPE = "merchant-sign-in"
+
+
+def login_phone(field: str = "phone") -> str:
+    """The account a merchant sign-in attempt names: the posted phone, normalized, so that
+    +86… and 0086… are the same phone's attempts."""
     try:
-        return "merchant-login:" + normalize_phone(request.form.get("phone", ""))
+        return "merchant-login:" + normalize_phone(request.form.get(field, ""))
     except VallianceError:
         return "merchant-login:invalid"
 
@@ -116,7 +121,7 @@ def _check_password(form: LoginForm) -> MerchantUser | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_rate_limits(_login_phone)
+@login_rate_limits(login_phone, scope=SIGN_IN_SCOPE)
 def login():
     """Sign in with the mobile number and password; a merchant still under review or turned
     down is told so (and how to apply again) once the password is right."""

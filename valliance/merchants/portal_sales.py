@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from valliance.api_support import iso_shanghai
+from valliance.csv_cells import text_cell
 from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
@@ -87,12 +88,6 @@ def purchases():
         export_url=url_for("merchant_portal.purchases_csv", **args))
 
 
-def _csv_cell(value) -> str:
-    text = str(value)
-    # A spreadsheet runs cells that start like a formula: keep them text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
@@ -110,7 +105,7 @@ def purchases_csv():
         buffer.write("\ufeff")
         writer.writerow(CSV_HEADER)
         for purchase, card_number, terminal_name in db.session.execute(query):
-            writer.writerow([_csv_cell(cell) for cell in (
+            writer.writerow([text_cell(cell) for cell in (
                 iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
                 card_number[-4:], tier_name(purchase.tier), _yuan(purchase.amount),
                 purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,

@@ -23,10 +23,13 @@ FIELDS = ("name", "category", "district", "address", "phone", "avg_spend", "lice
 def rejected_owner(session: Session, phone: str, password: str) -> MerchantUser | None:
     """The owner of a rejected merchant with this phone and password (may apply again)."""
     owner = session.scalar(select(MerchantUser).where(MerchantUser.phone == phone))
-    if (owner is None or owner.role != "owner" or not owner.active
+    # The password is checked whatever the account's state, so that the time taken does not
+    # tell a stranger which taken phones belong to a turned-down shop
+    matches = password_matches(owner.password_hash if owner else None, password)
+    if (not matches or owner is None or owner.role != "owner" or not owner.active
             or owner.merchant.status != "rejected"):
         return None
-    return owner if password_matches(owner.password_hash, password) else None
+    return owner
 
 
 def reapply(session: Session, owner: MerchantUser, clean: dict) -> Merchant:

@@ -71,10 +71,13 @@ def parse_percent(value, field: str = "percent_off") -> Decimal:
         percent = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise _invalid(field, "须为数字 / must be a number") from exc
-    if not percent.is_finite() or percent != percent.quantize(Decimal("0.01")):
-        raise _invalid(field, "最多两位小数 / at most two decimals")
+    if not percent.is_finite():
+        raise _invalid(field, "须为数字 / must be a number")
+    # The range first: quantizing "1e999999" raises decimal.InvalidOperation (a 500)
     if not 0 <= percent <= MAX_PERCENT_OFF:
         raise _invalid(field, "须在 0 到 90 之间 / between 0 and 90")
+    if percent != percent.quantize(Decimal("0.01")):
+        raise _invalid(field, "最多两位小数 / at most two decimals")
     return percent
 
 

@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
+from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
 from valliance.members.forms import ConfirmForm
@@ -88,10 +89,11 @@ def statement_csv(statement_id: str):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerow([found.period, current_merchant().name, found.id, closed.lower_seq,
+    writer.writerow([found.period, text_cell(current_merchant().name), found.id, closed.lower_seq,
                      closed.cutoff_seq, found.points_issued, closed.cost_per_point_fen,
                      found.cost_fen, found.points_redeemed, closed.reimburse_per_point_fen,
                      found.reimbursement_fen, found.net_fen,
-                     due.status if due else "settled", (due.reference or "") if due else ""])
+                     due.status if due else "settled",
+                     text_cell(due.reference or "") if due else ""])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=statement-{found.period}.csv"})

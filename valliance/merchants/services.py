@@ -165,12 +165,20 @@ def offer_summary(offer: Offer) -> dict:
             "description": offer.description, "active": offer.active}
 
 
+#: the terminals.name column's length
+TERMINAL_NAME_MAX = 100
+
+
 def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
                     actor: str | None = None) -> tuple[Terminal, str]:
     """A POS terminal and its API key (returned once; only its hash is stored)."""
+    name = (name or "").strip()
+    if len(name) > TERMINAL_NAME_MAX:
+        raise ValidationError(details={"name": [
+            f"终端名称最多{TERMINAL_NAME_MAX}个字 / A terminal name has at most "
+            f"{TERMINAL_NAME_MAX} characters"]})
     key, digest = issue_key("vt")
-    terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=(name or "").strip(),
-                        key_hash=digest)
+    terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=name, key_hash=digest)
     session.add(terminal)
     if actor:
         record_event(session, actor=actor, action="terminal.create", subject=terminal.id,

@@ -115,7 +115,11 @@ def test_one_pay_code_on_twenty_tills_at_once_redeems_once(app, session, run_thr
     ok = [answer for status, answer, _ in answers if status == 201]
     refused = [answer for status, answer, _ in answers if status != 201]
     assert len(ok) == 1, answers
-    assert all(answer["error"] == "pay_code_used" for answer in refused), refused
+    # The rest are refused: the code is used, or (pay_guard) more presentations of one card's
+    # code were being checked at once than its 5 guesses allow, which answers 429 at once.
+    assert all(answer["error"] in ("pay_code_used", "rate_limited") for answer in refused), (
+        refused)
+    assert any(answer["error"] == "pay_code_used" for answer in refused), refused
     # the one purchase earned floor(400 × 1 × 1.0 / 100) = 4 points
     session.rollback()
     assert count(session, Purchase) == 1

@@ -5,8 +5,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from valliance.csv_rows import ImportRejected, read_csv
 from valliance.members import cards as codes
-from valliance.members.imports import ImportRejected, import_members, read_csv
+from valliance.members.imports import import_members
 from valliance.members.models import AnnualSpend, Card, Member
 from valliance.members.services import enroll_member
 from valliance.points.models import Account

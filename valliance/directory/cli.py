@@ -6,9 +6,9 @@ import time
 
 from flask.cli import AppGroup
 
+from valliance.cli import emit, json_option, transaction
 from valliance.directory import entries, search, search_sql
 from valliance.extensions import db
-from valliance.members.cli import emit, json_option, transaction
 from valliance.members.models import TIERS
 
 directory_cli = AppGroup("directory", help="The 114 directory's offer search.")

@@ -3,9 +3,9 @@
 import click
 from flask.cli import AppGroup
 
+from valliance.cli import emit, json_option, transaction
 from valliance.directory import services
 from valliance.extensions import db
-from valliance.members.cli import emit, json_option, transaction
 
 operators_cli = AppGroup("operators", help="114 operators and their API keys.")
 

@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request
 from valliance.db import today_shanghai
 from valliance.directory.report import referral_report
 from valliance.extensions import db
-from valliance.members.portal import tr
 from valliance.merchants.labels import category_name
 from valliance.staff.auth import staff_required
+from valliance.web.i18n import tr
 
 bp = Blueprint("referral_report", __name__, url_prefix="/staff/referrals",
                template_folder="templates")

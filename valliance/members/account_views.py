@@ -20,17 +20,13 @@ from valliance.extensions import db, limiter
 from valliance.members import otp, services
 from valliance.members import signup as signup_flow
 from valliance.members.auth import MemberUser
-from valliance.members.forms import (
-    ClaimForm,
-    ClaimVerifyForm,
-    CodeForm,
-    ConfirmForm,
-    LoginForm,
-    SignupForm,
-)
-from valliance.members.portal import FLASH, bp, safe_next, show_error, tr
+from valliance.members.forms import ClaimForm, ClaimVerifyForm, CodeForm, LoginForm, SignupForm
+from valliance.members.portal import bp
 from valliance.messaging import deliver_after_response
 from valliance.sign_in import login_rate_limits
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH, safe_next
 
 # --- sign-up, claim, sign-in ------------------------------------------------------------
 

@@ -6,9 +6,12 @@ from flask_login import current_user
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
 from valliance.members import reissue
-from valliance.members.forms import CodeForm, ConfirmForm
-from valliance.members.portal import FLASH, bp, member_required, show_error, tr
+from valliance.members.forms import CodeForm
+from valliance.members.portal import bp, member_required
 from valliance.messaging import deliver_pending
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
 
 
 @bp.route("/card/reissue", methods=["GET", "POST"])

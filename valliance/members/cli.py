@@ -1,15 +1,13 @@
 """`flask members …`, `flask cards …` and `flask tiers …` (contract §8)."""
 
-import json
 import sys
-from collections.abc import Callable
 from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
 
-from valliance.db import run_in_transaction
-from valliance.errors import VallianceError
+from valliance.cli import emit, json_option, transaction
+from valliance.csv_rows import read_csv
 from valliance.extensions import db
 from valliance.members import imports, services, spend_import
 from valliance.members.models import TIERS, Card, Member
@@ -19,38 +17,6 @@ from valliance.members.tiers import TIER_NAMES_ZH
 members_cli = AppGroup("members", help="Members: enroll, freeze, import the VIP list and spend.")
 cards_cli = AppGroup("cards", help="V-cards: freeze, unfreeze, report lost, reissue.")
 tiers_cli = AppGroup("tiers", help="Tiers: the yearly review.")
-
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print one JSON object and nothing else on stdout.")
-
-
-def emit(as_json: bool, payload: dict, human: str) -> None:
-    """Print the command's answer: one JSON object, or a line for people."""
-    if as_json:
-        click.echo(json.dumps(payload, ensure_ascii=False))
-    else:
-        click.echo(human)
-
-
-def _describe(error: VallianceError) -> str:
-    details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
-                        for field, msgs in error.details.items())
-    return f"{error.message} — {details}" if details else error.message
-
-
-def transaction(work: Callable):
-    """Run work in one transaction (commit once, roll back on error); errors exit 1."""
-    try:
-        return run_in_transaction(db.session, work)
-    except VallianceError as exc:
-        raise click.ClickException(_describe(exc)) from exc
-    except imports.ImportRejected as exc:
-        for error in exc.errors:
-            click.echo(error.render(), err=True)
-        raise click.ClickException(
-            f"{len(exc.errors)} 行有误，未导入任何数据 / {len(exc.errors)} bad rows,"
-            " nothing was imported") from exc
-
 
 def _member(phone: str) -> Member:
     member = services.find_member_by_phone(db.session, services.normalize_phone(phone))
@@ -118,7 +84,7 @@ def _progress(length: int, as_json: bool, label: str):
 def import_members_command(file, as_json):
     """Import the VIP list (CSV: phone,name): create members with cards, rename, or skip."""
     def work():
-        rows = imports.read_csv(file, ("phone", "name"))
+        rows = read_csv(file, ("phone", "name"))
         with _progress(len(rows), as_json, "导入会员 / Importing members") as advance:
             return imports.import_members(db.session, rows, advance)
 
@@ -135,7 +101,7 @@ def import_members_command(file, as_json):
 def import_spend_command(file, as_json):
     """Import annual telecom spend (CSV: phone,year,amount_fen); unknown phones are skipped."""
     def work():
-        rows = imports.read_csv(file, ("phone", "year", "amount_fen"))
+        rows = read_csv(file, ("phone", "year", "amount_fen"))
         with _progress(len(rows), as_json, "导入消费 / Importing spend") as advance:
             return spend_import.import_spend(db.session, rows, advance)
 

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-REQUIRED = "必填 / Required"
+from valliance.web.forms import REQUIRED
 
 
 class SignupForm(FlaskForm):
@@ -50,5 +50,3 @@ class PasswordForm(FlaskForm):
     ])
 
 
-class ConfirmForm(FlaskForm):
-    """A button and its CSRF token: logging out, reporting a card lost."""

@@ -5,8 +5,8 @@ from datetime import datetime
 from flask import Response, jsonify
 from flask_login import current_user
 
+from valliance.db import SHANGHAI
 from valliance.members import pay_codes, pay_guard, qr
-from valliance.members.portal import SHANGHAI
 
 
 def masked(code: str) -> str:

@@ -1,27 +1,22 @@
 """The member portal's blueprint and the helpers its pages share (language, sign-in guard)."""
 
 from functools import wraps
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    url_for,
 )
 from flask_login import current_user
 
-from valliance.errors import VallianceError
 from valliance.extensions import login as login_manager
-from valliance.extensions import select_locale
 from valliance.members import tiers
 from valliance.money import format_yuan
+from valliance.web.i18n import bilingual, english, tr
+from valliance.web.navigation import FLASH
 
 bp = Blueprint("members", __name__, url_prefix="/me", template_folder="templates")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HISTORY_PAGE = 20
 CHART_ENTRIES = 200
-FLASH = "portal"  #: our flash category (Flask-Login flashes its own English message)
 KIND_LABELS = {
     "accrue": ("积分获得", "Earned"), "redeem": ("积分抵扣", "Redeemed"),
     "reverse": ("积分冲回", "Reversed"), "return": ("积分退还", "Returned"),
@@ -37,23 +32,8 @@ TIER_NAMES_EN = {"standard": "Standard", "silver": "Silver", "gold": "Gold",
                  "diamond": "Diamond"}
 
 
-def _english() -> bool:
-    return select_locale() == "en"
-
-
-def tr(zh: str, en: str) -> str:
-    """Pick the text of the visitor's language."""
-    return en if _english() else zh
-
-
-def bilingual(message: str) -> str:
-    """Show one half of a "中文 / English" message."""
-    zh, _, en = str(message).partition(" / ")
-    return (en or zh) if _english() else zh
-
-
 def tier_name(tier: str) -> str:
-    return TIER_NAMES_EN[tier] if _english() else tiers.TIER_NAMES_ZH[tier]
+    return TIER_NAMES_EN[tier] if english() else tiers.TIER_NAMES_ZH[tier]
 
 
 @bp.app_template_filter("bilingual")
@@ -78,25 +58,3 @@ def member_required(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def show_error(form, exc: VallianceError) -> None:
-    """Put a domain error's details on the form fields they name (the rest above the form)."""
-    for field_name, messages in (exc.details or {"": [exc.message]}).items():
-        field = getattr(form, field_name, None) if field_name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *messages]
-        else:
-            form.form_errors.extend(messages)
-
-
-def safe_next(target: str | None, fallback: str | None = None) -> str:
-    """A local path to go back to after signing in; anything else goes to `fallback` (the card
-    page unless given)."""
-    if (not target or "\\" in target or any(ch.isspace() or ord(ch) < 32 for ch in target)
-            or not target.startswith("/") or target.startswith("//")):
-        return fallback or url_for("members.card")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return fallback or url_for("members.card")
-    return target

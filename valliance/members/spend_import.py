@@ -4,12 +4,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from valliance.csv_rows import ImportRejected, RowError
 from valliance.db import today_shanghai
 from valliance.members.imports import (
     CHUNK,
-    ImportRejected,
     Progress,
-    RowError,
     _chunks,
     _members_by_phone,
     _no_progress,

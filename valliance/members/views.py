@@ -14,29 +14,20 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from valliance.db import SHANGHAI
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
 from valliance.members import chart, pay_code_view, services, tiers
 from valliance.members import history as history_rows
 from valliance.members.auth import MemberUser
-from valliance.members.forms import (
-    ConfirmForm,
-    PasswordForm,
-)
+from valliance.members.forms import PasswordForm
 from valliance.members.models import AnnualSpend
-from valliance.members.portal import (
-    CHART_ENTRIES,
-    FLASH,
-    HISTORY_PAGE,
-    KIND_LABELS,
-    SHANGHAI,
-    bp,
-    member_required,
-    show_error,
-    tr,
-)
+from valliance.members.portal import CHART_ENTRIES, HISTORY_PAGE, KIND_LABELS, bp, member_required
 from valliance.points import accounts
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
 
 # --- the card ---------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from valliance.audit import AuditEvent
 from valliance.db import Base, select_where_in
 from valliance.members.models import TIERS
-from valliance.members.portal import tier_name, tr
+from valliance.members.portal import tier_name
 from valliance.merchants.labels import discount_text
 from valliance.merchants.models import MerchantUser, Offer, Purchase
 from valliance.money import format_yuan
+from valliance.web.i18n import tr
 
 #: the order an offer's changed terms are told in
 ORDER = ("title", "percent_off", "tier_percent_off", "points_per_yuan", "valid_from",

@@ -4,7 +4,6 @@ from flask import Blueprint, g, redirect, render_template, session, url_for
 
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
-from valliance.members.portal import show_error, tr
 from valliance.members.services import normalize_phone
 from valliance.merchants import onboarding, reapply
 from valliance.merchants.apply_forms import ApplyForm
@@ -12,6 +11,8 @@ from valliance.merchants.labels import CATEGORY_NAMES_EN
 from valliance.merchants.models import CATEGORIES
 from valliance.merchants.portal import SIGN_IN_SCOPE, login_phone
 from valliance.sign_in import login_rate_limits
+from valliance.web.forms import show_error
+from valliance.web.i18n import tr
 
 bp = Blueprint("merchant_apply", __name__, url_prefix="/merchant/apply",
                template_folder="templates")

@@ -7,10 +7,11 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from valliance.cli import emit, json_option, transaction
+from valliance.csv_rows import read_csv
 from valliance.db import run_in_transaction
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
-from valliance.members.cli import emit, json_option, transaction
 from valliance.members.models import TIERS
 from valliance.merchants import imports, onboarding, services
 from valliance.merchants.models import CATEGORIES, Merchant
@@ -49,7 +50,7 @@ def create_merchant_command(name, category, district, address, phone, avg_spend,
 def import_merchants_command(file, as_json):
     """Import merchants and offers (CSV, one offer per row): create, update or skip."""
     def work():
-        rows = imports.read_csv(file, imports.COLUMNS)
+        rows = read_csv(file, imports.COLUMNS)
         # With --json stdout carries the one JSON object, so the bar goes to stderr.
         with click.progressbar(length=len(rows), label="导入商户 / Importing merchants",
                                file=sys.stderr if as_json else None) as bar:

@@ -15,11 +15,11 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from valliance.csv_rows import ImportRejected, ImportResult, RowError, read_csv
 from valliance.db import select_where_in, utcnow
 from valliance.directory.entries import refresh_search_keys
 from valliance.errors import ValidationError
 from valliance.ids import new_id
-from valliance.members.imports import ImportRejected, ImportResult, RowError, read_csv
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.offer_terms import clean_title
 from valliance.merchants.services import MAX_POINTS_PER_YUAN, parse_percent

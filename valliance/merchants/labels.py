@@ -5,9 +5,9 @@ only what a page shows is translated."""
 
 from decimal import Decimal
 
-from valliance.members.portal import tr
 from valliance.merchants.offer_terms import discount_en
 from valliance.money import discount_label
+from valliance.web.i18n import tr
 
 CATEGORY_NAMES_EN = {"餐饮": "Restaurants", "酒店": "Hotels", "零售": "Retail",
                      "娱乐": "Entertainment", "美容美发": "Beauty and hair",

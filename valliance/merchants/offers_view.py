@@ -14,12 +14,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from valliance import money
+from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
 from valliance.members import tiers
-from valliance.members.portal import FLASH, SHANGHAI, tier_name, tr
+from valliance.members.portal import tier_name
 from valliance.merchants import labels
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
 
 bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="templates")
 

@@ -11,13 +11,16 @@ from valliance import sign_in
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.extensions import login as login_manager
-from valliance.members.forms import ConfirmForm, LoginForm, PasswordForm
-from valliance.members.portal import safe_next, show_error, tier_name, tr
+from valliance.members.forms import LoginForm, PasswordForm
+from valliance.members.portal import tier_name
 from valliance.members.services import normalize_phone
 from valliance.merchants import labels, users
 from valliance.merchants.models import Merchant, MerchantUser
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import safe_next
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
                template_folder="templates")

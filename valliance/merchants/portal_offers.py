@@ -12,7 +12,7 @@ from valliance.db import today_shanghai
 from valliance.errors import ValidationError, VallianceError
 from valliance.extensions import db
 from valliance.members.models import TIERS
-from valliance.members.portal import show_error, tier_name, tr
+from valliance.members.portal import tier_name
 from valliance.merchants import offer_terms, services
 from valliance.merchants.labels import discount_text
 from valliance.merchants.models import Offer
@@ -20,6 +20,8 @@ from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner
 from valliance.merchants.portal_forms import OfferForm
 from valliance.merchants.portal_shop import own
 from valliance.money import format_yuan
+from valliance.web.forms import show_error
+from valliance.web.i18n import tr
 
 SAMPLE_FEN = 10_000  #: the preview prices a ¥100 sale
 

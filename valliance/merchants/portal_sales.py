@@ -14,13 +14,15 @@ from valliance.csv_cells import text_cell
 from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
-from valliance.members.portal import show_error, tier_name, tr
+from valliance.members.portal import tier_name
 from valliance.merchants import pos, refunds, reports
 from valliance.merchants.models import Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
 from valliance.merchants.portal_forms import RefundForm
 from valliance.merchants.sales_chart import daily_sales_svg
 from valliance.money import yuan_to_fen
+from valliance.web.forms import show_error
+from valliance.web.i18n import tr
 
 PAGE_SIZE = 50
 FILTER_ARGS = ("from", "to", "terminal", "card", "refund")

@@ -8,13 +8,13 @@ from valliance.audit import events_for_merchant
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
-from valliance.members.forms import ConfirmForm
-from valliance.members.portal import show_error, tr
 from valliance.merchants import services, users
 from valliance.merchants.activity import describe
 from valliance.merchants.models import MerchantUser, Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
 from valliance.merchants.portal_forms import StaffForm, TerminalForm
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
 
 AUDIT_PAGE = 50
 

@@ -6,7 +6,7 @@ calls the JSON POS API with it (quote, purchase with one Idempotency-Key per sal
 
 from flask import Blueprint, render_template
 
-from valliance.members.portal import tr
+from valliance.web.i18n import tr
 
 bp = Blueprint("till", __name__, url_prefix="/till", template_folder="templates")
 

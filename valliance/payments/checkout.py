@@ -7,8 +7,9 @@ import stripe
 from flask import flash, redirect
 
 from valliance.extensions import db
-from valliance.members.portal import FLASH, tr
 from valliance.payments import stripe_client
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
 
 log = logging.getLogger(__name__)
 

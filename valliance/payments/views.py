@@ -19,15 +19,18 @@ from flask import (
 )
 from flask_login import current_user
 
+from valliance.db import SHANGHAI
 from valliance.errors import VallianceError
 from valliance.extensions import db, select_locale
-from valliance.members.forms import ConfirmForm
-from valliance.members.portal import FLASH, SHANGHAI, member_required, show_error, tr
+from valliance.members.portal import member_required
 from valliance.money import format_yuan
 from valliance.payments import services, stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from valliance.members.forms import REQUIRED
+from valliance.web.forms import REQUIRED
 
 
 class PayoutPaidForm(FlaskForm):

@@ -5,11 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from valliance.db import SHANGHAI
 from valliance.errors import VallianceError
 from valliance.extensions import db
-from valliance.members.portal import tr
 from valliance.money import format_yuan
 from valliance.settlement import services, wording
 from valliance.settlement.forms import PayoutPaidForm
 from valliance.staff.auth import current_staff, staff_required
+from valliance.web.i18n import tr
 
 bp = Blueprint("settlement_staff", __name__, url_prefix="/staff/settlement",
                template_folder="templates")

@@ -3,7 +3,7 @@
 
 from datetime import timedelta
 
-from valliance.members.portal import tr
+from valliance.web.i18n import tr
 
 
 def number_range(first: int, last: int, *, unit: tuple[str, str] = ("", "")) -> str:

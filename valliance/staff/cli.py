@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from valliance.cli import emit, json_option, transaction
 from valliance.extensions import db
-from valliance.members.cli import emit, json_option, transaction
 from valliance.staff import services
 
 staff_cli = AppGroup("staff", help="Alliance staff accounts.")

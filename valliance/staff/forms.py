@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from valliance.members.forms import REQUIRED
 from valliance.merchants.onboarding import MAX_NOTE
+from valliance.web.forms import REQUIRED
 
 
 class StaffLoginForm(FlaskForm):

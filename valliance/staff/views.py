@@ -4,11 +4,10 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user, login_user
 
 from valliance import sign_in
+from valliance.db import SHANGHAI
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
-from valliance.members.forms import ConfirmForm
-from valliance.members.portal import SHANGHAI, safe_next, show_error, tr
 from valliance.merchants import onboarding
 from valliance.merchants.labels import category_name
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant
@@ -19,6 +18,9 @@ from valliance.staff import queue
 from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
 from valliance.staff.services import authenticate_staff
+from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.i18n import tr
+from valliance.web.navigation import safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 FLASH = "portal"  #: the category Flask-Login's "please sign in" uses too

@@ -1,0 +1,43 @@
+"""What every `flask …` command shares: `--json` output and one transaction per command."""
+
+import json
+from collections.abc import Callable
+
+import click
+
+from valliance.csv_rows import ImportRejected
+from valliance.db import run_in_transaction
+from valliance.errors import VallianceError
+from valliance.extensions import db
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object and nothing else on stdout.")
+
+
+def emit(as_json: bool, payload: dict, human: str) -> None:
+    """Print the command's answer: one JSON object, or a line for people."""
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        click.echo(human)
+
+
+def describe(error: VallianceError) -> str:
+    """One line for a domain error: its message and the fields it names."""
+    details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                        for field, msgs in error.details.items())
+    return f"{error.message} — {details}" if details else error.message
+
+
+def transaction(work: Callable):
+    """Run work in one transaction (commit once, roll back on error); errors exit 1."""
+    try:
+        return run_in_transaction(db.session, work)
+    except VallianceError as exc:
+        raise click.ClickException(describe(exc)) from exc
+    except ImportRejected as exc:
+        for error in exc.errors:
+            click.echo(error.render(), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} 行有误，未导入任何数据 / {len(exc.errors)} bad rows,"
+            " nothing was imported") from exc

@@ -56,6 +56,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     api_docs.register(extensions.api)
 
     from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
+    from valliance.points import models as ledger_models  # noqa: F401 (metadata)
     from valliance.points.cli import ledger_cli
 
     app.cli.add_command(ledger_cli)

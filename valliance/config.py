@@ -7,8 +7,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from valliance.members.tiers import DEFAULT_MULTIPLIERS, DEFAULT_THRESHOLDS
-
 
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -24,22 +22,30 @@ def _flag_env(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _table_env(name: str, default: dict, parse) -> dict:
-    """Read "silver=360000,gold=600000" into a dict over the defaults."""
+def _table_env(name: str, parse) -> dict:
+    """Read "silver=360000,gold=600000" into a dict; the package that owns the table fills in
+    its defaults and refuses names it does not know (`fill_table`)."""
     raw = os.environ.get(name, "").strip()
-    table = dict(default)
+    table = {}
     if not raw:
         return table
     for pair in raw.split(","):
         key, _, value = pair.partition("=")
         key = key.strip()
-        if key not in default:
-            raise RuntimeError(f"{name}: unknown tier {key!r}")
         try:
             table[key] = parse(value.strip())
         except (ValueError, ArithmeticError) as exc:
             raise RuntimeError(f"{name}: bad value for {key!r}: {value!r}") from exc
     return table
+
+
+def fill_table(app: Flask, name: str, defaults: dict) -> None:
+    """Complete a table setting (TIER_THRESHOLDS…) over the owning package's defaults."""
+    given = app.config.get(name) or {}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise RuntimeError(f"{name}: unknown tier {unknown[0]!r}")
+    app.config[name] = {**defaults, **given}
 
 
 def normalize_database_url(url: str) -> str:
@@ -112,8 +118,9 @@ class Config:
             "POS_PURCHASE_LANE": _int_env("POS_PURCHASE_LANE", 1) != 0,
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
-            "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", DEFAULT_THRESHOLDS, int),
-            "TIER_MULTIPLIERS": _table_env("TIER_MULTIPLIERS", DEFAULT_MULTIPLIERS, Decimal),
+            #: only the tiers the environment names; members fills in the rest (fill_table)
+            "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", int),
+            "TIER_MULTIPLIERS": _table_env("TIER_MULTIPLIERS", Decimal),
             "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
             "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),

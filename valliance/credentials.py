@@ -1,21 +1,25 @@
 """Who is calling an API: a terminal key, a member token or an operator key.
 
 Each API names the kind of credential it accepts; a valid credential of another kind is
-403 forbidden, and anything else 401 unauthorized (contract §2).
+403 forbidden, and anything else 401 unauthorized (contract §2). The packages that issue
+credentials register how to resolve theirs at their `init_app` (core knows none of them).
 """
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from valliance.api_support import bearer_token
 from valliance.errors import Forbidden, Unauthorized
 from valliance.extensions import db
 
+#: credential kind ("terminal", "member", "operator") → (session, secret) → its subject or None
+_RESOLVERS: dict[str, Callable[[Session, str], object | None]] = {}
 
-def _resolvers():
-    from valliance.directory.services import operator_for_key
-    from valliance.members.services import member_for_token
-    from valliance.merchants.services import terminal_for_key
 
-    return {"terminal": terminal_for_key, "member": member_for_token,
-            "operator": operator_for_key}
+def register(kind: str, resolver: Callable[[Session, str], object | None]) -> None:
+    """Resolve bearer credentials of this kind with `resolver(session, secret)`."""
+    _RESOLVERS[kind] = resolver
 
 
 def require(kind: str):
@@ -23,11 +27,10 @@ def require(kind: str):
     token = bearer_token()
     if not token:
         raise Unauthorized()
-    resolvers = _resolvers()
-    subject = resolvers[kind](db.session, token)
+    subject = _RESOLVERS[kind](db.session, token)
     if subject is not None:
         return subject
     if any(resolve(db.session, token) is not None
-           for other, resolve in resolvers.items() if other != kind):
+           for other, resolve in _RESOLVERS.items() if other != kind):
         raise Forbidden()
     raise Unauthorized()

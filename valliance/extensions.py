@@ -84,8 +84,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_locale)
     limiter.init_app(app)
     api.init_app(app)
-    # Import every package's models so that metadata (and Alembic) sees the whole schema.
+    # Core's own tables; each feature imports its models at its init_app (and the factory
+    # the ledger's), so that metadata (and Alembic) sees the whole schema.
     from valliance import messaging  # noqa: F401
-    from valliance.members import models as member_models  # noqa: F401
-    from valliance.merchants import models as merchant_models  # noqa: F401
-    from valliance.points import models  # noqa: F401

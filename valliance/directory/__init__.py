@@ -5,11 +5,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the directory API, the operator console and the commands."""
+    from valliance import credentials
     from valliance.directory import api as directory_api
     from valliance.directory import cli as search_cli  # also loads the search entries' hook
     from valliance.directory import console, models, operator_cli, report_views  # noqa: F401
+    from valliance.directory import services as directory_services
     from valliance.extensions import api, csrf, limiter, login
 
+    credentials.register("operator", directory_services.operator_for_key)
     csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
     # its routes' own limits (per operator key) are checked in their wrappers; the
     # before-request check would look for blueprint-wide ones, of which there are none

@@ -5,19 +5,23 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
+    from valliance import credentials
     from valliance.extensions import api, csrf, limiter
     from valliance.merchants import api as pos_api
-    from valliance.merchants import (  # noqa: F401 (routes on portal.bp)
+    from valliance.merchants import (  # noqa: F401 (routes on portal.bp; models: metadata)
         cli,
+        models,
         offers_view,
         portal,
         portal_offers,
         portal_sales,
         portal_shop,
+        services,
         till,
     )
     from valliance.merchants.apply_views import bp as apply_bp
 
+    credentials.register("terminal", services.terminal_for_key)
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
     # No POS route has a rate limit (a terminal key is a 256-bit secret, revoked at once);
     # skipping the limiter's per-request check there is worth ~5 % of a purchase's CPU.

@@ -35,11 +35,11 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
         payments,
         security,
         settlement,
+        site,
         staff,
     )
-    from valliance.site.views import bp as site_bp
 
-    app.register_blueprint(site_bp)
+    site.init_app(app)
     members.init_app(app)
     merchants.init_app(app)
     staff.init_app(app)

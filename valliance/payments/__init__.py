@@ -6,11 +6,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member payment pages and the Stripe webhook."""
     from valliance.extensions import csrf, limiter
-    from valliance.payments import models, views, webhooks  # noqa: F401 (models: metadata)
+    from valliance.payments import api, models, views  # noqa: F401 (models: metadata)
 
     app.register_blueprint(views.bp)
     # Stripe signs its requests instead of sending cookies: CSRF does not apply, and its
     # retries after an outage must not be turned away by a rate limit.
-    csrf.exempt(webhooks.bp)
-    limiter.exempt(webhooks.bp)
-    app.register_blueprint(webhooks.bp)
+    csrf.exempt(api.bp)
+    limiter.exempt(api.bp)
+    app.register_blueprint(api.bp)

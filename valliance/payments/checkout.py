@@ -20,10 +20,10 @@ CHECKOUT_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; scr
 
 
 def redirect_to_checkout(params: dict, record: Callable[[str], None], back_url: str):
-    """Open a Checkout Session with no database transaction held open while Stripe answers,
-    record its id (`record`, then commit) and send the browser there; when Stripe cannot be
-    reached, say so and go back to `back_url`."""
-    db.session.rollback()
+    """Commit what the request wrote (a new payment), open a Checkout Session with no database
+    transaction held open while Stripe answers, record its id (`record`, then commit) and send
+    the browser there; when Stripe cannot be reached, say so and go back to `back_url`."""
+    db.session.commit()
     try:
         checkout = stripe_client.create_checkout_session(params)
     except stripe.StripeError:

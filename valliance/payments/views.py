@@ -20,7 +20,6 @@ from flask import (
 from flask_login import current_user
 
 from valliance.db import SHANGHAI
-from valliance.errors import VallianceError
 from valliance.extensions import db, select_locale
 from valliance.members.portal import member_required
 from valliance.money import format_yuan
@@ -28,9 +27,10 @@ from valliance.payments import services, stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
-from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.forms import ConfirmForm
 from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
 
 log = logging.getLogger(__name__)
 
@@ -93,23 +93,22 @@ def _checkout(payment: Payment):
 
 @bp.route("/", methods=["GET", "POST"])
 @member_required
+@transactional
 def index():
     """The payment form (bill or VIP fee) and the member's payments."""
-    member = current_user.member
     form = PaymentForm()
+    page = on_error(form, lambda: _index_page(form))
     if stripe_client.configured() and form.validate_on_submit():
-        try:
-            payment = services.start_payment(db.session, member, form.kind.data,
-                                             form.amount_fen)
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            return _checkout(payment)
+        payment = services.start_payment(db.session, current_user.member, form.kind.data,
+                                         form.amount_fen)
+        return _checkout(payment)  # commits the payment before Stripe is asked
+    return page()
+
+
+def _index_page(form: PaymentForm):
     status = 200 if request.method == "GET" or stripe_client.configured() else 503
     return render_template("payments/index.html", form=form,
-                           payments=services.payments_of(db.session, member.id),
+                           payments=services.payments_of(db.session, current_user.member.id),
                            vip_fee=current_app.config["VIP_FEE_FEN"],
                            min_fen=services.BILL_MIN_FEN,
                            max_fen=services.BILL_MAX_FEN), status

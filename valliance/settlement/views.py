@@ -1,19 +1,27 @@
-"""Merchant portal: the merchant's monthly statements — list, printable page and CSV (owners)."""
+"""Settlement pages. Merchant portal (`bp`): the merchant's monthly statements — list,
+printable page, CSV and paying what is owed (owners). Staff (`staff_bp`): closed periods,
+their statements, and marking payouts paid."""
 
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
 from valliance.merchants import portal
 from valliance.merchants.portal import current_merchant, owner_required
+from valliance.money import format_yuan
 from valliance.payments import stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.settlement import services, wording
+from valliance.settlement.forms import PayoutPaidForm
+from valliance.staff.auth import current_staff, staff_required
 from valliance.web.forms import ConfirmForm
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
                template_folder="templates", static_folder="static",
@@ -97,3 +105,57 @@ def statement_csv(statement_id: str):
                      text_cell(due.reference or "") if due else ""])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=statement-{found.period}.csv"})
+
+
+# --- staff: closed periods, each period's statements, marking payouts paid -------------------
+
+staff_bp = Blueprint("settlement_staff", __name__, url_prefix="/staff/settlement",
+                     template_folder="templates")
+
+
+@staff_bp.context_processor
+def _staff_helpers() -> dict:
+    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI, **wording.HELPERS}
+
+
+@staff_bp.get("/")
+@staff_required
+def periods():
+    """Every closed period with its alliance-wide figures."""
+    return render_template("settlement/staff_periods.html",
+                           periods=services.closed_periods(db.session))
+
+
+@staff_bp.get("/<period>")
+@staff_required
+def period(period: str):
+    """One period's statements and what is owed on each."""
+    closed = services.closed_period(db.session, period)
+    if closed is None:
+        abort(404)
+    return render_template("settlement/staff_period.html", period=closed,
+                           rows=services.period_statements_named(db.session, period),
+                           form=PayoutPaidForm())
+
+
+@staff_bp.post("/payouts/<settlement_id>/paid")
+@staff_required
+@transactional
+def payout_paid(settlement_id: str):
+    """Mark a payout paid with the bank transfer's reference."""
+    form = PayoutPaidForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.payout_of(db.session, settlement_id)  # a 404, never a message on the form
+    on_error(form, lambda: _refused(form))
+    payout = services.mark_payout_paid(db.session, settlement_id, form.reference.data,
+                                       actor=f"staff:{current_staff().id}")
+    flash(tr("已标记为已付。", "Marked paid."), FLASH)
+    return redirect(url_for(".period", period=payout.statement.period))
+
+
+def _refused(form: PayoutPaidForm):
+    """Say why the payout could not be marked paid, back on the periods page."""
+    for message in [*form.form_errors, *form.reference.errors]:
+        flash(message, FLASH)
+    return redirect(url_for(".periods"))

@@ -1,10 +1,6 @@
-"""Home page and the health check."""
+"""The alliance's public home page."""
 
-from flask import Blueprint, jsonify, render_template
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-
-from valliance.extensions import db, limiter
+from flask import Blueprint, render_template
 
 bp = Blueprint("site", __name__, template_folder="templates")
 
@@ -13,16 +9,3 @@ bp = Blueprint("site", __name__, template_folder="templates")
 def home():
     """The alliance's front page."""
     return render_template("site/home.html")
-
-
-@bp.get("/healthz")
-@limiter.exempt
-def healthz():
-    """200 when the app and its database answer, 503 when the database does not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="error", db="unreachable"), 503
-    return jsonify(status="ok", db="ok")

@@ -1,11 +1,20 @@
 """Staff pages: sign-in, the landing page, the merchant approval queue and merchant reviews."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user
 
 from valliance import sign_in
 from valliance.db import SHANGHAI
-from valliance.errors import NotFound, VallianceError
+from valliance.errors import NotFound
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
 from valliance.merchants import onboarding
@@ -14,16 +23,15 @@ from valliance.merchants.models import MERCHANT_STATUSES, Merchant
 from valliance.messaging import deliver_pending
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
-from valliance.staff import queue
+from valliance.staff import services
 from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
-from valliance.staff.services import authenticate_staff
-from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.forms import ConfirmForm
 from valliance.web.i18n import tr
-from valliance.web.navigation import safe_next
+from valliance.web.navigation import FLASH, safe_next
+from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
-FLASH = "portal"  #: the category Flask-Login's "please sign in" uses too
 #: the queue's tabs, in this order: what needs doing first
 TABS = ("pending", "approved", "rejected", "suspended")
 assert set(TABS) == set(MERCHANT_STATUSES)
@@ -46,22 +54,21 @@ def _login_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @login_rate_limits(_login_key)
+@transactional
 def login():
     """Sign in with username and password; one answer whether the user exists or not."""
     if request.method == "GET" and getattr(current_user, "is_staff", False):
         return redirect(url_for("staff.index"))
     form = StaffLoginForm()
     if form.validate_on_submit():
-        staff = authenticate_staff(db.session, form.username.data, form.password.data)
-        if staff is None:
-            g.login_failed = True  # counts towards this username's limit, from any address
-            form.form_errors.append("用户名或密码错误 / Wrong username or password")
-        else:
-            db.session.commit()
+        staff = services.authenticate_staff(db.session, form.username.data, form.password.data)
+        if staff is not None:
             login_user(StaffSignedIn(staff))
             target = request.args.get("next")
             return redirect(target if target and safe_next(target) == target
                             else url_for("staff.index"))
+        g.login_failed = True  # counts towards this username's limit, from any address
+        form.form_errors.append("用户名或密码错误 / Wrong username or password")
     return render_template("staff/login.html", form=form)
 
 
@@ -78,7 +85,7 @@ def logout():
 @staff_required
 def index():
     """The staff landing page: what waits for review."""
-    return render_template("staff/index.html", counts=queue.status_counts(db.session))
+    return render_template("staff/index.html", counts=services.status_counts(db.session))
 
 
 @bp.get("/merchants")
@@ -86,14 +93,14 @@ def index():
 def merchants():
     """The approval queue: a tab per status (pending first), newest first, pages; a search
     looks through every status (the "all" tab) unless a tab is chosen."""
-    q = (request.args.get("q") or "").strip()[:queue.MAX_QUERY]
+    q = (request.args.get("q") or "").strip()[:services.MAX_QUERY]
     status = request.args.get("status") or (ALL if q else "pending")
     if status not in TABS and status != ALL:
         status = "pending"
-    page = queue.merchant_queue(db.session, status=None if status == ALL else status, q=q,
+    page = services.merchant_queue(db.session, status=None if status == ALL else status, q=q,
                                 page=request.args.get("page", 1, type=bounded_int(1)))
     return render_template("staff/merchants.html", tabs=TABS, status=status, q=q, page=page,
-                           counts=queue.status_counts(db.session, q), ALL=ALL)
+                           counts=services.status_counts(db.session, q), ALL=ALL)
 
 
 def _merchant_page(merchant: Merchant, forms: dict | None = None):
@@ -107,8 +114,8 @@ def _merchant_page(merchant: Merchant, forms: dict | None = None):
         staff_ids.add(merchant.reviewed_by)
     return render_template(
         "staff/merchant.html", merchant=merchant, forms=forms, allowed=allowed, history=history,
-        accounts=queue.merchant_accounts(db.session, merchant.id),
-        staff_names=queue.staff_names(db.session, staff_ids),
+        accounts=services.merchant_accounts(db.session, merchant.id),
+        staff_names=services.staff_names(db.session, staff_ids),
         note_required=onboarding.NOTE_REQUIRED)
 
 
@@ -128,23 +135,24 @@ def merchant(merchant_id: str):
 
 @bp.post("/merchants/<merchant_id>/<any(approve, reject, suspend, reinstate):action>")
 @staff_required
+@transactional
 def review(merchant_id: str, action: str):
     """Approve, reject, suspend or reinstate; the owners are texted the outcome."""
     form = ReviewForm(prefix=action)
-    if form.validate_on_submit():
-        try:
-            reviewed = onboarding.review_merchant(db.session, merchant_id, action,
-                                                  staff_id=current_staff().id,
-                                                  note=form.note.data or "")
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            name = reviewed.name
-            db.session.commit()
-            deliver_pending(db.session)  # the owners' SMS, after the commit
-            flash(tr(f"已{onboarding.ACTION_NAMES[action][0]}：{name}",
-                     f"{onboarding.ACTION_NAMES[action][2].capitalize()}: {name}"), FLASH)
-            return redirect(url_for("staff.merchant", merchant_id=merchant_id))
-    return _merchant_page(_get_merchant(merchant_id), {action: form})
+    page = on_error(form, lambda: _merchant_page(_get_merchant(merchant_id), {action: form}))
+    if not form.validate_on_submit():
+        return page()
+    reviewed = onboarding.review_merchant(db.session, merchant_id, action,
+                                          staff_id=current_staff().id, note=form.note.data or "")
+    _text_after_commit()
+    flash(tr(f"已{onboarding.ACTION_NAMES[action][0]}：{reviewed.name}",
+             f"{onboarding.ACTION_NAMES[action][2].capitalize()}: {reviewed.name}"), FLASH)
+    return redirect(url_for("staff.merchant", merchant_id=merchant_id))
 
+
+def _text_after_commit() -> None:
+    """Send the SMS this request queued once @transactional has committed them."""
+    @after_this_request
+    def deliver(response):
+        deliver_pending(db.session)
+        return response

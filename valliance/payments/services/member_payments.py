@@ -8,7 +8,7 @@ or two deliveries of one event) apply once whatever their order.
 Out-of-order events: Stripe only sends a refund for money it took, so a refund that arrives
 before the success first fulfils the payment and then reverses its share; the late success
 changes nothing. A refund whose PaymentIntent no event has tied to a payment yet is stored
-and applied when the payment succeeds (see events). A failure after a success is stale and
+and applied when the payment succeeds (see stripe_events). A failure after a success is stale and
 ignored; a success after a failure is applied (the member tried again, e.g. another card, and
 the money did arrive). Refunds carry Stripe's cumulative amount_refunded, so an older refund
 event arriving after a newer one is stale too.

@@ -4,7 +4,7 @@ The event's row is inserted with ON CONFLICT DO NOTHING on Stripe's event id, in
 transaction as what the event changes. A redelivery finds the row and only counts itself; two
 deliveries racing each other serialize on the unique key (the second waits for the first's
 commit, then finds its row). What an event changes is decided under the payment's row lock,
-so two different events about one payment apply once too (see services).
+so two different events about one payment apply once too (see member_payments).
 """
 
 import json
@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from valliance.db import insert_ignoring_conflict, utcnow
-from valliance.payments import services
+from valliance.payments import signals
 from valliance.payments.models import PAID_STATUSES, Payment, StripeEvent
-from valliance.settlement import services as settlement
+from valliance.payments.services import member_payments
 
 log = logging.getLogger(__name__)
 events_table = StripeEvent.__table__
@@ -66,9 +66,9 @@ def receive_event(session: Session, event: dict, payload: str) -> str:
 
 def _record_result(session: Session, event_id: str, payment, result: str) -> None:
     values = {"result": result, "payment_id": payment.id if payment else None}
-    if result == services.APPLIED:
+    if result == member_payments.APPLIED:
         values["applied_at"] = utcnow()
-    elif result == services.MISMATCH:
+    elif result == member_payments.MISMATCH:
         log.warning("Stripe event %s does not match payment %s", event_id, values["payment_id"])
     session.execute(update(events_table).where(events_table.c.id == event_id).values(**values))
 
@@ -96,9 +96,10 @@ def _intent_of(event_type: str, obj: dict) -> str | None:
 
 
 def _apply(session: Session, event_type: str, obj: dict) -> tuple[Payment | None, str]:
-    settlement_id = _get(obj, "metadata", "settlement_id")
-    if settlement_id and event_type in _STATEMENT_PAID:
-        return None, _statement_paid(session, event_type, obj, str(settlement_id))
+    if event_type in _CHECKOUT_PAID:
+        claimed = _claimed_above(session, event_type, obj)
+        if claimed is not None:
+            return None, claimed
     handler = _HANDLERS.get(event_type)
     if handler is None:
         return None, IGNORED
@@ -108,23 +109,29 @@ def _apply(session: Session, event_type: str, obj: dict) -> tuple[Payment | None
     return payment, handler.apply(session, payment, obj)
 
 
-#: a merchant paid its monthly statement through Checkout (not a member's payment)
-_STATEMENT_PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+#: a Checkout Session paid (or completed): a member's payment, or something a package above
+#: payments opened it for (a merchant's monthly statement)
+_CHECKOUT_PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
 
-def _statement_paid(session: Session, event_type: str, obj: dict, settlement_id: str) -> str:
-    if event_type == "checkout.session.completed" and obj.get("payment_status") != "paid":
-        return AWAITING_PAYMENT
-    result = settlement.pay_collection_from_stripe(
-        session, settlement_id, amount=obj.get("amount_total"), currency=obj.get("currency"),
-        reference=_intent_id(obj) or obj.get("id"))
-    return UNKNOWN_PAYMENT if result is None else result
+def _claimed_above(session: Session, event_type: str, obj: dict) -> str | None:
+    """What the package that opened this Checkout did with it; None when none claims it."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    paid = event_type != "checkout.session.completed" or obj.get("payment_status") == "paid"
+    for _receiver, result in signals.checkout_completed.send(
+            session, metadata=metadata, paid=paid, amount=obj.get("amount_total"),
+            currency=obj.get("currency"), reference=_intent_id(obj) or obj.get("id")):
+        if result is not None:
+            return result
+    return None
 
 
 class _CheckoutSession:
     @staticmethod
     def find(session, obj):
-        return services.find_payment(
+        return member_payments.find_payment(
             session, payment_id=_get(obj, "metadata", "payment_id") or obj.get(
                 "client_reference_id"),
             payment_intent_id=_intent_id(obj), checkout_session_id=obj.get("id"))
@@ -148,7 +155,7 @@ class _SessionCompleted(_CheckoutSession):
 class _SessionPaid(_CheckoutSession):
     @staticmethod
     def apply(session, payment, obj):
-        return services.succeed_payment(
+        return member_payments.succeed_payment(
             session, payment, amount=obj.get("amount_total"), currency=obj.get("currency"),
             payment_intent_id=_intent_id(obj), checkout_session_id=obj.get("id"))
 
@@ -158,7 +165,7 @@ class _SessionFailed(_CheckoutSession):
 
     @classmethod
     def apply(cls, session, payment, obj):
-        return services.fail_payment(session, payment, cls.reason, _intent_id(obj))
+        return member_payments.fail_payment(session, payment, cls.reason, _intent_id(obj))
 
 
 class _SessionExpired(_SessionFailed):
@@ -168,7 +175,7 @@ class _SessionExpired(_SessionFailed):
 class _PaymentIntent:
     @staticmethod
     def find(session, obj):
-        return services.find_payment(session, payment_id=_get(obj, "metadata", "payment_id"),
+        return member_payments.find_payment(session, payment_id=_get(obj, "metadata", "payment_id"),
                                      payment_intent_id=obj.get("id"))
 
 
@@ -176,7 +183,7 @@ class _IntentSucceeded(_PaymentIntent):
     @staticmethod
     def apply(session, payment, obj):
         received = obj.get("amount_received")
-        return services.succeed_payment(
+        return member_payments.succeed_payment(
             session, payment, amount=received if received else obj.get("amount"),
             currency=obj.get("currency"), payment_intent_id=obj.get("id"))
 
@@ -185,13 +192,13 @@ class _IntentFailed(_PaymentIntent):
     @staticmethod
     def apply(session, payment, obj):
         reason = _get(obj, "last_payment_error", "code") or "payment_failed"
-        return services.fail_payment(session, payment, str(reason), obj.get("id"))
+        return member_payments.fail_payment(session, payment, str(reason), obj.get("id"))
 
 
 class _ChargeRefunded:
     @staticmethod
     def find(session, obj):
-        return services.find_payment(session, payment_id=_get(obj, "metadata", "payment_id"),
+        return member_payments.find_payment(session, payment_id=_get(obj, "metadata", "payment_id"),
                                      payment_intent_id=_intent_id(obj))
 
     @staticmethod
@@ -199,22 +206,22 @@ class _ChargeRefunded:
         intent = _intent_id(obj)
         if payment.stripe_payment_intent_id and intent not in (None,
                                                                payment.stripe_payment_intent_id):
-            return services.MISMATCH  # another charge's refund must not reverse these points
+            return member_payments.MISMATCH  # another charge's refund must not reverse these points
         if payment.status not in PAID_STATUSES:
             # Stripe refunds only money it took: the success event is late, so apply it now.
             if not (obj.get("paid") or obj.get("status") == "succeeded"):
-                return services.MISMATCH
-            result = services.succeed_payment(
+                return member_payments.MISMATCH
+            result = member_payments.succeed_payment(
                 session, payment, amount=obj.get("amount"), currency=obj.get("currency"),
                 payment_intent_id=_intent_id(obj))
-            if result == services.MISMATCH:
+            if result == member_payments.MISMATCH:
                 return result
         elif obj.get("amount") != payment.amount:
-            return services.MISMATCH
+            return member_payments.MISMATCH
         refunded = obj.get("amount_refunded")
         if not isinstance(refunded, int) or isinstance(refunded, bool):
-            return services.MISMATCH
-        return services.refund_payment(session, payment, refunded)
+            return member_payments.MISMATCH
+        return member_payments.refund_payment(session, payment, refunded)
 
 
 _HANDLERS = {

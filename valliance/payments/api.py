@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from valliance.db import run_in_transaction
 from valliance.errors import BadRequest
 from valliance.extensions import db
-from valliance.payments import events, stripe_client
+from valliance.payments import services, stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -33,5 +33,5 @@ def stripe_webhook():
         raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]})
     text = payload.decode("utf-8")
     result = run_in_transaction(db.session,
-                                lambda: events.receive_event(db.session, data, text))
+                                lambda: services.receive_event(db.session, data, text))
     return jsonify(received=True, id=data["id"], result=result)

@@ -1,0 +1,132 @@
+"""Closing a month: one statement per merchant, computed from the ledger up to a seq cutoff.
+
+The cutoff. Closing period P fixes `cutoff_seq`: the highest transfer id created before the
+end of P (Asia/Shanghai), read while new ledger writes are held back
+(points.settlement_queries.freeze_ledger_writes) so that no transfer still in flight can
+commit later with an id below it. P covers the transfers with
+previous cutoff < id <= cutoff; the seq, not the clock, is the boundary: a transfer written
+after P closed always lands in a later period, even when it is dated inside P.
+
+Order. Periods close once each and in order: a period cannot close before it has ended,
+after a later period has closed, or while an earlier month that had ledger activity is
+still open (months without activity may be skipped).
+"""
+
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from valliance.db import SHANGHAI, utcnow
+from valliance.ids import new_id
+from valliance.points import settlement_queries as ledger_reads
+from valliance.settlement.models import Settlement, SettlementPeriod, Statement
+from valliance.settlement.services.periods import (
+    SettlementRefused,
+    last_closed,
+    parse_period,
+    period_bounds,
+    period_of,
+)
+
+DEFAULT_RATE_FEN = 1
+
+
+def _rate(key: str) -> int:
+    if has_app_context():
+        return int(current_app.config.get(key, DEFAULT_RATE_FEN))
+    return DEFAULT_RATE_FEN
+
+
+def _serialize_closes(session: Session) -> None:
+    # Two closes at once would both read the same "last closed period" and overlap.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE settlement_periods IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def close_period(session: Session, period: str, *, now: datetime | None = None,
+                 actor: str = "cli") -> SettlementPeriod:
+    """Close a period into statements (once: a closed period is returned as it is)."""
+    period = parse_period(period)
+    existing = session.get(SettlementPeriod, period)
+    if existing is not None:
+        return existing
+    starts, ends = period_bounds(period)
+    now = now or utcnow()
+    if now < ends:
+        raise SettlementRefused(f"{period} 尚未结束 / {period} has not ended yet")
+    _serialize_closes(session)
+    ledger_reads.freeze_ledger_writes(session)
+    existing = session.get(SettlementPeriod, period)  # closed while we waited for the locks
+    if existing is not None:
+        return existing
+    previous = last_closed(session)
+    if previous is not None and previous.period > period:
+        raise SettlementRefused(f"{previous.period} 已结算，不能再结算更早的 {period} / "
+                                f"{previous.period} is closed: {period} can no longer close")
+    lower = previous.cutoff_seq if previous else 0
+    earlier = ledger_reads.first_transfer_time(
+        session, lower, since=previous.ends_at if previous else None, before=starts)
+    if earlier is not None:
+        month = period_of(earlier)
+        raise SettlementRefused(f"请先结算 {month} / Close {month} first: it had ledger activity")
+    cutoff = ledger_reads.cutoff_before(session, lower, ends)
+    flows = ledger_reads.flows_between(session, lower, cutoff)
+    if flows.imbalance or flows.unknown_kinds:
+        raise SettlementRefused("账本不平，请运行 flask ledger verify / The ledger does not "
+                                "balance: run flask ledger verify")
+    cost, reimburse = _rate("SETTLEMENT_COST_PER_POINT_FEN"), _rate(
+        "SETTLEMENT_REIMBURSE_PER_POINT_FEN")
+    closed = SettlementPeriod(
+        period=period, starts_at=starts, ends_at=ends, lower_seq=lower, cutoff_seq=cutoff,
+        cost_per_point_fen=cost, reimburse_per_point_fen=reimburse,
+        points_issued_by_merchants=flows.issued_by_merchants,
+        points_issued_by_alliance=flows.issued_by_alliance,
+        points_redeemed=flows.redeemed, points_expired=flows.expired,
+        outstanding_change=flows.outstanding_change,
+        outstanding_at_cutoff=(previous.outstanding_at_cutoff if previous else 0)
+        + flows.outstanding_change,
+        cost_fen=flows.issued_by_merchants * cost, reimbursement_fen=flows.redeemed * reimburse,
+        closed_at=utcnow(), closed_by=actor)
+    session.add(closed)
+    session.flush()
+    for merchant_id in sorted(flows.merchants):
+        flow = flows.merchants[merchant_id]
+        statement = Statement(
+            id=new_id("stm"), period=period, merchant_id=merchant_id,
+            points_issued=flow.issued, points_redeemed=flow.redeemed,
+            cost_fen=flow.issued * cost, reimbursement_fen=flow.redeemed * reimburse,
+            net_fen=flow.issued * cost - flow.redeemed * reimburse)
+        session.add(statement)
+        if statement.net_fen:
+            session.add(Settlement(
+                id=new_id("stl"), statement_id=statement.id, merchant_id=merchant_id,
+                direction="collect" if statement.net_fen > 0 else "payout",
+                amount_fen=abs(statement.net_fen), status="due"))
+    session.flush()
+    return closed
+
+
+def period_totals(session: Session, closed: SettlementPeriod) -> dict:
+    """The figures `flask settlement close` prints (the same each time it runs)."""
+    statements = session.scalars(select(Statement).where(Statement.period == closed.period)
+                                 ).all()
+    owed_by = sum(s.net_fen for s in statements if s.net_fen > 0)
+    owed_to = -sum(s.net_fen for s in statements if s.net_fen < 0)
+    return {
+        "period": closed.period, "lower_seq": closed.lower_seq, "cutoff_seq": closed.cutoff_seq,
+        "statements": len(statements),
+        "cost_per_point_fen": closed.cost_per_point_fen,
+        "reimburse_per_point_fen": closed.reimburse_per_point_fen,
+        "points_issued_by_merchants": closed.points_issued_by_merchants,
+        "points_issued_by_alliance": closed.points_issued_by_alliance,
+        "points_redeemed": closed.points_redeemed, "points_expired": closed.points_expired,
+        "outstanding_change": closed.outstanding_change,
+        "outstanding_at_cutoff": closed.outstanding_at_cutoff,
+        "cost_fen": closed.cost_fen, "reimbursement_fen": closed.reimbursement_fen,
+        "net_fen": closed.cost_fen - closed.reimbursement_fen,
+        "owed_by_merchants_fen": owed_by, "owed_to_merchants_fen": owed_to,
+        "closed_at": closed.closed_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+    }

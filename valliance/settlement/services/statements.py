@@ -1,0 +1,35 @@
+"""Reading statements: a merchant's, and a closed period's."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valliance.errors import NotFound
+from valliance.merchants.models import Merchant
+from valliance.settlement.models import Statement
+
+
+def statements_of(session: Session, merchant_id: str) -> list[Statement]:
+    """A merchant's statements, newest period first."""
+    return list(session.scalars(select(Statement).where(Statement.merchant_id == merchant_id)
+                                .order_by(Statement.period.desc())))
+
+
+def statement_of(session: Session, merchant_id: str, statement_id: str) -> Statement:
+    """One of the merchant's statements; another merchant's is not found (404)."""
+    statement = session.get(Statement, statement_id)
+    if statement is None or statement.merchant_id != merchant_id:
+        raise NotFound()
+    return statement
+
+
+def period_statements(session: Session, period: str) -> list[Statement]:
+    """Every statement of a period."""
+    return list(session.scalars(select(Statement).where(Statement.period == period)
+                                .order_by(Statement.merchant_id)))
+
+
+def period_statements_named(session: Session, period: str) -> list[tuple[Statement, str]]:
+    """Every statement of a period with its merchant's name, largest net first."""
+    return [tuple(row) for row in session.execute(
+        select(Statement, Merchant.name).join(Merchant, Merchant.id == Statement.merchant_id)
+        .where(Statement.period == period).order_by(Statement.net_fen.desc(), Merchant.name))]

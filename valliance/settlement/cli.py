@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from valliance.cli import json_option
 from valliance.db import run_in_transaction
 from valliance.extensions import db
 from valliance.settlement import services
@@ -23,7 +24,7 @@ def _echo(payload: dict, as_json: bool) -> None:
 
 @settlement_cli.command("close")
 @click.option("--period", required=True, help="YYYY-MM (an Asia/Shanghai month)")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option
 def close_command(period: str, as_json: bool):
     """Close a month into merchant statements (re-running changes nothing)."""
 
@@ -45,7 +46,7 @@ def close_command(period: str, as_json: bool):
 
 
 @settlement_cli.command("verify")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option
 def verify_command(as_json: bool):
     """Reconcile every closed period with the ledger; exit 1 and report what fails."""
     report = services.reconcile(db.session)

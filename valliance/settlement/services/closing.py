@@ -92,10 +92,17 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
         closed_at=utcnow(), closed_by=actor)
     session.add(closed)
     session.flush()
-    for merchant_id in sorted(flows.merchants):
-        flow = flows.merchants[merchant_id]
+    _write_statements(session, closed, flows.merchants)
+    return closed
+
+
+def _write_statements(session: Session, closed: SettlementPeriod, merchants: dict) -> None:
+    """One statement per merchant with points in the period, and what is owed on each."""
+    cost, reimburse = closed.cost_per_point_fen, closed.reimburse_per_point_fen
+    for merchant_id in sorted(merchants):
+        flow = merchants[merchant_id]
         statement = Statement(
-            id=new_id("stm"), period=period, merchant_id=merchant_id,
+            id=new_id("stm"), period=closed.period, merchant_id=merchant_id,
             points_issued=flow.issued, points_redeemed=flow.redeemed,
             cost_fen=flow.issued * cost, reimbursement_fen=flow.redeemed * reimburse,
             net_fen=flow.issued * cost - flow.redeemed * reimburse)
@@ -106,7 +113,6 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
                 direction="collect" if statement.net_fen > 0 else "payout",
                 amount_fen=abs(statement.net_fen), status="due"))
     session.flush()
-    return closed
 
 
 def period_totals(session: Session, closed: SettlementPeriod) -> dict:

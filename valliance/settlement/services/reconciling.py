@@ -30,46 +30,8 @@ def reconcile(session: Session) -> Reconciliation:
     periods = session.scalars(select(SettlementPeriod).order_by(SettlementPeriod.period)).all()
     previous = None
     for closed in periods:
-        p = closed.period
         report.periods += 1
-        _check(report, p, closed.lower_seq == (previous.cutoff_seq if previous else 0),
-               f"starts at seq {closed.lower_seq}, the previous period ended at "
-               f"{previous.cutoff_seq if previous else 0}")
-        flows = ledger_reads.flows_between(session, closed.lower_seq, closed.cutoff_seq)
-        stored = (closed.points_issued_by_merchants, closed.points_issued_by_alliance,
-                  closed.points_redeemed, closed.points_expired, closed.outstanding_change)
-        ledger = (flows.issued_by_merchants, flows.issued_by_alliance, flows.redeemed,
-                  flows.expired, flows.outstanding_change)
-        _check(report, p, stored == ledger,
-               f"the ledger now says issued/alliance/redeemed/expired/outstanding {ledger}, "
-               f"the closed period {stored} (a transfer committed below the cutoff?)")
-        _check(report, p, closed.points_issued_by_merchants + closed.points_issued_by_alliance
-               - closed.points_redeemed - closed.points_expired - closed.outstanding_change == 0,
-               "issued − redeemed − expired − change in outstanding ≠ 0")
-        _check(report, p, closed.outstanding_at_cutoff
-               == (previous.outstanding_at_cutoff if previous else 0) + closed.outstanding_change,
-               "outstanding balances do not carry over from the previous period")
-        statements = session.scalars(select(Statement).where(Statement.period == p)).all()
-        by_merchant = {s.merchant_id: (s.points_issued, s.points_redeemed) for s in statements}
-        from_ledger = {m: (f.issued, f.redeemed) for m, f in flows.merchants.items()}
-        _check(report, p, by_merchant == from_ledger,
-               "merchant statements differ from the ledger")
-        cost, back = closed.cost_per_point_fen, closed.reimburse_per_point_fen
-        for s in statements:
-            _check(report, p, s.cost_fen == s.points_issued * cost
-                   and s.reimbursement_fen == s.points_redeemed * back
-                   and s.net_fen == s.cost_fen - s.reimbursement_fen,
-                   f"statement {s.id}: fen ≠ points × rates")
-            due = s.settlement
-            _check(report, p, (due is None and s.net_fen == 0) or (
-                due is not None and due.amount_fen == abs(s.net_fen)
-                and due.direction == ("collect" if s.net_fen > 0 else "payout")),
-                f"statement {s.id}: what is owed does not match its net")
-        _check(report, p, closed.cost_fen == sum(s.cost_fen for s in statements)
-               == closed.points_issued_by_merchants * cost
-               and closed.reimbursement_fen == sum(s.reimbursement_fen for s in statements)
-               == closed.points_redeemed * back,
-               "the period's fen totals ≠ the sum of its statements ≠ points × rates")
+        _check_period(session, report, closed, previous)
         previous = closed
     if previous is not None:
         # The members' running totals, an independent path: cumulatively
@@ -79,3 +41,56 @@ def reconcile(session: Session) -> Reconciliation:
                f"members held {actual} points at the cutoff, the periods add up to "
                f"{previous.outstanding_at_cutoff}")
     return report
+
+
+def _check_period(session: Session, report: Reconciliation, closed: SettlementPeriod,
+                  previous: SettlementPeriod | None) -> None:
+    """Check one closed period: its seq range, its figures against the ledger, its statements."""
+    period = closed.period
+    _check(report, period, closed.lower_seq == (previous.cutoff_seq if previous else 0),
+           f"starts at seq {closed.lower_seq}, the previous period ended at "
+           f"{previous.cutoff_seq if previous else 0}")
+    flows = ledger_reads.flows_between(session, closed.lower_seq, closed.cutoff_seq)
+    stored = (closed.points_issued_by_merchants, closed.points_issued_by_alliance,
+              closed.points_redeemed, closed.points_expired, closed.outstanding_change)
+    ledger = (flows.issued_by_merchants, flows.issued_by_alliance, flows.redeemed,
+              flows.expired, flows.outstanding_change)
+    _check(report, period, stored == ledger,
+           f"the ledger now says issued/alliance/redeemed/expired/outstanding {ledger}, "
+           f"the closed period {stored} (a transfer committed below the cutoff?)")
+    _check(report, period, closed.points_issued_by_merchants + closed.points_issued_by_alliance
+           - closed.points_redeemed - closed.points_expired - closed.outstanding_change == 0,
+           "issued − redeemed − expired − change in outstanding ≠ 0")
+    _check(report, period, closed.outstanding_at_cutoff
+           == (previous.outstanding_at_cutoff if previous else 0) + closed.outstanding_change,
+           "outstanding balances do not carry over from the previous period")
+    statements = session.scalars(select(Statement).where(Statement.period == period)).all()
+    by_merchant = {statement.merchant_id: (statement.points_issued, statement.points_redeemed)
+                   for statement in statements}
+    from_ledger = {merchant_id: (flow.issued, flow.redeemed)
+                   for merchant_id, flow in flows.merchants.items()}
+    _check(report, period, by_merchant == from_ledger,
+           "merchant statements differ from the ledger")
+    _check_statements(report, closed, statements)
+
+
+def _check_statements(report: Reconciliation, closed: SettlementPeriod,
+                      statements: list[Statement]) -> None:
+    """Check each statement's fen and what is owed on it, and that they add up to the period."""
+    period, cost, reimburse = (closed.period, closed.cost_per_point_fen,
+                               closed.reimburse_per_point_fen)
+    for statement in statements:
+        _check(report, period, statement.cost_fen == statement.points_issued * cost
+               and statement.reimbursement_fen == statement.points_redeemed * reimburse
+               and statement.net_fen == statement.cost_fen - statement.reimbursement_fen,
+               f"statement {statement.id}: fen ≠ points × rates")
+        owed = statement.settlement
+        _check(report, period, (owed is None and statement.net_fen == 0) or (
+            owed is not None and owed.amount_fen == abs(statement.net_fen)
+            and owed.direction == ("collect" if statement.net_fen > 0 else "payout")),
+            f"statement {statement.id}: what is owed does not match its net")
+    _check(report, period, closed.cost_fen == sum(s.cost_fen for s in statements)
+           == closed.points_issued_by_merchants * cost
+           and closed.reimbursement_fen == sum(s.reimbursement_fen for s in statements)
+           == closed.points_redeemed * reimburse,
+           "the period's fen totals ≠ the sum of its statements ≠ points × rates")

@@ -11,8 +11,8 @@ from tests.api.pay_code_images import decode_code128_svg, decode_qr_svg, svg_of
 from tests.sms import record_sms
 from valliance.extensions import db
 from valliance.members import services
-from valliance.members.chart import balance_svg
 from valliance.members.models import AnnualSpend, Card, Member
+from valliance.members.views.chart import balance_svg
 from valliance.messaging import OutboxMessage
 from valliance.points import accounts, ledger
 from valliance.secret_box import unseal
@@ -433,7 +433,8 @@ def test_chart_handles_no_point_one_point_and_many():
 
 
 def test_pay_code_json_moves_to_a_new_valid_code_every_30_seconds(app, client, monkeypatch):
-    from valliance.members import cards, pay_codes
+    from valliance.members import codes as cards
+    from valliance.members.services import pay_codes
 
     member = enroll(app)
     log_in(client)

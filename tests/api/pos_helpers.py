@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import object_session
 
-from valliance.members import cards
+from valliance.members import codes as cards
 from valliance.members import services as members
 from valliance.merchants import services as merchants
 from valliance.secret_box import unseal

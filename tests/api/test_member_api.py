@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from valliance.api_support import bearer_token, iso_shanghai
 from valliance.db import utcnow
-from valliance.members import cards, services
+from valliance.members import codes as cards
+from valliance.members import services
 from valliance.members.models import MemberToken
 from valliance.points import accounts, ledger
 from valliance.secret_box import unseal

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from tests.api import test_portal as portal
 from tests.api.pos_helpers import QUOTE, assert_error, buy, member, new_key, pay_code, shop
-from valliance.members import cards
+from valliance.members import codes as cards
 from valliance.members.models import Card
 from valliance.merchants.models import Purchase
 from valliance.messaging import OutboxMessage

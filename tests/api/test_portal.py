@@ -11,8 +11,8 @@ from tests.api.pay_code_images import decode_code128_svg, decode_qr_svg, svg_of
 from tests.sms import record_sms
 from valliance.extensions import db
 from valliance.members import services
-from valliance.members.chart import balance_svg
-from valliance.members.models import AnnualSpend, Card, Member
+from valliance.members.models import AnnualSpend, Card, Member, OneTimeCode
+from valliance.members.views.chart import balance_svg
 from valliance.messaging import OutboxMessage
 from valliance.points import accounts, ledger
 from valliance.secret_box import unseal
@@ -106,6 +106,22 @@ def test_signup_with_a_wrong_code_shows_the_error_and_enrolls_nobody(app, client
     response = post_form(client, "/me/signup/verify", {"code": wrong})
     assert response.status_code == 200
     assert "验证码错误或已过期" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Member)) is None
+
+
+def test_wrong_codes_on_the_page_stay_counted_and_five_use_the_code_up(app, client):
+    post_form(client, "/me/signup", {"phone": "13800138000", "name": "李四",
+                                     "password": PASSWORD})
+    code = latest_code(app, "13800138000")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for guess in range(1, 6):
+        html = post_form(client, "/me/signup/verify", {"code": wrong}).get_data(as_text=True)
+        assert "验证码错误或已过期" in html
+        with app.app_context():  # the page's error did not roll the counted guess back
+            assert db.session.scalar(select(OneTimeCode.attempts)) == guess
+    html = post_form(client, "/me/signup/verify", {"code": code}).get_data(as_text=True)
+    assert "验证码错误或已过期" in html
     with app.app_context():
         assert db.session.scalar(select(Member)) is None
 
@@ -433,7 +449,8 @@ def test_chart_handles_no_point_one_point_and_many():
 
 
 def test_pay_code_json_moves_to_a_new_valid_code_every_30_seconds(app, client, monkeypatch):
-    from valliance.members import cards, pay_codes
+    from valliance.members import codes as cards
+    from valliance.members.services import pay_codes
 
     member = enroll(app)
     log_in(client)

@@ -8,7 +8,7 @@ from tests.sms import record_sms
 from valliance.errors import CardInactive
 from valliance.extensions import db
 from valliance.members import services
-from valliance.members.models import Card, Member
+from valliance.members.models import Card, Member, OneTimeCode
 from valliance.points import accounts
 
 
@@ -90,6 +90,8 @@ def test_a_wrong_code_replaces_nothing(app, client, sms):
         assert db.session.scalar(select(Card.status).where(Card.number == member["card"])) \
             == "lost"
         assert db.session.query(Card).count() == 1
+        # the guess stays counted though the page showed an error
+        assert db.session.scalar(select(OneTimeCode.attempts)) == 1
 
 
 def test_only_a_lost_card_can_be_replaced_from_the_portal(app, client, sms):

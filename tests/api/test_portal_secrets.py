@@ -15,8 +15,8 @@ from tests.sms import record_sms
 from valliance import passwords, secret_box
 from valliance.db import utcnow
 from valliance.extensions import db
-from valliance.members import otp
 from valliance.members.models import Member, PendingSignup
+from valliance.members.services import otp
 from valliance.messaging import (
     SENT_SECRET,
     ConsoleSender,

@@ -24,7 +24,7 @@ from tests.api.pos_helpers import (
     refund,
     shop,
 )
-from valliance.members import cards
+from valliance.members import codes as cards
 from valliance.members import services as members
 from valliance.merchants import services as merchants
 from valliance.merchants.models import Purchase, Refund

@@ -71,7 +71,7 @@ def test_sign_up_in_the_browser_and_see_the_card(app, page, live_server):
 def test_the_page_shows_a_new_pay_code_soon_after_the_shown_one_is_used(app, page,
                                                                         live_server):
     from tests.api.pos_helpers import shop
-    from valliance.members import cards
+    from valliance.members import codes as cards
     from valliance.merchants import pos
     from valliance.secret_box import unseal
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from valliance.extensions import db
-from valliance.members import cards
+from valliance.members import codes as cards
 from valliance.members import services as members
 from valliance.merchants import services as merchants
 from valliance.merchants.models import Purchase

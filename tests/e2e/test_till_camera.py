@@ -209,8 +209,8 @@ def test_a_refused_camera_is_said_in_both_languages(page, live_server, shop):
 
 def test_the_camera_reads_the_portals_pay_code_qr_like_the_card_qr(camera_page, app,
                                                                    live_server, shop):
-    from valliance.members import pay_codes
     from valliance.members.models import Card
+    from valliance.members.services import pay_codes
 
     with app.app_context():
         card = db.session.query(Card).filter_by(number=shop["number"]).one()

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
-from valliance.members import cards, pay_codes, services
+from valliance.members import codes as cards
+from valliance.members import services
 from valliance.members.models import Card
+from valliance.members.services import pay_codes
 from valliance.points import accounts, ledger
 from valliance.secret_box import unseal
 

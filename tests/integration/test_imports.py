@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from valliance.csv_rows import ImportRejected, read_csv
-from valliance.members import cards as codes
-from valliance.members.imports import import_members
+from valliance.members import codes
 from valliance.members.models import AnnualSpend, Card, Member
 from valliance.members.services import enroll_member
+from valliance.members.services.member_import import import_members
 from valliance.points.models import Account
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from valliance.members.cards import luhn_valid
+from valliance.members.codes import luhn_valid
 from valliance.members.models import TIERS, AnnualSpend, Card, Member
 from valliance.members.services import enroll_member
 from valliance.members.tiers import tier_for_spend

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from valliance import secret_box
 from valliance.db import utcnow
 from valliance.errors import RateLimited, ValidationError
-from valliance.members import otp, services
+from valliance.members import services
 from valliance.members.models import MemberToken, OneTimeCode
+from valliance.members.services import otp
 from valliance.messaging import OutboxMessage, deliver_pending
 from valliance.points import accounts
 

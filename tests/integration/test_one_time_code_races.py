@@ -8,8 +8,8 @@ from sqlalchemy import select
 from tests.integration.test_member_services import _sent_code
 from valliance.errors import ValidationError
 from valliance.extensions import db
-from valliance.members import otp
 from valliance.members.models import OneTimeCode
+from valliance.members.services import otp
 
 pytestmark = pytest.mark.postgres_only
 PHONE = "13800138000"

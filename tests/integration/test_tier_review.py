@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from valliance.members.models import AnnualSpend, Member, TierChange
-from valliance.members.review import review_tiers
 from valliance.members.services import enroll_member
+from valliance.members.services.tier_review import review_tiers
 
 
 def review(app, year: int) -> dict:

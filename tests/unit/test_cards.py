@@ -4,7 +4,7 @@ import struct
 
 import pytest
 
-from valliance.members import cards
+from valliance.members import codes as cards
 
 #: RFC 4226 appendix D: the ASCII secret "12345678901234567890"
 RFC_SECRET = "3132333435363738393031323334353637383930"

@@ -35,7 +35,7 @@ from valliance.demo.trade import play_trade
 from valliance.directory.services import OperatorSeat
 from valliance.members import services
 from valliance.members.models import AnnualSpend, Member
-from valliance.members.review import review_reason
+from valliance.members.services.tier_review import review_reason
 from valliance.passwords import new_hash
 from valliance.points.settlement_queries import last_seq
 from valliance.settlement.services import SettlementRefused, close_period, period_of

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from valliance.demo import plan
 from valliance.directory import services as directory
-from valliance.members import pay_codes
 from valliance.members.models import Member
+from valliance.members.services import pay_codes
 from valliance.merchants import pos
 from valliance.merchants.models import Merchant
 from valliance.points.accounts import get_balance

@@ -3,13 +3,12 @@
 
 from flask import Response, request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from valliance import credentials
-from valliance.api_support import bearer_token, iso_shanghai, json_body, load
+from valliance.api_support import bearer_token, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db
-from valliance.members import pay_codes, qr, services
+from valliance.members import qr, services
 from valliance.members.models import Member
 from valliance.members.schemas import (
     LedgerOut,
@@ -19,8 +18,7 @@ from valliance.members.schemas import (
     SessionIn,
     SessionOut,
 )
-from valliance.merchants.models import Merchant
-from valliance.points import accounts
+from valliance.members.services import pay_codes, statement
 from valliance.points.rules import MEMBER_KINDS
 from valliance.sign_in import login_rate_limits
 
@@ -86,8 +84,7 @@ def create_session():
         raise Unauthorized(WRONG_LOGIN)
     token, row = services.create_token(db.session, member)
     db.session.commit()
-    return ({"token": token, "expires_at": iso_shanghai(row.expires_at)},
-            {"Cache-Control": "no-store"})
+    return {"token": token, "expires_at": row.expires_at}, {"Cache-Control": "no-store"}
 
 
 @bp.route("/me", methods=["GET"])
@@ -95,16 +92,7 @@ def create_session():
 @bp.response(200, MeOut)
 def me():
     """The signed-in member's card, tier and points."""
-    member = current_member()
-    balance = accounts.get_balance(db.session, member.points_account_id)
-    card = member.card
-    return {
-        "member": {"id": member.id, "name": member.name, "phone_masked": member.phone_masked},
-        "card": {"number": card.number, "status": card.status} if card else None,
-        "tier": member.tier,
-        "points": {"balance": balance.balance, "owed": balance.owed,
-                   "frozen": member.points_frozen},
-    }
+    return statement.summary(db.session, current_member())
 
 
 def _ledger_query() -> dict:
@@ -125,14 +113,6 @@ def _ledger_query() -> dict:
     return args
 
 
-def _merchant_names(merchant_ids: set[str]) -> dict[str, str]:
-    if not merchant_ids:
-        return {}
-    rows = db.session.execute(select(Merchant.id, Merchant.name)
-                              .where(Merchant.id.in_(merchant_ids)))
-    return {merchant_id: name for merchant_id, name in rows}
-
-
 @bp.route("/ledger", methods=["GET"])
 @bp.doc(summary="Points history, newest first", security=SECURITY,
         parameters=[{"in": "query", "schema": LedgerQuery}])
@@ -141,20 +121,8 @@ def ledger():
     """One page of the member's points history (cursor: `next` → `before`)."""
     member = current_member()
     args = _ledger_query()
-    page = accounts.get_history(db.session, member.points_account_id, limit=args["limit"],
-                                before=args.get("before"), kinds=args["kinds"])
-    names = _merchant_names({e.merchant_id for e in page.entries if e.merchant_id})
-    return {
-        "entries": [
-            {"id": str(entry.id), "kind": entry.kind, "points": entry.points,
-             "balance_after": entry.balance_after,
-             "merchant": ({"id": entry.merchant_id, "name": names.get(entry.merchant_id)}
-                          if entry.merchant_id else None),
-             "created_at": iso_shanghai(entry.created_at)}
-            for entry in page.entries
-        ],
-        "next": str(page.next_before) if page.next_before is not None else None,
-    }
+    return statement.ledger_page(db.session, member, limit=args["limit"],
+                                 before=args.get("before"), kinds=args["kinds"])
 
 
 def _current_card(member: Member):

@@ -1,6 +1,9 @@
 """Portal sign-in for members, through the shared Flask-Login manager (valliance.sign_in)."""
 
+from functools import wraps
+
 from flask import Flask
+from flask_login import current_user
 
 from valliance import sign_in
 from valliance.extensions import login
@@ -16,6 +19,18 @@ class MemberUser(sign_in.SignedInUser):
     @property
     def member(self) -> Member:
         return self.record
+
+
+def member_required(view):
+    """Let only a signed-in member through; anyone else goes to the sign-in page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated or not getattr(current_user, "is_member", False):
+            return login.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def init_app(app: Flask) -> None:

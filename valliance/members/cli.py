@@ -9,14 +9,16 @@ from flask.cli import AppGroup
 from valliance.cli import emit, json_option, transaction
 from valliance.csv_rows import read_csv
 from valliance.extensions import db
-from valliance.members import imports, services, spend_import
+from valliance.members import services
 from valliance.members.models import TIERS, Card, Member
-from valliance.members.review import review_tiers
+from valliance.members.services import member_import, spend_import
+from valliance.members.services.tier_review import review_tiers
 from valliance.members.tiers import TIER_NAMES_ZH
 
 members_cli = AppGroup("members", help="Members: enroll, freeze, import the VIP list and spend.")
 cards_cli = AppGroup("cards", help="V-cards: freeze, unfreeze, report lost, reissue.")
 tiers_cli = AppGroup("tiers", help="Tiers: the yearly review.")
+
 
 def _member(phone: str) -> Member:
     member = services.find_member_by_phone(db.session, services.normalize_phone(phone))
@@ -86,7 +88,7 @@ def import_members_command(file, as_json):
     def work():
         rows = read_csv(file, ("phone", "name"))
         with _progress(len(rows), as_json, "导入会员 / Importing members") as advance:
-            return imports.import_members(db.session, rows, advance)
+            return member_import.import_members(db.session, rows, advance)
 
     result = transaction(work)
     emit(as_json, result.as_dict(),

@@ -1,12 +1,23 @@
-"""Member API shapes (contract §7): marshmallow, shape and format only."""
+"""Member API shapes (contract §7): marshmallow, shape and format only.
+
+The `*Out` schemas serialise what the services return (members.services.statement).
+"""
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from valliance.api_support import iso_shanghai
 from valliance.members.models import CARD_STATUSES, TIERS
 from valliance.points.rules import MEMBER_KINDS
 
 LIMIT_RANGE = "每页 1–100 条 / limit must be 1 to 100"
 TOO_LONG = "过长 / Too long (at most {max})"
+
+
+class ShanghaiTime(fields.String):
+    """A moment as ISO 8601 with the +08:00 offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return iso_shanghai(value)
 
 
 class SessionIn(Schema):
@@ -18,7 +29,7 @@ class SessionIn(Schema):
 
 class SessionOut(Schema):
     token = fields.String(required=True, metadata={"description": "shown once; send as Bearer"})
-    expires_at = fields.String(required=True, metadata={"format": "date-time"})
+    expires_at = ShanghaiTime(required=True, metadata={"format": "date-time"})
 
 
 class LedgerQuery(Schema):
@@ -67,12 +78,13 @@ class LedgerEntryOut(Schema):
     points = fields.Integer(metadata={"description": "signed: + to the member, − from"})
     balance_after = fields.Integer()
     merchant = fields.Nested(MerchantRef, allow_none=True)
-    created_at = fields.String(metadata={"format": "date-time"})
+    created_at = ShanghaiTime(metadata={"format": "date-time"})
 
 
 class LedgerOut(Schema):
-    entries = fields.List(fields.Nested(LedgerEntryOut))
-    next = fields.String(allow_none=True, metadata={"description": "cursor of the older page"})
+    entries = fields.List(fields.Nested(LedgerEntryOut), attribute="lines")
+    next = fields.String(attribute="next_before", allow_none=True,
+                         metadata={"description": "cursor of the older page"})
 
 
 class PayCodeOut(Schema):

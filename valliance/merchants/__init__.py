@@ -7,9 +7,11 @@ def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
     from valliance import credentials
     from valliance.extensions import api, csrf, limiter
+    from valliance.members import merchant_side
     from valliance.merchants import api as pos_api
     from valliance.merchants import (  # noqa: F401 (routes on portal.bp; models: metadata)
         cli,
+        member_pages,
         models,
         offers_view,
         portal,
@@ -28,6 +30,8 @@ def init_app(app: Flask) -> None:
     limiter.unlimited_blueprints.add(pos_api.bp.name)
     api.register_blueprint(pos_api.bp)
     app.register_blueprint(offers_view.bp)  # the alliance's offers, for members and visitors
+    merchant_side.supply(app, offers_page=offers_view.render_offers_page,
+                         read_purchases=member_pages.read_purchases)  # shown on member pages
     app.register_blueprint(till.bp)  # the cashiers' till page (a POS terminal in the browser)
     app.register_blueprint(apply_bp)  # merchants apply to join the alliance
     portal.register_sign_in()

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from valliance.audit import AuditEvent
 from valliance.db import Base, select_where_in
+from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
-from valliance.members.portal import tier_name
 from valliance.merchants.labels import discount_text
 from valliance.merchants.models import MerchantUser, Offer, Purchase
 from valliance.money import format_yuan

@@ -18,7 +18,7 @@ from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
 from valliance.members import tiers
-from valliance.members.portal import tier_name
+from valliance.members.labels import tier_name
 from valliance.merchants import labels
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate
 from valliance.web.i18n import tr

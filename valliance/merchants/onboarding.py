@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
-from valliance.members.services import check_password_strength, normalize_phone
+from valliance.members.services import normalize_phone
 from valliance.merchants import reapply
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import create_merchant
 from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
 from valliance.messaging import queue_sms
 from valliance.money import format_yuan
+from valliance.passwords import check_password_strength
 
 #: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z
 LICENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

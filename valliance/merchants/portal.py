@@ -12,7 +12,7 @@ from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.extensions import login as login_manager
 from valliance.members.forms import LoginForm, PasswordForm
-from valliance.members.portal import tier_name
+from valliance.members.labels import tier_name
 from valliance.members.services import normalize_phone
 from valliance.merchants import labels, users
 from valliance.merchants.models import Merchant, MerchantUser

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from valliance.db import today_shanghai
 from valliance.errors import ValidationError, VallianceError
 from valliance.extensions import db
+from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
-from valliance.members.portal import tier_name
 from valliance.merchants import offer_terms, services
 from valliance.merchants.labels import discount_text
 from valliance.merchants.models import Offer

@@ -14,7 +14,7 @@ from valliance.csv_cells import text_cell
 from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
-from valliance.members.portal import tier_name
+from valliance.members.labels import tier_name
 from valliance.merchants import pos, refunds, reports
 from valliance.merchants.models import Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required

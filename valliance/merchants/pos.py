@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from valliance.db import SHANGHAI, today_shanghai, utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase
 from valliance.ids import new_id
-from valliance.members import pay_codes
 from valliance.members.models import AnnualSpend, Card
+from valliance.members.services import pay_codes
 from valliance.merchants import pos_context, pricing
 from valliance.merchants.models import Merchant, Purchase, Refund
 from valliance.merchants.pos_context import Quote

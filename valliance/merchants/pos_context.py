@@ -24,10 +24,10 @@ from valliance.errors import (
     MerchantNotActive,
     RedemptionExceedsAmount,
 )
-from valliance.members import cards as codes
-from valliance.members import pay_codes, tiers
+from valliance.members import codes, tiers
 from valliance.members import services as members
 from valliance.members.models import Card, Member
+from valliance.members.services import pay_codes
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
 from valliance.points import postgres

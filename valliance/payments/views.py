@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
-from valliance.members.portal import member_required
+from valliance.members.auth import member_required
 from valliance.money import format_yuan
 from valliance.payments import services, stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout

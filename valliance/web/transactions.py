@@ -11,22 +11,41 @@ back on any error, and shows a domain error on the form the view bound with `on_
             flash(_("Added."), FLASH)
             return redirect(url_for(".staff"))
         return page()
+
+A view whose failed attempt must still be written (a wrong SMS code counts towards its five
+guesses) binds with `on_error(form, render, keep_work=True)`: the work done before the error is
+committed, not rolled back, and the page shows the error.
 """
 
 from collections.abc import Callable
 from functools import wraps
 
 from flask import g
+from sqlalchemy.exc import SQLAlchemyError
 
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.web.forms import show_error
 
 
-def on_error(form, render: Callable) -> Callable:
-    """Bind the form a domain error belongs on and how to show the page again; return `render`."""
-    g.form_on_error = (form, render)
+def on_error(form, render: Callable, *, keep_work: bool = False) -> Callable:
+    """Bind the form a domain error belongs on and how to show the page again; return `render`.
+
+    keep_work: commit what was done before the error (a counted wrong guess) instead of
+    rolling it back.
+    """
+    g.form_on_error = (form, render, keep_work)
     return render
+
+
+def _end_failed(keep_work: bool) -> None:
+    if keep_work:
+        try:
+            db.session.commit()
+            return
+        except SQLAlchemyError:  # the work itself failed (a race lost at flush): nothing to keep
+            pass
+    db.session.rollback()
 
 
 def transactional(view: Callable) -> Callable:
@@ -38,11 +57,11 @@ def transactional(view: Callable) -> Callable:
         try:
             response = view(*args, **kwargs)
         except VallianceError as exc:
-            db.session.rollback()
             bound = g.pop("form_on_error", None)
+            _end_failed(bound is not None and bound[2])
             if bound is None:
                 raise
-            form, render = bound
+            form, render, _ = bound
             show_error(form, exc)
             return render()
         except BaseException:

@@ -1,12 +1,15 @@
-"""The pay code on the portal's card page: masked text, QR, Code 128, and the polling JSON."""
+"""Member portal: the pay code on the card page (masked text, QR, Code 128) and the JSON the
+page polls for the next one."""
 
 from datetime import datetime
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask_login import current_user
 
 from valliance.db import SHANGHAI
-from valliance.members import pay_codes, pay_guard, qr
+from valliance.members import qr
+from valliance.members.services import pay_codes, pay_guard
+from valliance.members.views import bp
 
 
 def masked(code: str) -> str:
@@ -47,3 +50,12 @@ def json_answer(seen: str | None) -> Response:
     if seen and seen == pay_codes.code_version(card):
         return Response(status=204)
     return jsonify(payload(card))
+
+
+@bp.get("/pay-code.json")
+def pay_code_json():
+    """The card's current pay code with its QR and barcode (never cached); 204 while the code
+    is still the one the page shows (?seen=its version: the page polls cheaply)."""
+    response = json_answer(request.args.get("seen"))
+    response.headers["Cache-Control"] = "no-store"
+    return response

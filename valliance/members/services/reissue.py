@@ -3,9 +3,9 @@
 from sqlalchemy.orm import Session
 
 from valliance.errors import ValidationError
-from valliance.members import otp
 from valliance.members.models import Card, Member
-from valliance.members.services import reissue_card
+from valliance.members.services import otp
+from valliance.members.services.cards import reissue_card
 from valliance.messaging import queue_sms
 
 NOT_LOST = "只有已挂失的卡可以补办 / Only a card reported lost can be replaced"

@@ -1,11 +1,5 @@
-"""Bulk imports from the operator's files: the VIP list (phone,name) and annual telecom spend.
+"""Importing the operator's VIP list (CSV: phone,name): `flask members import`."""
 
-Both imports validate the whole file before writing anything, and write in chunks through
-SQLAlchemy Core: 100,000 members must load in well under two minutes on PostgreSQL, which
-rules out enrolling them one ORM object (and one account lookup) at a time.
-"""
-
-from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -13,54 +7,24 @@ from sqlalchemy.orm import Session
 
 from valliance.csv_rows import ImportRejected, ImportResult, RowError
 from valliance.db import select_where_in, today_shanghai, utcnow
-from valliance.errors import ValidationError
 from valliance.ids import new_id
-from valliance.members import cards as codes
-from valliance.members import pay_codes
-from valliance.members.models import AnnualSpend, Card, Member
-from valliance.members.services import CARD_VALIDITY_YEARS, normalize_phone
+from valliance.members import codes
+from valliance.members.models import Card
+from valliance.members.services import pay_codes
+from valliance.members.services.bulk import (
+    Progress,
+    chunks,
+    members_by_phone,
+    members_table,
+    no_progress,
+    parse_phone,
+)
+from valliance.members.services.cards import CARD_VALIDITY_YEARS
 from valliance.points import accounts
 
-CHUNK = 5000
-#: values per IN (...) lookup: SQLite caps bound parameters (999 before 3.32)
 MAX_NAME = 50
-MAX_AMOUNT_FEN = 10**12  #: ¥10,000,000,000 — anything above is a typo in the billing export
-MIN_YEAR = 2000
 
-members_table = Member.__table__
 cards_table = Card.__table__
-spend_table = AnnualSpend.__table__
-
-Progress = Callable[[int], None]
-
-
-def _no_progress(_: int) -> None:
-    return None
-
-
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _parse_phone(raw: str) -> tuple[str | None, str | None]:
-    """(normalized phone, None) or (None, what is wrong with it)."""
-    try:
-        return normalize_phone(raw), None
-    except ValidationError as exc:
-        return None, f"手机号 {raw!r} 无效 / invalid phone: {exc.details['phone'][0]}"
-
-
-def _members_by_phone(session: Session, phones: list[str]) -> dict[str, tuple[str, str]]:
-    """phone → (member id, name) for the phones already enrolled."""
-    query = select(members_table.c.phone, members_table.c.id, members_table.c.name)
-    rows = select_where_in(session, query, members_table.c.phone, phones)
-    return {phone: (member_id, name) for phone, member_id, name in rows}
-
-
-# --- the VIP list --------------------------------------------------------------------------
 
 
 def validate_member_rows(rows: list[tuple[int, dict[str, str]]]
@@ -70,7 +34,7 @@ def validate_member_rows(rows: list[tuple[int, dict[str, str]]]
     repeats = 0
     errors: list[RowError] = []
     for line, row in rows:
-        phone, problem = _parse_phone(row["phone"])
+        phone, problem = parse_phone(row["phone"])
         name = " ".join(row["name"].split())
         if problem:
             errors.append(RowError(line, problem))
@@ -128,7 +92,7 @@ def _create_members(session: Session, new: list[tuple[str, str]], taken: set[str
 
 
 def import_members(session: Session, rows: list[tuple[int, dict[str, str]]],
-                   progress: Progress = _no_progress) -> ImportResult:
+                   progress: Progress = no_progress) -> ImportResult:
     """Create (with a card, no password) or rename the listed members; flush, never commit.
 
     Raises ImportRejected, having written nothing, when any row is bad.
@@ -139,19 +103,19 @@ def import_members(session: Session, rows: list[tuple[int, dict[str, str]]],
     session.flush()  # Core statements below see (and skip) members enrolled in this session
     result = ImportResult(rows=len(rows), skipped=repeats)
     progress(repeats)
-    existing = _members_by_phone(session, list(wanted))
+    existing = members_by_phone(session, list(wanted))
     renames = [{"b_id": existing[phone][0], "b_name": name}
                for phone, (_, name) in wanted.items()
                if phone in existing and existing[phone][1] != name]
     result.updated = len(renames)
     result.skipped += len(existing) - len(renames)
-    for chunk in _chunks(renames, CHUNK):
+    for chunk in chunks(renames):
         session.execute(update(members_table).where(members_table.c.id == bindparam("b_id"))
                         .values(name=bindparam("b_name")), chunk)
     progress(len(existing))
     new = [(phone, name) for phone, (_, name) in wanted.items() if phone not in existing]
     taken: set[str] = set()
-    for chunk in _chunks(new, CHUNK):
+    for chunk in chunks(new):
         _create_members(session, chunk, taken)
         result.created += len(chunk)
         progress(len(chunk))

@@ -17,9 +17,13 @@ from sqlalchemy.orm import Session
 from valliance import secret_box
 from valliance.db import utcnow
 from valliance.errors import ValidationError
-from valliance.members import otp
 from valliance.members.models import Member, PendingSignup
-from valliance.members.services import enroll_member, find_member_by_phone, normalize_phone
+from valliance.members.services import otp
+from valliance.members.services.enrollment import (
+    enroll_member,
+    find_member_by_phone,
+    normalize_phone,
+)
 from valliance.passwords import check_password_strength, new_hash
 
 ALREADY_MEMBER = ("【V卡联盟】有人用您的手机号申请注册V卡，但您已是会员，无需再注册：请直接登录；"

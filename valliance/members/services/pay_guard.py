@@ -17,7 +17,6 @@ import math
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import after_this_request, current_app, has_request_context
 from limits import parse
@@ -26,13 +25,13 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valliance.db import SHANGHAI
 from valliance.errors import RateLimited
 from valliance.extensions import db, limiter
 from valliance.members.models import Member
 from valliance.messaging import deliver_pending, queue_sms
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 WINDOW_MINUTES = 15
 WRONG_PER_CARD = parse(f"5 per {WINDOW_MINUTES} minutes")

@@ -6,18 +6,19 @@ from sqlalchemy.orm import Session
 
 from valliance.csv_rows import ImportRejected, RowError
 from valliance.db import today_shanghai
-from valliance.members.imports import (
-    CHUNK,
+from valliance.members.models import AnnualSpend
+from valliance.members.services.bulk import (
     Progress,
-    _chunks,
-    _members_by_phone,
-    _no_progress,
-    _parse_phone,
-    spend_table,
+    chunks,
+    members_by_phone,
+    no_progress,
+    parse_phone,
 )
 
 MAX_AMOUNT_FEN = 10**12  #: ¥10,000,000,000 — anything above is a typo in the billing export
 MIN_YEAR = 2000
+
+spend_table = AnnualSpend.__table__
 
 
 @dataclass
@@ -30,10 +31,6 @@ class SpendImportResult:
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "members": self.members, "skipped": self.skipped}
-
-
-
-# --- annual telecom spend ------------------------------------------------------------------
 
 
 def _year_error(raw: str, this_year: int) -> str | None:
@@ -50,7 +47,7 @@ def _amount_error(raw: str) -> str | None:
 
 
 def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
-                 progress: Progress = _no_progress) -> SpendImportResult:
+                 progress: Progress = no_progress) -> SpendImportResult:
     """Set each listed member's telecom spend for the year (upsert); flush, never commit.
 
     Unknown phones are skipped and listed in the result; any invalid row raises ImportRejected
@@ -61,7 +58,7 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
     wanted: dict[tuple[str, int], tuple[int, int]] = {}
     phones: list[tuple[int, str]] = []
     for line, row in rows:
-        phone, phone_problem = _parse_phone(row["phone"])
+        phone, phone_problem = parse_phone(row["phone"])
         problems = [p for p in (phone_problem, _year_error(row["year"], this_year),
                                 _amount_error(row["amount_fen"])) if p]
         if problems:
@@ -79,7 +76,7 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
     session.flush()
 
     result = SpendImportResult(rows=len(rows))
-    known = _members_by_phone(session, sorted({phone for phone, _ in wanted}))
+    known = members_by_phone(session, sorted({phone for phone, _ in wanted}))
     values = []
     for line, phone in phones:
         if phone not in known:
@@ -91,7 +88,7 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
             values.append({"member_id": known[phone][0], "year": year, "telecom_fen": amount})
     result.members = len({v["member_id"] for v in values})
     progress(len(rows) - len(values))
-    for chunk in _chunks(values, CHUNK):
+    for chunk in chunks(values):
         _upsert_spend(session, chunk)
         progress(len(chunk))
     session.expire_all()  # members or spend loaded earlier were changed behind the ORM

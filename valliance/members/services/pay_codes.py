@@ -1,5 +1,5 @@
 """A card's pay codes (contract §3, §10): shown to the member, checked at the till, retired by
-the redemption they authorize. The rules are in members.cards; this module holds the card's
+the redemption they authorize. The arithmetic is in members.codes; this module holds the card's
 secret (sealed at rest) and the use counter that makes each code good for one redemption.
 See docs/pay-codes.md.
 """
@@ -10,9 +10,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from valliance.errors import PayCodeUsed, RedemptionNotAuthorized
-from valliance.members import cards as codes
-from valliance.members import pay_guard
+from valliance.members import codes
 from valliance.members.models import Card
+from valliance.members.services import pay_guard
 from valliance.secret_box import seal, unseal
 
 

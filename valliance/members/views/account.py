@@ -1,7 +1,7 @@
 """Member portal: sign-up, claiming an imported account, sign-in and sign-out."""
 
-
 from flask import (
+    after_this_request,
     current_app,
     flash,
     g,
@@ -12,85 +12,70 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from valliance import sign_in
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
-from valliance.members import otp, services
-from valliance.members import signup as signup_flow
+from valliance.members import services
 from valliance.members.auth import MemberUser
 from valliance.members.forms import ClaimForm, ClaimVerifyForm, CodeForm, LoginForm, SignupForm
-from valliance.members.portal import bp
+from valliance.members.services import otp
+from valliance.members.services import signup as signup_flow
+from valliance.members.views import bp
 from valliance.messaging import deliver_after_response
+from valliance.passwords import check_password_strength
 from valliance.sign_in import login_rate_limits
-from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.forms import ConfirmForm
 from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH, safe_next
+from valliance.web.transactions import on_error, transactional
 
-# --- sign-up, claim, sign-in ------------------------------------------------------------
+# --- sign-up and claim ------------------------------------------------------------------
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@transactional
 def signup():
     """Step 1: phone, name and password; a code goes to the phone if it can sign up."""
     form = SignupForm()
+    page = on_error(form, lambda: render_template("members/signup.html", form=form))
     if form.validate_on_submit():
-        try:
-            pending_id = signup_flow.start_signup(
-                db.session, phone=form.phone.data, name=form.name.data,
-                password=form.password.data, support_phone=current_app.config["SUPPORT_PHONE"])
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            # The cookie holds only the pending sign-up's random id (signup.PendingSignup).
-            return _to_the_code_page("signup", {"id": pending_id})
-    return render_template("members/signup.html", form=form)
+        pending_id = signup_flow.start_signup(
+            db.session, phone=form.phone.data, name=form.name.data,
+            password=form.password.data, support_phone=current_app.config["SUPPORT_PHONE"])
+        # The cookie holds only the pending sign-up's random id (signup.PendingSignup).
+        return _to_the_code_page("signup", {"id": pending_id})
+    return page()
 
 
 def _to_the_code_page(purpose: str, pending: dict):
     session[purpose] = pending
-    db.session.commit()
-    # A claim for a phone no member has texts nobody: the gateway is called after the answer.
-    return deliver_after_response(redirect(url_for(f"members.{purpose}_verify")))
+    # Sent once the request has committed; a claim for a phone no member has texts nobody,
+    # and the gateway is called after the answer (messaging.deliver_after_response).
+    after_this_request(deliver_after_response)
+    return redirect(url_for(f"members.{purpose}_verify"))
 
 
 @bp.route("/signup/verify", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@transactional
 def signup_verify():
     """Step 2: the SMS code; the member is enrolled, signed in and shown the card."""
     pending = signup_flow.pending_signup(db.session, (session.get("signup") or {}).get("id"))
     if pending is None:
         return _start_again("signup")
     form = CodeForm()
+    page = on_error(form, lambda: render_template("members/verify.html", form=form,
+                                                  phone=pending.phone, purpose="signup"),
+                    keep_work=True)  # a wrong code's guess stays counted
     if form.validate_on_submit():
-        try:
-            member = signup_flow.finish_signup(db.session, pending, form.code.data)
-        except VallianceError as exc:
-            _keep_counted_guess()
-            show_error(form, exc)
-        else:
-            return _signed_up(member)
-    return render_template("members/verify.html", form=form, phone=pending.phone,
-                           purpose="signup")
-
-
-def _signed_up(member):
-    db.session.commit()
-    session.pop("signup", None)
-    login_user(MemberUser(member))
-    flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
-    return redirect(url_for("members.card"))
-
-
-def _keep_counted_guess() -> None:
-    """Commit a wrong code's counted guess; roll back a sign-up that lost a race instead."""
-    try:
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
+        member = signup_flow.finish_signup(db.session, pending, form.code.data)
+        session.pop("signup", None)
+        login_user(MemberUser(member))
+        flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
+        return redirect(url_for("members.card"))
+    return page()
 
 
 def _start_again(purpose: str):
@@ -101,53 +86,49 @@ def _start_again(purpose: str):
 
 @bp.route("/claim", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@transactional
 def claim():
     """Imported members: step 1, the phone the operator has on file."""
     form = ClaimForm()
+    page = on_error(form, lambda: render_template("members/claim.html", form=form))
     if form.validate_on_submit():
-        try:
-            phone = signup_flow.start_claim(db.session, phone=form.phone.data,
-                                            support_phone=current_app.config["SUPPORT_PHONE"])
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            return _to_the_code_page("claim", {"phone": phone})
-    return render_template("members/claim.html", form=form)
+        phone = signup_flow.start_claim(db.session, phone=form.phone.data,
+                                        support_phone=current_app.config["SUPPORT_PHONE"])
+        return _to_the_code_page("claim", {"phone": phone})
+    return page()
 
 
 @bp.route("/claim/verify", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@transactional
 def claim_verify():
     """Imported members: step 2, the SMS code and a new password."""
     pending = session.get("claim")
     if not pending:
         return redirect(url_for("members.claim"))
     form = ClaimVerifyForm()
+    page = on_error(form, lambda: render_template("members/verify.html", form=form,
+                                                  phone=pending["phone"], purpose="claim"),
+                    keep_work=True)  # a wrong code's guess stays counted
     if form.validate_on_submit():
-        try:
-            services.check_password_strength(form.password.data)
-            otp.verify_code(db.session, pending["phone"], "claim", form.code.data)
-        except VallianceError as exc:
-            db.session.commit()  # keep the counted wrong guess
-            show_error(form, exc)
-        else:
-            return _finish_claim(pending["phone"], form.password.data)
-    return render_template("members/verify.html", form=form, phone=pending["phone"],
-                           purpose="claim")
+        check_password_strength(form.password.data)
+        otp.verify_code(db.session, pending["phone"], "claim", form.code.data)
+        return _finish_claim(pending["phone"], form.password.data)
+    return page()
 
 
 def _finish_claim(phone: str, password: str):
     member = signup_flow.claimable_member(db.session, phone)
     session.pop("claim", None)
     if member is None:  # claimed meanwhile (another tab)
-        db.session.commit()
         return redirect(url_for("members.login"))
     services.change_password(db.session, member, None, password)
-    db.session.commit()
     login_user(MemberUser(member))
     flash(tr("账户已激活。", "Your account is active."), FLASH)
     return redirect(url_for("members.card"))
+
+
+# --- sign-in and sign-out ---------------------------------------------------------------
 
 
 def _login_phone() -> str:
@@ -186,5 +167,3 @@ def logout():
         sign_in.sign_out()  # on the server too: a saved cookie stops working
         flash(tr("已退出登录。", "You are signed out."), FLASH)
     return redirect(url_for("members.login"))
-
-

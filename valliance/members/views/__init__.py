@@ -1,0 +1,36 @@
+"""The member portal (/me): its blueprint, the helpers its templates share, and its pages, one
+module per area: account (sign-up, claim, sign-in), card (the card, its images, reporting it
+lost), reissue (replacing a lost card), pay_code (the live pay code), history, profile, offers.
+"""
+
+from flask import Blueprint
+
+from valliance.members.labels import kind_label, status_label, tier_name
+from valliance.money import format_yuan
+from valliance.web.i18n import bilingual, tr
+from valliance.web.navigation import FLASH
+
+bp = Blueprint("members", __name__, url_prefix="/me", template_folder="../templates")
+
+
+@bp.app_template_filter("bilingual")
+def _bilingual_filter(message: str) -> str:
+    return bilingual(message)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"tr": tr, "tier_name": tier_name, "yuan": format_yuan, "FLASH": FLASH,
+            "kind_label": kind_label, "status_label": status_label}
+
+
+# The pages add their routes to bp (imported last: they import bp from here).
+from valliance.members.views import (  # noqa: E402, F401
+    account,
+    card,
+    history,
+    offers,
+    pay_code,
+    profile,
+    reissue,
+)

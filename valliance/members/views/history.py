@@ -1,0 +1,59 @@
+"""Member portal: the points history, 20 rows a page, filtered by kind, with a balance chart."""
+
+from flask import render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from valliance.db import SHANGHAI
+from valliance.extensions import db
+from valliance.input_guard import bounded_int
+from valliance.members.auth import member_required
+from valliance.members.labels import KIND_LABELS, PAYMENT_LABELS
+from valliance.members.services import statement
+from valliance.members.views import bp
+from valliance.members.views.chart import balance_svg
+from valliance.money import format_yuan
+from valliance.points import accounts
+from valliance.web.i18n import tr
+
+HISTORY_PAGE = 20
+CHART_ENTRIES = 200
+
+
+@bp.get("/history")
+@member_required
+def history():
+    """Points history, newest first, 20 a page, filtered by kind, with a balance chart."""
+    member = current_user.member
+    kind = request.args.get("kind") or None
+    if kind not in KIND_LABELS:
+        kind = None
+    before = request.args.get("before", type=bounded_int(1))
+    page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
+                                before=before, kinds=frozenset({kind}) if kind else None)
+    details = statement.entry_details(db.session, member.id, [e.id for e in page.entries])
+    return render_template("members/history.html", page=page, kind=kind, before=before,
+                           kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
+                           detail=lambda e: describe(details.get(e.id)))
+
+
+def _balance_chart(member) -> Markup:
+    recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)
+    series = [(e.created_at, e.balance_after) for e in recent.entries
+              if e.balance_after is not None]
+    svg = balance_svg(series, title=tr("积分余额走势", "Points balance over time"),
+                      empty_text=tr("暂无记录", "No history yet"), tz=SHANGHAI)
+    return Markup(svg)  # noqa: S704 — our own SVG, its text escaped by balance_svg
+
+
+def describe(detail: statement.EntryDetail | None) -> str:
+    """One line for a history row: "老王火锅 · 消费 ¥128.50", "话费缴纳 ¥100.00" or ""."""
+    if detail is None:
+        return ""
+    if detail.payment_kind:
+        zh, en = PAYMENT_LABELS.get(detail.payment_kind, (detail.payment_kind,) * 2)
+        return f"{tr(zh, en)} {format_yuan(detail.payment_fen)}"
+    parts = [detail.merchant] if detail.merchant else []
+    if detail.purchase_fen is not None:
+        parts.append(f"{tr('消费', 'purchase')} {format_yuan(detail.purchase_fen)}")
+    return " · ".join(parts)

@@ -1,0 +1,33 @@
+"""Member portal: the profile page (name, masked phone) and changing the password."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
+
+from valliance.extensions import db
+from valliance.members import services
+from valliance.members.auth import MemberUser, member_required
+from valliance.members.forms import PasswordForm
+from valliance.members.views import bp
+from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@member_required
+@transactional
+def profile():
+    """Name, masked phone and the change-password form."""
+    member = current_user.member
+    form = PasswordForm()
+    page = on_error(form, lambda: render_template("members/profile.html", member=member,
+                                                  form=form))
+    if form.validate_on_submit():
+        services.change_password(db.session, member, form.current_password.data,
+                                 form.password.data)
+        # Other browsers and the app are signed out; this browser signs in again.
+        login_user(MemberUser(member))
+        flash(tr("密码已修改，App 需重新登录。", "Password changed; sign in again in the app."),
+              FLASH)
+        return redirect(url_for("members.profile"))
+    return page()

@@ -12,7 +12,7 @@ from valliance.extensions import db
 def _resolvers():
     from valliance.directory.services import operator_for_key
     from valliance.members.services import member_for_token
-    from valliance.merchants.services import terminal_for_key
+    from valliance.merchants.services.terminals import terminal_for_key
 
     return {"terminal": terminal_for_key, "member": member_for_token,
             "operator": operator_for_key}

@@ -167,6 +167,6 @@ def profile():
 @member_required
 def offers():
     """Offers from alliance merchants, priced for this member's tier."""
-    from valliance.merchants.offers_view import render_offers_page
+    from valliance.merchants.views.member_offers import render_offers_page
 
     return render_offers_page()

@@ -7,25 +7,25 @@ def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
     from valliance.extensions import api, csrf, limiter
     from valliance.merchants import api as pos_api
-    from valliance.merchants import (  # noqa: F401 (routes on portal.bp)
-        cli,
-        offers_view,
+    from valliance.merchants import cli
+    from valliance.merchants.views import (  # noqa: F401 (offers, sales, shop: routes on portal.bp)
+        apply,
+        member_offers,
+        offers,
         portal,
-        portal_offers,
-        portal_sales,
-        portal_shop,
+        sales,
+        shop,
         till,
     )
-    from valliance.merchants.apply_views import bp as apply_bp
 
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
     # No POS route has a rate limit (a terminal key is a 256-bit secret, revoked at once);
     # skipping the limiter's per-request check there is worth ~5 % of a purchase's CPU.
     limiter.unlimited_blueprints.add(pos_api.bp.name)
     api.register_blueprint(pos_api.bp)
-    app.register_blueprint(offers_view.bp)  # the alliance's offers, for members and visitors
+    app.register_blueprint(member_offers.bp)  # the alliance's offers, for members and visitors
     app.register_blueprint(till.bp)  # the cashiers' till page (a POS terminal in the browser)
-    app.register_blueprint(apply_bp)  # merchants apply to join the alliance
+    app.register_blueprint(apply.bp)  # merchants apply to join the alliance
     portal.register_sign_in()
     app.register_blueprint(portal.bp)  # owners and cashiers: sales, refunds, offers, staff
     for group in cli.COMMANDS:

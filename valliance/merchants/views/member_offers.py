@@ -24,7 +24,7 @@ from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRat
 from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 
-bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="templates")
+bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="../templates")
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  #: a larger page number is no page (and no OFFSET a database holds)

@@ -2,12 +2,12 @@
 share. Owners run offers, terminals and staff; cashiers see sales and refund them."""
 
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from valliance import sign_in
+from valliance.db import SHANGHAI
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.extensions import login as login_manager
@@ -26,7 +26,6 @@ from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
                template_folder="../templates")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance import money
@@ -205,3 +206,9 @@ def offer_summary(offer: Offer) -> dict:
                                  for r in sorted(offer.tier_rates, key=lambda r: r.tier)},
             "valid_from": str(offer.valid_from or ""), "valid_until": str(offer.valid_until or ""),
             "description": offer.description, "active": offer.active}
+
+
+def merchant_offers(session: Session, merchant_id: str) -> list[Offer]:
+    """The merchant's offers: switched-on ones first, newest first."""
+    return list(session.scalars(select(Offer).where(Offer.merchant_id == merchant_id)
+                                .order_by(Offer.active.desc(), Offer.created_at.desc())))

@@ -51,3 +51,12 @@ def terminal_for_key(session: Session, key: str) -> Terminal | None:
     """The live terminal a key belongs to, or None (unknown or revoked)."""
     terminal = session.scalar(select(Terminal).where(Terminal.key_hash == key_digest(key)))
     return terminal if terminal and terminal.revoked_at is None else None
+
+
+def list_terminals(session: Session, merchant_id: str, *, live_first: bool = False
+                   ) -> list[Terminal]:
+    """The merchant's terminals: oldest first, or (live_first) live ones first, newest first."""
+    order = ((Terminal.revoked_at.is_not(None), Terminal.created_at.desc()) if live_first
+             else (Terminal.created_at,))
+    return list(session.scalars(select(Terminal).where(Terminal.merchant_id == merchant_id)
+                                .order_by(*order)))

@@ -6,7 +6,6 @@ The server converts and checks; static/js/merchant.js only previews while the ow
 from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from valliance.db import today_shanghai
 from valliance.errors import ValidationError
@@ -30,8 +29,7 @@ SAMPLE_FEN = 10_000  #: the preview prices a ¥100 sale
 @owner_required
 def offers():
     """The merchant's offers: live, scheduled, ended and switched off."""
-    rows = db.session.scalars(select(Offer).where(Offer.merchant_id == current_merchant().id)
-                              .order_by(Offer.active.desc(), Offer.created_at.desc())).all()
+    rows = offer_service.merchant_offers(db.session, current_merchant().id)
     return render_template("merchants/portal/offers.html", offers=rows, today=today_shanghai())
 
 

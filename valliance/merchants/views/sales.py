@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 
 from valliance.api_support import iso_shanghai
 from valliance.csv_cells import text_cell
@@ -17,8 +16,8 @@ from valliance.extensions import db
 from valliance.members.portal import tier_name
 from valliance.merchants import pos, refunds
 from valliance.merchants.forms import AMOUNT_TYPED, RefundForm
-from valliance.merchants.models import Terminal
 from valliance.merchants.services import reports
+from valliance.merchants.services.terminals import list_terminals
 from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
 from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.money import yuan_to_fen
@@ -89,11 +88,6 @@ def _links(cursor: tuple[datetime, str] | None) -> dict[str, str | None]:
             "export_url": url_for("merchant_portal.purchases_csv", **args)}
 
 
-def _terminals(merchant_id: str) -> list[Terminal]:
-    return list(db.session.scalars(select(Terminal).where(
-        Terminal.merchant_id == merchant_id).order_by(Terminal.created_at)))
-
-
 @bp.get("/purchases")
 @merchant_required
 def purchases():
@@ -105,7 +99,7 @@ def purchases():
     return render_template(
         "merchants/portal/purchases.html", rows=rows, wanted=wanted,
         totals=reports.purchase_totals(db.session, merchant.id, wanted),
-        terminals=_terminals(merchant.id), first_page=not request.args.get("after"),
+        terminals=list_terminals(db.session, merchant.id), first_page=not request.args.get("after"),
         **_links(cursor))
 
 

@@ -2,7 +2,6 @@
 in views/offers)."""
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from valliance.audit import events_for_merchant
 from valliance.extensions import db
@@ -25,9 +24,7 @@ AUDIT_PAGE = 50
 
 
 def _terminals_page(form: TerminalForm) -> str:
-    rows = db.session.scalars(select(Terminal).where(
-        Terminal.merchant_id == current_merchant().id)
-        .order_by(Terminal.revoked_at.is_not(None), Terminal.created_at.desc())).all()
+    rows = pos_terminals.list_terminals(db.session, current_merchant().id, live_first=True)
     return render_template("merchants/portal/terminals.html", form=form, terminals=rows,
                            confirm=ConfirmForm())
 
@@ -64,10 +61,7 @@ def revoke_terminal(terminal_id: str):
 
 
 def _staff_page(form: StaffForm) -> str:
-    rows = db.session.scalars(select(MerchantUser).where(
-        MerchantUser.merchant_id == current_merchant().id)
-        .order_by(MerchantUser.active.desc(), MerchantUser.role.desc(),
-                  MerchantUser.created_at)).all()
+    rows = merchant_users.list_merchant_users(db.session, current_merchant().id)
     return render_template("merchants/portal/staff.html", form=form, people=rows,
                            confirm=ConfirmForm())
 

@@ -31,7 +31,9 @@ from bench.common import fresh_app
 from bench.ledger_bench import percent, run_pgbench
 from valliance.extensions import db
 from valliance.members.services import enroll_member
-from valliance.merchants.services import create_merchant, create_offer, create_terminal
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.points.verify import verify_ledger
 
 BENCH_DB = "valliance_pos_bench"

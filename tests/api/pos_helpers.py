@@ -7,7 +7,9 @@ from sqlalchemy.orm import object_session
 
 from valliance.members import codes as cards
 from valliance.members import services as members
-from valliance.merchants import services as merchants
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.secret_box import unseal
 
 PURCHASES = "/api/v1/pos/purchases"
@@ -40,11 +42,11 @@ def new_key() -> str:
 
 def shop(session, name="老王火锅", *, approved=True, offer=None) -> Shop:
     """An approved merchant with one terminal; offer: kwargs for create_offer (or None)."""
-    merchant = merchants.create_merchant(session, name=name, category="餐饮", district="鹿城镇",
-                                         avg_spend=8000, approved=approved)
+    merchant = create_merchant(session, name=name, category="餐饮", district="鹿城镇",
+                               avg_spend=8000, approved=approved)
     if offer is not None:
-        merchants.create_offer(session, merchant, **{"title": "会员折扣", **offer})
-    terminal, key = merchants.create_terminal(session, merchant)
+        create_offer(session, merchant, **{"title": "会员折扣", **offer})
+    terminal, key = create_terminal(session, merchant)
     session.commit()
     return Shop(merchant, terminal, key)
 

@@ -4,14 +4,14 @@ import pytest
 
 from tests.api.test_merchant_apply import apply_on_web, errors_of, merchant_count
 from valliance.errors import ValidationError
-from valliance.merchants import onboarding
+from valliance.merchants.services import application_checks
 
 
 @pytest.mark.parametrize("typed", ["100000.01", "99999999", "99999999999", "9" * 20,
                                    "99999999999.99", "１２３４５６７８９０１２"])
 def test_a_typical_spend_over_the_maximum_is_told_the_maximum_in_yuan(typed):
     with pytest.raises(ValidationError) as caught:
-        onboarding.parse_yuan(typed)
+        application_checks.parse_yuan(typed)
     message = caught.value.details["avg_spend"][0]
     assert "最多 ¥100,000.00" in message and "at most ¥100,000.00" in message
     assert "两位小数" not in message

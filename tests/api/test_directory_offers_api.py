@@ -13,7 +13,8 @@ from valliance.directory import services
 from valliance.directory.models import CallerLookup
 from valliance.directory.schemas import OffersOut
 from valliance.extensions import db
-from valliance.merchants import services as merchants
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
 
 OFFERS = "/api/v1/directory/offers"
 
@@ -30,11 +31,11 @@ def operator(app):
 def hotpot(app):
     """老王火锅: 12 % off, 2 points per yuan, gold rate 15 %."""
     with app.app_context():
-        merchant = merchants.create_merchant(
+        merchant = create_merchant(
             db.session, name="老王火锅", category="餐饮", district="鹿城区", address="五马街88号",
             phone="0577-88880001", avg_spend=8000, approved=True)
-        offer = merchants.create_offer(db.session, merchant, title="V卡8.8折", percent_off=12,
-                                       points_per_yuan=2, tier_percent_off={"gold": 15})
+        offer = create_offer(db.session, merchant, title="V卡8.8折", percent_off=12,
+                             points_per_yuan=2, tier_percent_off={"gold": 15})
         db.session.commit()
         return {"merchant_id": merchant.id, "offer_id": offer.id}
 
@@ -129,10 +130,10 @@ def test_bad_query_parameters_are_422(client, operator, hotpot, args, field):
 def test_pagination_with_limit_and_offset(app, client, operator):
     with app.app_context():
         for i in range(5):
-            merchant = merchants.create_merchant(db.session, name=f"咖啡馆{i}", category="餐饮",
-                                                 district="鹿城区", avg_spend=3000,
-                                                 approved=True)
-            merchants.create_offer(db.session, merchant, title="咖啡", percent_off=10 + i)
+            merchant = create_merchant(db.session, name=f"咖啡馆{i}", category="餐饮",
+                                       district="鹿城区", avg_spend=3000,
+                                       approved=True)
+            create_offer(db.session, merchant, title="咖啡", percent_off=10 + i)
         db.session.commit()
     first = client.get(OFFERS, query_string={"q": "咖啡", "limit": 2},
                        headers=operator).get_json()

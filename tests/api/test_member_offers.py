@@ -6,7 +6,8 @@ import pytest
 
 from tests.api.test_portal import enroll, log_in
 from valliance.extensions import db
-from valliance.merchants.services import create_merchant, create_offer
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
 
 
 def merchant(name, category="餐饮", district="鹿城镇", approved=True, **kwargs):

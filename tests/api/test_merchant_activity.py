@@ -10,8 +10,10 @@ from tests.api import test_merchant_portal as portal
 from tests.api.test_portal import post_form
 from valliance.audit import record_event
 from valliance.extensions import db
-from valliance.merchants import refunds, services, users
+from valliance.merchants import refunds
 from valliance.merchants.models import Merchant, MerchantUser, Offer
+from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services.terminals import create_terminal, revoke_terminal
 
 store = portal.store  # the fixture: 老王火锅 with 王老板 (owner) and 李收银 (cashier)
 
@@ -32,8 +34,8 @@ def make_history(app, client, store):
     with app.app_context():
         merchant = db.session.get(Merchant, store["merchant_id"])
         owner = f"merchant_user:{store['owner_id']}"
-        terminal, _ = services.create_terminal(db.session, merchant, "前台2号", actor=owner)
-        services.revoke_terminal(db.session, terminal.id, actor=owner)
+        terminal, _ = create_terminal(db.session, merchant, "前台2号", actor=owner)
+        revoke_terminal(db.session, terminal.id, actor=owner)
         cashier = db.session.get(MerchantUser, store["cashier_id"])
         users.set_user_active(db.session, cashier, False, actor=owner)
         users.set_user_active(db.session, cashier, True, actor=owner)
@@ -103,8 +105,8 @@ def test_activity_sentences_escape_what_people_typed(app, client, store):
     assert post_form(client, "/merchant/offers/new", offer).status_code == 302
     with app.app_context():
         merchant = db.session.get(Merchant, store["merchant_id"])
-        services.create_terminal(db.session, merchant, '<img src=x onerror="alert(2)">',
-                                 actor=f"merchant_user:{store['owner_id']}")
+        create_terminal(db.session, merchant, '<img src=x onerror="alert(2)">',
+                        actor=f"merchant_user:{store['owner_id']}")
         record_event(db.session, actor="staff:stf_1", action="merchant.suspend",
                      subject=merchant.id, merchant_id=merchant.id, note="</li><script>x()",
                      from_status="approved", to_status="suspended")

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from valliance.audit import AuditEvent
 from valliance.errors import ValidationError
 from valliance.extensions import db
-from valliance.merchants import onboarding
 from valliance.merchants.models import Merchant, MerchantUser
-from valliance.merchants.services import create_merchant
-from valliance.merchants.users import authenticate_merchant_user
+from valliance.merchants.services import application_checks, onboarding
+from valliance.merchants.services.merchant_users import authenticate_merchant_user
+from valliance.merchants.services.onboarding import create_merchant
 
 PASSWORD = "secret123"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
@@ -33,7 +33,7 @@ def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs
 def licence(n: int, prefix: str = "91330302MA") -> str:
     """A valid unified social credit code (its check character computed)."""
     body = f"{prefix}{n:0{17 - len(prefix)}d}"
-    return body + onboarding.licence_check_char(body)
+    return body + application_checks.licence_check_char(body)
 
 
 def application(**overrides) -> dict:
@@ -141,7 +141,7 @@ def test_home_page_links_to_the_application(client):
     ("100000", 10_000_000), ("100000.00", 10_000_000),
 ])
 def test_typical_spend_in_yuan_becomes_exact_fen(typed, fen):
-    assert onboarding.parse_yuan(typed) == fen
+    assert application_checks.parse_yuan(typed) == fen
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -152,7 +152,7 @@ def test_typical_spend_in_yuan_becomes_exact_fen(typed, fen):
 ])
 def test_typical_spend_rejects_negatives_fractions_of_a_fen_and_absurd_values(typed, message):
     with pytest.raises(ValidationError) as caught:
-        onboarding.parse_yuan(typed)
+        application_checks.parse_yuan(typed)
     assert message in caught.value.details["avg_spend"][0]
 
 
@@ -204,7 +204,7 @@ def test_licence_needs_its_check_character_to_match(app, client):
 
 def test_known_real_licence_numbers_pass_the_check():
     for code in ("91350100M000100Y43", "91110000600037341L", "91440300708461136T"):
-        assert onboarding.normalize_licence(code) == code
+        assert application_checks.normalize_licence(code) == code
 
 
 def test_a_weak_password_is_refused_by_the_service(app, client):

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from tests.api.pos_helpers import PURCHASES, QUOTE, assert_error, buy, member, shop
 from valliance.audit import AuditEvent
-from valliance.merchants import services as merchants
 from valliance.merchants.models import Merchant, Purchase
+from valliance.merchants.services.terminals import revoke_terminal
 
 TERMINAL = "/api/v1/pos/terminal"
 
@@ -68,7 +68,7 @@ def test_the_credential_is_checked_before_the_merchant_status(client, session):
     assert_error(client.get(TERMINAL), 401, "unauthorized")
     assert_error(client.get(TERMINAL, headers={"Authorization": "Bearer vt_wrong"}), 401,
                  "unauthorized")
-    merchants.revoke_terminal(session, s.terminal.id, actor="test")
+    revoke_terminal(session, s.terminal.id, actor="test")
     session.commit()
     assert_error(client.post(QUOTE, json={"card": "1"}, headers=s.headers), 401,
                  "unauthorized")

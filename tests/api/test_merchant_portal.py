@@ -13,8 +13,9 @@ from tests.api.pos_helpers import PURCHASES, member, new_key, shop
 from tests.api.test_portal import csrf_of, post_form
 from valliance.audit import AuditEvent
 from valliance.extensions import db
-from valliance.merchants import reports, users
 from valliance.merchants.models import Merchant, MerchantUser, Offer, Purchase, Refund
+from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services import reports
 from valliance.points import accounts
 
 PASSWORD = "shop2026pw"

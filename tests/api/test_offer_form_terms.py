@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from tests.api import test_merchant_portal as portal
 from tests.api.test_portal import post_form
+from valliance.csv_rows import ImportRejected
 from valliance.errors import ValidationError
 from valliance.extensions import db
-from valliance.merchants import services
-from valliance.merchants.imports import ImportRejected, import_merchants
 from valliance.merchants.models import Merchant, Offer
+from valliance.merchants.services.imports import import_merchants
+from valliance.merchants.services.offers import create_offer, offer_summary, update_offer
 
 store = portal.store  # the fixture: an approved shop with an owner and a cashier
 sign_in = portal.sign_in
@@ -39,14 +40,14 @@ def test_the_offer_service_refuses_titles_over_40_characters(app, store):
     with app.app_context():
         merchant = db.session.get(Merchant, store["merchant_id"])
         with pytest.raises(ValidationError) as caught:
-            services.create_offer(db.session, merchant, title=LONG, percent_off=12)
+            create_offer(db.session, merchant, title=LONG, percent_off=12)
         assert TOO_LONG in caught.value.details["title"][0]
         offer = merchant.offers[0]
         with pytest.raises(ValidationError):
-            services.update_offer(db.session, offer, **{**services.offer_summary(offer),
+            update_offer(db.session, offer, **{**offer_summary(offer),
                                                         "title": LONG}, actor="test")
         db.session.rollback()
-        assert services.create_offer(db.session, merchant, title=LONG[:40], percent_off=12)
+        assert create_offer(db.session, merchant, title=LONG[:40], percent_off=12)
 
 
 def test_the_offer_form_caps_the_title_at_40_characters(app, client, store):

@@ -26,8 +26,9 @@ from tests.api.pos_helpers import (
 )
 from valliance.members import codes as cards
 from valliance.members import services as members
-from valliance.merchants import services as merchants
 from valliance.merchants.models import Purchase, Refund
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.terminals import create_terminal, revoke_terminal
 from valliance.points import accounts
 from valliance.points.models import IdempotencyKey, Transfer
 from valliance.points.verify import verify_ledger
@@ -223,7 +224,7 @@ def test_keys_are_scoped_per_merchant(client, session):
 
 def test_keys_are_shared_by_the_terminals_of_one_merchant(client, session):
     s = shop(session)
-    _, other_key = merchants.create_terminal(session, s.merchant)
+    _, other_key = create_terminal(session, s.merchant)
     session.commit()
     _, card = member(session)
     first = buy(client, s, card.number, 1000, key="k")
@@ -466,7 +467,7 @@ def test_redemption_check_order(client, session):
 
 def test_revoked_key_is_401_before_anything(client, session):
     s = shop(session)
-    merchants.revoke_terminal(session, s.terminal.id)
+    revoke_terminal(session, s.terminal.id)
     session.commit()
     response = client.post(PURCHASES, data="not json", headers=s.headers)
     assert_error(response, 401, "unauthorized")
@@ -537,7 +538,7 @@ def test_revoked_key_after_purchase(client, session):
     s = shop(session)
     _, card = member(session)
     purchase = buy(client, s, card.number, 100).get_json()
-    merchants.revoke_terminal(session, s.terminal.id)
+    revoke_terminal(session, s.terminal.id)
     session.commit()
     assert_error(client.get(f"{PURCHASES}/{purchase['id']}", headers=s.headers), 401,
                  "unauthorized")
@@ -701,7 +702,7 @@ def _offer_percent(client, s, card):
 ])
 def test_inactive_offers_are_ignored(client, session, kwargs):
     s = shop(session, offer={"percent_off": 5})
-    merchants.create_offer(session, s.merchant, title="大促", percent_off=30, **kwargs)
+    create_offer(session, s.merchant, title="大促", percent_off=30, **kwargs)
     session.commit()
     _, card = member(session)
     assert _offer_percent(client, s, card) == 5
@@ -710,9 +711,9 @@ def test_inactive_offers_are_ignored(client, session, kwargs):
 def test_offer_valid_through_today_counts(client, session):
     s = shop(session)
     today = date.today()
-    merchants.create_offer(session, s.merchant, title="今日", percent_off=8,
-                           valid_from=today - timedelta(days=1),
-                           valid_until=today + timedelta(days=1))
+    create_offer(session, s.merchant, title="今日", percent_off=8,
+                 valid_from=today - timedelta(days=1),
+                 valid_until=today + timedelta(days=1))
     session.commit()
     _, card = member(session)
     assert _offer_percent(client, s, card) == 8
@@ -743,8 +744,8 @@ def test_tier_override_lower(client, session, tier, expected):
 
 def test_best_offer_is_chosen_per_tier(client, session):
     s = shop(session)
-    merchants.create_offer(session, s.merchant, title="折扣", percent_off=12, points_per_yuan=1)
-    merchants.create_offer(session, s.merchant, title="积分", percent_off=9, points_per_yuan=4)
+    create_offer(session, s.merchant, title="折扣", percent_off=12, points_per_yuan=1)
+    create_offer(session, s.merchant, title="积分", percent_off=9, points_per_yuan=4)
     session.commit()
     _, standard = member(session)          # 13 vs 13 → higher percent_off (12)
     _, gold = member(session, tier="gold")  # 13.5 vs 15 → the points offer (9)
@@ -769,12 +770,12 @@ def test_wrong_method(client, session):
 
 def test_tie_goes_to_the_earlier_offer(client, session):
     s = shop(session)
-    first = merchants.create_offer(session, s.merchant, title="先", percent_off=10,
-                                   points_per_yuan=2)
+    first = create_offer(session, s.merchant, title="先", percent_off=10,
+                         points_per_yuan=2)
     session.commit()
     for title in ("后一", "后二", "后三"):
-        merchants.create_offer(session, s.merchant, title=title, percent_off=10,
-                               points_per_yuan=2)
+        create_offer(session, s.merchant, title=title, percent_off=10,
+                     points_per_yuan=2)
         session.commit()
     _, card = member(session)
     purchase_id = buy(client, s, card.number, 1000).get_json()["id"]
@@ -821,12 +822,12 @@ def test_offer_dates_are_shanghai_dates(client, session):
     s = shop(session)
     _, card = member(session)
     with server_zone_on_another_date() as (today, _):
-        merchants.create_offer(session, s.merchant, title="今天起", percent_off=7,
-                               valid_from=today, valid_until=today)
-        merchants.create_offer(session, s.merchant, title="昨天止", percent_off=30,
-                               valid_until=today - timedelta(days=1))
-        merchants.create_offer(session, s.merchant, title="明天起", percent_off=40,
-                               valid_from=today + timedelta(days=1))
+        create_offer(session, s.merchant, title="今天起", percent_off=7,
+                     valid_from=today, valid_until=today)
+        create_offer(session, s.merchant, title="昨天止", percent_off=30,
+                     valid_until=today - timedelta(days=1))
+        create_offer(session, s.merchant, title="明天起", percent_off=40,
+                     valid_from=today + timedelta(days=1))
         session.commit()
         assert _offer_percent(client, s, card) == 7
 

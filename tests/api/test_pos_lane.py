@@ -20,9 +20,9 @@ from valliance.directory import services as operators
 from valliance.extensions import db
 from valliance.members import services as members
 from valliance.merchants import pos_record
-from valliance.merchants import services as merchants
 from valliance.merchants.models import Merchant, Purchase
 from valliance.merchants.pos_lane import PurchaseLane
+from valliance.merchants.services.terminals import revoke_terminal
 from valliance.points import postgres
 from valliance.points.models import IdempotencyKey
 from valliance.points.verify import verify_ledger
@@ -147,7 +147,7 @@ def test_what_the_lane_cannot_sell_the_app_answers(client, session, handed_over,
     elif case == "no credential":
         del headers["Authorization"]
     elif case == "revoked key":
-        merchants.revoke_terminal(session, s.terminal.id)
+        revoke_terminal(session, s.terminal.id)
         session.commit()
     elif case == "member token":
         headers["Authorization"] = f"Bearer {_member_token(session, m)}"

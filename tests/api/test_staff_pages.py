@@ -20,9 +20,9 @@ from valliance.db import utcnow
 from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members import services as member_services
-from valliance.merchants import onboarding
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant, MerchantUser
-from valliance.merchants.users import authenticate_merchant_user
+from valliance.merchants.services import onboarding
+from valliance.merchants.services.merchant_users import authenticate_merchant_user
 from valliance.messaging import OutboxMessage
 from valliance.staff import services as staff_services
 from valliance.staff.models import StaffUser

@@ -8,8 +8,8 @@ from tests.api.pos_helpers import member, shop
 from valliance.directory import services as directory
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import users
 from valliance.merchants.models import Merchant, Offer
+from valliance.merchants.services import merchant_users as users
 from valliance.staff import services as staff_services
 
 PASSWORD = "secret123"

@@ -9,7 +9,8 @@ from valliance.directory import services
 from valliance.directory.models import Referral
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import services as merchants
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +21,11 @@ def desk(app):
         _, key = services.create_operator(db.session, "一号台")
         for name, percent, per_yuan, spend in (("老王火锅", 12, 2, 8000), ("小李火锅", 10, 1, 6000),
                                                ("江心屿咖啡", 15, 1, 3000)):
-            merchant = merchants.create_merchant(db.session, name=name, category="餐饮",
-                                                 district="鹿城区", address="五马街",
-                                                 avg_spend=spend, approved=True)
-            merchants.create_offer(db.session, merchant, title=f"{name}会员价",
-                                   percent_off=percent, points_per_yuan=per_yuan)
+            merchant = create_merchant(db.session, name=name, category="餐饮",
+                                       district="鹿城区", address="五马街",
+                                       avg_spend=spend, approved=True)
+            create_offer(db.session, merchant, title=f"{name}会员价",
+                         percent_off=percent, points_per_yuan=per_yuan)
         members.enroll_member(db.session, phone="13800138000", name="王小明", tier="gold")
         db.session.commit()
         db.session.remove()

@@ -7,8 +7,10 @@ from tests.e2e.test_merchant_portal_browser import PASSWORD, _sign_in
 from tests.e2e.test_till_browser import _open_till, _scan_and_quote
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import services as merchants
-from valliance.merchants import users
+from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.staff.services import create_staff_user
 
 pytestmark = pytest.mark.browser
@@ -18,14 +20,14 @@ NAME = ("XiaonanmenCarBeautyAndDetailingCenter" * 3)[:100]
 @pytest.fixture
 def long_named(app):
     with app.app_context():
-        merchant = merchants.create_merchant(db.session, name=NAME, category="汽车服务",
-                                             district="鹿城区", approved=True)
+        merchant = create_merchant(db.session, name=NAME, category="汽车服务",
+                                   district="鹿城区", approved=True)
         users.add_merchant_user(db.session, merchant, phone="13700000001", name="王老板",
                                 password=PASSWORD, role="owner", actor="test")
         create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD)
-        merchants.create_offer(db.session, merchant, title="洗车9折", percent_off=10,
-                               points_per_yuan=1)
-        _, key = merchants.create_terminal(db.session, merchant, "1号收银台")
+        create_offer(db.session, merchant, title="洗车9折", percent_off=10,
+                     points_per_yuan=1)
+        _, key = create_terminal(db.session, merchant, "1号收银台")
         card = members.enroll_member(db.session, phone="13800138000", name="王小明").card.number
         db.session.commit()
         merchant_id = merchant.id

@@ -5,8 +5,8 @@ import pytest
 
 from tests.e2e.test_merchant_portal_browser import _sign_in, shop  # noqa: F401 (fixture)
 from valliance.extensions import db
-from valliance.merchants import services as merchants
 from valliance.merchants.models import Merchant, MerchantUser
+from valliance.merchants.services.offers import create_offer, update_offer
 
 pytestmark = pytest.mark.browser
 TITLES = ("超长标题测试" * 6 + "ABCD", "W" * 40)
@@ -18,10 +18,10 @@ def long_offers(app, shop):  # noqa: F811 (the shop fixture above)
         merchant = db.session.get(Merchant, shop["merchant_id"])
         owner = db.session.query(MerchantUser).filter_by(merchant_id=merchant.id).one()
         for title in TITLES:
-            offer = merchants.create_offer(db.session, merchant, title=title, percent_off=12,
-                                           points_per_yuan=2, actor=f"merchant_user:{owner.id}")
+            offer = create_offer(db.session, merchant, title=title, percent_off=12,
+                                 points_per_yuan=2, actor=f"merchant_user:{owner.id}")
             for percent in (10, 11, 12, 13) * 5:
-                merchants.update_offer(
+                update_offer(
                     db.session, offer, title=title, percent_off=percent, points_per_yuan=2,
                     tier_percent_off={"gold": 15}, valid_from=None, valid_until=None,
                     description="", active=True, actor=f"merchant_user:{owner.id}")

@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos, users
-from valliance.merchants import services as merchants
+from valliance.merchants import pos
 from valliance.merchants.models import Offer, Refund, Terminal
+from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
 
 pytestmark = pytest.mark.browser
 PASSWORD = "shop2026pw"
@@ -18,10 +20,10 @@ PASSWORD = "shop2026pw"
 def shop(app):
     """An approved merchant with an offer, its owner, and one sale of ¥128.50."""
     with app.app_context():
-        merchant = merchants.create_merchant(db.session, name="老王火锅", category="餐饮",
-                                             district="鹿城区", approved=True)
-        merchants.create_offer(db.session, merchant, title="会员折扣", percent_off=12,
-                               points_per_yuan=2)
+        merchant = create_merchant(db.session, name="老王火锅", category="餐饮",
+                                   district="鹿城区", approved=True)
+        create_offer(db.session, merchant, title="会员折扣", percent_off=12,
+                     points_per_yuan=2)
         users.add_merchant_user(db.session, merchant, phone="13700000001", name="王老板",
                                 password=PASSWORD, role="owner", actor="test")
         member = members.enroll_member(db.session, phone="13800138000", name="王小明")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from valliance.extensions import db
 from valliance.merchants.models import Merchant
-from valliance.merchants.onboarding import licence_check_char
+from valliance.merchants.services.application_checks import licence_check_char
 from valliance.messaging import OutboxMessage
 from valliance.staff.services import create_staff_user
 

@@ -8,8 +8,11 @@ import pytest
 from tests.e2e.test_merchant_portal_browser import PASSWORD, _sign_in
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos, refunds, users
-from valliance.merchants import services as merchants
+from valliance.merchants import pos, refunds
+from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.settlement.services import close_period
 from valliance.staff.services import create_staff_user
 
@@ -21,10 +24,10 @@ SHOP = "老王火锅（五马街店）"
 def closed_month(app):
     """An approved shop with a sale in November 2026 (partly refunded), that month closed."""
     with app.app_context():
-        merchant = merchants.create_merchant(db.session, name=SHOP, category="餐饮",
-                                             district="鹿城区", approved=True)
-        merchants.create_offer(db.session, merchant, title="V卡8.8折", percent_off=12,
-                               points_per_yuan=2)
+        merchant = create_merchant(db.session, name=SHOP, category="餐饮",
+                                   district="鹿城区", approved=True)
+        create_offer(db.session, merchant, title="V卡8.8折", percent_off=12,
+                     points_per_yuan=2)
         users.add_merchant_user(db.session, merchant, phone="13700000001", name="王老板",
                                 password=PASSWORD, role="owner", actor="test")
         member = members.enroll_member(db.session, phone="13800138000", name="王小明")
@@ -34,7 +37,7 @@ def closed_month(app):
         refunds.refund_once(db.session, merchant, sale.id, 5_000, token="t1", actor="test")
         close_period(db.session, "2026-11", now=datetime(2026, 12, 2, tzinfo=UTC),
                      actor="test")
-        merchants.create_terminal(db.session, merchant, "收银台" * 33 + "X")  # 100 characters
+        create_terminal(db.session, merchant, "收银台" * 33 + "X")  # 100 characters
         create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD)
         db.session.commit()
         data = {"purchase_id": sale.id}

@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 from valliance.extensions import db
 from valliance.members import codes as cards
 from valliance.members import services as members
-from valliance.merchants import services as merchants
 from valliance.merchants.models import Purchase
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.secret_box import unseal
 
 pytestmark = pytest.mark.browser
@@ -17,11 +19,11 @@ pytestmark = pytest.mark.browser
 def shop(app):
     """An approved merchant (12 % off, 2 points per yuan), its terminal and a gold member."""
     with app.app_context():
-        merchant = merchants.create_merchant(db.session, name="老王火锅", category="餐饮",
-                                             district="鹿城区", approved=True)
-        merchants.create_offer(db.session, merchant, title="会员折扣", percent_off=12,
-                               points_per_yuan=2)
-        _, key = merchants.create_terminal(db.session, merchant)
+        merchant = create_merchant(db.session, name="老王火锅", category="餐饮",
+                                   district="鹿城区", approved=True)
+        create_offer(db.session, merchant, title="会员折扣", percent_off=12,
+                     points_per_yuan=2)
+        _, key = create_terminal(db.session, merchant)
         member = members.enroll_member(db.session, phone="13800138000", name="王小明",
                                        tier="gold", opening_points=2000)
         db.session.commit()

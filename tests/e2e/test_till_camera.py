@@ -18,7 +18,9 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import CHROMIUM_ARGS
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import services as merchants
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 
 pytestmark = pytest.mark.browser
 
@@ -53,11 +55,11 @@ def write_y4m(text: str, path: Path) -> Path:
 def shop(app):
     """An approved merchant (12 % off, 2 points per yuan), its terminal and a gold member."""
     with app.app_context():
-        merchant = merchants.create_merchant(db.session, name="老王火锅", category="餐饮",
-                                             district="鹿城区", approved=True)
-        merchants.create_offer(db.session, merchant, title="会员折扣", percent_off=12,
-                               points_per_yuan=2)
-        _, key = merchants.create_terminal(db.session, merchant)
+        merchant = create_merchant(db.session, name="老王火锅", category="餐饮",
+                                   district="鹿城区", approved=True)
+        create_offer(db.session, merchant, title="会员折扣", percent_off=12,
+                     points_per_yuan=2)
+        _, key = create_terminal(db.session, merchant)
         member = members.enroll_member(db.session, phone="13800138000", name="王小明",
                                        tier="gold", opening_points=2000)
         db.session.commit()

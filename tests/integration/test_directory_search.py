@@ -14,15 +14,11 @@ from sqlalchemy import event, text
 from valliance.db import today_shanghai
 from valliance.directory.entries import DirectoryEntry, DirectoryLetterGram, reindex_all
 from valliance.directory.search import SearchQuery, search_offers
-from valliance.merchants import onboarding
-from valliance.merchants.imports import import_merchants
 from valliance.merchants.models import Merchant, Offer
-from valliance.merchants.services import (
-    create_merchant,
-    create_offer,
-    set_merchant_status,
-    update_offer,
-)
+from valliance.merchants.services import onboarding
+from valliance.merchants.services.imports import import_merchants
+from valliance.merchants.services.offers import create_offer, update_offer
+from valliance.merchants.services.onboarding import create_merchant, set_merchant_status
 
 
 def shop(session, name, *, category="餐饮", district="鹿城区", address="", avg_spend=5000,

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from valliance.merchants.imports import ImportRejected, import_merchants, read_csv
+from valliance.csv_rows import ImportRejected, read_csv
 from valliance.merchants.models import Merchant, Offer
-from valliance.merchants.services import create_merchant, create_offer
+from valliance.merchants.services.imports import import_merchants
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
 from valliance.points.models import Account
 
 HEADER = "name,category,district,address,phone,avg_spend,title,percent_off,points_per_yuan\n"

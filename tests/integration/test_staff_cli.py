@@ -93,7 +93,7 @@ def test_disable_an_unknown_user_fails_cleanly(app):
 def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications(app, session):
     from valliance.demo import DEMO_PASSWORD
     from valliance.merchants.models import Merchant, MerchantUser
-    from valliance.merchants.users import authenticate_merchant_user
+    from valliance.merchants.services.merchant_users import authenticate_merchant_user
 
     first = run_json(app, "demo", "seed", "--force")
     assert first["staff_logins"] == [

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from valliance.errors import ValidationError
-from valliance.merchants import offer_terms
+from valliance.merchants.services import offers as offer_terms
 
 
 @pytest.mark.parametrize("typed, percent", [
@@ -68,7 +68,7 @@ def test_zhe_with_a_huge_exponent_is_refused_not_a_crash(typed):
 @pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "5e+1000000", "Infinity", "NaN"])
 def test_percent_off_with_a_huge_exponent_is_refused_not_a_crash(typed):
     # the CLI and the CSV import read percent_off with parse_percent
-    from valliance.merchants.services import parse_percent
+    from valliance.merchants.services.offers import parse_percent
 
     with pytest.raises(ValidationError) as caught:
         parse_percent(typed)

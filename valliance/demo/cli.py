@@ -16,7 +16,7 @@ from valliance.demo.roster import DEMO_SEED, DemoResult
 from valliance.demo.seed import seed_demo
 from valliance.extensions import db
 from valliance.members.tiers import TIER_NAMES_ZH
-from valliance.merchants import onboarding
+from valliance.merchants.services import onboarding
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

@@ -18,10 +18,13 @@ from valliance.demo.roster import (
     DemoResult,
 )
 from valliance.directory.models import Operator
-from valliance.merchants import onboarding
 from valliance.merchants.models import Merchant, MerchantUser, Terminal
-from valliance.merchants.services import create_merchant, create_offer, create_terminal
-from valliance.merchants.users import add_merchant_user
+from valliance.merchants.services import onboarding
+from valliance.merchants.services.application_checks import licence_check_char
+from valliance.merchants.services.merchant_users import add_merchant_user
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.staff.models import StaffUser
 from valliance.staff.services import create_staff_user
 
@@ -113,7 +116,7 @@ def demo_partners(session) -> None:
             onboarding.apply_for_membership(
                 session, merchant_id=merchant_id, name=name, category=category,
                 district=district, address=address, phone=phone, avg_spend=avg_spend,
-                licence_no=licence + onboarding.licence_check_char(licence),
+                licence_no=licence + licence_check_char(licence),
                 owner_name=owner_name, owner_phone=owner_phone, password=DEMO_PASSWORD)
 
 

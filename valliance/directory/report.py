@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from valliance.directory.models import Operator, Referral
 from valliance.directory.services import converted_clause
 from valliance.merchants.models import Merchant
-from valliance.merchants.reports import shanghai_midnight
+from valliance.merchants.services.reports import shanghai_midnight
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUPS = ("week", "operator", "merchant", "category")

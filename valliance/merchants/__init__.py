@@ -9,31 +9,29 @@ def init_app(app: Flask) -> None:
     from valliance.extensions import api, csrf, limiter
     from valliance.members import merchant_side
     from valliance.merchants import api as pos_api
-    from valliance.merchants import (  # noqa: F401 (routes on portal.bp; models: metadata)
-        cli,
-        member_pages,
-        models,
-        offers_view,
+    from valliance.merchants import cli, member_pages, models  # noqa: F401 (models: metadata)
+    from valliance.merchants.services import terminals
+    from valliance.merchants.views import (  # noqa: F401 (offers, sales, shop: routes on portal.bp)
+        apply,
+        member_offers,
+        offers,
         portal,
-        portal_offers,
-        portal_sales,
-        portal_shop,
-        services,
+        sales,
+        shop,
         till,
     )
-    from valliance.merchants.apply_views import bp as apply_bp
 
-    credentials.register("terminal", services.terminal_for_key)
+    credentials.register("terminal", terminals.terminal_for_key)
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
     # No POS route has a rate limit (a terminal key is a 256-bit secret, revoked at once);
     # skipping the limiter's per-request check there is worth ~5 % of a purchase's CPU.
     limiter.unlimited_blueprints.add(pos_api.bp.name)
     api.register_blueprint(pos_api.bp)
-    app.register_blueprint(offers_view.bp)  # the alliance's offers, for members and visitors
-    merchant_side.supply(app, offers_page=offers_view.render_offers_page,
+    app.register_blueprint(member_offers.bp)  # the alliance's offers, for members and visitors
+    merchant_side.supply(app, offers_page=member_offers.render_offers_page,
                          read_purchases=member_pages.read_purchases)  # shown on member pages
     app.register_blueprint(till.bp)  # the cashiers' till page (a POS terminal in the browser)
-    app.register_blueprint(apply_bp)  # merchants apply to join the alliance
+    app.register_blueprint(apply.bp)  # merchants apply to join the alliance
     portal.register_sign_in()
     app.register_blueprint(portal.bp)  # owners and cashiers: sales, refunds, offers, staff
     for group in cli.COMMANDS:

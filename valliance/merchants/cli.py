@@ -13,8 +13,8 @@ from valliance.db import run_in_transaction
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.models import TIERS
-from valliance.merchants import imports, onboarding, services
 from valliance.merchants.models import CATEGORIES, Merchant
+from valliance.merchants.services import imports, offers, onboarding, terminals
 
 merchants_cli = AppGroup("merchants", help="Merchants: onboard and import.")
 offers_cli = AppGroup("offers", help="Offers: publish discounts and points rates.")
@@ -38,7 +38,7 @@ def _merchant(merchant_id: str) -> Merchant:
 @json_option
 def create_merchant_command(name, category, district, address, phone, avg_spend, as_json):
     """Onboard an approved merchant (staff)."""
-    merchant_id = transaction(lambda: services.create_merchant(
+    merchant_id = transaction(lambda: onboarding.create_merchant(
         db.session, name=name, category=category, district=district, address=address,
         phone=phone, avg_spend=avg_spend, approved=True).id)
     emit(as_json, {"merchant_id": merchant_id}, f"已创建商户 / Created merchant {merchant_id}")
@@ -124,7 +124,7 @@ def create_offer_command(merchant_id, title, percent_off, tier_rates, points_per
     rates = dict(_tier_rate(value) for value in tier_rates)
 
     def work():
-        return services.create_offer(
+        return offers.create_offer(
             db.session, _merchant(merchant_id), title=title, percent_off=percent_off,
             points_per_yuan=points_per_yuan, tier_percent_off=rates,
             valid_from=_date(valid_from), valid_until=_date(valid_until),
@@ -150,8 +150,8 @@ def create_terminal_command(merchant_id, name, as_json):
 
 
 def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
-    terminal, key = services.create_terminal(db.session, _merchant(merchant_id), name,
-                                             actor="cli")
+    terminal, key = terminals.create_terminal(db.session, _merchant(merchant_id), name,
+                                              actor="cli")
     return terminal.id, key
 
 
@@ -160,8 +160,8 @@ def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
 @json_option
 def revoke_terminal_command(terminal_id, as_json):
     """Revoke a terminal's key at once."""
-    revoked = transaction(lambda: services.revoke_terminal(db.session, terminal_id,
-                                                           actor="cli").id)
+    revoked = transaction(lambda: terminals.revoke_terminal(db.session, terminal_id,
+                                                            actor="cli").id)
     emit(as_json, {"terminal_id": revoked, "revoked": True},
          f"已吊销 / Revoked terminal {revoked}")
 

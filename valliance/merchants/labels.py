@@ -5,7 +5,7 @@ only what a page shows is translated."""
 
 from decimal import Decimal
 
-from valliance.merchants.offer_terms import discount_en
+from valliance.merchants.services.offers import discount_en
 from valliance.money import discount_label
 from valliance.web.i18n import tr
 

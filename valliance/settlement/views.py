@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
-from valliance.merchants import portal
-from valliance.merchants.portal import current_merchant, owner_required
+from valliance.merchants.views import portal
+from valliance.merchants.views.portal import current_merchant, owner_required
 from valliance.money import format_yuan
 from valliance.payments import stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from valliance.merchants.onboarding import MAX_NOTE
+from valliance.merchants.services.onboarding import MAX_NOTE
 from valliance.web.forms import REQUIRED
 
 

@@ -17,9 +17,9 @@ from valliance.db import SHANGHAI
 from valliance.errors import NotFound
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
-from valliance.merchants import onboarding
 from valliance.merchants.labels import category_name
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant
+from valliance.merchants.services import onboarding
 from valliance.messaging import deliver_pending
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits

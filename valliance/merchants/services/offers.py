@@ -1,66 +1,109 @@
-"""Onboarding merchants, publishing offers, and POS terminals with their keys."""
+"""Offers: their words (the title, a discount typed as 折 or as percent off, the 折 a title
+promises) and publishing and changing them. The rules about words are pure (no database) and
+shared by the offer service, the import, the CLI and the merchant portal's form and preview."""
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valliance.api_keys import issue_key, key_digest
+from valliance import money
 from valliance.audit import record_event
-from valliance.db import utcnow
-from valliance.errors import NotFound, ValidationError
+from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members.models import TIERS
-from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
-from valliance.merchants.offer_terms import clean_title
-from valliance.points import accounts
+from valliance.merchants.models import Merchant, Offer, OfferTierRate
 
 MAX_PERCENT_OFF = Decimal(90)
 MAX_POINTS_PER_YUAN = 100
 
+#: a title longer than this breaks tables on phones and the 114 read-out
+MAX_TITLE = 40
+TITLE_TOO_LONG = f"标题最多{MAX_TITLE}个字 / Title at most {MAX_TITLE} characters"
+TITLE_REQUIRED = "请填写优惠标题 / Enter a title"
+ZHE_RANGE = ("折扣须在1折到10折之间（10即不打折），最多三位小数，如 8.8"
+             " / A 折 between 1 and 10 (10 = no discount), up to three decimals, e.g. 8.8")
+UNITS = ("zhe", "percent")
+
+_CN_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+              "七": "7", "八": "8", "九": "9", "〇": "0", "零": "0"}
+#: "8.8折", "88折", "8折", "八八折", "九五折", "8.75 折" — not "打折" or "折扣" alone
+_TITLE_ZHE = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九〇零]{1,3})\s*折")
+
+
+def clean_title(title) -> str:
+    """The title as stored: spaces trimmed, 1–40 characters, else a ValidationError."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(details={"title": [TITLE_REQUIRED]})
+    if len(title) > MAX_TITLE:
+        raise ValidationError(details={"title": [TITLE_TOO_LONG]})
+    return title
+
+
+def zhe_to_percent(value, field: str = "percent_off") -> Decimal:
+    """折 → percent off, exactly: 8.8 → 12, 9.5 → 5, 8.75 → 12.5, 10 or blank → 0."""
+    text = str(value if value is not None else "").strip()
+    if text == "":
+        return Decimal("0.00")
+    try:
+        zhe = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(details={field: [ZHE_RANGE]}) from exc
+    # The range before quantizing: "1e999999".quantize raises decimal.InvalidOperation
+    if (not zhe.is_finite() or not Decimal(1) <= zhe <= Decimal(10)
+            or zhe != zhe.quantize(Decimal("0.001"))):
+        raise ValidationError(details={field: [ZHE_RANGE]})
+    return (Decimal(100) - zhe * 10).quantize(Decimal("0.01"))
+
+
+def percent_to_zhe_text(percent) -> str:
+    """Percent off → the 折 an owner would type: 12 → "8.8", 12.5 → "8.75", 0 → "10"."""
+    zhe = (Decimal(100) - Decimal(percent)) / 10
+    return format(zhe.normalize(), "f")
+
+
+def title_zhe(title: str) -> Decimal | None:
+    """The 折 a title promises ("V卡8.8折" → 8.8, "八八折" → 8.8, "85折" → 8.5), or None."""
+    match = _TITLE_ZHE.search(title or "")
+    if match is None:
+        return None
+    digits = "".join(_CN_DIGITS.get(ch, ch) for ch in match.group(1))
+    if "." not in digits and len(digits) >= 2 and digits != "10":  # 10折: no discount
+        digits = digits[0] + "." + digits[1:]  # 88折 and 八八折 mean 8.8折
+    zhe = Decimal(digits)
+    return zhe if Decimal(0) < zhe <= 10 else None
+
+
+def title_disagrees(title: str, percents) -> Decimal | None:
+    """The title's 折 when it matches none of the offer's rates (base and tiers), else None."""
+    zhe = title_zhe(title)
+    if zhe is None:
+        return None
+    wanted = Decimal(100) - zhe * 10
+    return None if any(Decimal(p) == wanted for p in percents) else zhe
+
+
+def discount_en(percent) -> str:
+    """The English discount label: 12 → "12% off", 12.5 → "12.5% off", 0 → "No discount"."""
+    value = Decimal(percent)
+    if value == 0:
+        return "No discount"
+    return f"{format(value.normalize(), 'f')}% off"
+
+
+def preview_fen(percent, amount: int = 10_000) -> int:
+    """What a member pays for an `amount` sale at this percent off (the POS arithmetic)."""
+    return amount - money.discount_fen(amount, percent)
+
+
+# --- publishing --------------------------------------------------------------------------
+
 
 def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError(details={field: [message]})
-
-
-def create_merchant(session: Session, *, name: str, category: str, district: str,
-                    address: str = "", phone: str = "", avg_spend: int = 0,
-                    licence_no: str = "", approved: bool = False,
-                    merchant_id: str | None = None) -> Merchant:
-    """Register a merchant (pending until approved, unless staff create it approved).
-
-    merchant_id: a fixed id (the demo's merchants); new merchants get a random one.
-    """
-    name, district = (name or "").strip(), (district or "").strip()
-    if not 1 <= len(name) <= 100:
-        raise _invalid("name", "请填写商户名称 / Enter the merchant's name")
-    if category not in CATEGORIES:
-        raise _invalid("category", f"行业须为 / one of: {'、'.join(CATEGORIES)}")
-    if not 1 <= len(district) <= 50:
-        raise _invalid("district", "请填写所在区域 / Enter the district")
-    if isinstance(avg_spend, bool) or not isinstance(avg_spend, int) or avg_spend < 0:
-        raise _invalid("avg_spend", "人均消费须为非负整数（分） / whole fen, not negative")
-    merchant_id = merchant_id or new_id("mer")
-    opened = accounts.open_merchant_accounts(session, merchant_id)
-    merchant = Merchant(id=merchant_id, name=name, category=category, district=district,
-                        address=(address or "").strip(), phone=(phone or "").strip(),
-                        avg_spend=avg_spend, licence_no=(licence_no or "").strip(),
-                        status="approved" if approved else "pending",
-                        approved_at=utcnow() if approved else None,
-                        issued_account_id=opened.issued, redeemed_account_id=opened.redeemed)
-    session.add(merchant)
-    session.flush()
-    return merchant
-
-
-def set_merchant_status(session: Session, merchant: Merchant, status: str) -> Merchant:
-    """Approve, reject or suspend a merchant."""
-    merchant.status = status
-    if status == "approved" and merchant.approved_at is None:
-        merchant.approved_at = utcnow()
-    session.flush()
-    return merchant
 
 
 def parse_percent(value, field: str = "percent_off") -> Decimal:
@@ -165,43 +208,7 @@ def offer_summary(offer: Offer) -> dict:
             "description": offer.description, "active": offer.active}
 
 
-#: the terminals.name column's length
-TERMINAL_NAME_MAX = 100
-
-
-def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
-                    actor: str | None = None) -> tuple[Terminal, str]:
-    """A POS terminal and its API key (returned once; only its hash is stored)."""
-    name = (name or "").strip()
-    if len(name) > TERMINAL_NAME_MAX:
-        raise ValidationError(details={"name": [
-            f"终端名称最多{TERMINAL_NAME_MAX}个字 / A terminal name has at most "
-            f"{TERMINAL_NAME_MAX} characters"]})
-    key, digest = issue_key("vt")
-    terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=name, key_hash=digest)
-    session.add(terminal)
-    if actor:
-        record_event(session, actor=actor, action="terminal.create", subject=terminal.id,
-                     merchant_id=merchant.id, name=terminal.name)
-    session.flush()
-    return terminal, key
-
-
-def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = None) -> Terminal:
-    """Refuse the terminal's key from now on (revoking twice changes nothing)."""
-    terminal = session.get(Terminal, terminal_id)
-    if terminal is None:
-        raise NotFound()
-    if terminal.revoked_at is None:
-        terminal.revoked_at = utcnow()
-        if actor:
-            record_event(session, actor=actor, action="terminal.revoke", subject=terminal.id,
-                         merchant_id=terminal.merchant_id, name=terminal.name)
-    session.flush()
-    return terminal
-
-
-def terminal_for_key(session: Session, key: str) -> Terminal | None:
-    """The live terminal a key belongs to, or None (unknown or revoked)."""
-    terminal = session.scalar(select(Terminal).where(Terminal.key_hash == key_digest(key)))
-    return terminal if terminal and terminal.revoked_at is None else None
+def merchant_offers(session: Session, merchant_id: str) -> list[Offer]:
+    """The merchant's offers: switched-on ones first, newest first."""
+    return list(session.scalars(select(Offer).where(Offer.merchant_id == merchant_id)
+                                .order_by(Offer.active.desc(), Offer.created_at.desc())))

@@ -21,8 +21,7 @@ from valliance.directory.entries import refresh_search_keys
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
-from valliance.merchants.offer_terms import clean_title
-from valliance.merchants.services import MAX_POINTS_PER_YUAN, parse_percent
+from valliance.merchants.services.offers import MAX_POINTS_PER_YUAN, clean_title, parse_percent
 from valliance.points import accounts
 
 __all__ = ["COLUMNS", "ImportRejected", "import_merchants",

@@ -106,28 +106,29 @@ def _change(key: str, before, after) -> str:
 
 
 def _offer(event: AuditEvent, who: str, names: _Names) -> str:
-    d = event.details
-    title = d.get("title") if event.action == "offer.create" else None
-    if isinstance(d.get("title"), list):
-        title = d["title"][1]
+    details = event.details
+    title = details.get("title") if event.action == "offer.create" else None
+    if isinstance(details.get("title"), list):
+        title = details["title"][1]
     title = _quoted(title or names.offers.get(event.subject) or tr("一项优惠", "an offer"))
     if event.action == "offer.create":
-        points = d.get("points_per_yuan", 1)
-        return tr(f"{who} 新建了优惠{title}（{_discount(d.get('percent_off', 0))}，"
+        points = details.get("points_per_yuan", 1)
+        return tr(f"{who} 新建了优惠{title}（{_discount(details.get('percent_off', 0))}，"
                   f"每消费1元积{points}分）",
-                  f"{who} created the offer {title} ({_discount(d.get('percent_off', 0))}, "
+                  f"{who} created the offer {title} ({_discount(details.get('percent_off', 0))}, "
                   f"{points} points per ¥1)")
-    keys = sorted(d, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
-    changes = tr("；", "; ").join(_change(k, *d[k]) for k in keys
-                                 if isinstance(d[k], list) and len(d[k]) == 2)
+    keys = sorted(details, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+    changes = tr("；", "; ").join(_change(k, *details[k]) for k in keys
+                                 if isinstance(details[k], list) and len(details[k]) == 2)
     return tr(f"{who} 修改了优惠{title}：{changes}", f"{who} changed the offer {title}: {changes}")
 
 
 def _people(event: AuditEvent, who: str, names: _Names) -> str:
-    d = event.details
-    name = _quoted(d.get("name") or names.users.get(event.subject) or tr("一名员工", "someone"))
+    details = event.details
+    name = _quoted(details.get("name") or names.users.get(event.subject)
+                   or tr("一名员工", "someone"))
     if event.action == "user.create":
-        role = ROLES.get(d.get("role"), ("员工", "a person"))
+        role = ROLES.get(details.get("role"), ("员工", "a person"))
         return tr(f"{who} 添加了{role[0]}{name}", f"{who} added {role[1]} {name}")
     if event.action == "user.password":
         if event.actor == f"merchant_user:{event.subject}":
@@ -139,18 +140,18 @@ def _people(event: AuditEvent, who: str, names: _Names) -> str:
 
 
 def _money(event: AuditEvent, who: str, names: _Names) -> str:
-    d = event.details
+    details = event.details
     if event.action == "purchase.refund":
-        refund = format_yuan(int(d.get("amount") or 0))
+        refund = format_yuan(int(details.get("amount") or 0))
         sale = names.purchases.get(event.subject)
         if sale is None:
             return tr(f"{who} 退款 {refund}", f"{who} refunded {refund}")
         return tr(f"{who} 为一笔 {format_yuan(sale)} 的消费退款 {refund}",
                   f"{who} refunded {refund} of a {format_yuan(sale)} purchase")
-    amount = format_yuan(int(d.get("amount_fen") or 0))
-    period = names.periods.get(str(d.get("statement", ""))) or tr("本期", "the period")
+    amount = format_yuan(int(details.get("amount_fen") or 0))
+    period = names.periods.get(str(details.get("statement", ""))) or tr("本期", "the period")
     if event.action == "payout.paid":
-        reference = d.get("reference") or ""
+        reference = details.get("reference") or ""
         return tr(f"{who} 向本店支付了 {period} 的结算款 {amount}（付款参考号 {reference}）",
                   f"{who} paid the shop {amount} for {period} (reference {reference})")
     return tr(f"本店通过 Stripe 支付了 {period} 的结算款 {amount}",
@@ -158,12 +159,12 @@ def _money(event: AuditEvent, who: str, names: _Names) -> str:
 
 
 def _shop(event: AuditEvent, who: str) -> str:
-    d = event.details
-    note = d.get("note") or ""
+    details = event.details
+    note, shop_name = details.get("note") or "", _quoted(details.get("name", ""))
     reason = tr(f"，原因：{note}", f": {note}") if note else ""
     return {
-        "merchant.apply": tr(f"{who} 提交了加盟申请{_quoted(d.get('name', ''))}",
-                             f"{who} applied to join the alliance as {_quoted(d.get('name', ''))}"),
+        "merchant.apply": tr(f"{who} 提交了加盟申请{shop_name}",
+                             f"{who} applied to join the alliance as {shop_name}"),
         "merchant.approve": tr(f"{who} 通过了本店的加盟申请", f"{who} approved the shop"),
         "merchant.reject": tr(f"{who} 未通过本店的加盟申请{reason}",
                               f"{who} turned the application down{reason}"),

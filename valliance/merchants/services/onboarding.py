@@ -1,13 +1,10 @@
-"""Merchants joining the alliance: the web application, and staff reviewing it.
+"""Merchants joining the alliance: registered by staff (approved), or applying on the web and
+reviewed by staff.
 
 A merchant applies with its owner's sign-in and waits `pending`; alliance staff approve or
 reject it, and later may suspend and reinstate it. Every review is written to the audit trail
 and texted to the owners (after the commit, through the outbox).
 """
-
-import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,24 +13,15 @@ from sqlalchemy.orm import Session
 from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
-from valliance.members.services import normalize_phone
-from valliance.merchants import reapply
+from valliance.ids import new_id
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
-from valliance.merchants.services import create_merchant
-from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
+from valliance.merchants.services import reapply
+from valliance.merchants.services.application_checks import check_application, licence_in_use
+from valliance.merchants.services.merchant_users import PHONE_TAKEN, add_merchant_user
 from valliance.messaging import queue_sms
-from valliance.money import format_yuan
-from valliance.passwords import check_password_strength
+from valliance.points import accounts
 
-#: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z
-LICENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-LICENCE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-#: a typical spend per customer above this is a typo (¥100,000.00)
-MAX_AVG_SPEND_FEN = 100_000_00
 MAX_NOTE = 200
-#: whole yuan (any number of digits: too many is "too large", not "badly typed") and cents
-_YUAN = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
-_SHOP_PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
 #: action → (the statuses it may start from, the status it leads to). Anything else is refused.
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -45,8 +33,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 #: the applicant or owner is told why, so these need a reason
 NOTE_REQUIRED = frozenset({"reject", "suspend"})
 REVIEW_ACTIONS = tuple(TRANSITIONS)
-#: licences that block a new application: a merchant already waiting or in the alliance
-_LICENCE_IN_USE = ("pending", "approved", "suspended")
 
 _SMS = {
     "approve": "【V卡联盟】您的商户「{name}」已通过审核，加入V卡联盟。"
@@ -59,127 +45,48 @@ _SMS = {
 }
 
 
-def _text(value) -> str:
-    # NFKC: full-width digits and letters typed with a Chinese IME become ASCII.
-    return unicodedata.normalize("NFKC", str(value or "")).strip()
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(details={field: [message]})
 
 
-def _words(value) -> str:
-    """Free text (names, addresses): full-width letters, digits and spaces become ASCII, but
-    Chinese punctuation stays as typed — 老王火锅（五马街店） keeps its brackets."""
-    return "".join(unicodedata.normalize("NFKC", ch) if ch.isalnum() or ch.isspace() else ch
-                   for ch in str(value or "")).strip()
+def create_merchant(session: Session, *, name: str, category: str, district: str,
+                    address: str = "", phone: str = "", avg_spend: int = 0,
+                    licence_no: str = "", approved: bool = False,
+                    merchant_id: str | None = None) -> Merchant:
+    """Register a merchant (pending until approved, unless staff create it approved).
+
+    merchant_id: a fixed id (the demo's merchants); new merchants get a random one.
+    """
+    name, district = (name or "").strip(), (district or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise _invalid("name", "请填写商户名称 / Enter the merchant's name")
+    if category not in CATEGORIES:
+        raise _invalid("category", f"行业须为 / one of: {'、'.join(CATEGORIES)}")
+    if not 1 <= len(district) <= 50:
+        raise _invalid("district", "请填写所在区域 / Enter the district")
+    if isinstance(avg_spend, bool) or not isinstance(avg_spend, int) or avg_spend < 0:
+        raise _invalid("avg_spend", "人均消费须为非负整数（分） / whole fen, not negative")
+    merchant_id = merchant_id or new_id("mer")
+    opened = accounts.open_merchant_accounts(session, merchant_id)
+    merchant = Merchant(id=merchant_id, name=name, category=category, district=district,
+                        address=(address or "").strip(), phone=(phone or "").strip(),
+                        avg_spend=avg_spend, licence_no=(licence_no or "").strip(),
+                        status="approved" if approved else "pending",
+                        approved_at=utcnow() if approved else None,
+                        issued_account_id=opened.issued, redeemed_account_id=opened.redeemed)
+    session.add(merchant)
+    session.flush()
+    return merchant
 
 
-def parse_yuan(value, field: str = "avg_spend") -> int:
-    """Yuan as typed ("85.5", "¥120", "８５元") → exact integer fen (8550); no floats."""
-    text = _text(value).removeprefix("¥").removesuffix("元").strip()
-    match = _YUAN.match(text)
-    if not match:
-        message = ("请填写金额（元），最多两位小数 / Enter an amount in yuan with at most two"
-                   " decimals")
-        if text.startswith("-"):
-            message = "金额不能为负数 / The amount cannot be negative"
-        raise ValidationError(details={field: [message]})
-    try:
-        fen = int(Decimal(text) * 100)
-    except InvalidOperation as exc:  # unreachable after the pattern; kept for safety
-        raise ValidationError(details={field: ["金额无效 / Invalid amount"]}) from exc
-    if fen <= 0:
-        raise ValidationError(details={field: ["金额须大于0 / Must be more than ¥0"]})
-    if fen > MAX_AVG_SPEND_FEN:  # (checked here, so no overlong number reaches the database)
-        most = format_yuan(MAX_AVG_SPEND_FEN)
-        raise ValidationError(details={field: [
-            f"金额过大，最多 {most}，请核对（单位：元） / Too large: at most {most}"
-            " (the amount is in yuan)"]})
-    return fen
+def set_merchant_status(session: Session, merchant: Merchant, status: str) -> Merchant:
+    """Approve, reject or suspend a merchant."""
+    merchant.status = status
+    if status == "approved" and merchant.approved_at is None:
+        merchant.approved_at = utcnow()
+    session.flush()
+    return merchant
 
-
-def licence_check_char(first17: str) -> str:
-    """The 18th character of a unified social credit code, from the first 17."""
-    total = sum(LICENCE_ALPHABET.index(ch) * weight
-                for ch, weight in zip(first17, LICENCE_WEIGHTS, strict=True))
-    return LICENCE_ALPHABET[(31 - total % 31) % 31]
-
-
-def normalize_licence(value, field: str = "licence_no") -> str:
-    """A valid 18-character unified social credit code (uppercased), or raise."""
-    code = _text(value).replace(" ", "").upper()
-    if len(code) != 18 or any(ch not in LICENCE_ALPHABET for ch in code):
-        raise ValidationError(details={field: [
-            "请填写18位统一社会信用代码（数字和大写字母） / Enter the 18-character unified"
-            " social credit code (digits and capital letters)"]})
-    if licence_check_char(code[:17]) != code[17]:
-        raise ValidationError(details={field: [
-            "统一社会信用代码校验位不符，请核对 / The code's check character does not match:"
-            " check it"]})
-    return code
-
-
-def licence_in_use(session: Session, licence_no: str, *, excluding: str | None = None) -> bool:
-    """Whether a pending, approved or suspended merchant already has this licence."""
-    query = select(Merchant.id).where(Merchant.licence_no == licence_no,
-                                      Merchant.status.in_(_LICENCE_IN_USE))
-    if excluding:
-        query = query.where(Merchant.id != excluding)
-    return session.scalar(query.limit(1)) is not None
-
-
-def _check_application(session: Session, fields: dict) -> tuple[dict, dict]:
-    """Every field checked at once, so the applicant sees all mistakes in one go."""
-    errors: dict[str, list[str]] = {}
-    clean: dict = {}
-
-    def check(field, parse):
-        try:
-            clean[field] = parse()
-        except ValidationError as exc:
-            errors[field] = [m for messages in exc.details.values() for m in messages]
-
-    def required(field, label, limit):
-        text = _words(fields.get(field))
-        if not 1 <= len(text) <= limit:
-            raise ValidationError(details={field: [label]})
-        return text
-
-    check("name", lambda: required("name", "请填写商户名称（100字以内） / Enter the shop's name"
-                                   " (up to 100 characters)", 100))
-    check("category", lambda: _category(fields.get("category")))
-    check("district", lambda: required("district", "请填写所在区域 / Enter the district", 50))
-    check("address", lambda: required("address", "请填写地址 / Enter the address", 200))
-    check("phone", lambda: _shop_phone(fields.get("phone")))
-    check("avg_spend", lambda: parse_yuan(fields.get("avg_spend")))
-    check("licence_no", lambda: normalize_licence(fields.get("licence_no")))
-    check("owner_name", lambda: required("owner_name", "请填写负责人姓名 / Enter the owner's"
-                                         " name", 50))
-    check("owner_phone", lambda: normalize_phone(fields.get("owner_phone")))
-    check("password", lambda: check_password_strength(fields.get("password")))
-    if "licence_no" in clean and licence_in_use(session, clean["licence_no"]):
-        errors["licence_no"] = ["该统一社会信用代码已提交过申请或已加盟 / A merchant with this"
-                                " licence has already applied or joined"]
-    if "owner_phone" in clean and session.scalar(
-            select(MerchantUser.id).where(MerchantUser.phone == clean["owner_phone"])):
-        # A declined applicant applies again with the same phone and its password.
-        clean["reapplying"] = reapply.rejected_owner(session, clean["owner_phone"],
-                                                     str(fields.get("password") or ""))
-        if clean["reapplying"] is None:
-            errors["owner_phone"] = [reapply.PHONE_TAKEN_OR_REAPPLY]
-    return clean, errors
-
-
-def _category(value) -> str:
-    if value not in CATEGORIES:
-        raise ValidationError(details={"category": [
-            f"请选择行业 / Choose the industry: {'、'.join(CATEGORIES)}"]})
-    return value
-
-
-def _shop_phone(value) -> str:
-    phone = _text(value)
-    if not _SHOP_PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 7:
-        raise ValidationError(details={"phone": [
-            "请填写店铺电话，如 0577-88881234 / Enter the shop's phone, e.g. 0577-88881234"]})
-    return phone
 
 
 def apply_for_membership(session: Session, *, name: str, category: str, district: str,
@@ -193,7 +100,7 @@ def apply_for_membership(session: Session, *, name: str, category: str, district
     fields = {"name": name, "category": category, "district": district, "address": address,
               "phone": phone, "avg_spend": avg_spend, "licence_no": licence_no,
               "owner_name": owner_name, "owner_phone": owner_phone, "password": password}
-    clean, errors = _check_application(session, fields)
+    clean, errors = check_application(session, fields)
     if errors:
         raise ValidationError(details=errors)
     if clean.get("reapplying"):

@@ -2,30 +2,30 @@
 share. Owners run offers, terminals and staff; cashiers see sales and refund them."""
 
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from valliance import sign_in
-from valliance.errors import VallianceError
+from valliance.db import SHANGHAI
+from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.extensions import login as login_manager
 from valliance.members.forms import LoginForm, PasswordForm
 from valliance.members.labels import tier_name
 from valliance.members.services import normalize_phone
-from valliance.merchants import labels, users
+from valliance.merchants import labels
 from valliance.merchants.models import Merchant, MerchantUser
+from valliance.merchants.services import merchant_users
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
-from valliance.web.forms import ConfirmForm, show_error
+from valliance.web.forms import ConfirmForm
 from valliance.web.i18n import tr
-from valliance.web.navigation import safe_next
+from valliance.web.navigation import FLASH, safe_next
+from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
-               template_folder="templates")
-FLASH = "portal"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+               template_folder="../templates")
 ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
 
 
@@ -96,6 +96,14 @@ def owner_required(view):
     return wrapped
 
 
+def own(model, object_id: str):
+    """One of the signed-in merchant's rows; anyone else's is simply not found."""
+    row = db.session.get(model, object_id)
+    if row is None or row.merchant_id != current_merchant().id:
+        raise NotFound()
+    return row
+
+
 #: the sign-in and the application (a re-applicant's password) share one count of failures
 SIGN_IN_SCOPE = "merchant-sign-in"
 
@@ -113,8 +121,9 @@ def _check_password(form: LoginForm) -> MerchantUser | None:
     """The user who signs in with this form, or None; what went wrong goes on the form (a
     wrong password) or in g.refused (the right password, but the portal is closed to them)."""
     try:
-        user = users.sign_in_merchant_user(db.session, form.phone.data, form.password.data)
-    except users.SignInRefused as refused:
+        user = merchant_users.sign_in_merchant_user(db.session, form.phone.data,
+                                                    form.password.data)
+    except merchant_users.SignInRefused as refused:
         g.refused = refused  # not a failed attempt: the password was right
         return None
     if user is None:
@@ -125,6 +134,7 @@ def _check_password(form: LoginForm) -> MerchantUser | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @login_rate_limits(login_phone, scope=SIGN_IN_SCOPE)
+@transactional
 def login():
     """Sign in with the mobile number and password; a merchant still under review or turned
     down is told so (and how to apply again) once the password is right."""
@@ -133,7 +143,6 @@ def login():
     form = LoginForm()
     user = _check_password(form) if form.validate_on_submit() else None
     if user is not None:
-        db.session.commit()
         login_user(MerchantSignedIn(user))
         return redirect(safe_next(request.args.get("next"), url_for(
             "merchant_portal.dashboard")))
@@ -150,20 +159,16 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @merchant_required
+@transactional
 def password():
     """Change one's own password; every other session of this user is signed out."""
     form = PasswordForm()
+    page = on_error(form, lambda: render_template("merchants/portal/password.html", form=form))
     if form.validate_on_submit():
-        try:
-            users.change_merchant_user_password(db.session, current_staff(),
-                                                form.current_password.data, form.password.data)
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            login_user(MerchantSignedIn(current_staff()))  # this session stays signed in
-            flash(tr("密码已修改。", "Password changed."), FLASH)
-            return redirect(url_for("merchant_portal.dashboard"))
-    return render_template("merchants/portal/password.html", form=form)
+        merchant_users.change_merchant_user_password(
+            db.session, current_staff(), form.current_password.data, form.password.data)
+        login_user(MerchantSignedIn(current_staff()))  # this session stays signed in
+        flash(tr("密码已修改。", "Password changed."), FLASH)
+        return redirect(url_for("merchant_portal.dashboard"))
+    return page()
 

@@ -7,22 +7,23 @@ from datetime import date, datetime
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 
 from valliance.api_support import iso_shanghai
 from valliance.csv_cells import text_cell
 from valliance.db import run_in_transaction, today_shanghai
-from valliance.errors import NotFound, VallianceError
+from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members.labels import tier_name
-from valliance.merchants import pos, refunds, reports
-from valliance.merchants.models import Terminal
-from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
-from valliance.merchants.portal_forms import RefundForm
-from valliance.merchants.sales_chart import daily_sales_svg
+from valliance.merchants import pos, refunds
+from valliance.merchants.forms import AMOUNT_TYPED, RefundForm
+from valliance.merchants.services import reports
+from valliance.merchants.services.terminals import list_terminals
+from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
+from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.money import yuan_to_fen
-from valliance.web.forms import show_error
 from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
 
 PAGE_SIZE = 50
 FILTER_ARGS = ("from", "to", "terminal", "card", "refund")
@@ -30,6 +31,8 @@ CSV_HEADER = ["时间 Time", "流水号 Purchase", "终端 Terminal", "卡号后
               "原价 Amount", "折扣 % off", "优惠 Discount", "积分抵扣 Points used",
               "积分抵现 Points value", "实收 Paid", "获得积分 Points earned",
               "已退（原价） Refunded (list)", "参考号 Reference"]
+#: the CSV is sent in pieces of about this many characters
+CSV_PIECE = 64_000
 
 
 @bp.get("/")
@@ -41,6 +44,9 @@ def dashboard():
                             empty_text=tr("近30天暂无销售", "No sales in the last 30 days"))
     return render_template("merchants/portal/dashboard.html", board=board,
                            chart=Markup(chart))  # noqa: S704 — built from escaped parts
+
+
+# --- the purchase list -------------------------------------------------------------------
 
 
 def _date_arg(name: str) -> date | None:
@@ -68,6 +74,20 @@ def _cursor() -> tuple[datetime, str] | None:
     return (moment, purchase_id) if moment.tzinfo is not None else None  # ours carry +00:00
 
 
+def _filter_args() -> dict[str, str]:
+    """Only our own filters go back into links (url_for would also obey "_external" & co.)."""
+    return {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
+
+
+def _links(cursor: tuple[datetime, str] | None) -> dict[str, str | None]:
+    """The list's links: the next (older) page, the first page, and the CSV of the filter."""
+    args = _filter_args()
+    older = (url_for("merchant_portal.purchases", **args,
+                     after=f"{cursor[0].isoformat()}~{cursor[1]}") if cursor else None)
+    return {"older": older, "newest": url_for("merchant_portal.purchases", **args),
+            "export_url": url_for("merchant_portal.purchases_csv", **args)}
+
+
 @bp.get("/purchases")
 @merchant_required
 def purchases():
@@ -76,22 +96,43 @@ def purchases():
     wanted = _wanted()
     rows, cursor = reports.purchase_page(db.session, merchant.id, wanted, after=_cursor(),
                                          size=PAGE_SIZE)
-    # Only our own filters go back into links (url_for would also obey "_external" & co.).
-    args = {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
-    older = (url_for("merchant_portal.purchases", **args,
-                     after=f"{cursor[0].isoformat()}~{cursor[1]}") if cursor else None)
-    terminals = db.session.scalars(select(Terminal).where(
-        Terminal.merchant_id == merchant.id).order_by(Terminal.created_at)).all()
     return render_template(
-        "merchants/portal/purchases.html", rows=rows, older=older, wanted=wanted,
-        totals=reports.purchase_totals(db.session, merchant.id, wanted), terminals=terminals,
-        first_page=not request.args.get("after"),
-        newest=url_for("merchant_portal.purchases", **args),
-        export_url=url_for("merchant_portal.purchases_csv", **args))
+        "merchants/portal/purchases.html", rows=rows, wanted=wanted,
+        totals=reports.purchase_totals(db.session, merchant.id, wanted),
+        terminals=list_terminals(db.session, merchant.id), first_page=not request.args.get("after"),
+        **_links(cursor))
+
+
+# --- the CSV export ----------------------------------------------------------------------
 
 
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _csv_row(purchase, card_number: str, terminal_name: str | None) -> list[str]:
+    return [text_cell(cell) for cell in (
+        iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
+        card_number[-4:], tier_name(purchase.tier), _yuan(purchase.amount),
+        purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,
+        _yuan(purchase.points_value), _yuan(purchase.payable),
+        purchase.points_earned, _yuan(purchase.refunded_amount), purchase.reference or "")]
+
+
+def _csv_pieces(query):
+    """The CSV text in pieces, read from the database as it is sent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_HEADER)
+    for row in db.session.execute(query):
+        writer.writerow(_csv_row(*row))
+        if buffer.tell() > CSV_PIECE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+    db.session.rollback()
 
 
 @bp.get("/purchases.csv")
@@ -100,31 +141,13 @@ def purchases_csv():
     """Every purchase the filter matches, as UTF-8 CSV (with a BOM, so Excel reads Chinese)."""
     query = reports.filtered(current_merchant().id, _wanted()).execution_options(
         yield_per=1000)
-
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(CSV_HEADER)
-        for purchase, card_number, terminal_name in db.session.execute(query):
-            writer.writerow([text_cell(cell) for cell in (
-                iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
-                card_number[-4:], tier_name(purchase.tier), _yuan(purchase.amount),
-                purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,
-                _yuan(purchase.points_value), _yuan(purchase.payable),
-                purchase.points_earned, _yuan(purchase.refunded_amount),
-                purchase.reference or "")])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-        db.session.rollback()
-
     name = f"purchases-{today_shanghai().isoformat()}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv",
+    return Response(stream_with_context(_csv_pieces(query)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})
+
+
+# --- one purchase and its refunds --------------------------------------------------------
 
 
 def _purchase_page(purchase_id: str, form: RefundForm | None = None, status: int = 200):
@@ -145,27 +168,30 @@ def purchase(purchase_id: str):
     return _purchase_page(purchase_id)
 
 
+def _refund_amount(form: RefundForm) -> int | None:
+    """The amount typed, in fen; None (blank) refunds all that is left."""
+    if not (form.amount.data or "").strip():
+        return None
+    try:
+        return yuan_to_fen(form.amount.data)
+    except ValueError as exc:
+        raise ValidationError(details={"amount": [AMOUNT_TYPED]}) from exc
+
+
 @bp.post("/purchases/<purchase_id>/refunds")
 @merchant_required
+@transactional
 def refund(purchase_id: str):
     """Refund part or all of a purchase; the form's token makes a double submit refund once."""
-    merchant = current_merchant()
-    form = RefundForm()
+    merchant, form = current_merchant(), RefundForm()
+    # Another merchant's purchase, or none: showing the page again raises NotFound (a 404).
+    page = on_error(form, lambda: _purchase_page(purchase_id, form, 422))
     if not form.validate_on_submit():
-        return _purchase_page(purchase_id, form, 422)
-    try:
-        amount = yuan_to_fen(form.amount.data) if (form.amount.data or "").strip() else None
-    except ValueError:
-        form.amount.errors = ["请输入金额，如 12.50 / An amount such as 12.50"]
-        return _purchase_page(purchase_id, form, 422)
-    try:
-        refunded = run_in_transaction(db.session, lambda: refunds.refund_once(
-            db.session, merchant, purchase_id, amount, token=form.token.data, actor=actor()))
-    except NotFound:
-        raise  # another merchant's purchase, or none: a plain 404, not a form error
-    except VallianceError as exc:
-        show_error(form, exc)
-        return _purchase_page(purchase_id, form, 422)
+        return page()
+    amount = _refund_amount(form)
+    # Committed here, not by @transactional: a lost race (a deadlock) is run again.
+    refunded = run_in_transaction(db.session, lambda: refunds.refund_once(
+        db.session, merchant, purchase_id, amount, token=form.token.data, actor=actor()))
     flash(tr("退款已完成。", "Refund recorded.") if refunded is not None else
           tr("这笔退款已经提交过，未重复退款。", "That refund was already recorded: not repeated."),
           FLASH)

@@ -3,16 +3,14 @@ CSV export. Read-only queries, always scoped to one merchant."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from valliance.db import today_shanghai
+from valliance.db import SHANGHAI, today_shanghai
 from valliance.members.models import Card
 from valliance.merchants.models import Purchase, Refund, Terminal
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PERIODS = {"today": 1, "7d": 7, "30d": 30}
 REFUND_STATES = ("none", "partial", "full")
 

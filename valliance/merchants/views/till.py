@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 
 from valliance.web.i18n import tr
 
-bp = Blueprint("till", __name__, url_prefix="/till", template_folder="templates")
+bp = Blueprint("till", __name__, url_prefix="/till", template_folder="../templates")
 
 
 @bp.context_processor

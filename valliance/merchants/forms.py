@@ -1,4 +1,6 @@
-"""Merchant portal forms (Flask-WTF: each carries a CSRF token). Messages are "中文 / English"."""
+"""The merchant pages' forms (Flask-WTF: each carries a CSRF token): the application to join,
+and the portal's offers, terminals, staff and refunds. Messages are "中文 / English"; the rules
+are the services'."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -8,19 +10,42 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from valliance.merchants.models import MERCHANT_ROLES
-from valliance.merchants.offer_terms import MAX_TITLE, TITLE_TOO_LONG, UNITS
+from valliance.merchants.services.offers import MAX_TITLE, TITLE_TOO_LONG, UNITS
+from valliance.web.forms import REQUIRED
 
-REQUIRED = "必填 / Required"
 NUMBER = Regexp(r"^\s*\d{1,3}(\.\d{1,3})?\s*$",
                 message="请输入数字，如 8.8 / A number such as 8.8")
-YUAN = Regexp(r"^\s*\d{1,9}(\.\d{1,2})?\s*$",
-              message="请输入金额，如 12.50 / An amount such as 12.50")
+#: an amount as typed in yuan (the refund form)
+AMOUNT_TYPED = "请输入金额，如 12.50 / An amount such as 12.50"
+YUAN = Regexp(r"^\s*\d{1,9}(\.\d{1,2})?\s*$", message=AMOUNT_TYPED)
+PASSWORDS_DIFFER = "两次输入的密码不一致 / The passwords do not match"
+
+
+class ApplyForm(FlaskForm):
+    name = StringField(validators=[DataRequired(REQUIRED), Length(max=100)])
+    # The choices are set per request (labels in the visitor's language); the service checks
+    # the value, with a message in both languages.
+    category = SelectField(choices=[], validate_choice=False,
+                           validators=[DataRequired(REQUIRED)])
+    district = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
+    address = StringField(validators=[DataRequired(REQUIRED), Length(max=200)])
+    phone = StringField(validators=[DataRequired(REQUIRED), Length(max=30)])
+    avg_spend = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
+    licence_no = StringField(validators=[DataRequired(REQUIRED), Length(max=40)])
+    owner_name = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
+    owner_phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
+    password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+    confirm = PasswordField(validators=[DataRequired(REQUIRED),
+                                        EqualTo("password", message=PASSWORDS_DIFFER)])
+    agree = BooleanField(validators=[DataRequired(
+        "请阅读并同意加盟协议 / Read and accept the alliance agreement")])
 
 
 class OfferForm(FlaskForm):
@@ -30,7 +55,7 @@ class OfferForm(FlaskForm):
     #: how the discounts below are typed: 折 (8.8 = 12 % off) or percent off
     unit = RadioField(choices=list(UNITS), default="zhe",
                       validators=[AnyOf(UNITS, message=REQUIRED)])
-    #: blank = no discount; converted to percent off on the server (offer_terms)
+    #: blank = no discount; converted to percent off on the server (services.offers)
     discount = StringField(validators=[Optional(), NUMBER])
     standard_discount = StringField(validators=[Optional(), NUMBER])
     silver_discount = StringField(validators=[Optional(), NUMBER])
@@ -53,10 +78,8 @@ class StaffForm(FlaskForm):
     role = StringField(default="cashier", validators=[
         AnyOf(MERCHANT_ROLES, message="角色须为店主或收银员 / owner or cashier")])
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
-    confirm = PasswordField(validators=[
-        DataRequired(REQUIRED),
-        EqualTo("password", message="两次输入的密码不一致 / The passwords do not match"),
-    ])
+    confirm = PasswordField(validators=[DataRequired(REQUIRED),
+                                        EqualTo("password", message=PASSWORDS_DIFFER)])
 
 
 class RefundForm(FlaskForm):

@@ -6,22 +6,21 @@ The server converts and checks; static/js/merchant.js only previews while the ow
 from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from valliance.db import today_shanghai
-from valliance.errors import ValidationError, VallianceError
+from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
-from valliance.merchants import offer_terms, services
+from valliance.merchants.forms import OfferForm
 from valliance.merchants.labels import discount_text
 from valliance.merchants.models import Offer
-from valliance.merchants.portal import FLASH, actor, bp, current_merchant, owner_required
-from valliance.merchants.portal_forms import OfferForm
-from valliance.merchants.portal_shop import own
+from valliance.merchants.services import offers as offer_service
+from valliance.merchants.views.portal import actor, bp, current_merchant, own, owner_required
 from valliance.money import format_yuan
-from valliance.web.forms import show_error
 from valliance.web.i18n import tr
+from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
 
 SAMPLE_FEN = 10_000  #: the preview prices a ¥100 sale
 
@@ -30,8 +29,7 @@ SAMPLE_FEN = 10_000  #: the preview prices a ¥100 sale
 @owner_required
 def offers():
     """The merchant's offers: live, scheduled, ended and switched off."""
-    rows = db.session.scalars(select(Offer).where(Offer.merchant_id == current_merchant().id)
-                              .order_by(Offer.active.desc(), Offer.created_at.desc())).all()
+    rows = offer_service.merchant_offers(db.session, current_merchant().id)
     return render_template("merchants/portal/offers.html", offers=rows, today=today_shanghai())
 
 
@@ -39,8 +37,8 @@ def _to_percent(form: OfferForm, name: str) -> Decimal:
     """One discount field as percent off, in the unit the owner chose (errors on that field)."""
     text = (form[name].data or "").strip()
     if form.unit.data == "percent":
-        return services.parse_percent(text or "0", name)
-    return offer_terms.zhe_to_percent(text, name)
+        return offer_service.parse_percent(text or "0", name)
+    return offer_service.zhe_to_percent(text, name)
 
 
 def _rates(form: OfferForm) -> tuple[Decimal, dict[str, Decimal]]:
@@ -74,13 +72,13 @@ def _offer_terms(form: OfferForm) -> dict:
 
 def preview(base: Decimal, rates: dict[str, Decimal], points) -> list[str]:
     """What a ¥100 sale gives: "会员价 ¥88.00 / 8.8折 / 每消费1元积2分", then each tier rate."""
-    lines = [tr(f"会员价 {format_yuan(offer_terms.preview_fen(base, SAMPLE_FEN))} / "
+    lines = [tr(f"会员价 {format_yuan(offer_service.preview_fen(base, SAMPLE_FEN))} / "
                 f"{discount_text(base)} / 每消费1元积{points}分",
-                f"Member price {format_yuan(offer_terms.preview_fen(base, SAMPLE_FEN))} / "
+                f"Member price {format_yuan(offer_service.preview_fen(base, SAMPLE_FEN))} / "
                 f"{discount_text(base)} / {points} points per ¥1")]
     for tier in TIERS:
         if tier in rates:
-            price = format_yuan(offer_terms.preview_fen(rates[tier], SAMPLE_FEN))
+            price = format_yuan(offer_service.preview_fen(rates[tier], SAMPLE_FEN))
             lines.append(tr(f"{tier_name(tier)}：会员价 {price} / {discount_text(rates[tier])}",
                             f"{tier_name(tier)}: member price {price} / "
                             f"{discount_text(rates[tier])}"))
@@ -89,12 +87,12 @@ def preview(base: Decimal, rates: dict[str, Decimal], points) -> list[str]:
 
 def title_warning(title: str, base: Decimal, rates: dict[str, Decimal]) -> str | None:
     """A warning (never a refusal) when the title promises a 折 the rates do not give."""
-    zhe = offer_terms.title_disagrees(title, [base, *rates.values()])
+    zhe = offer_service.title_disagrees(title, [base, *rates.values()])
     if zhe is None:
         return None
     said = f"{format(zhe.normalize(), 'f')}折"
     return tr(f"标题写着{said}，但设置的折扣是{discount_text(base)}，请核对。",
-              f"The title says {said} ({offer_terms.discount_en(100 - zhe * 10)}) but the "
+              f"The title says {said} ({offer_service.discount_en(100 - zhe * 10)}) but the "
               f"discount is {discount_text(base)}. Please check.")
 
 
@@ -111,7 +109,7 @@ def _render(form: OfferForm, offer: Offer | None) -> str:
         else None)
 
 
-def _saved(message: str, form: OfferForm, terms: dict):
+def _saved(message: str, terms: dict):
     flash(message, FLASH)
     warning = title_warning(terms["title"], terms["percent_off"], terms["tier_percent_off"])
     if warning:
@@ -121,50 +119,42 @@ def _saved(message: str, form: OfferForm, terms: dict):
 
 @bp.route("/offers/new", methods=["GET", "POST"])
 @owner_required
+@transactional
 def new_offer():
     """Publish an offer."""
     form = OfferForm()
+    page = on_error(form, lambda: _render(form, None))
     if form.validate_on_submit():
-        try:
-            terms = _offer_terms(form)
-            services.create_offer(db.session, current_merchant(), **terms, actor=actor())
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            return _saved(tr("优惠已发布。", "Offer published."), form, terms)
-    return _render(form, None)
+        terms = _offer_terms(form)
+        offer_service.create_offer(db.session, current_merchant(), **terms, actor=actor())
+        return _saved(tr("优惠已发布。", "Offer published."), terms)
+    return page()
 
 
 def _fill(form: OfferForm, offer: Offer) -> None:
     """The offer's terms in the form, as 折 (12.5 % off → 8.75)."""
     form.process(data={
         "title": offer.title, "description": offer.description, "unit": "zhe",
-        "discount": offer_terms.percent_to_zhe_text(offer.percent_off),
+        "discount": offer_service.percent_to_zhe_text(offer.percent_off),
         "points_per_yuan": offer.points_per_yuan, "valid_from": offer.valid_from,
         "valid_until": offer.valid_until, "active": offer.active,
-        **{f"{rate.tier}_discount": offer_terms.percent_to_zhe_text(rate.percent_off)
+        **{f"{rate.tier}_discount": offer_service.percent_to_zhe_text(rate.percent_off)
            for rate in offer.tier_rates}})
 
 
 @bp.route("/offers/<offer_id>", methods=["GET", "POST"])
 @owner_required
+@transactional
 def edit_offer(offer_id: str):
     """Change an offer; purchases already made keep the terms they were sold at."""
     offer = own(Offer, offer_id)
     form = OfferForm()
+    page = on_error(form, lambda: _render(form, offer))
     if request.method == "GET":
         _fill(form, offer)
     elif form.validate_on_submit():
-        try:
-            terms = _offer_terms(form)
-            changed = services.update_offer(db.session, offer, **terms, actor=actor())
-        except VallianceError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            return _saved(tr("优惠已保存。", "Offer saved.") if changed else
-                          tr("没有改动。", "Nothing changed."), form, terms)
-    return _render(form, offer)
+        terms = _offer_terms(form)
+        changed = offer_service.update_offer(db.session, offer, **terms, actor=actor())
+        return _saved(tr("优惠已保存。", "Offer saved.") if changed else
+                      tr("没有改动。", "Nothing changed."), terms)
+    return page()

@@ -103,3 +103,11 @@ def authenticate_merchant_user(session: Session, phone: str, password: str) -> M
         return sign_in_merchant_user(session, phone, password)
     except SignInRefused:
         return None
+
+
+def list_merchant_users(session: Session, merchant_id: str) -> list[MerchantUser]:
+    """Who signs in for the merchant: active first, owners before cashiers, oldest first."""
+    return list(session.scalars(select(MerchantUser).where(
+        MerchantUser.merchant_id == merchant_id)
+        .order_by(MerchantUser.active.desc(), MerchantUser.role.desc(),
+                  MerchantUser.created_at)))

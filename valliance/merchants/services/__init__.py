@@ -1,0 +1,1 @@
+"""Merchant services, split by verb."""

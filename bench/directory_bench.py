@@ -374,7 +374,8 @@ def alone(app, queries, rounds: int = 3) -> dict:
                 took = time.perf_counter() - t0
                 if round_:  # the first round warms caches and prepared statements
                     samples.setdefault(kind, []).append(took)
-                    slowest.append((took, query.q or f"{query.category} {query.district or ''}"))
+                    label = query.q or f"{query.category or ''} {query.district or ''}"
+                    slowest.append((took, f"{label} +{query.offset}" if query.offset else label))
     slowest.sort(reverse=True)
     print("  slowest alone: " + ", ".join(f"{q.strip()} {t * 1000:.0f} ms"
                                           for t, q in slowest[:6]))
@@ -386,8 +387,10 @@ def measure(name: str, app, url: str, seconds: float, city: City) -> dict:
     with app.app_context():
         for kind, query in queries:
             total, _ = search_offers(db.session, query)
-            print(f"  {kind:<12} {query.q or query.category:<14}"
-                  f"{' ' + query.district if query.district else '':<5} {total:>7} matches")
+            page = f" offset {query.offset}" if query.offset else ""
+            print(f"  {kind:<13} {query.q or query.category or '':<14}"
+                  f"{' ' + query.district if query.district else '':<5}{page:<11}"
+                  f" {total:>7} matches")
         db.session.rollback()
     plans = capture_sql(app, queries)
     runs = {}

@@ -130,7 +130,7 @@ CHENGDU = City(
                        q("密室逃脱"), q("锦官城火锅"), q("玉林路 小面")],
         "pinyin": [q("chuanchuan"), q("maocai"), q("chunxilu"), q("chaguan"), q("tutou"),
                    q("dandanmian"), q("kuanzhaixiangzi"), q("bobo")],
-        "initials": [q("cc"), q("mc"), q("cxl"), q("bbj"), q("hj"), q("ylr"), q("mj"), q("ffm")],
+        "initials": [q("cc"), q("mc"), q("cxl"), q("bbj"), q("hj"), q("yll"), q("mj"), q("fcf")],
         "typo": [q("chuanchaun"), q("maocia"), q("chunxlu"), q("chaguann"), q("dandanmain"),
                  q("huoguoo"), q("bobojii"), q("kuanzhaixiangzy")],
         "text + filter": [q("火锅", district="锦江区"), q("串串", "餐饮"), q("xichehang", "汽车服务"),

@@ -17,7 +17,7 @@ from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.members.services import check_password_strength, normalize_phone
-from valliance.merchants import reapply
+from valliance.merchants import reapply, signals
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import create_merchant
 from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
@@ -260,6 +260,7 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
             MerchantUser.active.is_(True)).order_by(MerchantUser.created_at)):
         queue_sms(session, owner_phone, body)
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 

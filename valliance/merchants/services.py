@@ -12,6 +12,7 @@ from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.ids import new_id
 from valliance.members.models import TIERS
+from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
 from valliance.merchants.offer_terms import clean_title
 from valliance.points import accounts
@@ -51,6 +52,7 @@ def create_merchant(session: Session, *, name: str, category: str, district: str
                         issued_account_id=opened.issued, redeemed_account_id=opened.redeemed)
     session.add(merchant)
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 
@@ -60,6 +62,7 @@ def set_merchant_status(session: Session, merchant: Merchant, status: str) -> Me
     if status == "approved" and merchant.approved_at is None:
         merchant.approved_at = utcnow()
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 
@@ -115,6 +118,7 @@ def create_offer(session: Session, merchant: Merchant, *, title: str, percent_of
     offer.tier_rates = [OfferTierRate(tier=tier, percent_off=p) for tier, p in rates.items()]
     session.add(offer)
     session.flush()
+    signals.offers_changed.send(session, merchant_ids=[merchant.id])
     if actor:
         record_event(session, actor=actor, action="offer.create", subject=offer.id,
                      merchant_id=merchant.id, **offer_summary(offer))
@@ -144,6 +148,7 @@ def update_offer(session: Session, offer: Offer, *, title: str, percent_off,
         else:
             offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=value))
     session.flush()
+    signals.offers_changed.send(session, merchant_ids=[offer.merchant_id])
     after = offer_summary(offer)
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changed:

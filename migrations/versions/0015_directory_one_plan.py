@@ -1,0 +1,39 @@
+"""directory: no index made for one configuration (one search plan per engine)
+
+Added in issue #15 (section 5). Drops the per-tier rank indexes of migration 0009, whose
+definitions held the default tier multipliers and point value: the search ranks with the
+configuration in force and no longer walks them (valliance/directory/search/__init__.py: the
+plan). The text, gram and covering filter indexes stay.
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-07 02:00:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0015'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+TIERS = ('standard', 'silver', 'gold', 'diamond')
+#: tier → its multiplier in hundredths × the default point value, as 0009 made them
+STEPS = {'standard': 100, 'silver': 120, 'gold': 150, 'diamond': 200}
+
+
+def upgrade():
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    for tier in TIERS:
+        op.execute(f'DROP INDEX IF EXISTS ix_directory_entries_rank_{tier}')
+
+
+def downgrade():
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    for tier, step in STEPS.items():
+        op.execute(f'CREATE INDEX ix_directory_entries_rank_{tier} ON directory_entries'
+                   f' ((off_{tier} + points_per_yuan * {step}) DESC, avg_spend) WHERE listed')

@@ -116,13 +116,14 @@ documents = SearchDocument.__table__
 letter_grams = LetterGram.__table__
 assert set(TIERS) == {"standard", "silver", "gold", "diamond"}, "one off_<tier> column per tier"
 
-#: what the engines' migrations make and the models cannot declare (0006, 0011): kept out of
-#: the models-versus-migrations comparison
+#: what the engines' migrations make and the models cannot declare (0006, 0011, 0015): kept
+#: out of the models-versus-migrations comparison
 FTS_TABLE = "directory_fts"
 FTS_GRAMS = "directory_fts_grams"
 ENGINE_INDEXES = frozenset({
     "ix_directory_entries_spelled_trgm", "ix_directory_entries_grams",
     "ix_directory_entries_category_rank", "ix_directory_entries_district_rank",
+    "ix_directory_entries_listed_dates", *(f"ix_directory_entries_order_{tier}" for tier in TIERS),
 })
 
 

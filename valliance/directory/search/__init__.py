@@ -71,6 +71,7 @@ def search_offers(session: Session, query: SearchQuery) -> tuple[int, list[Searc
     if query.tier not in TIERS:
         raise ValueError(f"unknown tier {query.tier!r}")
     conn = session.connection()
+    engine_of(conn).prepare(conn)
     found = terms.query_terms(query.q)
     total, rows = _search(conn, query, found, typos=False)
     if total == 0 and any(term.typo_tolerant for term in found):
@@ -100,7 +101,7 @@ def _search(conn, query: SearchQuery, found: list[terms.Term], typos: bool) -> t
     shape = statements.shape_of(engine, query, rank_step(query.tier), matches)
     bound = statements.values(query, matches)
     if not found:
-        return _list_page(conn, query, shape, bound)
+        return _list_page(conn, engine, query, shape, bound)
     rows = _in_order(conn.execute(statements.text_page(shape), bound).all())
     if rows:
         return rows[0].total, rows
@@ -112,10 +113,11 @@ def _in_order(rows: list) -> list:
     return sorted(rows, key=lambda r: (-r.effective, r.avg_spend, r.name, r.offer_id))
 
 
-def _list_page(conn, query: SearchQuery, shape: statements.Shape,
+def _list_page(conn, engine, query: SearchQuery, shape: statements.Shape,
                bound: dict) -> tuple[int, list]:
     """A list's page in the ranking order; counted apart only when the page is full."""
-    rows = conn.execute(statements.list_page(shape), bound).all()
+    page = statements.grouped_list_page if engine.GROUPED_LISTS else statements.list_page
+    rows = conn.execute(page(shape), bound).all()
     if len(rows) < query.limit and (rows or not query.offset):
         return query.offset + len(rows), rows  # the last page: the total is known
     return _count(conn, shape, bound), rows

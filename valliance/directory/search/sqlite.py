@@ -19,9 +19,15 @@ from valliance.directory.terms import Term
 NAME = "sqlite"
 #: the documents' `grams` column feeds the full-text table of grams
 STORES_GRAMS = True
+#: lists are sorted whole from the covering filter indexes
+GROUPED_LISTS = False
 
 fts = table(FTS_TABLE, column("rowid"), column("han"), column("spelled"))
 fts_grams = table(FTS_GRAMS, column("rowid"))
+
+
+def prepare(conn) -> None:
+    """Before a search's statements: nothing to set."""
 
 
 def max_parameters(conn) -> int:

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
 
-from sqlalchemy import Date, Integer, bindparam, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 
 from valliance.db import today_shanghai
 from valliance.directory.models import documents
@@ -54,7 +64,8 @@ def shape_of(engine: ModuleType, query, step: int, matches: list[TermMatch]) -> 
 def values(query, matches: list[TermMatch]) -> dict[str, object]:
     """What a statement of the query's shape runs with."""
     bound = {"today": today_shanghai(), "category": query.category,
-             "district": query.district, "limit": query.limit, "offset": query.offset}
+             "district": query.district, "limit": query.limit, "offset": query.offset,
+             "rows": query.offset + query.limit}
     for i, match in enumerate(matches):
         bound.update(match.bound(f"t{i}"))
     return bound
@@ -124,6 +135,32 @@ def text_page(shape: Shape):
         shape.engine.by_name(m.offer_id))).subquery()
     return select(*_page_columns(documents, shape), ranked.c.total).join(
         ranked, ranked.c.id == e.id)
+
+
+@lru_cache(maxsize=1024)
+def grouped_list_page(shape: Shape):
+    """A list's page (no terms), PostgreSQL: from each points-per-yuan group, its first
+    offset + limit listed documents by the tier's discount then typical spend — the ranking
+    order within a group, whatever the multiplier and point value, read from the tier's
+    order index (migration 0015) — with every document tied with the last; the page is the
+    best of them in the ranking order. Exact: a document of the page's rows ranks among the
+    first offset + limit of its own group."""
+    e = documents.c
+    first = documents.alias("group_first")
+    groups = select(func.min(first.c.points_per_yuan).label("ppy")).where(
+        first.c.listed).cte("ppy_groups", recursive=True)
+    later = documents.alias("group_next")
+    groups = groups.union_all(select(
+        select(func.min(later.c.points_per_yuan)).where(
+            later.c.listed, later.c.points_per_yuan > groups.c.ppy).scalar_subquery()
+    ).where(groups.c.ppy.is_not(None)))
+    best = (select(*_page_columns(documents, shape), e.id)
+            .where(*_conditions(documents, shape), e.points_per_yuan == groups.c.ppy)
+            .order_by(e[f"off_{shape.tier}"].desc(), e.avg_spend)
+            .fetch(bindparam("rows", type_=Integer), with_ties=True)).lateral("group_best")
+    return _page(select(*[best.c[c.name] for c in _page_columns(documents, shape)])
+                 .select_from(groups.join(best, true()))
+                 .order_by(*_ranking(best, shape)))
 
 
 @lru_cache(maxsize=1024)

@@ -218,7 +218,8 @@ def sql_client(app, plans):
             kind, statements = plans[i]
             for statement, parameters in statements:
                 cursor.execute(statement, parameters)
-                cursor.fetchall()
+                if cursor.description is not None:  # a SET answers no rows
+                    cursor.fetchall()
             raw.rollback()
             return kind
 

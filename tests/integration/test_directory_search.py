@@ -440,6 +440,7 @@ def test_lists_and_searches_rank_by_the_multipliers_in_force(app, session, monke
     after = ranked(SearchQuery(category="餐饮", tier="gold", limit=100))
     assert after != before  # the new multiplier, at once: nothing to rebuild
     assert ranked(SearchQuery(q="排序", tier="gold", limit=100)) == after
+    assert ranked(SearchQuery(tier="gold", limit=100)) == after  # every offer
 
 
 @pytest.mark.postgres_only

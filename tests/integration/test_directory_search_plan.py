@@ -10,6 +10,7 @@ from tests.integration.test_directory_search import shop
 from valliance.directory import search, terms
 from valliance.directory.models import documents
 from valliance.directory.search import SearchQuery, engine_of, search_offers, statements
+from valliance.members.models import TIERS
 
 
 def statements_sent(session, run) -> list[str]:
@@ -100,3 +101,16 @@ def test_one_statement_per_shape(session):
                                make) != shape
     assert documents.name == "directory_entries"
     assert search.rank_step  # the step comes from the configuration, per search
+
+
+@pytest.mark.postgres_only
+def test_a_list_of_everything_read_group_by_group_is_the_sorted_list(session, street):
+    conn = session.connection()
+    engine = engine_of(conn)
+    for tier in TIERS:
+        for limit, offset in ((7, 0), (7, 7), (20, 33), (100, 0), (5, 108), (5, 110)):
+            query = SearchQuery(tier=tier, limit=limit, offset=offset)
+            shape = statements.shape_of(engine, query, search.rank_step(tier), [])
+            bound = statements.values(query, [])
+            grouped = conn.execute(statements.grouped_list_page(shape), bound).all()
+            assert grouped == conn.execute(statements.list_page(shape), bound).all()

@@ -19,7 +19,7 @@ from valliance.directory.terms import Term
 NAME = "sqlite"
 #: the documents' `grams` column feeds the full-text table of grams
 STORES_GRAMS = True
-#: lists are sorted whole from the covering filter indexes
+#: a list of every offer is sorted whole
 GROUPED_LISTS = False
 
 fts = table(FTS_TABLE, column("rowid"), column("han"), column("spelled"))

@@ -2,11 +2,12 @@
 
 Added in issue #15 (section 5). PostgreSQL: drops the per-tier rank indexes of migration
 0009, whose definitions held the default tier multipliers and point value. In their place,
-per tier, an index of listed documents by points per yuan, then the tier's discount (highest
-first), then typical spend: within one points-per-yuan group that is the ranking order
-whatever the multiplier and point value, so a list's page is the best of each group's first
-rows (valliance/directory/search/__init__.py: the plan). And a narrow index of listed
-documents' dates, so that a list of everything is counted from it alone. The text, gram and
+per tier, an index of listed documents by category and points per yuan, then the tier's
+discount (highest first), then typical spend: within one group of a category and a points
+per yuan that is the ranking order whatever the multiplier and point value, so a list's page
+is the best of each group's first rows (valliance/directory/search/__init__.py: the plan).
+And a narrow index of listed documents' categories and dates, so that a list of a category,
+or of everything, is counted from it alone. The text, gram and
 covering filter indexes stay.
 
 Revision ID: 0015
@@ -33,9 +34,9 @@ def upgrade():
     for tier in TIERS:
         op.execute(f'DROP INDEX IF EXISTS ix_directory_entries_rank_{tier}')
         op.execute(f'CREATE INDEX ix_directory_entries_order_{tier} ON directory_entries'
-                   f' (points_per_yuan, off_{tier} DESC, avg_spend) WHERE listed')
+                   f' (category, points_per_yuan, off_{tier} DESC, avg_spend) WHERE listed')
     op.execute('CREATE INDEX ix_directory_entries_listed_dates ON directory_entries'
-               ' (valid_until, valid_from) WHERE listed')
+               ' (category, valid_until, valid_from) WHERE listed')
 
 
 def downgrade():

@@ -104,13 +104,19 @@ def test_one_statement_per_shape(session):
 
 
 @pytest.mark.postgres_only
-def test_a_list_of_everything_read_group_by_group_is_the_sorted_list(session, street):
+def test_a_list_read_group_by_group_is_the_sorted_list(session, street):
+    rng = random.Random(9)
+    for i in range(30):
+        shop(session, f"宽街酒店{i:02d}", category="酒店", percent_off=rng.choice(["0", "5", "10"]),
+             points_per_yuan=rng.choice([0, 1, 3]), avg_spend=rng.choice([1000, 2000]))
+    session.commit()
     conn = session.connection()
     engine = engine_of(conn)
     for tier in TIERS:
-        for limit, offset in ((7, 0), (7, 7), (20, 33), (100, 0), (5, 108), (5, 110)):
-            query = SearchQuery(tier=tier, limit=limit, offset=offset)
-            shape = statements.shape_of(engine, query, search.rank_step(tier), [])
-            bound = statements.values(query, [])
-            grouped = conn.execute(statements.grouped_list_page(shape), bound).all()
-            assert grouped == conn.execute(statements.list_page(shape), bound).all()
+        for category in (None, "餐饮", "酒店"):
+            for limit, offset in ((7, 0), (7, 7), (20, 33), (100, 0), (5, 108), (5, 140)):
+                query = SearchQuery(category=category, tier=tier, limit=limit, offset=offset)
+                shape = statements.shape_of(engine, query, search.rank_step(tier), [])
+                bound = statements.values(query, [])
+                grouped = conn.execute(statements.grouped_list_page(shape), bound).all()
+                assert grouped == conn.execute(statements.list_page(shape), bound).all()

@@ -21,12 +21,12 @@ The plan, one per engine and the same in every worker (nothing learnt from earli
   (postgres.py, sqlite.py) and the filters, counts them and keeps the page's rows in a top-N
   sort on the narrow ranking columns, then reads those rows in full; a page past the end is
   counted apart;
-- a list of a category or district (no terms): the page in the ranking order from the
-  filter's covering index of listed documents, counted apart only when the page is full
-  (otherwise the total is known from the page);
-- a list of every offer: PostgreSQL reads the page per points-per-yuan group from the tier's
-  order index (statements.grouped_list_page) and counts from the index of listed documents'
-  dates; SQLite sorts them.
+- a list (no terms): PostgreSQL reads the page of a category, or of every offer, group by
+  group from the tier's order index (statements.grouped_list_page: a group is a category and
+  a points per yuan); a district's list, with or without a category, is sorted whole from the
+  filter's covering index of listed documents, as every list is on SQLite. A list is counted
+  apart (from the narrow index of listed documents' categories and dates, or a covering
+  index) only when its page is full; otherwise the total is known from the page.
 """
 
 from dataclasses import dataclass
@@ -119,7 +119,7 @@ def _in_order(rows: list) -> list:
 def _list_page(conn, engine, query: SearchQuery, shape: statements.Shape,
                bound: dict) -> tuple[int, list]:
     """A list's page in the ranking order; counted apart only when the page is full."""
-    grouped = engine.GROUPED_LISTS and not (query.category or query.district)
+    grouped = engine.GROUPED_LISTS and not query.district
     page = statements.grouped_list_page if grouped else statements.list_page
     rows = conn.execute(page(shape), bound).all()
     if len(rows) < query.limit and (rows or not query.offset):

@@ -21,8 +21,8 @@ from valliance.directory.terms import Term
 NAME = "postgresql"
 #: the documents' `grams` column holds '': the index makes the grams from han and initials
 STORES_GRAMS = False
-#: a list of every offer is read by points-per-yuan group from the tiers' order indexes
-#: (statements.grouped_list_page)
+#: a list of a category or of every offer is read group by group from the tiers' order
+#: indexes (statements.grouped_list_page)
 GROUPED_LISTS = True
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 
 from valliance.db import today_shanghai
@@ -139,28 +140,45 @@ def text_page(shape: Shape):
 
 @lru_cache(maxsize=1024)
 def grouped_list_page(shape: Shape):
-    """A list's page (no terms), PostgreSQL: from each points-per-yuan group, its first
-    offset + limit listed documents by the tier's discount then typical spend — the ranking
-    order within a group, whatever the multiplier and point value, read from the tier's
-    order index (migration 0015) — with every document tied with the last; the page is the
-    best of them in the ranking order. Exact: a document of the page's rows ranks among the
-    first offset + limit of its own group."""
-    e = documents.c
-    first = documents.alias("group_first")
-    groups = select(func.min(first.c.points_per_yuan).label("ppy")).where(
-        first.c.listed).cte("ppy_groups", recursive=True)
+    """A list's page (no terms, no district), PostgreSQL: from each group of listed documents
+    of one category and one points per yuan, its first offset + limit by the tier's discount
+    then typical spend — the ranking order within a group, whatever the multiplier and point
+    value, read from the tier's order index (migration 0015) — with every document tied with
+    the last; the page is the best of them in the ranking order. Exact: each of the page's
+    documents is among the first offset + limit of its own group."""
+    groups = _groups(shape).cte("list_groups", recursive=True)
     later = documents.alias("group_next")
-    groups = groups.union_all(select(
-        select(func.min(later.c.points_per_yuan)).where(
-            later.c.listed, later.c.points_per_yuan > groups.c.ppy).scalar_subquery()
-    ).where(groups.c.ppy.is_not(None)))
+    after = (select(later.c.category, later.c.points_per_yuan.label("ppy"))
+             .where(*_group_filter(later, shape),
+                    tuple_(later.c.category, later.c.points_per_yuan)
+                    > tuple_(groups.c.category, groups.c.ppy))
+             .order_by(later.c.category, later.c.points_per_yuan).limit(1)).lateral("next")
+    groups = groups.union_all(select(after.c.category, after.c.ppy)
+                              .select_from(groups.join(after, true())))
+    e = documents.c
     best = (select(*_page_columns(documents, shape), e.id)
-            .where(*_conditions(documents, shape), e.points_per_yuan == groups.c.ppy)
+            .where(*_conditions(documents, shape), e.category == groups.c.category,
+                   e.points_per_yuan == groups.c.ppy)
             .order_by(e[f"off_{shape.tier}"].desc(), e.avg_spend)
             .fetch(bindparam("rows", type_=Integer), with_ties=True)).lateral("group_best")
     return _page(select(*[best.c[c.name] for c in _page_columns(documents, shape)])
                  .select_from(groups.join(best, true()))
                  .order_by(*_ranking(best, shape)))
+
+
+def _group_filter(source, shape: Shape) -> list:
+    return [source.c.listed, *([source.c.category == bindparam("category")]
+                               if shape.category else [])]
+
+
+def _groups(shape: Shape):
+    """The first (category, points per yuan) group of listed documents, read from the order
+    index; the recursive part of the CTE steps to the next one."""
+    first = documents.alias("group_first")
+    lowest = (select(first.c.category, first.c.points_per_yuan.label("ppy"))
+              .where(*_group_filter(first, shape))
+              .order_by(first.c.category, first.c.points_per_yuan).limit(1)).subquery("lowest")
+    return select(lowest.c.category, lowest.c.ppy)
 
 
 @lru_cache(maxsize=1024)

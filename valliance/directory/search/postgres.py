@@ -94,14 +94,14 @@ def term_match(term: Term, spellings: list[str]) -> TermMatch:
 
 def term_condition(source, shape: tuple[str, int], name: str):
     """The condition of a TermMatch of this shape, its values bound as name_0, name_1 …"""
-    how, _ = shape
+    kind, _ = shape
     e = source.c
-    if how == "grams":
+    if kind == "grams":
         return _grams(e).op("@>")(_text_array(f"{name}_0"))
-    if how == "grams_and_han":
+    if kind == "grams_and_han":
         return and_(_grams(e).op("@>")(_text_array(f"{name}_0")),
                     e.han.like(bindparam(f"{name}_1")))
-    if how == "spelled":
+    if kind == "spelled":
         return e.spelled.like(bindparam(f"{name}_0"))
     return e.spelled.like(any_(_text_array(f"{name}_0")))
 

@@ -81,12 +81,12 @@ def term_match(term: Term, spellings: list[str]) -> TermMatch:
 
 def term_condition(source, shape: tuple[str, int], name: str):
     """The condition of a TermMatch of this shape, its values bound as name_0, name_1 …"""
-    how, count = shape
+    kind, count = shape
     e = source.c
     value = [bindparam(f"{name}_{i}") for i in range(count)]
-    if how == "fts_han":
+    if kind == "fts_han":
         return e.id.in_(select(fts.c.rowid).where(fts.c.han.like(value[0])))
-    if how == "fts_gram":
+    if kind == "fts_gram":
         return e.id.in_(select(fts_grams.c.rowid).where(
             literal_column(FTS_GRAMS).op("MATCH")(value[0])))
     # FTS5 uses its index for one LIKE per query, not for an OR of several

@@ -29,15 +29,15 @@ from valliance.directory.models import documents
 
 @dataclass(frozen=True)
 class TermMatch:
-    """How a document is matched against a term (the engine's term_match): `how` names the
+    """How a document is matched against a term (the engine's term_match): `kind` names the
     condition's form, `values` are what it is matched with."""
 
-    how: str
+    kind: str
     values: tuple
 
     @property
     def shape(self) -> tuple[str, int]:
-        return self.how, len(self.values)
+        return self.kind, len(self.values)
 
     def bound(self, name: str) -> dict[str, object]:
         return {f"{name}_{i}": value for i, value in enumerate(self.values)}

@@ -3,15 +3,19 @@ run directly, on PostgreSQL with 100,000 merchants and on SQLite with 20,000.
 
     .venv/bin/python -m bench.directory_bench [--merchants 100000] [--sqlite-merchants 20000]
                                               [--seconds 10] [--skip-sqlite] [--skip-postgres]
-                                              [--reuse]
+                                              [--reuse] [--city chengdu] [--seed 7]
+                                              [--db valliance_directory_bench_other]
 
-Merchants are generated from a fixed seed (Wenzhou shops: surnames and brands + 火锅, 烧烤,
-咖啡, 酒店, 美发, 洗车 …, real districts and streets), about one in five with a second offer,
+Merchants are generated from a seed (--seed) in the words of a city (--city, in
+bench/directory_cities.py: Wenzhou by default — surnames and brands + 火锅, 烧烤, 咖啡, 酒店,
+美发, 洗车 …, real districts and streets; Chengdu, data the search was not tuned on, with
+another query mix), about one in five with a second offer,
 and loaded by the real `flask merchants import` (its time is printed: the search documents are
 made there). Uses its own databases (valliance_directory_bench, a temporary SQLite file).
 
-Four clients run a fixed mix of queries — 1–2-character Chinese, 3+ characters, pinyin,
-initials, one-typo pinyin, category lists — for --seconds each way:
+Four clients run the city's mix of queries — Wenzhou: 1–2-character Chinese, 3+ characters,
+pinyin, initials, one-typo pinyin, category lists; Chengdu adds terms with filters, deeper
+pages, plain lists and queries that find nothing — for --seconds each way:
   sql   the statements search_offers sends, captured once per query and replayed through the
         driver: the database's floor;
   app   search_offers in-process (query building, typo expansion, SQL);
@@ -44,6 +48,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from bench.common import ROOT, db_url, fresh_app, timed
+from bench.directory_cities import CITIES, WENZHOU, City
 from bench.pos_bench import free_port, stop, wait_healthy
 from valliance import create_app
 from valliance.directory.search import SearchQuery, search_offers
@@ -56,62 +61,6 @@ TARGET_HTTP_P95_MS, TARGET_HTTP_OVER_SQL, TARGET_SQLITE_P95_MS = 25, 3, 50
 COLUMNS = ("name", "category", "district", "address", "phone", "avg_spend", "title",
            "percent_off", "points_per_yuan")
 
-#: kind → queries (q, category, district); every kind weighs the same in the mix
-QUERIES = {
-    "chinese 1-2": [("锅", None, None), ("火锅", None, None), ("烧烤", None, None),
-                    ("咖啡", None, None), ("洗车", None, None), ("美发", None, None),
-                    ("茶", None, None), ("民宿", None, None)],
-    "chinese 3+": [("王记火锅", None, None), ("五马街", None, None), ("海鲜大排档", None, None),
-                   ("快捷酒店", None, None), ("阳光咖啡", None, None), ("好运来超市", None, None),
-                   ("陈师傅", None, None), ("解放街 烧烤", None, None)],
-    "pinyin": [("huoguo", None, None), ("shaokao", None, None), ("kafei", None, None),
-               ("xiche", None, None), ("wangjihuoguo", None, None), ("wumajie", None, None),
-               ("jiudian", None, None), ("naicha", None, None)],
-    "initials": [("hg", None, None), ("sk", None, None), ("kf", None, None), ("wjhg", None, None),
-                 ("lchg", None, None), ("hylcs", None, None), ("kjjd", None, None),
-                 ("xc", None, None)],
-    "typo": [("huaguo", None, None), ("shaokai", None, None), ("kafeii", None, None),
-             ("xichee", None, None), ("huoguu", None, None), ("jiudan", None, None),
-             ("wumajii", None, None), ("wangjihuaguo", None, None)],
-    "category": [("", "餐饮", None), ("", "酒店", None), ("", "美容美发", None),
-                 ("", "汽车服务", None), ("", "零售", "鹿城区"), ("", "餐饮", "瑞安市"),
-                 ("", "娱乐", None), ("", "生活服务", "乐清市")],
-}
-
-
-# --- generated merchants ------------------------------------------------------------------
-
-DISTRICTS = {
-    "鹿城区": ["五马街", "解放街", "人民路", "车站大道", "府前街", "蒲鞋市路", "江滨路", "飞霞路",
-             "信河街", "大南路", "小南路", "锦绣路", "黎明路", "矮凳桥", "百里路"],
-    "龙湾区": ["永中街道", "龙湾大道", "永宁西路", "机场大道", "蒲州街道", "状元街道", "瑶溪路"],
-    "瓯海区": ["娄桥街道", "瓯海大道", "梧田街道", "茶山街道", "新桥街道", "南白象街道", "景山路"],
-    "洞头区": ["北岙街道", "海霞路", "望海楼路", "东屏街道", "新城大道"],
-    "乐清市": ["乐成街道", "柳市镇", "虹桥镇", "伯乐东路", "宁康西路", "清远路", "胜利塘路"],
-    "瑞安市": ["安阳街道", "玉海街道", "罗阳大道", "万松路", "虹桥路", "塘下镇", "安福路"],
-    "永嘉县": ["上塘镇", "瓯北街道", "县前路", "江北街道", "环城北路"],
-    "平阳县": ["昆阳镇", "鳌江镇", "解放路", "城东路", "万全镇"],
-    "苍南县": ["灵溪镇", "玉苍路", "江滨路", "宜山镇"],
-    "龙港市": ["世纪大道", "人民路", "新城路", "龙翔路"],
-}
-KINDS = {
-    "餐饮": ["火锅", "烧烤", "面馆", "小吃", "酒家", "茶餐厅", "饺子馆", "牛排馆", "咖啡", "奶茶",
-           "海鲜大排档", "米线", "麻辣烫", "串串香", "生煎", "鱼丸店", "灯盏糕", "糯米饭"],
-    "酒店": ["酒店", "宾馆", "大酒店", "民宿", "快捷酒店"],
-    "零售": ["超市", "便利店", "水果店", "烟酒行", "母婴店", "眼镜店", "鞋业"],
-    "娱乐": ["KTV", "网咖", "影城", "桌游吧", "台球俱乐部", "剧本杀"],
-    "美容美发": ["美发", "理发店", "美容院", "美甲", "造型", "发艺"],
-    "汽车服务": ["洗车", "汽修", "车行", "轮胎店", "汽车美容"],
-    "教育培训": ["培训学校", "琴行", "画室", "英语", "跆拳道馆"],
-    "医疗健康": ["大药房", "诊所", "口腔", "推拿", "体检中心"],
-    "生活服务": ["干洗店", "家政", "开锁", "照相馆", "花店"],
-}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余叶"
-PREFIXES = ["老{s}", "小{s}", "阿{s}", "{s}记", "{s}氏", "{s}家", "{s}师傅", "{s}大姐"]
-BRANDS = ["好运来", "鑫源", "新世纪", "瓯江", "江心", "五马", "东方", "金华", "海韵", "永盛",
-          "百福", "九山", "华盖", "松台", "温州人家", "同心", "盛世", "天天", "乐活", "悦享",
-          "KFC", "米兰", "星光", "阳光", "如意", "福满楼", "一品", "顺发", "宏达", "红日"]
-TITLES = ["会员{d}", "V卡专享{d}", "进店消费{d}", "周末特惠{d}", "新店开业{d}", "工作日午市{d}"]
 NO_DISCOUNT_TITLES = ["双倍积分日", "积分加倍", "会员积分礼"]
 PERCENTS = ["0", "5", "8", "10", "10", "12", "12", "12.5", "15", "20", "25"]
 POINTS = ["0", "1", "1", "1", "2", "2", "3", "5"]
@@ -122,40 +71,41 @@ def _label(percent: str) -> str:
     return f"{tenths:g}折"
 
 
-def generate_rows(merchants: int, seed: int = 114, second_offer_share: float = 0.2
-                  ) -> list[dict[str, str]]:
+def generate_rows(merchants: int, seed: int = SEED, second_offer_share: float = 0.2,
+                  city: City = WENZHOU) -> list[dict[str, str]]:
     """Rows of merchants (unique by name and district) with one offer each, some with two."""
     rng = random.Random(seed)
-    districts = list(DISTRICTS)
-    categories = list(KINDS)
+    districts = list(city.districts)
+    categories = [name for name in city.kinds
+                  for _ in range(city.category_weights.get(name, 1))]
     seen: set[tuple[str, str]] = set()
     rows: list[dict[str, str]] = []
     while len(seen) < merchants:
         district = rng.choice(districts)
-        street = rng.choice(DISTRICTS[district])
+        street = rng.choice(city.districts[district])
         category = rng.choice(categories)
         if rng.random() < 0.6:
-            head = rng.choice(PREFIXES).format(s=rng.choice(SURNAMES))
+            head = rng.choice(city.prefixes).format(s=rng.choice(city.surnames))
         else:
-            head = rng.choice(BRANDS)
-        name = f"{head}{rng.choice(KINDS[category])}"
+            head = rng.choice(city.brands)
+        name = f"{head}{rng.choice(city.kinds[category])}"
         if rng.random() < 0.7:
-            name += f"({rng.choice(DISTRICTS[district])}店)"
+            name += f"({rng.choice(city.districts[district])}店)"
         if (name, district) in seen:
             name += f"{rng.randint(2, 99)}号店"
             if (name, district) in seen:
                 continue
         seen.add((name, district))
         merchant = {"name": name, "category": category, "district": district,
-                    "address": f"温州市{district}{street}{rng.randint(1, 999)}号",
-                    "phone": f"0577-8{rng.randint(0, 9999999):07d}",
+                    "address": f"{city.prefix}{district}{street}{rng.randint(1, 999)}号",
+                    "phone": f"{city.area_code}-8{rng.randint(0, 9999999):07d}",
                     "avg_spend": str(rng.randint(20, 300) * 100)}
         for _ in range(2 if rng.random() < second_offer_share else 1):
             percent = rng.choice(PERCENTS)
             if percent == "0":
                 title = rng.choice(NO_DISCOUNT_TITLES)
             else:
-                title = rng.choice(TITLES).format(d=_label(percent))
+                title = rng.choice(city.titles).format(d=_label(percent))
             if any(r["title"] == title and r["name"] == name and r["district"] == district
                    for r in rows[-2:]):
                 continue
@@ -175,9 +125,11 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 # --- the mix -------------------------------------------------------------------------------
 
 
-def mix() -> list[tuple[str, SearchQuery]]:
-    return [(kind, SearchQuery(q=q, category=category, district=district))
-            for kind, queries in QUERIES.items() for q, category, district in queries]
+def mix(city: City) -> list[tuple[str, SearchQuery]]:
+    return [(kind, SearchQuery(q=q, category=category, district=district, limit=limit,
+                               offset=offset))
+            for kind, queries in city.queries.items()
+            for q, category, district, limit, offset in queries]
 
 
 def capture_sql(app, queries: list[tuple[str, SearchQuery]]) -> list[tuple[str, list]]:
@@ -266,7 +218,8 @@ def sql_client(app, plans):
             kind, statements = plans[i]
             for statement, parameters in statements:
                 cursor.execute(statement, parameters)
-                cursor.fetchall()
+                if cursor.description is not None:  # a SET answers no rows
+                    cursor.fetchall()
             raw.rollback()
             return kind
 
@@ -304,7 +257,7 @@ def http_client(port: int, keys: list[str], queries):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         paths = []
         for kind, query in queries:
-            params = {"q": query.q, "limit": query.limit}
+            params = {"q": query.q, "limit": query.limit, "offset": query.offset}
             if query.category:
                 params["category"] = query.category
             if query.district:
@@ -337,17 +290,17 @@ def http_client(port: int, keys: list[str], queries):
 # --- setting up ----------------------------------------------------------------------------
 
 
-def load_postgres(merchants: int, workdir: Path, reuse: bool):
-    if reuse:
-        url = db_url(BENCH_DB)
+def load_postgres(merchants: int, workdir: Path, args):
+    if args.reuse:
+        url = db_url(args.db)
 
         class Cfg:
             DATABASE_URL = url
             SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": CLIENTS + 2, "max_overflow": 2}
 
-        return create_app(Cfg), url, {"reused": BENCH_DB}
-    app, url = fresh_app(BENCH_DB, {"pool_size": CLIENTS + 2, "max_overflow": 2})
-    rows = generate_rows(merchants, SEED)
+        return create_app(Cfg), url, {"reused": args.db}
+    app, url = fresh_app(args.db, {"pool_size": CLIENTS + 2, "max_overflow": 2})
+    rows = generate_rows(merchants, args.seed, city=CITIES[args.city])
     path = write_csv(workdir / "merchants.csv", rows)
     seconds, result = timed(url, "merchants", "import", str(path))
     with psycopg.connect(url, autocommit=True) as conn:
@@ -355,7 +308,7 @@ def load_postgres(merchants: int, workdir: Path, reuse: bool):
     return app, url, {"rows": len(rows), "seconds": seconds, **result}
 
 
-def load_sqlite(merchants: int, workdir: Path):
+def load_sqlite(merchants: int, workdir: Path, args):
     url = f"sqlite:///{workdir / 'directory-bench.db'}"
 
     class Cfg:
@@ -364,7 +317,7 @@ def load_sqlite(merchants: int, workdir: Path):
     app = create_app(Cfg)
     with app.app_context():
         upgrade()
-    rows = generate_rows(merchants, SEED)
+    rows = generate_rows(merchants, args.seed, city=CITIES[args.city])
     path = write_csv(workdir / "merchants-sqlite.csv", rows)
     seconds, result = timed(url, "merchants", "import", str(path))
     return app, url, {"rows": len(rows), "seconds": seconds, **result}
@@ -397,7 +350,8 @@ def route_answers(port: int, key: str) -> str | None:
 
 def serve(url: str):
     port = free_port()
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    # the gunicorn of the interpreter running this (a worktree has no .venv of its own)
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "wsgi:app"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL,
                             env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"})
@@ -421,20 +375,23 @@ def alone(app, queries, rounds: int = 3) -> dict:
                 took = time.perf_counter() - t0
                 if round_:  # the first round warms caches and prepared statements
                     samples.setdefault(kind, []).append(took)
-                    slowest.append((took, query.q or f"{query.category} {query.district or ''}"))
+                    label = query.q or f"{query.category or ''} {query.district or ''}"
+                    slowest.append((took, f"{label} +{query.offset}" if query.offset else label))
     slowest.sort(reverse=True)
     print("  slowest alone: " + ", ".join(f"{q.strip()} {t * 1000:.0f} ms"
                                           for t, q in slowest[:6]))
     return {"samples": samples, "errors": []}
 
 
-def measure(name: str, app, url: str, seconds: float) -> dict:
-    queries = mix()
+def measure(name: str, app, url: str, seconds: float, city: City) -> dict:
+    queries = mix(city)
     with app.app_context():
         for kind, query in queries:
             total, _ = search_offers(db.session, query)
-            print(f"  {kind:<12} {query.q or query.category:<14}"
-                  f"{' ' + query.district if query.district else '':<5} {total:>7} matches")
+            page = f" offset {query.offset}" if query.offset else ""
+            print(f"  {kind:<13} {query.q or query.category or '':<14}"
+                  f"{' ' + query.district if query.district else '':<5}{page:<11}"
+                  f" {total:>7} matches")
         db.session.rollback()
     plans = capture_sql(app, queries)
     runs = {}
@@ -456,12 +413,12 @@ def measure(name: str, app, url: str, seconds: float) -> dict:
     return runs
 
 
-def report(name: str, runs: dict, seconds: float) -> dict:
+def report(name: str, runs: dict, seconds: float, city: City) -> dict:
     print(f"\n{name}: {CLIENTS} clients, {seconds:g} s each way (alone: 1 client, 3 rounds);"
           f" p50 / p95 / max ms per kind; load average {os.getloadavg()[0]:.1f}")
     modes = list(runs)
     print(f"{'kind':<12}" + "".join(f"{mode:>24}" for mode in modes))
-    for kind in QUERIES:
+    for kind in city.queries:
         cells = []
         for mode in modes:
             s = runs[mode]["samples"].get(kind, [])
@@ -497,19 +454,25 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--reuse", action="store_true",
                         help="PostgreSQL: search the database the last run loaded")
+    parser.add_argument("--city", choices=sorted(CITIES), default=WENZHOU.name,
+                        help="the merchants' words and the query mix (bench/directory_cities.py)")
+    parser.add_argument("--seed", type=int, default=SEED, help="of the generated merchants")
+    parser.add_argument("--db", default=BENCH_DB, help="the PostgreSQL database to use")
     args = parser.parse_args()
-    print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    city = CITIES[args.city]
+    print(f"load average before: {os.getloadavg()[0]:.1f}; city {city.name}, seed {args.seed},"
+          f" database {args.db}", flush=True)
     with tempfile.TemporaryDirectory(prefix="directory-bench-") as tmp:
         workdir = Path(tmp)
         if not args.skip_postgres:
-            app, url, loaded = load_postgres(args.merchants, workdir, args.reuse)
+            app, url, loaded = load_postgres(args.merchants, workdir, args)
             if "reused" in loaded:
-                print(f"PostgreSQL: searching {BENCH_DB} as the last run left it", flush=True)
+                print(f"PostgreSQL: searching {args.db} as the last run left it", flush=True)
             else:
                 print(f"PostgreSQL: imported {loaded['rows']:,} rows ({args.merchants:,}"
                       f" merchants) in {loaded['seconds']:.1f} s: {loaded}", flush=True)
-            overall = report("PostgreSQL", measure("PostgreSQL", app, url, args.seconds),
-                             args.seconds)
+            overall = report("PostgreSQL", measure("PostgreSQL", app, url, args.seconds, city),
+                             args.seconds, city)
             if "http" in overall:
                 http_p95, sql_p95 = overall["http"]["p95"], overall["sql"]["p95"]
                 print(f"HTTP p95 {http_p95:.1f} ms (target <= {TARGET_HTTP_P95_MS}:"
@@ -517,10 +480,11 @@ def main() -> None:
                       f" {http_p95 / sql_p95:.1f} x (target <= {TARGET_HTTP_OVER_SQL}:"
                       f" {mark(http_p95 <= TARGET_HTTP_OVER_SQL * sql_p95)})", flush=True)
         if not args.skip_sqlite:
-            app, url, loaded = load_sqlite(args.sqlite_merchants, workdir)
+            app, url, loaded = load_sqlite(args.sqlite_merchants, workdir, args)
             print(f"\nSQLite: imported {loaded['rows']:,} rows ({args.sqlite_merchants:,}"
                   f" merchants) in {loaded['seconds']:.1f} s: {loaded}", flush=True)
-            overall = report("SQLite", measure("SQLite", app, url, args.seconds), args.seconds)
+            overall = report("SQLite", measure("SQLite", app, url, args.seconds, city),
+                             args.seconds, city)
             for mode in ("app", "http"):
                 if mode in overall:
                     p95 = overall[mode]["p95"]

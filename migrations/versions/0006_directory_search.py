@@ -23,7 +23,7 @@ from decimal import Decimal
 from alembic import op
 import sqlalchemy as sa
 
-from valliance.directory import keys
+from valliance.directory import terms as keys
 
 
 # revision identifiers, used by Alembic.

@@ -19,7 +19,7 @@ Create Date: 2026-12-02 08:20:00
 from alembic import op
 import sqlalchemy as sa
 
-from valliance.directory import keys
+from valliance.directory import terms as keys
 
 
 # revision identifiers, used by Alembic.

@@ -13,7 +13,7 @@ from tests.api.test_staff_pages import make_staff, staff_log_in
 from valliance.db import today_shanghai
 from valliance.directory import services
 from valliance.directory.models import CallerLookup, Referral
-from valliance.directory.report import referral_report
+from valliance.directory.services import referral_report
 from valliance.extensions import db
 from valliance.members import services as members
 from valliance.merchants.models import Offer, Purchase

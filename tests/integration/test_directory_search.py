@@ -1,5 +1,6 @@
 """The directory search (contract §6) against search_offers: matching, active offers only,
-the ranking rule, tiers, filters, pagination — and the entries staying in step with writes."""
+the ranking rule, tiers, filters, pagination — and the search documents staying in step with
+writes."""
 
 import importlib.util
 import json
@@ -9,11 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from valliance.db import today_shanghai
-from valliance.directory.entries import DirectoryEntry, DirectoryLetterGram, reindex_all
+from valliance.directory.documents import reindex_all
+from valliance.directory.models import LetterGram, SearchDocument
 from valliance.directory.search import SearchQuery, search_offers
+from valliance.merchants import signals
 from valliance.merchants.models import Merchant, Offer
 from valliance.merchants.services import onboarding
 from valliance.merchants.services.imports import import_merchants
@@ -167,8 +170,8 @@ def test_only_active_offers_of_approved_merchants_are_found(session):
 
 def rank(session, tier="standard"):
     """The ranking of a text search; the same shops listed by category (every shop() is 餐饮)
-    must come in the same order — two different queries on PostgreSQL (a window over the
-    term's matches; a walk of the tier's rank index)."""
+    must come in the same order — two different statements (a window over the term's
+    matches; a list in the ranking order)."""
     by_text = names(session, "店", tier=tier)
     assert names(session, category="餐饮", tier=tier) == by_text
     return by_text
@@ -320,13 +323,15 @@ def test_pages_are_disjoint_slices_of_one_order_with_the_same_total(session):
     assert search_offers(session, SearchQuery(q="没有这家", offset=0)) == (0, [])
 
 
-# --- the entries follow every write --------------------------------------------------------
+# --- the documents follow every write ------------------------------------------------------
 
 
 def test_renaming_a_merchant_or_editing_an_offer_is_searchable_at_once(session):
     merchant, offer = shop(session, "老王火锅")
     session.commit()
-    merchant.name = "老张火锅"
+    merchant.name = "老张火锅"  # as a merchants service would: flush, then announce it
+    session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     session.commit()
     assert found(session, "laozhang") == {"老张火锅"} and found(session, "老王") == set()
     update_offer(session, offer, title="周末特惠", percent_off=15, points_per_yuan=1,
@@ -348,11 +353,13 @@ def test_renaming_a_merchant_or_editing_an_offer_is_searchable_at_once(session):
     assert found(session, "zhoumo") == set()
 
 
-def test_a_rolled_back_change_leaves_the_entries_as_they_were(session):
+def test_a_rolled_back_change_leaves_the_documents_as_they_were(session):
     merchant, _ = shop(session, "老王火锅")
     session.commit()
     merchant.name = "老张火锅"
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
+    assert found(session, "老张") == {"老张火锅"}  # refreshed in the same transaction
     session.rollback()
     assert found(session, "老王") == {"老王火锅"}
 
@@ -390,91 +397,58 @@ def test_imported_merchants_are_searchable_and_reimports_update_them(session):
 def test_reindex_rebuilds_what_a_change_behind_the_app_left_stale(session):
     merchant, _ = shop(session, "老王火锅")
     session.commit()
-    session.execute(Merchant.__table__.update().values(name="老李火锅"))  # no hook for this
-    session.execute(DirectoryEntry.__table__.delete())
+    session.execute(Merchant.__table__.update().values(name="老李火锅"))  # announced by no one
+    session.execute(SearchDocument.__table__.delete())
     assert found(session, "火锅") == set()
     assert reindex_all(session) == 1
     session.commit()
     assert found(session, "laoli") == {"老李火锅"}
 
 
-def test_every_offer_has_one_entry(session, town):
+def test_every_offer_has_one_document(session, town):
     offers = session.query(Offer).count()
-    assert session.query(DirectoryEntry).count() == offers == 5
+    assert session.query(SearchDocument).count() == offers == 5
 
 
-def test_flask_directory_reindex_rebuilds_every_entry(app, session, town):
-    session.execute(DirectoryEntry.__table__.delete())
+def test_flask_directory_reindex_rebuilds_every_document(app, session, town):
+    session.execute(SearchDocument.__table__.delete())
     session.commit()
     result = app.test_cli_runner().invoke(args=["directory", "reindex", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["entries"] == 5
+    assert json.loads(result.output)["documents"] == 5
     assert found(session, "huoguo") == {"老王火锅"}
 
 
-def _rank_index(session, tier: str) -> str:
-    return session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
-                          {"name": f"ix_directory_entries_rank_{tier}"})
-
-
-@pytest.mark.postgres_only
-def test_reindex_builds_the_rank_indexes_for_the_multipliers_in_force(app, session, monkeypatch):
+def test_lists_and_searches_rank_by_the_multipliers_in_force(app, session, monkeypatch):
     for i in range(12):
         shop(session, f"排序店{i:02d}", percent_off=i % 4, points_per_yuan=i % 3,
              avg_spend=1000 * (i % 5))
     session.commit()
-    assert "points_per_yuan * 150" in _rank_index(session, "gold")  # the migration's default
-    monkeypatch.setitem(app.config["TIER_MULTIPLIERS"], "gold", Decimal("1.75"))
 
-    def listed_by_rank() -> list[tuple]:  # the rank index's query; ranked as the hits say
-        hits = search_offers(session, SearchQuery(category="餐饮", tier="gold", limit=100))[1]
+    def ranked(query: SearchQuery) -> list[tuple]:
+        hits = search_offers(session, query)[1]
         keys = [(-h.effective_percent, h.merchant.avg_spend, h.merchant.name, h.offer.id)
                 for h in hits]
-        assert len(keys) == 12 and keys == sorted(keys)
+        assert len(keys) == 12 and keys == sorted(keys)  # ranked as the hits say
         return keys
 
-    ranked_before = listed_by_rank()  # its index was made for 1.5: ranked right by sorting
-    reindex = app.test_cli_runner().invoke(args=["directory", "reindex", "--json"])
-    assert reindex.exit_code == 0, reindex.output
-    assert json.loads(reindex.output)["rank_indexes_rebuilt"] == ["gold"]
-    session.rollback()
-    assert "points_per_yuan * 175" in _rank_index(session, "gold")
-    assert "points_per_yuan * 100" in _rank_index(session, "standard")
-    assert listed_by_rank() == ranked_before
-    monkeypatch.undo()  # put the default indexes back for the other tests
-    reindex = app.test_cli_runner().invoke(args=["directory", "reindex", "--json"])
-    assert json.loads(reindex.output)["rank_indexes_rebuilt"] == ["gold"]
-    session.rollback()
-    assert "points_per_yuan * 150" in _rank_index(session, "gold")
-    again = app.test_cli_runner().invoke(args=["directory", "reindex", "--json"])
-    assert json.loads(again.output)["rank_indexes_rebuilt"] == []  # nothing to do
+    before = ranked(SearchQuery(category="餐饮", tier="gold", limit=100))
+    monkeypatch.setitem(app.config["TIER_MULTIPLIERS"], "gold", Decimal("1.75"))
+    after = ranked(SearchQuery(category="餐饮", tier="gold", limit=100))
+    assert after != before  # the new multiplier, at once: nothing to rebuild
+    assert ranked(SearchQuery(q="排序", tier="gold", limit=100)) == after
+    assert ranked(SearchQuery(tier="gold", limit=100)) == after  # every offer
 
 
 @pytest.mark.postgres_only
-def test_a_category_list_can_be_read_from_the_tiers_rank_index(session):
-    """The list's ORDER BY matches the index's expression (the migration's and search_sql's
-    spelling of it): with every other plan closed off, PostgreSQL reads the page from it."""
+def test_no_index_holds_the_configuration(session):
+    """Ranking follows the multipliers and point value in force without rebuilding anything:
+    no index of the documents is made for one setting (migration 0015 dropped those)."""
     shop(session, "索引店")
     session.commit()
-    for tier in ("standard", "diamond"):
-        statements = []
-        conn = session.connection()
-        def capture(conn, cursor, statement, parameters, context, executemany):
-            statements.append((statement, parameters))
-
-        event.listen(conn, "before_cursor_execute", capture)
-        try:
-            search_offers(session, SearchQuery(category="餐饮", tier=tier))
-        finally:
-            event.remove(conn, "before_cursor_execute", capture)
-        statement, parameters = statements[0]
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        session.execute(text("SET LOCAL enable_sort = off"))
-        plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(
-            "EXPLAIN " + statement, parameters))
-        assert f"ix_directory_entries_rank_{tier}" in plan, plan
-        session.rollback()
+    made = session.scalars(text(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entries'")).all()
+    assert made and not [index for index in made if "points_per_yuan *" in index]
 
 
 def _migration(name: str):
@@ -486,10 +460,10 @@ def _migration(name: str):
 
 
 def test_the_migrations_index_the_offers_already_there(session, town):
-    session.execute(DirectoryEntry.__table__.delete())
-    session.execute(DirectoryLetterGram.__table__.delete())
+    session.execute(SearchDocument.__table__.delete())
+    session.execute(LetterGram.__table__.delete())
     _migration("0006_directory_search").index_existing_offers(session.connection())
-    assert session.query(DirectoryLetterGram).count() == 0  # made by 0010, five letters long
+    assert session.query(LetterGram).count() == 0  # made by 0010, five letters long
     _migration("0010_directory_five_letter_grams").fill_letter_grams(session.connection())
     session.commit()
     assert found(session, "huoguo") == {"老王火锅"}

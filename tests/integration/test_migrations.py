@@ -1,7 +1,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from valliance.directory.search_sql import include_object
+from valliance.directory.models import include_object
 from valliance.extensions import db
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pypinyin
 import pytest
 
-from valliance.directory import keys
+from valliance.directory import terms as keys
 from valliance.directory.search import HitMerchant, HitOffer, SearchHit, offer_json, script
 
 

@@ -4,22 +4,28 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the directory API, the operator console and the commands."""
+    """Register the directory API, the pages and the commands; keep search documents in step
+    with the merchants package's writes."""
     from valliance import credentials
     from valliance.directory import api as directory_api
-    from valliance.directory import cli as search_cli  # also loads the search entries' hook
-    from valliance.directory import console, models, operator_cli, report_views  # noqa: F401
-    from valliance.directory import services as directory_services
+    from valliance.directory import (  # noqa: F401 (models: metadata)
+        cli,
+        documents,
+        models,
+        services,
+        views,
+    )
     from valliance.extensions import api, csrf, limiter, login
 
-    credentials.register("operator", directory_services.operator_for_key)
+    credentials.register("operator", services.operator_for_key)
+    documents.subscribe()
     csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
     # its routes' own limits (per operator key) are checked in their wrappers; the
     # before-request check would look for blueprint-wide ones, of which there are none
     limiter.unlimited_blueprints.add(directory_api.bp.name)
     api.register_blueprint(directory_api.bp)
-    app.register_blueprint(console.bp)
-    app.register_blueprint(report_views.bp)  # staff: referrals and conversions
-    login.blueprint_login_views[report_views.bp.name] = "staff.login"
-    app.cli.add_command(operator_cli.operators_cli)
-    app.cli.add_command(search_cli.directory_cli)  # flask directory reindex
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.report_bp)  # staff: referrals and conversions
+    login.blueprint_login_views[views.report_bp.name] = "staff.login"
+    app.cli.add_command(cli.operators_cli)
+    app.cli.add_command(cli.directory_cli)  # flask directory reindex

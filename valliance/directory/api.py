@@ -69,22 +69,11 @@ def current_operator() -> services.OperatorSeat:
 @bp.alt_response(429, description="rate_limited (per key)")
 def offers():
     """Active offers of approved merchants matching q, best for the caller first."""
-    from valliance.directory import search
-
     if not request.args.get("caller"):
         read_only(db.session)  # a search without a caller logs nothing: it only reads
     operator = current_operator()
-    args = load(OffersQuery, {key: request.args.get(key) for key in request.args})
-    caller = None
-    tier = "standard"
-    if args["caller"]:
-        found = services.look_up_caller(db.session, operator, args["caller"])
-        caller = {"has_vcard": found.has_vcard, "tier": found.tier}
-        tier = found.tier or "standard"
-    total, hits = search.search_offers(db.session, search.SearchQuery(
-        q=args["q"], category=args["category"], district=args["district"] or None, tier=tier,
-        limit=args["limit"], offset=args["offset"]))
-    body = {"caller": caller, "total": total, "results": [search.offer_json(h) for h in hits]}
+    args = load(OffersQuery, request.args.to_dict())
+    body = services.search_for_caller(db.session, operator, **args)
     db.session.commit()
     # Rendered as built (offer_json is the contract's shape): OffersOut documents it, and
     # serializing 20 results again through marshmallow cost more than the search itself.

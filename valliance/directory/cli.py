@@ -1,33 +1,50 @@
-"""`flask directory reindex`: rebuild every search document (after a bulk change made outside
-the app, or to pick up a change in how documents are made) and, on PostgreSQL, the rank
-indexes for the tier multipliers and point value in force."""
+"""`flask operators create|revoke` (contract §8) and `flask directory reindex`."""
 
 import time
 
+import click
 from flask.cli import AppGroup
 
 from valliance.cli import emit, json_option, transaction
-from valliance.directory import entries, search, search_sql
+from valliance.directory import documents, services
 from valliance.extensions import db
-from valliance.members.models import TIERS
 
+operators_cli = AppGroup("operators", help="114 operators and their API keys.")
 directory_cli = AppGroup("directory", help="The 114 directory's offer search.")
+
+
+@operators_cli.command("create")
+@click.option("--name", required=True)
+@json_option
+def create_operator_command(name, as_json):
+    """Create an operator; the API key is printed once and stored only as a hash."""
+    operator_id, key = transaction(lambda: _new_operator(name))
+    emit(as_json, {"operator_id": operator_id, "api_key": key},
+         f"话务员 / Operator {operator_id}\nAPI key (只显示一次 / shown once): {key}")
+
+
+def _new_operator(name: str) -> tuple[str, str]:
+    operator, key = services.create_operator(db.session, name)
+    return operator.id, key
+
+
+@operators_cli.command("revoke")
+@click.argument("operator_id")
+@json_option
+def revoke_operator_command(operator_id, as_json):
+    """Revoke an operator's key at once."""
+    revoked = transaction(lambda: services.revoke_operator(db.session, operator_id).id)
+    emit(as_json, {"operator_id": revoked, "revoked": True},
+         f"已吊销 / Revoked operator {revoked}")
 
 
 @directory_cli.command("reindex")
 @json_option
 def reindex_command(as_json):
-    """Rebuild the search documents of every offer in one transaction; then, in a short one
-    of its own (it locks the table), any rank index made for other multipliers."""
+    """Rebuild the search document of every offer in one transaction (after a bulk change
+    made outside the app, or to pick up a change in how documents are made)."""
     started = time.perf_counter()
-    written = transaction(lambda: entries.reindex_all(db.session))
-    steps = {tier: search.rank_step(tier) for tier in TIERS}
-    stale = search_sql.stale_rank_indexes(db.session.connection(), steps)
-    db.session.rollback()
-    if stale:
-        transaction(lambda: search_sql.rebuild_rank_indexes(db.session.connection(), stale,
-                                                            steps))
+    written = transaction(lambda: documents.reindex_all(db.session))
     seconds = round(time.perf_counter() - started, 1)
-    emit(as_json, {"entries": written, "rank_indexes_rebuilt": stale, "seconds": seconds},
-         f"已重建 {written} 条搜索索引 / Reindexed {written} offers in {seconds} s"
-         + (f"; rank indexes rebuilt: {', '.join(stale)}" if stale else ""))
+    emit(as_json, {"documents": written, "seconds": seconds},
+         f"已重建 {written} 条搜索索引 / Reindexed {written} offers in {seconds} s")

@@ -1,9 +1,13 @@
-"""Operators and their keys, caller lookups (has a V-card? which tier?) and referrals."""
+"""Operators and their keys, caller lookups (has a V-card? which tier?), referrals, and what
+the 114 channel brings merchants: referrals and their conversions, by operator, merchant,
+category and week (Monday-based weeks in Asia/Shanghai)."""
 
 import hashlib
 import hmac
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
@@ -20,11 +24,13 @@ from sqlalchemy.orm import Session
 
 from valliance.api_keys import issue_key, key_digest
 from valliance.db import utcnow
+from valliance.directory import search
 from valliance.directory.models import CallerLookup, Operator, Referral
 from valliance.errors import NotFound, ValidationError
 from valliance.ids import new_id
 from valliance.members.services import find_member_by_phone, normalize_phone
 from valliance.merchants.models import Merchant, Offer, Purchase
+from valliance.merchants.services.reports import shanghai_midnight
 
 CONVERSION_DAYS = 7
 
@@ -114,6 +120,19 @@ def look_up_caller(session: Session, operator: OperatorSeat, phone: str, *,
     return caller
 
 
+def search_for_caller(session: Session, operator: OperatorSeat, *, q: str, category: str | None,
+                      district: str | None, caller: str | None, limit: int,
+                      offset: int) -> dict:
+    """The offers answer of contract §6: ranked for the caller's tier when a caller is given
+    (the lookup is logged), for the standard tier otherwise."""
+    found = look_up_caller(session, operator, caller) if caller else None
+    total, hits = search.search_offers(session, search.SearchQuery(
+        q=q, category=category, district=district or None,
+        tier=(found.tier if found else None) or "standard", limit=limit, offset=offset))
+    return {"caller": {"has_vcard": found.has_vcard, "tier": found.tier} if found else None,
+            "total": total, "results": [search.offer_json(hit) for hit in hits]}
+
+
 def create_referral(session: Session, operator: OperatorSeat, *, caller: str,
                     merchant_id: str, offer_id: str | None, at: datetime | None = None
                     ) -> Referral:
@@ -173,3 +192,65 @@ def converted_clause(session: Session):
                                Purchase.created_at >= Referral.created_at,
                                Purchase.created_at <= deadline))
 
+
+# --- the referral report ------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+GROUPS = ("week", "operator", "merchant", "category")
+
+
+@dataclass
+class Line:
+    label: str
+    referrals: int = 0
+    conversions: int = 0
+
+    @property
+    def rate_percent(self) -> int:
+        """The conversion rate in whole percent, rounded half up (integers only)."""
+        if not self.referrals:
+            return 0
+        return (self.conversions * 200 + self.referrals) // (self.referrals * 2)
+
+
+@dataclass
+class ReferralReport:
+    first_day: date
+    last_day: date
+    total: Line
+    groups: dict[str, list[Line]]
+
+
+def referral_report(session: Session, first_day: date, last_day: date) -> ReferralReport:
+    """Referrals made on these Shanghai days (inclusive) and how many converted."""
+    converted = converted_clause(session).label("converted")
+    rows = session.execute(
+        select(Referral.created_at, Operator.id, Operator.name, Merchant.id, Merchant.name,
+               Merchant.district, Merchant.category, converted)
+        .join(Operator, Operator.id == Referral.operator_id)
+        .join(Merchant, Merchant.id == Referral.merchant_id)
+        .where(Referral.created_at >= shanghai_midnight(first_day),
+               Referral.created_at < shanghai_midnight(last_day + timedelta(days=1)))).all()
+    total = Line("合计 / Total")
+    groups: dict[str, dict[str, Line]] = {name: {} for name in GROUPS}  # by id, then label
+    for (created_at, operator_id, operator, merchant_id, merchant, district, category,
+         was_converted) in rows:
+        day = created_at.astimezone(SHANGHAI).date()
+        week = (day - timedelta(days=day.weekday())).isoformat()
+        # Grouped by id: two branches of one chain, or two seats of one name, stay apart.
+        keys = {"week": (week, week), "operator": (operator_id, operator),
+                "merchant": (merchant_id, f"{merchant}（{district}）"),
+                "category": (category, category)}
+        for line in [total] + [groups[name].setdefault(key, Line(label))
+                               for name, (key, label) in keys.items()]:
+            line.referrals += 1
+            line.conversions += 1 if was_converted else 0
+    ordered = defaultdict(list)
+    for name, lines in groups.items():
+        if name == "week":
+            ordered[name] = sorted(lines.values(), key=lambda line: line.label)
+        else:
+            ordered[name] = sorted(lines.values(),
+                                   key=lambda line: (-line.conversions, -line.referrals,
+                                                     line.label))
+    return ReferralReport(first_day, last_day, total, dict(ordered))

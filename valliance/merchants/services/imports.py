@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from valliance.csv_rows import ImportRejected, ImportResult, RowError, read_csv
 from valliance.db import select_where_in, utcnow
-from valliance.directory.entries import refresh_search_keys
 from valliance.errors import ValidationError
 from valliance.ids import new_id
+from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.services.offers import MAX_POINTS_PER_YUAN, clean_title, parse_percent
 from valliance.points import accounts
@@ -235,7 +235,7 @@ def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
     offers = _existing_offers(session, [merchant_id for merchant_id, _ in existing.values()])
     now = utcnow()
     inserts, updates = [], []
-    #: merchants whose directory entries must be rebuilt (Core writes bypass the ORM's hook)
+    #: merchants whose listed fields or offers this import changed
     touched = {merchant_ids[key] for key in changed_merchants}
     for (name, district, title), (_, fields) in wanted.offers.items():
         merchant_id = merchant_ids[(name, district)]
@@ -265,6 +265,6 @@ def import_merchants(session: Session, rows: list[tuple[int, dict[str, str]]],
         session.execute(insert(offers_table), chunk)
         result.created += len(chunk)
         progress(len(chunk))
-    refresh_search_keys(session, touched)
+    signals.merchant_changed.send(session, merchant_ids=sorted(touched))
     session.expire_all()  # merchants or offers loaded earlier were changed behind the ORM
     return result

@@ -14,6 +14,7 @@ from valliance.audit import record_event
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members.models import TIERS
+from valliance.merchants import signals
 from valliance.merchants.models import Merchant, Offer, OfferTierRate
 
 MAX_PERCENT_OFF = Decimal(90)
@@ -158,6 +159,7 @@ def create_offer(session: Session, merchant: Merchant, *, title: str, percent_of
     offer.tier_rates = [OfferTierRate(tier=tier, percent_off=p) for tier, p in rates.items()]
     session.add(offer)
     session.flush()
+    signals.offers_changed.send(session, merchant_ids=[merchant.id])
     if actor:
         record_event(session, actor=actor, action="offer.create", subject=offer.id,
                      merchant_id=merchant.id, **offer_summary(offer))
@@ -187,6 +189,7 @@ def update_offer(session: Session, offer: Offer, *, title: str, percent_off,
         else:
             offer.tier_rates.append(OfferTierRate(tier=tier, percent_off=value))
     session.flush()
+    signals.offers_changed.send(session, merchant_ids=[offer.merchant_id])
     after = offer_summary(offer)
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changed:

@@ -14,6 +14,7 @@ from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.ids import new_id
+from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import reapply
 from valliance.merchants.services.application_checks import check_application, licence_in_use
@@ -76,6 +77,7 @@ def create_merchant(session: Session, *, name: str, category: str, district: str
                         issued_account_id=opened.issued, redeemed_account_id=opened.redeemed)
     session.add(merchant)
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 
@@ -85,6 +87,7 @@ def set_merchant_status(session: Session, merchant: Merchant, status: str) -> Me
     if status == "approved" and merchant.approved_at is None:
         merchant.approved_at = utcnow()
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 
@@ -168,6 +171,7 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
             MerchantUser.active.is_(True)).order_by(MerchantUser.created_at)):
         queue_sms(session, owner_phone, body)
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant
 
 

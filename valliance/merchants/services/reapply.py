@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
 from valliance.errors import ValidationError
+from valliance.merchants import signals
 from valliance.merchants.models import Merchant, MerchantUser
 from valliance.passwords import password_matches
 
@@ -48,4 +49,5 @@ def reapply(session: Session, owner: MerchantUser, clean: dict) -> Merchant:
                  licence_no=merchant.licence_no, changed=changed, from_status="rejected",
                  to_status="pending")
     session.flush()
+    signals.merchant_changed.send(session, merchant_ids=[merchant.id])
     return merchant

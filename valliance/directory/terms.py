@@ -1,4 +1,5 @@
-"""Search keys for the 114 directory, and how a query is cut into terms.
+"""Search keys for the 114 directory (what a search document holds), and how a query is cut
+into terms.
 
 An offer's keys are its merchant's name, its title, its category and its merchant's address:
 as written (NFKC, lowercased: `han`), and in full pinyin (`laowanghuoguo`) and initials

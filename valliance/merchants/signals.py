@@ -1,0 +1,16 @@
+"""What the merchants package announces after a write has been flushed, so that other packages
+(the directory's search documents) react in the same transaction, explicitly.
+
+Each is sent with the session as sender and `merchant_ids`, the merchants concerned:
+`merchant_changed.send(session, merchant_ids=[merchant.id])`.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: a merchant was created, or a field a customer sees changed (name, category, district,
+#: address, phone, typical spend, status)
+merchant_changed = _signals.signal("merchant-changed")
+#: offers were created or changed (terms, dates, switched on or off, tier rates)
+offers_changed = _signals.signal("offers-changed")

@@ -8,12 +8,12 @@ def init_app(app: Flask) -> None:
     from valliance.directory import api as directory_api
     from valliance.directory import cli as search_cli  # also loads the search entries' hook
     from valliance.directory import console, models, operator_cli, report_views  # noqa: F401
-    from valliance.extensions import api, csrf, limiter, login
+    from valliance.extensions import api, csrf, limit_in_views_only, login
 
     csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
     # its routes' own limits (per operator key) are checked in their wrappers; the
     # before-request check would look for blueprint-wide ones, of which there are none
-    limiter.unlimited_blueprints.add(directory_api.bp.name)
+    limit_in_views_only(directory_api.bp.name)
     api.register_blueprint(directory_api.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(report_views.bp)  # staff: referrals and conversions

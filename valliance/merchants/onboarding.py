@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
 
 from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
@@ -24,9 +25,10 @@ from valliance.merchants.users import PHONE_TAKEN, add_merchant_user
 from valliance.messaging import queue_sms
 from valliance.money import format_yuan
 
-#: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z
+#: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z. The format
+#: is checked here, not by stdnum's uscc.validate, which wants digits in the first 8 places
+#: where the standard lets a registering authority be a letter (Y, and later A and N)
 LICENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-LICENCE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 #: a typical spend per customer above this is a typo (¥100,000.00)
 MAX_AVG_SPEND_FEN = 100_000_00
 MAX_NOTE = 200
@@ -96,9 +98,7 @@ def parse_yuan(value, field: str = "avg_spend") -> int:
 
 def licence_check_char(first17: str) -> str:
     """The 18th character of a unified social credit code, from the first 17."""
-    total = sum(LICENCE_ALPHABET.index(ch) * weight
-                for ch, weight in zip(first17, LICENCE_WEIGHTS, strict=True))
-    return LICENCE_ALPHABET[(31 - total % 31) % 31]
+    return uscc.calc_check_digit(first17)
 
 
 def normalize_licence(value, field: str = "licence_no") -> str:

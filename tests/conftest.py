@@ -1,17 +1,20 @@
 """One app per test run, on SQLite or PostgreSQL (VALLIANCE_TEST_DATABASE_URL).
 
 The schema is built through the Alembic migrations, never create_all, so the suite fails
-when migrations and models disagree. Every test starts from an empty database.
+when migrations and models disagree. Every test that uses the app (its fixture, or one built
+on it) starts from an empty database and fresh rate limits; the others touch neither.
 """
 
+import functools
 import os
 import threading
 
 import pytest
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from tests.databases import SqliteTemplate, empty_postgres_tables, reset_schema
-from valliance import create_app
+from valliance import create_app, passwords
 from valliance.config import TestConfig
 from valliance.extensions import db, limiter
 
@@ -86,6 +89,18 @@ def _fresh_state(request):
         _empty_database(request.getfixturevalue("app"), request.getfixturevalue("sqlite_template"))
         limiter.reset()
     yield
+
+
+#: scrypt with a small cost: the production cost is slow on purpose, and the suite hashes
+#: thousands of passwords; a check reads the cost from the stored hash, so it is cheap too
+_cheap_hash = functools.partial(generate_password_hash, method="scrypt:1024:8:1")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch):
+    """Hash passwords cheaply, unless the test is marked slow_password_hashes."""
+    if request.node.get_closest_marker("slow_password_hashes") is None:
+        monkeypatch.setattr(passwords, "generate_password_hash", _cheap_hash)
 
 
 @pytest.fixture

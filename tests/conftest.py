@@ -1,18 +1,20 @@
 """One app per test run, on SQLite or PostgreSQL (VALLIANCE_TEST_DATABASE_URL).
 
 The schema is built through the Alembic migrations, never create_all, so the suite fails
-when migrations and models disagree. Every test starts from an empty database.
+when migrations and models disagree. Every test that uses the app (its fixture, or one built
+on it) starts from an empty database and fresh rate limits; the others touch neither.
 """
 
+import functools
 import os
 import threading
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
-from tests.databases import SqliteTemplate, reset_schema, user_tables
-from valliance import create_app
+from tests.databases import SqliteTemplate, empty_postgres_tables, reset_schema
+from valliance import create_app, passwords
 from valliance.config import TestConfig
 from valliance.extensions import db, limiter
 
@@ -70,9 +72,7 @@ def _empty_database(app, sqlite_template):
             sqlite_template.restore()
             return
         with db.engine.begin() as conn:
-            conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # fail, never hang
-            tables = ", ".join(user_tables(conn))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            empty_postgres_tables(conn)
 
 
 @pytest.fixture
@@ -82,10 +82,25 @@ def empty_database(app, sqlite_template):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(request, app, sqlite_template):
-    _empty_database(app, sqlite_template)
-    limiter.reset()
+def _fresh_state(request):
+    """Start each test that uses the app (its fixture, or one built on it) from an empty
+    database and fresh rate limits; a test without it cannot reach either, so is not slowed."""
+    if "app" in request.fixturenames:
+        _empty_database(request.getfixturevalue("app"), request.getfixturevalue("sqlite_template"))
+        limiter.reset()
     yield
+
+
+#: scrypt with a small cost: the production cost is slow on purpose, and the suite hashes
+#: thousands of passwords; a check reads the cost from the stored hash, so it is cheap too
+_cheap_hash = functools.partial(generate_password_hash, method="scrypt:1024:8:1")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch):
+    """Hash passwords cheaply, unless the test is marked slow_password_hashes."""
+    if request.node.get_closest_marker("slow_password_hashes") is None:
+        monkeypatch.setattr(passwords, "generate_password_hash", _cheap_hash)
 
 
 @pytest.fixture

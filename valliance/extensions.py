@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,26 +23,33 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-class _Limiter(Limiter):
-    """Flask-Limiter, without its before-request check on the blueprints listed here.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+#: blueprints whose requests skip Flask-Limiter's before-request check
+_LIMITED_IN_VIEWS_ONLY: set[str] = set()
+_PAST_THE_LIMITER_HOOK = "past_the_limiter_hook"
 
-    That check evaluates default, application and blueprint-wide limits (none here) and cost
-    ~0.1 ms a request even when nothing applied. A limit decorated on a route still applies:
-    Flask-Limiter checks those in the route's own wrapper (the directory's per-key limits).
+
+def limit_in_views_only(blueprint_name: str) -> None:
+    """Skip Flask-Limiter's before-request check on a blueprint; its routes' own limits stay.
+
+    That check looks for default, application and blueprint-wide limits (none here) and costs
+    time on every request (docs/benchmarks.md). A limit decorated on a route is checked in the
+    route's wrapper, which runs after _past_the_limiter_hook and so is not filtered out.
     """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        #: names of the blueprints the before-request check skips
-        self.unlimited_blueprints: set[str] = set()
-
-    def _check_request_limit(self, callable_name=None, in_middleware=True):
-        if in_middleware and request.blueprint in self.unlimited_blueprints:
-            return None
-        return super()._check_request_limit(callable_name, in_middleware)
+    _LIMITED_IN_VIEWS_ONLY.add(blueprint_name)
 
 
-limiter = _Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+@limiter.request_filter
+def _in_the_limiter_hook() -> bool:
+    return request.blueprint in _LIMITED_IN_VIEWS_ONLY and _PAST_THE_LIMITER_HOOK not in g
+
+
+def _past_the_limiter_hook() -> None:
+    # An app's before-request hooks run in the order they were added: this one after the
+    # limiter's, so that from here on (the views) the request filter lets limits through.
+    setattr(g, _PAST_THE_LIMITER_HOOK, True)
+
+
 api = Api(spec_kwargs={"extra_plugins": [ContractDocs()]})
 api.ERROR_SCHEMA = ErrorOut  # the contract's {"error", "message", "details"} (§1)
 api.DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own errors (ContractDocs)
@@ -83,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"locale": select_locale(), "lang_url": lang_url})
     app.after_request(_remember_locale)
     limiter.init_app(app)
+    app.before_request(_past_the_limiter_hook)
     api.init_app(app)
     # Core's own tables; each feature imports its models at its init_app (and the factory
     # the ledger's), so that metadata (and Alembic) sees the whole schema.

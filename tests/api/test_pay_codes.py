@@ -1,5 +1,6 @@
 """A pay code authorizes one redemption; guessing is stopped (contract §3, §10)."""
 
+import os
 import re
 
 from sqlalchemy import func, select, text
@@ -217,7 +218,8 @@ def _redis_or_skip():
     import pytest
     from limits.storage import storage_from_string
 
-    storages = [storage_from_string(REDIS, key_prefix="valliance-test-paycode")
+    # one prefix per test process: the SQLite and PostgreSQL lanes may run at once
+    storages = [storage_from_string(REDIS, key_prefix=f"valliance-test-paycode-{os.getpid()}")
                 for _ in range(2)]
     try:
         if not storages[0].check():

@@ -106,6 +106,7 @@ def test_sells_and_replays_on_one_kept_alive_connection(server, session):
     assert verify_ledger(session).ok
 
 
+@pytest.mark.slow_password_hashes  # the logins' hashes must take a production hash's time
 def test_sales_and_logins_at_once(server, session):
     """Twelve sales to one member and four logins (each a slow hash) at the same time."""
     port, _ = server

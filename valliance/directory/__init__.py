@@ -15,14 +15,14 @@ def init_app(app: Flask) -> None:
         services,
         views,
     )
-    from valliance.extensions import api, csrf, limiter, login
+    from valliance.extensions import api, csrf, limit_in_views_only, login
 
     credentials.register("operator", services.operator_for_key)
     documents.subscribe()
     csrf.exempt(directory_api.bp)  # operator keys, not cookies: CSRF does not apply
     # its routes' own limits (per operator key) are checked in their wrappers; the
     # before-request check would look for blueprint-wide ones, of which there are none
-    limiter.unlimited_blueprints.add(directory_api.bp.name)
+    limit_in_views_only(directory_api.bp.name)
     api.register_blueprint(directory_api.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.report_bp)  # staff: referrals and conversions

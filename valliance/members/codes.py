@@ -6,6 +6,8 @@ import struct
 import time
 import unicodedata
 
+from stdnum import luhn
+
 CARD_DIGITS = 16
 PAY_CODE_DIGITS = 6
 PAY_CODE_STEP = 30  #: a new code every 30 s
@@ -20,15 +22,7 @@ ISSUER_PREFIX = "9"
 
 def luhn_check_digit(digits: str) -> str:
     """The digit that makes digits + it pass the Luhn check."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
+    return luhn.calc_check_digit(digits)
 
 
 def _ascii_digits(text: str) -> bool:
@@ -38,8 +32,7 @@ def _ascii_digits(text: str) -> bool:
 
 def luhn_valid(number: str) -> bool:
     """Tell whether a digit string ends in its correct Luhn check digit."""
-    return _ascii_digits(number) and len(number) > 1 and (
-        luhn_check_digit(number[:-1]) == number[-1])
+    return _ascii_digits(number) and len(number) > 1 and luhn.is_valid(number)
 
 
 def random_card_number() -> str:

@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the POS API and the merchant commands."""
     from valliance import credentials
-    from valliance.extensions import api, csrf, limiter
+    from valliance.extensions import api, csrf, limit_in_views_only
     from valliance.members import merchant_side
     from valliance.merchants import api as pos_api
     from valliance.merchants import cli, member_pages, models  # noqa: F401 (models: metadata)
@@ -24,8 +24,8 @@ def init_app(app: Flask) -> None:
     credentials.register("terminal", terminals.terminal_for_key)
     csrf.exempt(pos_api.bp)  # terminal keys, not cookies: CSRF does not apply
     # No POS route has a rate limit (a terminal key is a 256-bit secret, revoked at once);
-    # skipping the limiter's per-request check there is worth ~5 % of a purchase's CPU.
-    limiter.unlimited_blueprints.add(pos_api.bp.name)
+    # skipping the limiter's per-request check there saves CPU (docs/benchmarks.md).
+    limit_in_views_only(pos_api.bp.name)
     api.register_blueprint(pos_api.bp)
     app.register_blueprint(member_offers.bp)  # the alliance's offers, for members and visitors
     merchant_side.supply(app, offers_page=member_offers.render_offers_page,

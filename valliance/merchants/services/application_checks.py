@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
 
 from valliance.errors import ValidationError
 from valliance.members.services import normalize_phone
@@ -16,9 +17,10 @@ from valliance.merchants.services import reapply
 from valliance.money import format_yuan
 from valliance.passwords import check_password_strength
 
-#: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z
+#: the unified social credit code's alphabet (GB 32100-2015): no I, O, S, V or Z. The format
+#: is checked here, not by stdnum's uscc.validate, which wants digits in the first 8 places
+#: where the standard lets a registering authority be a letter (Y, and later A and N)
 LICENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-LICENCE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 #: a typical spend per customer above this is a typo (¥100,000.00)
 MAX_AVG_SPEND_FEN = 100_000_00
 #: whole yuan (any number of digits: too many is "too large", not "badly typed") and cents
@@ -66,9 +68,7 @@ def parse_yuan(value, field: str = "avg_spend") -> int:
 
 def licence_check_char(first17: str) -> str:
     """The 18th character of a unified social credit code, from the first 17."""
-    total = sum(LICENCE_ALPHABET.index(ch) * weight
-                for ch, weight in zip(first17, LICENCE_WEIGHTS, strict=True))
-    return LICENCE_ALPHABET[(31 - total % 31) % 31]
+    return uscc.calc_check_digit(first17)
 
 
 def normalize_licence(value, field: str = "licence_no") -> str:

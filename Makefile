@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint bench fuzz install install-dev clean
+.PHONY: run test test-sqlite test-postgres lint bench fuzz install install-dev clean messages catalogs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,22 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed catalogs
+install-dev: $(VENV)/.installed-dev catalogs
+
+## make messages: extract every message (Python and templates) and update each language's .po
+## (message ids are the Chinese text: valliance/translations/en is the English translation)
+TRANSLATIONS := valliance/translations
+BABEL_KEYWORDS := -k bilingual -k pbilingual:1c,2 -k _l -k lazy_gettext
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		-w 0 -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete --no-location -w 0
+
+## make catalogs: compile the .po files into the .mo files the app reads (not committed)
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
 
 ## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 run: install

@@ -29,7 +29,7 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		-w 0 -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-		--no-fuzzy-matching --ignore-obsolete --no-location -w 0
+		--no-fuzzy-matching --ignore-obsolete -w 0
 
 ## make catalogs: compile the .po files into the .mo files the app reads (not committed)
 catalogs: $(VENV)/.installed

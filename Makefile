@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev catalogs
 ## make messages: extract every message (Python and templates) and update each language's .po
 ## (message ids are the Chinese text: valliance/translations/en is the English translation)
 TRANSLATIONS := valliance/translations
-BABEL_KEYWORDS := -k bilingual -k pbilingual:1c,2 -k _l -k lazy_gettext
+BABEL_KEYWORDS := -k bilingual -k pbilingual:1c,2 -k N_ctx:1c,2 -k _l -k lazy_gettext
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		-w 0 -o $(TRANSLATIONS)/messages.pot .

@@ -36,6 +36,18 @@ def N_(msgid: str) -> str:  # noqa: N802 (gettext's name for "mark for extractio
     return msgid
 
 
+def N_ctx(context: str, msgid: str) -> str:  # noqa: N802
+    """N_() for a label whose Chinese means something else elsewhere (its context)."""
+    return msgid
+
+
+def label_text(pair) -> str:
+    """A ("中文", "English", …) label in the request's language (its context first)."""
+    zh = pair[0]
+    text = pgettext(pair[1], zh) if len(pair) > 1 else zh
+    return text if text != zh else gettext(zh)
+
+
 def locales() -> tuple[str, ...]:
     """The source language, then every language that has a catalog, in name order."""
     found = sorted(p.parent.parent.name for p in TRANSLATIONS.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -145,7 +157,8 @@ def init_app(app: Flask) -> None:
     compile_catalogs()
     app.jinja_env.globals.update(
         _=_plain(gettext), gettext=_plain(gettext), ngettext=_plain(ngettext),
-        pgettext=_plain(pgettext), localized=localized, available_locales=locales())
+        pgettext=_plain(pgettext), localized=localized, label_text=label_text,
+        available_locales=locales())
     app.jinja_env.filters["localized"] = localized
     serializer = app.session_interface.serializer
     if not any(isinstance(tag, _BilingualTag) for tag in serializer.order):

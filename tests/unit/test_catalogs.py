@@ -18,8 +18,8 @@ from valliance import i18n
 
 ROOT = Path(__file__).parents[2]
 #: keywords beyond gettext's own (the Makefile's BABEL_KEYWORDS)
-KEYWORDS = {**DEFAULT_KEYWORDS, "bilingual": None, "pbilingual": ((1, "c"), 2), "_l": None,
-            "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "bilingual": None, "pbilingual": ((1, "c"), 2),
+            "N_ctx": ((1, "c"), 2), "_l": None, "lazy_gettext": None}
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
 

@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 CPUS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: run test test-lanes test-sqlite test-postgres lint bench fuzz install install-dev \
-	constraints clean
+	constraints clean messages catalogs
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,22 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install -q -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed catalogs
+install-dev: $(VENV)/.installed-dev catalogs
+
+## make messages: extract every message (Python and templates) and update each language's .po
+## (message ids are the Chinese text: valliance/translations/en is the English translation)
+TRANSLATIONS := valliance/translations
+BABEL_KEYWORDS := -k bilingual -k pbilingual:1c,2 -k N_ctx:1c,2 -k _l -k lazy_gettext
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		-w 0 -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete -w 0
+
+## make catalogs: compile the .po files into the .mo files the app reads (not committed)
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
 
 ## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 run: install

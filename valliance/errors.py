@@ -1,4 +1,7 @@
-"""Domain errors (each knows its HTTP status and contract code) and their handlers."""
+"""Domain errors (each knows its HTTP status and contract code) and their handlers.
+
+A message is a Bilingual: "中文 / English" from the catalogs in the API, one language on pages.
+"""
 
 import logging
 import math
@@ -11,6 +14,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from valliance.error_log import log_failure
+from valliance.i18n import bilingual
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,7 @@ API_ERROR_CODES: dict[str, int] = {}
 class VallianceError(Exception):
     status = 500
     code = "internal_error"
-    message = "系统错误 / Internal error"
+    message = bilingual("系统错误")
     #: True for errors only pages show (never in an API answer, nor in the API's document)
     pages_only = False
 
@@ -43,71 +47,87 @@ class VallianceError(Exception):
         return {"error": self.code, "message": self.message, "details": self.details}
 
 
-def _error(name: str, status: int, code: str, message: str,
-           pages_only: bool = False) -> type[VallianceError]:
-    return type(name, (VallianceError,), {"status": status, "code": code, "message": message,
-                                          "pages_only": pages_only})
+class InvalidJson(VallianceError):
+    status, code, message = 400, "invalid_json", bilingual("请求体不是有效的 JSON 对象")
 
 
-InvalidJson = _error(
-    "InvalidJson", 400, "invalid_json", "请求体不是有效的 JSON 对象 / Body is not a JSON object"
-)
-Unauthorized = _error("Unauthorized", 401, "unauthorized", "未授权 / Unauthorized")
-Forbidden = _error("Forbidden", 403, "forbidden", "无权访问 / Forbidden")
-#: a terminal whose merchant is pending, rejected or suspended (contract §10)
-MerchantNotActive = _error(
-    "MerchantNotActive", 403, "merchant_not_active",
-    "商户未获批准或已暂停，不能收银 / The merchant is not approved or is suspended:"
-    " selling is stopped",
-)
-NotFound = _error("NotFound", 404, "not_found", "未找到 / Not found")
-CardNotFound = _error("CardNotFound", 404, "card_not_found", "卡号不存在 / Card not found")
-MethodNotAllowed = _error(
-    "MethodNotAllowed", 405, "method_not_allowed", "不支持的请求方法 / Method not allowed"
-)
-IdempotencyKeyReused = _error(
-    "IdempotencyKeyReused", 409, "idempotency_key_reused",
-    "幂等键已用于另一请求 / Idempotency key already used for a different request",
-)
-IdempotencyInProgress = _error(
-    "IdempotencyInProgress", 409, "idempotency_in_progress",
-    "相同请求正在处理中 / The same request is still being processed",
-)
-ValidationError = _error("ValidationError", 422, "validation_error", "输入有误 / Invalid input")
-CardInactive = _error("CardInactive", 422, "card_inactive", "卡片不可用 / Card is not active")
-MembershipFrozen = _error(
-    "MembershipFrozen", 422, "membership_frozen", "会员资格已冻结 / Membership is frozen"
-)
-InsufficientPoints = _error(
-    "InsufficientPoints", 422, "insufficient_points", "积分不足 / Not enough points"
-)
-RedemptionNotAuthorized = _error(
-    "RedemptionNotAuthorized", 422, "redemption_not_authorized",
-    "付款码无效或已过期 / Pay code invalid or expired",
-)
-PayCodeUsed = _error(
-    "PayCodeUsed", 422, "pay_code_used",
-    "付款码已使用，请刷新后出示新码 / Pay code already used: show a fresh one",
-)
-RedemptionExceedsAmount = _error(
-    "RedemptionExceedsAmount", 422, "redemption_exceeds_amount",
-    "抵扣积分超过应付金额 / Points exceed the amount due",
-)
-RefundExceedsPurchase = _error(
-    "RefundExceedsPurchase", 422, "refund_exceeds_purchase",
-    "退款超过剩余金额 / Refund exceeds what remains of the purchase",
-)
-PayloadTooLarge = _error(
-    "PayloadTooLarge", 413, "payload_too_large", "请求体过大 / Request body too large"
-)
+class Unauthorized(VallianceError):
+    status, code, message = 401, "unauthorized", bilingual("未授权")
+
+
+class Forbidden(VallianceError):
+    status, code, message = 403, "forbidden", bilingual("无权访问")
+
+
+class MerchantNotActive(VallianceError):
+    """A terminal whose merchant is pending, rejected or suspended (contract §10)."""
+
+    status, code = 403, "merchant_not_active"
+    message = bilingual("商户未获批准或已暂停，不能收银")
+
+
+class NotFound(VallianceError):
+    status, code, message = 404, "not_found", bilingual("未找到")
+
+
+class CardNotFound(VallianceError):
+    status, code, message = 404, "card_not_found", bilingual("卡号不存在")
+
+
+class MethodNotAllowed(VallianceError):
+    status, code, message = 405, "method_not_allowed", bilingual("不支持的请求方法")
+
+
+class IdempotencyKeyReused(VallianceError):
+    status, code, message = 409, "idempotency_key_reused", bilingual("幂等键已用于另一请求")
+
+
+class IdempotencyInProgress(VallianceError):
+    status, code, message = 409, "idempotency_in_progress", bilingual("相同请求正在处理中")
+
+
+class ValidationError(VallianceError):
+    status, code, message = 422, "validation_error", bilingual("输入有误")
+
+
+class CardInactive(VallianceError):
+    status, code, message = 422, "card_inactive", bilingual("卡片不可用")
+
+
+class MembershipFrozen(VallianceError):
+    status, code, message = 422, "membership_frozen", bilingual("会员资格已冻结")
+
+
+class InsufficientPoints(VallianceError):
+    status, code, message = 422, "insufficient_points", bilingual("积分不足")
+
+
+class RedemptionNotAuthorized(VallianceError):
+    status, code = 422, "redemption_not_authorized"
+    message = bilingual("付款码无效或已过期")
+
+
+class PayCodeUsed(VallianceError):
+    status, code, message = 422, "pay_code_used", bilingual("付款码已使用，请刷新后出示新码")
+
+
+class RedemptionExceedsAmount(VallianceError):
+    status, code = 422, "redemption_exceeds_amount"
+    message = bilingual("抵扣积分超过应付金额")
+
+
+class RefundExceedsPurchase(VallianceError):
+    status, code, message = 422, "refund_exceeds_purchase", bilingual("退款超过剩余金额")
+
+
+class PayloadTooLarge(VallianceError):
+    status, code, message = 413, "payload_too_large", bilingual("请求体过大")
 
 
 class RateLimited(VallianceError):
     """429: always answered with Retry-After (contract §10); pages say when to try again."""
 
-    status = 429
-    code = "rate_limited"
-    message = "请求过于频繁 / Too many requests"
+    status, code, message = 429, "rate_limited", bilingual("请求过于频繁")
 
     def __init__(self, message: str | None = None, details: dict | None = None,
                  retry_after: float | None = None):
@@ -116,15 +136,23 @@ class RateLimited(VallianceError):
         self.retry_after = retry_after
 
 
-InternalError = _error("InternalError", 500, "internal_error", "系统错误 / Internal error")
-#: pages only: a form posted with a missing or expired CSRF token
-PageExpired = _error(
-    "PageExpired", 400, "page_expired",
-    "页面已过期，请返回刷新后重试 / This page expired: go back, reload and try again",
-    pages_only=True,
-)
-#: pages only: a malformed request that is not an API body
-BadRequest = _error("BadRequest", 400, "bad_request", "请求无效 / Bad request", pages_only=True)
+class InternalError(VallianceError):
+    status, code, message = 500, "internal_error", bilingual("系统错误")
+
+
+class PageExpired(VallianceError):
+    """Pages only: a form posted with a missing or expired CSRF token."""
+
+    status, code, pages_only = 400, "page_expired", True
+    message = bilingual("页面已过期，请返回刷新后重试")
+
+
+class BadRequest(VallianceError):
+    """Pages only: a malformed request that is not an API body."""
+
+    status, code, pages_only = 400, "bad_request", True
+    message = bilingual("请求无效")
+
 
 #: how a plain HTTP status is reported when no domain error was raised
 _HTTP_STATUS_ERRORS = {

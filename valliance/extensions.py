@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from valliance import i18n
 from valliance.api_docs import ContractDocs, ErrorOut
 from valliance.db import Base
 from valliance.security import cookie_secure
@@ -54,13 +55,16 @@ api = Api(spec_kwargs={"extra_plugins": [ContractDocs()]})
 api.ERROR_SCHEMA = ErrorOut  # the contract's {"error", "message", "details"} (§1)
 api.DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own errors (ContractDocs)
 
-SUPPORTED_LOCALES = ("zh_CN", "en")
+#: the source language, then every language that has a catalog (valliance/translations/)
+SUPPORTED_LOCALES = i18n.locales()
 
 
 def select_locale() -> str:
-    """Chinese unless the visitor chose English (?lang=en, remembered in a cookie)."""
+    """Chinese unless the visitor chose another language (?lang=en, remembered in a cookie)."""
+    if not has_request_context():  # the shell: the source language
+        return i18n.DEFAULT_LOCALE
     chosen = request.args.get("lang") or request.cookies.get("lang")
-    return chosen if chosen in SUPPORTED_LOCALES else "zh_CN"
+    return chosen if chosen in SUPPORTED_LOCALES else i18n.DEFAULT_LOCALE
 
 
 def lang_url(locale: str) -> str:
@@ -87,6 +91,7 @@ def init_app(app: Flask) -> None:
     login.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.init_app(app)
     app.context_processor(lambda: {"locale": select_locale(), "lang_url": lang_url})
     app.after_request(_remember_locale)
     limiter.init_app(app)

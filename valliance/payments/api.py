@@ -15,10 +15,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("stripe_webhook", __name__, url_prefix="/webhooks")
 
 
-@bp.post("/stripe")
-def stripe_webhook():
-    """Answer 200 to every verified event (duplicates and ignored types too); 400 otherwise."""
-    payload = request.get_data()
+def verified_event(payload: bytes) -> dict:
+    """The event Stripe signed, as a dict; BadRequest when the signature or the body is wrong."""
     try:
         event = stripe_client.construct_event(payload, request.headers.get("Stripe-Signature"))
     except stripe.SignatureVerificationError as exc:
@@ -31,6 +29,14 @@ def stripe_webhook():
     data = event.to_dict()
     if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
         raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]})
+    return data
+
+
+@bp.post("/stripe")
+def stripe_webhook():
+    """Answer 200 to every verified event (duplicates and ignored types too); 400 otherwise."""
+    payload = request.get_data()
+    data = verified_event(payload)
     text = payload.decode("utf-8")
     result = run_in_transaction(db.session,
                                 lambda: services.receive_event(db.session, data, text))

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos, users
 from valliance.merchants import services as merchants
+from valliance.merchants import users
 from valliance.merchants.models import Offer, Refund, Terminal
+from valliance.merchants.services import purchases as pos
 
 pytestmark = pytest.mark.browser
 PASSWORD = "shop2026pw"

@@ -8,8 +8,10 @@ import pytest
 from tests.e2e.test_merchant_portal_browser import PASSWORD, _sign_in
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos, refunds, users
 from valliance.merchants import services as merchants
+from valliance.merchants import users
+from valliance.merchants.services import purchases as pos
+from valliance.merchants.services import refunds
 from valliance.settlement.services import close_period
 from valliance.staff.services import create_staff_user
 

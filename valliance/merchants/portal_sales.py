@@ -15,11 +15,13 @@ from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.members.portal import show_error, tier_name, tr
-from valliance.merchants import pos, refunds, reports
+from valliance.merchants import reports
 from valliance.merchants.models import Terminal
 from valliance.merchants.portal import FLASH, actor, bp, current_merchant, merchant_required
 from valliance.merchants.portal_forms import RefundForm
 from valliance.merchants.sales_chart import daily_sales_svg
+from valliance.merchants.services import purchases as pos
+from valliance.merchants.services import refunds
 from valliance.money import yuan_to_fen
 
 PAGE_SIZE = 50

@@ -33,6 +33,7 @@ from valliance.merchants.schemas import (
     refund_answer,
 )
 from valliance.merchants.services import purchases, refunds, sale_context
+from valliance.merchants.services.sale_context import SaleContext
 
 bp = Blueprint("pos_api", __name__, url_prefix="/api/v1/pos",
                description="Point-of-sale terminals: quote, purchase, refund.")
@@ -56,6 +57,18 @@ def _terminal_merchant():
     merchant = db.session.get(Merchant, terminal.merchant_id)
     sale_context.require_selling(merchant.status)
     return terminal, merchant
+
+
+def _selling_context(scanned: str) -> tuple[SaleContext, str | None]:
+    """The sale's context, read with the terminal in one query in the request's transaction:
+    401 for a bad key, then 403 for a merchant that is not approved, as _terminal_merchant."""
+    context, pay_part = purchases.live_terminal_context(db.session.connection(), bearer_token(),
+                                                        scanned)
+    if context is None:  # not a live terminal's key: 401 or 403, and nothing else is read
+        _, merchant = _terminal_merchant()
+        context, pay_part = purchases.context_at(db.session, merchant, scanned)
+    sale_context.require_selling(context.merchant.status)
+    return context, pay_part
 
 
 def _load_with_key(schema, body: dict) -> tuple[dict, str]:
@@ -87,11 +100,11 @@ def _body_after_credential(parse):
         raise
 
 
-def _idempotent(merchant: Merchant, key: str, fingerprint: str, work):
+def _idempotent(merchant_id: str, key: str, fingerprint: str, work):
     """Run work once per (merchant, key, body); replay its stored answer afterwards."""
 
     def attempt():
-        claim = points.claim_key(db.session, purchases.key_scope(merchant.id), key, fingerprint)
+        claim = points.claim_key(db.session, purchases.key_scope(merchant_id), key, fingerprint)
         if claim.replay:
             return claim.replay.status, claim.replay.body, True
         status, answer_body = work()
@@ -172,15 +185,16 @@ def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
     # On PostgreSQL the common sale never gets here: the purchase lane (lane.py) answers it.
     data, key = _body_after_credential(lambda: _load_with_key(PurchaseIn, json_body()))
-    terminal, merchant = _terminal_merchant()
+    first = _selling_context(data["card"])
+    unused = [first]
 
     def work():
-        context, pay_part = purchases.context_at(db.session, merchant, data["card"],
-                                                 terminal.id)
+        # read in this transaction; a retry of the transaction reads it again
+        context, pay_part = unused.pop() if unused else _selling_context(data["card"])
         return 201, purchases.sell(points.InSession(db.session), context, pay_part,
                                    data["amount"], data["redeem_points"], data["reference"])
 
-    return _idempotent(merchant, key, _fingerprint(data), work)
+    return _idempotent(first[0].merchant.id, key, _fingerprint(data), work)
 
 
 @bp.get("/purchases/<purchase_id>")
@@ -207,4 +221,4 @@ def create_refund(purchase_id: str):
         refund = refunds.refund_purchase(db.session, merchant, purchase_id, data["amount"])
         return 201, refund_answer(refund)
 
-    return _idempotent(merchant, key, _fingerprint(data), work)
+    return _idempotent(merchant.id, key, _fingerprint(data), work)

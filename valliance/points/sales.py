@@ -16,8 +16,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,22 +58,29 @@ class NotAtOnce(Exception):
     """This sale needs the generic path (InSession); nothing was written."""
 
 
+@cache
+def _spend_stmt(engine: str):
+    # One statement: the upsert locks the member's row for the year, so refunds and purchases
+    # of one member on two tills add up instead of overwriting each other. Built once: a
+    # statement built per sale costs more CPU than its round trip.
+    spend = Base.metadata.tables["annual_spend"]
+    insert, floor = (sqlite_insert, func.max) if engine == "sqlite" else (pg_insert,
+                                                                          func.greatest)
+    return insert(spend).values(
+        member_id=bindparam("member_id"), year=bindparam("year"), telecom_fen=0,
+        alliance_fen=floor(0, bindparam("fen")),
+    ).on_conflict_do_update(index_elements=["member_id", "year"],
+                            set_={"alliance_fen": floor(0, spend.c.alliance_fen
+                                                        + bindparam("fen"))})
+
+
 def count_spend(session: Session, member_id: str, fen: int, *, at: datetime | None = None
                 ) -> None:
     """Count cash paid at alliance merchants towards the member's annual spend (net, ≥ 0)."""
     conn = session.connection()
-    spend = Base.metadata.tables["annual_spend"]
-    on_sqlite = conn.dialect.name == "sqlite"
-    insert = sqlite_insert if on_sqlite else pg_insert
     year = at.astimezone(SHANGHAI).year if at else today_shanghai().year
-    floor = func.max if on_sqlite else func.greatest
-    statement = insert(spend).values(member_id=member_id, year=year, telecom_fen=0,
-                                     alliance_fen=max(0, fen))
-    # One statement: the upsert locks the member's row for the year, so refunds and purchases
-    # of one member on two tills add up instead of overwriting each other.
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=["member_id", "year"],
-        set_={"alliance_fen": floor(0, spend.c.alliance_fen + fen)}))
+    conn.execute(_spend_stmt(conn.dialect.name), {"member_id": member_id, "year": year,
+                                                  "fen": fen})
 
 
 class InSession:

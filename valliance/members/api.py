@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from valliance import credentials
+from valliance import points as accounts  # the ledger's public face
 from valliance.api_support import bearer_token, iso_shanghai, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db
@@ -20,8 +21,7 @@ from valliance.members.schemas import (
     SessionOut,
 )
 from valliance.merchants.models import Merchant
-from valliance.points import accounts
-from valliance.points.rules import MEMBER_KINDS
+from valliance.points import MEMBER_KINDS
 from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from valliance.merchants.models import Merchant, Purchase
 from valliance.money import format_yuan
-from valliance.points.models import Entry, Transfer
+from valliance.points import Entry, Transfer
 
 # The payments package imports members; reading its table by name keeps members from
 # importing it back (no package cycle).

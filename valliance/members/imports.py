@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from valliance import points as accounts  # the ledger's public face
 from valliance.db import select_where_in, today_shanghai, utcnow
 from valliance.errors import ValidationError
 from valliance.ids import new_id
@@ -22,7 +23,6 @@ from valliance.members import cards as codes
 from valliance.members import pay_codes
 from valliance.members.models import AnnualSpend, Card, Member
 from valliance.members.services import CARD_VALIDITY_YEARS, normalize_phone
-from valliance.points import accounts
 
 CHUNK = 5000
 #: values per IN (...) lookup: SQLite caps bound parameters (999 before 3.32)

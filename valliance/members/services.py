@@ -9,6 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from valliance import points as accounts  # the ledger's public face
+from valliance import points as ledger
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
 from valliance.ids import new_id
@@ -16,7 +18,6 @@ from valliance.members import cards as codes
 from valliance.members import pay_codes
 from valliance.members.models import TIERS, Card, Member, MemberToken, TierChange
 from valliance.passwords import check_password_strength, new_hash, password_matches
-from valliance.points import accounts, ledger
 
 CARD_VALIDITY_YEARS = 5
 TOKEN_DAYS = 30

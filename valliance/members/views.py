@@ -14,6 +14,7 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from valliance import points as accounts  # the ledger's public face
 from valliance.errors import VallianceError
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
@@ -36,7 +37,6 @@ from valliance.members.portal import (
     show_error,
     tr,
 )
-from valliance.points import accounts
 
 # --- the card ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from valliance import points as accounts  # the ledger's public face
 from valliance.db import select_where_in, utcnow
 from valliance.directory.entries import refresh_search_keys
 from valliance.errors import ValidationError
@@ -23,7 +24,6 @@ from valliance.members.imports import ImportRejected, ImportResult, RowError, re
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.offer_terms import clean_title
 from valliance.merchants.services import MAX_POINTS_PER_YUAN, parse_percent
-from valliance.points import accounts
 
 __all__ = ["COLUMNS", "ImportRejected", "import_merchants",
            "read_csv", "validate_rows"]

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valliance import points as accounts  # the ledger's public face
 from valliance.api_keys import issue_key, key_digest
 from valliance.audit import record_event
 from valliance.db import utcnow
@@ -14,7 +15,6 @@ from valliance.ids import new_id
 from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES, Merchant, Offer, OfferTierRate, Terminal
 from valliance.merchants.offer_terms import clean_title
-from valliance.points import accounts
 
 MAX_PERCENT_OFF = Decimal(90)
 MAX_POINTS_PER_YUAN = 100

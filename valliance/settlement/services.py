@@ -20,12 +20,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from valliance import points as ledger_reads  # the ledger's public face
 from valliance.audit import record_event
 from valliance.db import SHANGHAI, utcnow
 from valliance.errors import NotFound, VallianceError
 from valliance.ids import new_id
 from valliance.merchants.models import Merchant
-from valliance.points import settlement_queries as ledger_reads
 from valliance.settlement.models import Settlement, SettlementPeriod, Statement
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

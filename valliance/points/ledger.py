@@ -4,6 +4,7 @@ Every operation runs inside the caller's transaction (services flush, the reques
 A member's balance changes only through one conditional UPDATE of the member's account row,
 which both checks and writes, so two tills cannot spend the same points. Merchant and
 alliance accounts are never updated: their balances are sums of entries (no hot rows).
+The statements themselves are the engine adapters' (points.adapters).
 """
 
 from dataclasses import dataclass
@@ -97,8 +98,8 @@ def _credit(conn, member: int, source: int, points: int, code: str, kind: str, n
         paid = collectable(points, owed)
         balance = debit_member(conn, member, paid, owed_paid=paid)
         record(conn, member, system_account(conn, ALLIANCE_CLAWBACK), paid, REVERSE, "reverse",
-                now, {member: balance}, reason="owed_collected",
-                merchant_id=links.get("merchant_id"))
+               now, {member: balance}, reason="owed_collected",
+               merchant_id=links.get("merchant_id"))
         consume_lots(conn, member, paid)
         owed -= paid
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
@@ -127,8 +128,8 @@ def redeem(session: Session, *, member_account: int, merchant_account: int, poin
     now = now or utcnow()
     balance = debit_member(conn, member_account, points)
     transfer_id = record(conn, member_account, merchant_account, points, REDEEM, "redeem", now,
-                          {member_account: balance}, merchant_id=merchant_id,
-                          purchase_id=purchase_id)
+                         {member_account: balance}, merchant_id=merchant_id,
+                         purchase_id=purchase_id)
     consume_lots(conn, member_account, points)
     owed = conn.execute(select(accounts.c.owed).where(accounts.c.id == member_account)).scalar()
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
@@ -167,13 +168,13 @@ def reverse(session: Session, transfer_id: int, points: int, *,
     if taken:
         balance = debit_member(conn, member, taken)
         ids.append(record(conn, member, original.debit_account_id, taken, REVERSE, "reverse",
-                           now, {member: balance}, **links))
+                          now, {member: balance}, **links))
         consume_lots(conn, member, taken, order_first=transfer_id)
     if short:
         # The alliance makes the source whole now and collects from the member's next credits.
         ids.append(record(conn, system_account(conn, ALLIANCE_CLAWBACK),
-                           original.debit_account_id, short, REVERSE, "reverse", now, {},
-                           reason="owed", **links))
+                          original.debit_account_id, short, REVERSE, "reverse", now, {},
+                          reason="owed", **links))
         conn.execute(update(accounts).where(accounts.c.id == member)
                      .values(owed=accounts.c.owed + short))
         balance = conn.execute(select(BALANCE).where(accounts.c.id == member)).scalar_one()
@@ -197,7 +198,7 @@ def adjust(session: Session, *, member_account: int, points: int, reason: str, a
                        reason=reason, actor=actor)
     balance = debit_member(conn, member_account, -points)
     transfer_id = record(conn, member_account, source, -points, ADJUST, "adjust", now,
-                          {member_account: balance}, reason=reason, actor=actor)
+                         {member_account: balance}, reason=reason, actor=actor)
     consume_lots(conn, member_account, -points)
     owed = conn.execute(select(accounts.c.owed).where(accounts.c.id == member_account)).scalar()
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
@@ -223,7 +224,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, i
         for lot in due:
             balance = debit_member(conn, account, lot.remaining)
             record(conn, account, breakage, lot.remaining, EXPIRE, "expire", now,
-                    {account: balance})
+                   {account: balance})
             conn.execute(consume_stmt, {"lot": lot.transfer_id, "take": lot.remaining})
             expired_lots += 1
             expired_points += lot.remaining

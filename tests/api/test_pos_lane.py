@@ -22,6 +22,7 @@ from valliance.members import services as members
 from valliance.merchants import services as merchants
 from valliance.merchants.lane import BUG, PurchaseLane
 from valliance.merchants.models import Merchant, Purchase
+from valliance.merchants.services import purchases as sales
 from valliance.points.adapters import postgres
 from valliance.points.models import IdempotencyKey
 from valliance.points.verify import verify_ledger
@@ -254,7 +255,7 @@ def test_a_bug_in_the_lane_is_logged_and_the_app_sells(app, client, session, han
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(PurchaseLane, "_sell_on", staticmethod(broken))  # the lane's own code
+    monkeypatch.setattr(sales, "sell_at_once", broken)  # what only the lane calls
     with caplog.at_level(logging.ERROR, logger="valliance.merchants.lane"):
         response = buy(client, s, card.number, 700)
     assert response.status_code == 201, response.get_json()

@@ -35,7 +35,6 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from valliance import points
-from valliance.api_keys import key_digest
 from valliance.api_support import bearer_secret, json_object, load
 from valliance.errors import VallianceError, request_id_for
 from valliance.extensions import db
@@ -133,28 +132,17 @@ class PurchaseLane:
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
         token = bearer_secret(environ.get("HTTP_AUTHORIZATION", ""))
         if not 1 <= len(key) <= 255 or not token or data["redeem_points"]:
-            raise Handover()
+            raise Handover()  # (a redemption: sell_at_once would refuse it after a read)
         pooled = db.engine.raw_connection()
         driver = pooled.driver_connection
         try:
             driver.autocommit = True  # each statement its own transaction (points.AtOnce)
-            run = partial(points.run, driver)
-            return self._sell_on(run, token, key, data)
+            fingerprint = points.request_fingerprint("POST", PATH, data)
+            return purchases.sell_at_once(partial(points.run, driver), token, key, fingerprint,
+                                          data)
         finally:
             try:
                 driver.autocommit = False  # as the pool's other users expect it
             except psycopg.Error:  # gone, or left mid-statement: the pool makes a new one
                 pooled.invalidate()
             pooled.close()
-
-    @staticmethod
-    def _sell_on(run, token: str, key: str, data: dict) -> dict:
-        number, pay_part = purchases.sale_context.parse_card(data["card"])
-        context = purchases.sale_context.context_on_postgres(
-            run, key_digest(token), number)
-        if context is None or context.owed or context.merchant.status != "approved":
-            raise Handover()  # (the app answers 403 merchant_not_active for one not approved)
-        claim = points.KeyClaim(purchases.key_scope(context.merchant.id), key,
-                                points.request_fingerprint("POST", PATH, data))
-        return purchases.sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
-                              data["reference"])

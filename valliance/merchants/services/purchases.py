@@ -6,6 +6,7 @@ writer on PostgreSQL (points.AtOnce). The rules — the card's checks, the price
 answer — are decided here once; the writer only posts them.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,7 +24,8 @@ from valliance.merchants.schemas import purchase_answer
 from valliance.merchants.services import sale_context
 from valliance.merchants.services.sale_context import Quote, SaleContext
 
-__all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell"]
+__all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
+           "sell_at_once"]
 
 
 def key_scope(merchant_id: str) -> str:
@@ -82,6 +84,24 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         issued_account=merchant.issued_account_id,
         redeemed_account=merchant.redeemed_account_id, balance=priced.points_balance,
         answer=purchase_answer(row, card.last4, priced.points_balance)))
+
+
+def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerprint: str,
+                 data: dict) -> dict:
+    """Sell on PostgreSQL in one read and one write (points.AtOnce), each its own transaction.
+
+    For the purchase lane: a live terminal's key, an approved merchant, a sale that spends no
+    points for a member who owes none, a key never seen — anything else raises
+    points.NotAtOnce with nothing written, for the app to answer in the contract's order.
+    """
+    number, pay_part = sale_context.parse_card(data["card"])
+    context = sale_context.context_on_postgres(run, key_digest(token), number)
+    if (data["redeem_points"] or context is None or context.owed
+            or context.merchant.status != "approved"):
+        raise points.NotAtOnce()
+    claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
+    return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
+                data["reference"])
 
 
 def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,

@@ -6,7 +6,8 @@
 
 gunicorn runs with the project's own settings (gunicorn.conf.py: on PostgreSQL, gevent
 workers, one per core), which the options override. Uses its own database
-(valliance_pos_bench), reset on every run. Traffic goes to 127.0.0.1 only.
+(valliance_pos_bench, or POS_BENCH_DB; pgbench's: PGBENCH_DB), reset on every run. Traffic
+goes to 127.0.0.1 only.
 """
 
 import argparse
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import ledger_bench
 from bench.common import fresh_app
 from bench.ledger_bench import percent, run_pgbench
 from valliance.extensions import db
@@ -36,7 +38,9 @@ from valliance.merchants.services.onboarding import create_merchant
 from valliance.merchants.services.terminals import create_terminal
 from valliance.points.verify import verify_ledger
 
-BENCH_DB = "valliance_pos_bench"
+#: the databases it resets: override to run beside another run of a benchmark on one server
+BENCH_DB = os.environ.get("POS_BENCH_DB", "valliance_pos_bench")
+ledger_bench.PGBENCH_DB = os.environ.get("PGBENCH_DB", ledger_bench.PGBENCH_DB)
 MEMBERS, MERCHANTS, CLIENTS = 2_000, 50, 8
 TARGET_RATE, TARGET_PGBENCH, TARGET_P99, TARGET_BUSY = 800, 15, 50, 80
 ROOT = Path(__file__).resolve().parent.parent

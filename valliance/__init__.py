@@ -9,11 +9,11 @@ from valliance.config import Config
 def create_app(config: type[Config] | Config | None = None) -> Flask:
     """Build the application: config → purchase lane → extensions → blueprints → errors → cli.
 
-    The purchase lane (merchants/pos_lane) is WSGI middleware in front of the app.
+    The purchase lane (merchants/lane) is WSGI middleware in front of the app.
     """
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
-    from valliance.merchants.pos_lane import PurchaseLane
+    from valliance.merchants.lane import PurchaseLane
 
     # The till's common purchase, answered beneath Flask (inside ProxyFix: it needs the scheme)
     app.wsgi_app = PurchaseLane(app, app.wsgi_app)

@@ -114,7 +114,7 @@ class Config:
             #: reverse proxies in front of the app whose X-Forwarded-For is trusted
             "TRUSTED_PROXY_HOPS": _int_env("TRUSTED_PROXY_HOPS", 0),
             #: 1: on PostgreSQL a till's common purchase is answered beneath Flask
-            #: (merchants/pos_lane); 0: the app answers every request itself
+            #: (merchants/lane); 0: the app answers every request itself
             "POS_PURCHASE_LANE": _int_env("POS_PURCHASE_LANE", 1) != 0,
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),

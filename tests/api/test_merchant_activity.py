@@ -10,9 +10,9 @@ from tests.api import test_merchant_portal as portal
 from tests.api.test_portal import post_form
 from valliance.audit import record_event
 from valliance.extensions import db
-from valliance.merchants import refunds
 from valliance.merchants.models import Merchant, MerchantUser, Offer
 from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services import refunds
 from valliance.merchants.services.terminals import create_terminal, revoke_terminal
 
 store = portal.store  # the fixture: 老王火锅 with 王老板 (owner) and 李收银 (cashier)

@@ -1,4 +1,4 @@
-"""The purchase lane (merchants/pos_lane): the app's answers, byte for byte, and no sale lost.
+"""The purchase lane (merchants/lane): the app's answers, byte for byte, and no sale lost.
 
 On PostgreSQL the lane answers a till's common sale beneath Flask and hands everything else
 to the app; these tests count what it hands over, so that a lane that silently handed over
@@ -14,16 +14,16 @@ from sqlalchemy import func, select, text
 
 from tests.api.pos_helpers import PURCHASES, assert_error, buy, member, pay_code, shop
 from tests.conftest import ON_POSTGRES
-from valliance import create_app
+from valliance import create_app, points
 from valliance import db as db_module
 from valliance.directory import services as operators
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos_record
+from valliance.merchants.lane import BUG, PurchaseLane
 from valliance.merchants.models import Merchant, Purchase
-from valliance.merchants.pos_lane import PurchaseLane
+from valliance.merchants.services import purchases as sales
 from valliance.merchants.services.terminals import revoke_terminal
-from valliance.points import postgres
+from valliance.points.adapters import postgres
 from valliance.points.models import IdempotencyKey
 from valliance.points.verify import verify_ledger
 
@@ -43,7 +43,8 @@ def handed_over(app, monkeypatch) -> list[str]:
         return app_itself(environ, start_response)
 
     monkeypatch.setattr(lane, "wsgi_app", counted)
-    return seen
+    yield seen
+    assert lane.fallbacks[BUG] == 0, "the lane handed a sale over because of a bug (see the log)"
 
 
 def purchases(session) -> int:
@@ -226,15 +227,15 @@ def test_a_sale_whose_answer_was_lost_is_replayed_not_sold_twice(client, session
                                                                   monkeypatch):
     s = shop(session, offer={"percent_off": 10, "points_per_yuan": 1})
     m, card = member(session)
-    real_run = postgres.run
+    real_run = points.run
 
     def write_then_lose_the_answer(driver, sql, params):
         rows = real_run(driver, sql, params)
-        if sql == pos_record.PURCHASE_SQL:
+        if sql == postgres.SALE_SQL:
             raise psycopg.OperationalError("the answer was lost on its way back")
         return rows
 
-    monkeypatch.setattr(postgres, "run", write_then_lose_the_answer)
+    monkeypatch.setattr(points, "run", write_then_lose_the_answer)
     response = buy(client, s, card.number, 10000, key="lost")
     assert response.status_code == 201, response.get_json()
     assert response.headers["Idempotent-Replayed"] == "true"  # the app found the lane's sale
@@ -246,7 +247,7 @@ def test_a_sale_whose_answer_was_lost_is_replayed_not_sold_twice(client, session
 
 
 @on_postgres
-def test_a_bug_in_the_lane_is_logged_and_the_app_sells(client, session, handed_over,
+def test_a_bug_in_the_lane_is_logged_and_the_app_sells(app, client, session, handed_over,
                                                        monkeypatch, caplog):
     s = shop(session)
     _, card = member(session)
@@ -254,13 +255,15 @@ def test_a_bug_in_the_lane_is_logged_and_the_app_sells(client, session, handed_o
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(pos_record, "sell", broken)
-    with caplog.at_level(logging.ERROR, logger="valliance.merchants.pos_lane"):
+    monkeypatch.setattr(sales, "sell_at_once", broken)  # what only the lane calls
+    with caplog.at_level(logging.ERROR, logger="valliance.merchants.lane"):
         response = buy(client, s, card.number, 700)
     assert response.status_code == 201, response.get_json()
     assert "Idempotent-Replayed" not in response.headers
     assert handed_over == ["POST"]
     assert "purchase lane failed" in caplog.text
+    assert app.wsgi_app.fallbacks[BUG] == 1  # counted, for tests and for the logs' readers
+    app.wsgi_app.fallbacks.clear()  # (the fixture fails any other test that counts one)
     assert purchases(session) == 1
 
 

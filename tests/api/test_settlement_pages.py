@@ -20,8 +20,8 @@ from tests.payments_server import deliver, stripe_event
 from valliance.audit import AuditEvent
 from valliance.db import utcnow
 from valliance.extensions import db
-from valliance.merchants import pos
 from valliance.merchants.models import Merchant
+from valliance.merchants.services import purchases as pos
 from valliance.settlement import services
 from valliance.settlement.models import Settlement, Statement
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos
 from valliance.merchants.models import Offer, Refund, Terminal
 from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services import purchases as pos
 from valliance.merchants.services.offers import create_offer
 from valliance.merchants.services.onboarding import create_merchant
 

@@ -72,7 +72,7 @@ def test_the_page_shows_a_new_pay_code_soon_after_the_shown_one_is_used(app, pag
                                                                         live_server):
     from tests.api.pos_helpers import shop
     from valliance.members import codes as cards
-    from valliance.merchants import pos
+    from valliance.merchants.services import purchases as pos
     from valliance.secret_box import unseal
 
     with app.app_context():

@@ -8,8 +8,9 @@ import pytest
 from tests.e2e.test_merchant_portal_browser import PASSWORD, _sign_in
 from valliance.extensions import db
 from valliance.members import services as members
-from valliance.merchants import pos, refunds
 from valliance.merchants.services import merchant_users as users
+from valliance.merchants.services import purchases as pos
+from valliance.merchants.services import refunds
 from valliance.merchants.services.offers import create_offer
 from valliance.merchants.services.onboarding import create_merchant
 from valliance.merchants.services.terminals import create_terminal

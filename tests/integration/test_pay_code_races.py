@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from tests.api.pos_helpers import PURCHASES, QUOTE, member, pay_code, shop
 from valliance.members.models import Card
-from valliance.merchants import pos_context
 from valliance.merchants.models import Purchase
+from valliance.merchants.services import sale_context as pos_context
 from valliance.points import accounts
 from valliance.points.verify import verify_ledger
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.api.pos_helpers import member, pay_code, shop
 from valliance.members.models import AnnualSpend
-from valliance.merchants import pos
+from valliance.merchants.services import purchases, refunds
 from valliance.points.models import Transfer
 
 
@@ -22,10 +22,10 @@ def test_a_purchase_and_its_refund_recorded_with_at_are_dated_then_in_the_ledger
     # New Year's Eve in Shanghai (16:30 UTC is 00:30 on 1 January there): the spend counts
     # for the Shanghai year of the sale, not the year it was recorded in.
     sold = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
-    sale = pos.record_purchase(session, hotpot.merchant, hotpot.terminal.id, pay_code(card),
-                               10_000, 200, None, at=sold)
+    sale = purchases.record_purchase(session, hotpot.merchant, hotpot.terminal.id, pay_code(card),
+                                     10_000, 200, None, at=sold)
     refunded = datetime(2026, 1, 2, 4, 0, tzinfo=UTC)
-    refund = pos.refund_purchase(session, hotpot.merchant, sale.id, 5_000, at=refunded)
+    refund = refunds.refund_purchase(session, hotpot.merchant, sale.id, 5_000, at=refunded)
     session.commit()
 
     assert sale.created_at == sold and refund.created_at == refunded
@@ -42,7 +42,7 @@ def test_a_purchase_recorded_without_at_is_dated_now(session):
     hotpot = shop(session)
     _, card = member(session)
     before = datetime.now(UTC)
-    sale = pos.record_purchase(session, hotpot.merchant, None, card.number, 10_000, 0, None)
+    sale = purchases.record_purchase(session, hotpot.merchant, None, card.number, 10_000, 0, None)
     session.commit()
     accrual = session.get(Transfer, sale.accrual_transfer_id)
     assert before <= sale.created_at == accrual.created_at <= datetime.now(UTC)

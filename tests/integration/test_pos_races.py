@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.pos_helpers import PURCHASES, member, pay_code, shop
-from valliance.merchants import pos_context
 from valliance.merchants.models import Purchase, Refund
+from valliance.merchants.services import sale_context as pos_context
 from valliance.points import accounts
 from valliance.points.models import Entry, IdempotencyKey, Transfer
 from valliance.points.verify import verify_ledger

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.api.pos_helpers import member, pay_code, shop
 from valliance.db import utcnow
 from valliance.extensions import db
-from valliance.merchants import pos
 from valliance.merchants.models import Merchant
+from valliance.merchants.services import purchases, refunds
 from valliance.payments import services as payments
 from valliance.points import ledger
 from valliance.points.verify import verify_ledger
@@ -33,13 +33,13 @@ def _month_activity(session):
     rich, rich_card = member(session, points=500)  # opening balance: the alliance issues 500
     poor, poor_card = member(session)
     # 兰州拉面 issues 100 points for ¥100.00 (no offer: 1 point per yuan, standard tier ×1).
-    pos.record_purchase(session, noodles.merchant, None, poor_card.number, 10_000, 0, None)
+    purchases.record_purchase(session, noodles.merchant, None, poor_card.number, 10_000, 0, None)
     # 老王火锅: ¥200.00 paying 300 points → ¥197.00 in cash → 197 points issued.
-    sale = pos.record_purchase(session, hotpot.merchant, None, pay_code(rich_card), 20_000, 300,
-                               None)
+    sale = purchases.record_purchase(session, hotpot.merchant, None, pay_code(rich_card),
+                                     20_000, 300, None)
     session.commit()
     # Half of it refunded: 98 of the 197 points reversed, 150 of the 300 returned.
-    refund = pos.refund_purchase(session, hotpot.merchant, sale.id, 10_000)
+    refund = refunds.refund_purchase(session, hotpot.merchant, sale.id, 10_000)
     assert (refund.points_reversed, refund.points_returned) == (98, 150)
     # 40 points of 兰州拉面's that expire this month.
     ledger.accrue(session, member_account=poor.points_account_id,
@@ -136,7 +136,7 @@ def test_a_transfer_after_the_cutoff_goes_into_the_next_period(session):
                       source_account=noodle_shop.issued_account_id, points=points,
                       merchant_id=noodles, now=when)
     # A refund next month of this month's sale: 老王火锅 gets back the rest of its points.
-    pos.refund_purchase(session, session.get(Merchant, hotpot), sale_id, None)
+    refunds.refund_purchase(session, session.get(Merchant, hotpot), sale_id, None)
     session.commit()
     assert services.close_period(session, period).cutoff_seq == closed.cutoff_seq
 

@@ -37,7 +37,7 @@ from valliance.members import services
 from valliance.members.models import AnnualSpend, Member
 from valliance.members.services.tier_review import review_reason
 from valliance.passwords import new_hash
-from valliance.points.settlement_queries import last_seq
+from valliance.points import last_seq
 from valliance.settlement.services import SettlementRefused, close_period, period_of
 
 

@@ -1,6 +1,6 @@
 """The demo's trade, recorded through the services that record real trade.
 
-Purchases and refunds go through merchants.pos — the POS API's own service functions — and
+Purchases and refunds go through merchants.services — the POS API's own service functions — and
 114 referrals through directory.services, each dated when it happened (`at=`). Events are
 played in time order, so the ledger's transfer ids grow with their dates as they do at real
 tills: settlement closes a month by transfer id.
@@ -15,9 +15,9 @@ from valliance.demo import plan
 from valliance.directory import services as directory
 from valliance.members.models import Member
 from valliance.members.services import pay_codes
-from valliance.merchants import pos
 from valliance.merchants.models import Merchant
-from valliance.points.accounts import get_balance
+from valliance.merchants.services import purchases, refunds
+from valliance.points import get_balance
 
 #: a redemption spends at least this many points (and at most half the bill)
 MIN_REDEMPTION = 100
@@ -57,7 +57,7 @@ def play_trade(session: Session, events: list, *, members: list[Member],
             member = members[event.member]
             points = _redemption(member, event, session, played)
             scanned = _pay_code(member) if points else member.card.number
-            purchase = pos.record_purchase(
+            purchase = purchases.record_purchase(
                 session, merchants[event.merchant_id], tills.get(event.merchant_id), scanned,
                 event.amount, points, None, at=event.at)
             event.purchase_id = purchase.id
@@ -65,8 +65,8 @@ def play_trade(session: Session, events: list, *, members: list[Member],
             if points:
                 played.redeemed.add(member.id)
         elif isinstance(event, plan.Refund):
-            pos.refund_purchase(session, merchants[event.sale.merchant_id],
-                                event.sale.purchase_id, event.amount, at=event.at)
+            refunds.refund_purchase(session, merchants[event.sale.merchant_id],
+                                    event.sale.purchase_id, event.amount, at=event.at)
             played.refunds += 1
         else:
             caller = members[event.member].phone if event.member is not None else event.phone

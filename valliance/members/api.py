@@ -19,7 +19,7 @@ from valliance.members.schemas import (
     SessionOut,
 )
 from valliance.members.services import pay_codes, statement
-from valliance.points.rules import MEMBER_KINDS
+from valliance.points import MEMBER_KINDS
 from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",

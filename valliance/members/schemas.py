@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from valliance.api_support import iso_shanghai
 from valliance.members.models import CARD_STATUSES, TIERS
-from valliance.points.rules import MEMBER_KINDS
+from valliance.points import MEMBER_KINDS
 
 LIMIT_RANGE = "每页 1–100 条 / limit must be 1 to 100"
 TOO_LONG = "过长 / Too long (at most {max})"

@@ -1,10 +1,10 @@
 """POS API (contract §5): quote, purchase, purchase detail, refunds. Terminal keys only.
 
-Quotes read their terminal together with the card (pos_context). On PostgreSQL a purchase
-that needs nothing unusual is answered by the purchase lane beneath Flask, read in one
-statement and written in another (pos_lane, pos_record); anything else — an error, a replay,
-a redemption, points owed, SQLite — comes here, to the generic path, which checks in the
-contract's order.
+Quotes read their terminal together with the card (services.sale_context). On PostgreSQL a
+purchase that needs nothing unusual is answered by the purchase lane beneath Flask (lane.py),
+through the same service as here with the ledger's one-statement writer; anything else — an
+error, a replay, a redemption, points owed, SQLite — comes here, which checks in the
+contract's order and records through the ledger's generic writer.
 """
 
 from contextlib import contextmanager
@@ -12,15 +12,14 @@ from contextlib import contextmanager
 from flask import request
 from flask_smorest import Blueprint
 
-from valliance import credentials
+from valliance import credentials, points
 from valliance.api_support import answer, bearer_token, json_body, load
 from valliance.db import run_in_transaction
 from valliance.errors import InvalidJson, ValidationError
 from valliance.extensions import db
 from valliance.input_guard import unusable
-from valliance.merchants import pos, pos_context, pos_record
+from valliance.members.models import Card
 from valliance.merchants.models import Merchant
-from valliance.merchants.pos_json import purchase_json, quote_json, refund_json
 from valliance.merchants.schemas import (
     PosTerminalOut,
     PurchaseIn,
@@ -29,8 +28,12 @@ from valliance.merchants.schemas import (
     QuoteOut,
     RefundIn,
     RefundOut,
+    purchase_detail,
+    quote_answer,
+    refund_answer,
 )
-from valliance.points.idempotency import claim_key, request_fingerprint, store_response
+from valliance.merchants.services import purchases, refunds, sale_context
+from valliance.merchants.services.sale_context import SaleContext
 
 bp = Blueprint("pos_api", __name__, url_prefix="/api/v1/pos",
                description="Point-of-sale terminals: quote, purchase, refund.")
@@ -52,8 +55,20 @@ def _terminal_merchant():
     is not approved (contract §10), before anything else is looked at."""
     terminal = credentials.require("terminal")
     merchant = db.session.get(Merchant, terminal.merchant_id)
-    pos_context.require_selling(merchant.status)
+    sale_context.require_selling(merchant.status)
     return terminal, merchant
+
+
+def _selling_context(scanned: str) -> tuple[SaleContext, str | None]:
+    """The sale's context, read with the terminal in one query in the request's transaction:
+    401 for a bad key, then 403 for a merchant that is not approved, as _terminal_merchant."""
+    context, pay_part = purchases.live_terminal_context(db.session.connection(), bearer_token(),
+                                                        scanned)
+    if context is None:  # not a live terminal's key: 401 or 403, and nothing else is read
+        _, merchant = _terminal_merchant()
+        context, pay_part = purchases.context_at(db.session, merchant, scanned)
+    sale_context.require_selling(context.merchant.status)
+    return context, pay_part
 
 
 def _load_with_key(schema, body: dict) -> tuple[dict, str]:
@@ -85,15 +100,15 @@ def _body_after_credential(parse):
         raise
 
 
-def _idempotent(merchant: Merchant, key: str, fingerprint: str, work):
+def _idempotent(merchant_id: str, key: str, fingerprint: str, work):
     """Run work once per (merchant, key, body); replay its stored answer afterwards."""
 
     def attempt():
-        claim = claim_key(db.session, pos_record.key_scope(merchant.id), key, fingerprint)
+        claim = points.claim_key(db.session, purchases.key_scope(merchant_id), key, fingerprint)
         if claim.replay:
             return claim.replay.status, claim.replay.body, True
         status, answer_body = work()
-        store_response(db.session, claim, status, answer_body)
+        points.store_response(db.session, claim, status, answer_body)
         return status, answer_body, False
 
     status, answer_body, replayed = run_in_transaction(db.session, attempt)
@@ -119,7 +134,7 @@ def _connection():
 def _fingerprint(data: dict) -> str:
     # The validated request, defaults filled in: {"amount": 5} and {"amount": 5,
     # "redeem_points": 0} are the same sale.
-    return request_fingerprint(request.method, request.path, data)
+    return points.request_fingerprint(request.method, request.path, data)
 
 
 #: the 429 of quote and purchases
@@ -148,17 +163,13 @@ def create_quote():
     """The discount, points and balance a purchase would give; nothing is recorded."""
     data = _body_after_credential(lambda: load(QuoteIn, json_body()))
     with _connection() as conn:
-        context, pay_part = pos_record.live_terminal_context(conn, bearer_token(), data["card"])
+        context, pay_part = purchases.live_terminal_context(conn, bearer_token(), data["card"])
     if context is None:  # not a live terminal's key: 401 or 403, and nothing else is read
         _, merchant = _terminal_merchant()
-        quote = pos.quote(db.session, merchant, data["card"], data["amount"],
-                          data["redeem_points"])
-        merchant_id = merchant.id
-    else:
-        pos_context.require_selling(context.merchant.status)
-        quote = pos_context.price_sale(context, pay_part, data["amount"], data["redeem_points"])
-        merchant_id = context.merchant.id
-    body = quote_json(merchant_id, quote, data["amount"])
+        context, pay_part = purchases.context_at(db.session, merchant, data["card"])
+    sale_context.require_selling(context.merchant.status)
+    quote = sale_context.price_sale(context, pay_part, data["amount"], data["redeem_points"])
+    body = quote_answer(context.merchant.id, quote, data["amount"])
     db.session.rollback()
     return answer(body)
 
@@ -172,19 +183,18 @@ def create_quote():
 @bp.alt_response(429, description=_PAY_CODE_LOCK)
 def create_purchase():
     """Record a purchase once per Idempotency-Key; replays answer the first result."""
-    # On PostgreSQL the common sale never gets here: the purchase lane (pos_lane) answers it.
+    # On PostgreSQL the common sale never gets here: the purchase lane (lane.py) answers it.
     data, key = _body_after_credential(lambda: _load_with_key(PurchaseIn, json_body()))
-    fingerprint = _fingerprint(data)
-    terminal, merchant = _terminal_merchant()
+    first = _selling_context(data["card"])
+    unused = [first]
 
     def work():
-        purchase = pos.record_purchase(db.session, merchant, terminal.id, data["card"],
-                                       data["amount"], data["redeem_points"],
-                                       data["reference"])
-        last4 = db.session.get(pos.Card, purchase.card_id).last4
-        return 201, purchase_json(purchase, last4)
+        # read in this transaction; a retry of the transaction reads it again
+        context, pay_part = unused.pop() if unused else _selling_context(data["card"])
+        return 201, purchases.sell(points.InSession(db.session), context, pay_part,
+                                   data["amount"], data["redeem_points"], data["reference"])
 
-    return _idempotent(merchant, key, fingerprint, work)
+    return _idempotent(first[0].merchant.id, key, _fingerprint(data), work)
 
 
 @bp.get("/purchases/<purchase_id>")
@@ -192,9 +202,8 @@ def create_purchase():
 def get_purchase(purchase_id: str):
     """A purchase of this terminal's merchant, with its refunds."""
     _, merchant = _terminal_merchant()
-    purchase = pos.find_purchase(db.session, merchant, purchase_id)
-    last4 = db.session.get(pos.Card, purchase.card_id).last4
-    return answer(purchase_json(purchase, last4, with_refunds=True))
+    purchase = purchases.find_purchase(db.session, merchant, purchase_id)
+    return answer(purchase_detail(purchase, db.session.get(Card, purchase.card_id).last4))
 
 
 @bp.post("/purchases/<purchase_id>/refunds")
@@ -209,7 +218,7 @@ def create_refund(purchase_id: str):
     data, key = _load_with_key(RefundIn, json_body())
 
     def work():
-        refund = pos.refund_purchase(db.session, merchant, purchase_id, data["amount"])
-        return 201, refund_json(refund)
+        refund = refunds.refund_purchase(db.session, merchant, purchase_id, data["amount"])
+        return 201, refund_answer(refund)
 
-    return _idempotent(merchant, key, _fingerprint(data), work)
+    return _idempotent(merchant.id, key, _fingerprint(data), work)

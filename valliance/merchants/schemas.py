@@ -2,6 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from valliance.api_support import iso_shanghai
+from valliance.money import percent_json
+
 MAX_AMOUNT = 100_000_000  #: ¥1,000,000 in fen
 
 
@@ -82,3 +85,51 @@ class PosTerminalOut(Schema):
     #: as given when the terminal was created; may be empty
     terminal_name = fields.String(required=True)
     merchant = fields.Nested(PosMerchantOut, required=True)
+
+
+# The answers are rendered by these functions rather than by dumping the *Out schemas above:
+# marshmallow's dump costs more CPU than the rest of a till's common sale on the purchase lane
+# (docs/benchmarks.md). tests/unit/test_pos_answers.py proves that each one gives exactly what
+# its schema dumps.
+
+def quote_answer(merchant_id: str, quote, amount: int) -> dict:
+    """QuoteOut of a quote (services.sale_context.Quote): the purchase's fields, unrecorded."""
+    price = quote.price
+    return {"merchant_id": merchant_id, "card_last4": quote.card.last4,
+            "tier": quote.card.member.tier, "amount": amount,
+            "percent_off": percent_json(price.percent_off), "discount": price.discount,
+            "redeem_points": price.redeem_points, "points_value": price.points_value,
+            "payable": price.payable, "points_earned": price.points_earned,
+            "points_balance": quote.points_balance}
+
+
+def refund_answer(refund) -> dict:
+    """RefundOut of a refund row."""
+    return {"id": refund.id, "purchase_id": refund.purchase_id, "amount": refund.amount,
+            "cash_refund": refund.cash_refund, "points_reversed": refund.points_reversed,
+            "points_returned": refund.points_returned, "points_balance": refund.points_balance,
+            "created_at": iso_shanghai(refund.created_at)}
+
+
+def purchase_answer(row: dict, card_last4: str, points_balance: int) -> dict:
+    """PurchaseOut of a purchase's columns (a dict), without its refunds."""
+    return {"id": row["id"], "reference": row["reference"], "merchant_id": row["merchant_id"],
+            "card_last4": card_last4, "tier": row["tier"], "amount": row["amount"],
+            "percent_off": percent_json(row["percent_off"]), "discount": row["discount"],
+            "redeem_points": row["redeem_points"], "points_value": row["points_value"],
+            "payable": row["payable"], "points_earned": row["points_earned"],
+            "points_balance": points_balance, "refunded_amount": row["refunded_amount"],
+            "created_at": iso_shanghai(row["created_at"])}
+
+
+def purchase_detail(purchase, card_last4: str) -> dict:
+    """PurchaseOut of a purchase row with its refunds (GET /api/v1/pos/purchases/{id})."""
+    row = {column: getattr(purchase, column) for column in _PURCHASE_FIELDS}
+    body = purchase_answer(row, card_last4, purchase.points_balance)
+    body["refunds"] = [refund_answer(refund) for refund in purchase.refunds]
+    return body
+
+
+_PURCHASE_FIELDS = ("id", "reference", "merchant_id", "tier", "amount", "percent_off",
+                    "discount", "redeem_points", "points_value", "payable", "points_earned",
+                    "refunded_amount", "created_at")

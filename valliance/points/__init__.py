@@ -1,1 +1,64 @@
-"""The points ledger: the only package that writes ledger tables."""
+"""The points ledger's public face: what the rest of the app calls (nothing else writes it)."""
+
+from valliance.points.accounts import (
+    AVAILABLE,
+    BALANCE,
+    Balance,
+    HistoryEntry,
+    HistoryPage,
+    LedgerError,
+    MerchantAccounts,
+    get_balance,
+    get_history,
+    open_member_account,
+    open_member_accounts_in_bulk,
+    open_merchant_accounts,
+    open_merchant_accounts_in_bulk,
+    system_account,
+)
+from valliance.points.accounts import accounts as accounts_table
+from valliance.points.adapters.postgres import fetch, run
+from valliance.points.idempotency import (
+    Claim,
+    StoredResponse,
+    claim_key,
+    purge_keys,
+    request_fingerprint,
+    store_response,
+)
+from valliance.points.ledger import (
+    Posting,
+    Reversal,
+    accrue,
+    adjust,
+    default_expiry,
+    expire_due,
+    lock_members,
+    redeem,
+    reverse,
+)
+from valliance.points.models import Entry, Transfer
+from valliance.points.rules import ALLIANCE_PAYMENTS, MEMBER, MEMBER_KINDS
+from valliance.points.sales import AtOnce, InSession, KeyClaim, NotAtOnce, Sale, count_spend
+from valliance.points.settlement_queries import (
+    cutoff_before,
+    first_transfer_time,
+    flows_between,
+    freeze_ledger_writes,
+    last_seq,
+    outstanding_at,
+)
+from valliance.points.verify import Report, verify_ledger
+
+__all__ = [
+    "ALLIANCE_PAYMENTS", "AVAILABLE", "BALANCE", "MEMBER", "MEMBER_KINDS", "AtOnce", "Balance",
+    "Claim", "Entry", "HistoryEntry", "HistoryPage", "InSession", "KeyClaim", "LedgerError",
+    "MerchantAccounts", "NotAtOnce", "Posting", "Report", "Reversal", "Sale", "StoredResponse",
+    "Transfer", "accounts_table", "accrue", "adjust", "claim_key", "count_spend",
+    "cutoff_before", "default_expiry", "expire_due", "fetch", "first_transfer_time",
+    "flows_between", "freeze_ledger_writes", "get_balance", "get_history", "last_seq",
+    "lock_members", "open_member_account", "open_member_accounts_in_bulk",
+    "open_merchant_accounts", "open_merchant_accounts_in_bulk", "outstanding_at", "purge_keys",
+    "redeem", "request_fingerprint", "reverse", "run", "store_response", "system_account",
+    "verify_ledger",
+]

@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from valliance.db import insert_ignoring_conflict, utcnow
+from valliance.db import utcnow
 from valliance.errors import IdempotencyInProgress, IdempotencyKeyReused
 from valliance.points.models import IdempotencyKey
 
@@ -22,6 +24,19 @@ keys = IdempotencyKey.__table__
 
 #: terminals can be offline for days; answers are kept at least this long
 MIN_RETENTION_DAYS = 7
+
+# Built once: a statement built per request costs more CPU than its round trip.
+_claim_stmts = {
+    engine: insert(keys).values(
+        scope=bindparam("scope"), key=bindparam("key"), request_hash=bindparam("hash"),
+        created_at=bindparam("now"),
+    ).on_conflict_do_nothing(index_elements=["scope", "key"]).returning(keys.c.id)
+    for engine, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_stored_stmt = select(keys.c.request_hash, keys.c.status_code, keys.c.response_body).where(
+    keys.c.scope == bindparam("scope"), keys.c.key == bindparam("key"))
+_store_stmt = update(keys).where(keys.c.id == bindparam("key_id")).values(
+    status_code=bindparam("status"), response_body=bindparam("body"))
 
 
 @dataclass(frozen=True)
@@ -48,20 +63,11 @@ def request_fingerprint(method: str, path: str, body: object) -> str:
 def claim_key(session: Session, scope: str, key: str, fingerprint: str) -> Claim:
     """Claim a key for this request, or return the stored answer of the identical first one."""
     conn = session.connection()
-    key_id = insert_ignoring_conflict(
-        conn,
-        keys,
-        {"scope": scope, "key": key, "request_hash": fingerprint, "created_at": utcnow()},
-        ["scope", "key"],
-        returning=keys.c.id,
-    )
+    key_id = conn.execute(_claim_stmts[conn.dialect.name], {
+        "scope": scope, "key": key, "hash": fingerprint, "now": utcnow()}).scalar()
     if key_id is not None:
         return Claim(key_id=key_id, replay=None)
-    row = conn.execute(
-        select(keys.c.request_hash, keys.c.status_code, keys.c.response_body).where(
-            keys.c.scope == scope, keys.c.key == key
-        )
-    ).one()
+    row = conn.execute(_stored_stmt, {"scope": scope, "key": key}).one()
     if row.request_hash != fingerprint:
         raise IdempotencyKeyReused()
     if row.status_code is None:
@@ -73,11 +79,9 @@ def store_response(session: Session, claim: Claim, status: int, body: dict) -> N
     """Keep the successful answer with the claimed key (same transaction as the write)."""
     if claim.key_id is None:
         raise ValueError("only a first request stores its answer")
-    session.connection().execute(
-        update(keys)
-        .where(keys.c.id == claim.key_id)
-        .values(status_code=status, response_body=json.dumps(body, ensure_ascii=False))
-    )
+    session.connection().execute(_store_stmt, {
+        "key_id": claim.key_id, "status": status,
+        "body": json.dumps(body, ensure_ascii=False)})
 
 
 def purge_keys(session: Session, older_than: datetime) -> int:

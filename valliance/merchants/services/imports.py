@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from valliance import points as accounts  # the ledger's public face
 from valliance.csv_rows import ImportRejected, ImportResult, RowError, read_csv
 from valliance.db import select_where_in, utcnow
 from valliance.errors import ValidationError
@@ -22,7 +23,6 @@ from valliance.ids import new_id
 from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.services.offers import MAX_POINTS_PER_YUAN, clean_title, parse_percent
-from valliance.points import accounts
 
 __all__ = ["COLUMNS", "ImportRejected", "import_merchants",
            "read_csv", "validate_rows"]

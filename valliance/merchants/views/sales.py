@@ -14,9 +14,9 @@ from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members.labels import tier_name
-from valliance.merchants import pos, refunds
 from valliance.merchants.forms import AMOUNT_TYPED, RefundForm
-from valliance.merchants.services import reports
+from valliance.merchants.services import purchases as pos
+from valliance.merchants.services import refunds, reports
 from valliance.merchants.services.terminals import list_terminals
 from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
 from valliance.merchants.views.sales_chart import daily_sales_svg

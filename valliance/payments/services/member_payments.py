@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance import money
+from valliance import points as accounts  # the ledger's public face
+from valliance import points as ledger
 from valliance.db import utcnow
 from valliance.errors import ValidationError
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.payments.models import KINDS, PAID_STATUSES, Payment
-from valliance.points import accounts, ledger
-from valliance.points.rules import ALLIANCE_PAYMENTS
+from valliance.points import ALLIANCE_PAYMENTS
 
 CURRENCY = "cny"
 BILL_MIN_FEN = 100  #: ¥1

@@ -1,13 +1,13 @@
-"""PostgreSQL's one-round-trip credit, and the CTEs of every common POS purchase.
+"""PostgreSQL's one-round-trip credit, and the common sale in one statement.
 
 The member's row update, the transfer, both entries and the new lot are one data-modifying
 statement, so an accrual costs one round trip and one statement's overhead on the server.
-The generic path in ledger.py does the same in four statements (SQLite cannot modify data in
-a WITH clause); both run the whole test suite.
+The generic adapter does the same in four statements (SQLite cannot modify data in a WITH
+clause); both run the whole test suite.
 
-The credit's CTEs and the idempotency claim are also composed into the POS purchase statement
-(valliance/merchants/pos_record.py), so that a whole purchase is one statement; the SQL that
-writes ledger tables stays here.
+The credit's CTEs and the idempotency claim are also composed into SALE_SQL, a whole common
+sale in one statement (points.sales.AtOnce); the differential test of the purchase lane
+proves it writes what the generic path writes.
 """
 
 from datetime import UTC, datetime
@@ -79,6 +79,35 @@ locked AS (
     ON CONFLICT (scope, key) DO NOTHING
     RETURNING id
 ),""" + credit_ctes("%(points)s > 0 AND EXISTS (SELECT FROM claim)")  # noqa: S608
+
+
+#: The purchase's columns that SALE_SQL takes as they are, as parameters `p_<column>`.
+SALE_PURCHASE_COLUMNS = (
+    "id", "merchant_id", "terminal_id", "member_id", "card_id", "offer_id", "reference",
+    "tier", "amount", "percent_off", "discount", "redeem_points", "points_value", "payable",
+    "points_earned", "refunded_amount",
+)
+
+#: A common sale in one statement: the claimed credit (above), then the purchase row, whose
+#: balance is the balance after the credit, and the member's annual spend (never below 0).
+#: Parameters: those of CLAIMED_CREDIT_CTES, p_<column> for SALE_PURCHASE_COLUMNS, and
+#: spend_member, spend_year, spend_fen. Its row: (the key's id or NULL, the balance after).
+SALE_SQL = f"""
+WITH {CLAIMED_CREDIT_CTES},
+purchase AS (
+    INSERT INTO purchases ({", ".join(SALE_PURCHASE_COLUMNS)}, points_balance,
+                           accrual_transfer_id, created_at)
+    SELECT {", ".join(f"%(p_{column})s" for column in SALE_PURCHASE_COLUMNS)},
+           locked.balance + %(points)s, (SELECT id FROM transfer), %(now)s
+    FROM claim, locked
+), spend AS (
+    INSERT INTO annual_spend (member_id, year, telecom_fen, alliance_fen)
+    SELECT %(spend_member)s, %(spend_year)s, 0, GREATEST(0, %(spend_fen)s) FROM claim
+    ON CONFLICT (member_id, year)
+    DO UPDATE SET alliance_fen = GREATEST(0, annual_spend.alliance_fen + %(spend_fen)s)
+)
+SELECT (SELECT id FROM claim), locked.balance + %(points)s FROM locked
+"""  # noqa: S608 (constant fragments only, never input)
 
 
 def naive_utc(moment: datetime) -> datetime:

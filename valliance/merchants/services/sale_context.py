@@ -4,7 +4,7 @@ A purchase used to cost a dozen ORM queries before its first write: the terminal
 merchant, the card, the member, the offers and their tier rates, the balance. They are one
 SELECT here — one row per active offer of the merchant (or one row without an offer) — on
 plain tuples, no ORM objects. The contract's rules stay where they live: the card checks in
-members.services.require_usable, the arithmetic in pricing.
+members.services.require_usable, the arithmetic in merchants.pricing.
 """
 
 from collections.abc import Callable
@@ -30,9 +30,8 @@ from valliance.members.models import Card, Member
 from valliance.members.services import pay_codes
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
-from valliance.points import postgres
-from valliance.points.accounts import AVAILABLE, BALANCE, accounts
-from valliance.points.rules import MEMBER
+from valliance.points import AVAILABLE, BALANCE, MEMBER, fetch
+from valliance.points import accounts_table as accounts
 
 
 @dataclass(frozen=True)
@@ -97,37 +96,41 @@ class Quote:
     owed_before: int
 
 
-_t, _m, _o, _r = (Terminal.__table__, Merchant.__table__, Offer.__table__,
-                  OfferTierRate.__table__)
-_c, _mb = Card.__table__, Member.__table__
+terminals, merchants, offers = Terminal.__table__, Merchant.__table__, Offer.__table__
+tier_rates, cards, holders = OfferTierRate.__table__, Card.__table__, Member.__table__
 
 
 def _context_query(root, root_condition, terminal_id):
     joined = (
-        root.outerjoin(_c, _c.c.number == bindparam("number"))
-        .outerjoin(_mb, _mb.c.id == _c.c.member_id)
-        .outerjoin(accounts, and_(accounts.c.id == _mb.c.points_account_id,
+        root.outerjoin(cards, cards.c.number == bindparam("number"))
+        .outerjoin(holders, holders.c.id == cards.c.member_id)
+        .outerjoin(accounts, and_(accounts.c.id == holders.c.points_account_id,
                                   accounts.c.kind == MEMBER))
-        .outerjoin(_o, and_(_o.c.merchant_id == _m.c.id, _o.c.active.is_(True)))
-        .outerjoin(_r, and_(_r.c.offer_id == _o.c.id, _r.c.tier == _mb.c.tier))
+        .outerjoin(offers, and_(offers.c.merchant_id == merchants.c.id,
+                                offers.c.active.is_(True)))
+        .outerjoin(tier_rates, and_(tier_rates.c.offer_id == offers.c.id,
+                                    tier_rates.c.tier == holders.c.tier))
     )
     return select(
-        terminal_id, _m.c.id, _m.c.status, _m.c.issued_account_id, _m.c.redeemed_account_id,
-        _c.c.id, _c.c.number, _c.c.status, _c.c.expires_on, _c.c.pay_secret,
-        _c.c.pay_code_uses, _mb.c.id, _mb.c.tier, _mb.c.membership_status, _mb.c.points_account_id,
+        terminal_id, merchants.c.id, merchants.c.status, merchants.c.issued_account_id,
+        merchants.c.redeemed_account_id,
+        cards.c.id, cards.c.number, cards.c.status, cards.c.expires_on, cards.c.pay_secret,
+        cards.c.pay_code_uses,
+        holders.c.id, holders.c.tier, holders.c.membership_status, holders.c.points_account_id,
         BALANCE, AVAILABLE, accounts.c.owed,
-        _o.c.id, _o.c.percent_off, _o.c.points_per_yuan, _o.c.valid_from, _o.c.valid_until,
-        _o.c.created_at, _r.c.percent_off,
+        offers.c.id, offers.c.percent_off, offers.c.points_per_yuan, offers.c.valid_from,
+        offers.c.valid_until, offers.c.created_at, tier_rates.c.percent_off,
     ).select_from(joined).where(root_condition)
 
 
 #: a live terminal's key (sha256), its merchant, the card: no rows = no such live terminal
 _BY_KEY = _context_query(
-    _t.join(_m, _m.c.id == _t.c.merchant_id),
-    and_(_t.c.key_hash == bindparam("key_hash"), _t.c.revoked_at.is_(None)), _t.c.id)
-_BY_MERCHANT = _context_query(_m, _m.c.id == bindparam("merchant_id"), null())
+    terminals.join(merchants, merchants.c.id == terminals.c.merchant_id),
+    and_(terminals.c.key_hash == bindparam("key_hash"), terminals.c.revoked_at.is_(None)),
+    terminals.c.id)
+_BY_MERCHANT = _context_query(merchants, merchants.c.id == bindparam("merchant_id"), null())
 # The same query, compiled once for PostgreSQL, with its constant parameters: it runs through
-# the driver (context_on_postgres; points.postgres.run and fetch).
+# the driver (context_on_postgres; points.fetch and points.run).
 _compiled = _BY_KEY.compile(dialect=psycopg_dialect())
 _BY_KEY_SQL, _BY_KEY_PARAMS = str(_compiled), dict(_compiled.params)
 
@@ -163,7 +166,7 @@ def parse_card(scanned: str) -> tuple[str, str | None]:
 def context_for_terminal(conn: Connection, key_hash: str, number: str) -> SaleContext | None:
     """The sale's context for a live terminal's key hash, or None: no such live terminal."""
     if conn.dialect.name == "postgresql":
-        return context_on_postgres(partial(postgres.fetch, conn), key_hash, number)
+        return context_on_postgres(partial(fetch, conn), key_hash, number)
     return _context(conn.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
 
 

@@ -3,20 +3,23 @@
 At a busy till the purchase is the request that counts, and Flask's machinery around it —
 the request and app contexts, URL matching, the extensions' hooks, the response object —
 cost more CPU than the sale itself (docs/benchmarks.md). This WSGI layer, in front of the
-app, answers `POST /api/v1/pos/purchases` when pos_record.sell can: a live terminal's key, a
-valid body that spends no points, a member who owes none, a key never seen. It reads the
-body once, then either answers or hands the request, body and all, to the app, which
-answers it as it always did — every error and replay in the contract's order:
+app, is an HTTP adapter only: it parses `POST /api/v1/pos/purchases`, calls the service that
+records every sale (services.purchases.sell) with the ledger's one-statement writer
+(points.AtOnce), and renders its answer. Everything it cannot answer it hands, body and all,
+to the app, which answers it as it always did — every error and replay in the contract's
+order:
 
 - another path or method, a query string (`?lang=` sets a cookie), SQLite, the lane switched
   off (POS_PURCHASE_LANE=0) or host checks configured (TRUSTED_HOSTS, SERVER_NAME), a body
   too big or not declared: handed over unread;
-- a body shorter than declared, a body or header the API would refuse, anything
-  pos_record.sell leaves to the generic path (pos_record.Fallback), a database error (logged
-  as a warning with its SQLSTATE): handed over.
+- a body shorter than declared, a body or header the API would refuse, a sale the writer
+  leaves to the generic path (points.NotAtOnce: a redemption, points owed, a key seen
+  before), a domain error (the app answers it after the idempotency check): handed over;
+- a database error (logged as a warning with its SQLSTATE) or a bug (logged at ERROR with
+  its traceback): handed over, and counted in `fallbacks` so that tests see them.
 
-Handing over is always safe: sell writes all or nothing, and what it wrote is found by the
-idempotency key, so even a sale whose answer was lost is replayed, not sold twice.
+Handing over is always safe: the writer writes all or nothing, and what it wrote is found by
+the idempotency key, so even a sale whose answer was lost is replayed, not sold twice.
 
 Same answer as the app: the body is rendered by the app's JSON provider and carries the
 app's security headers and request id; tests compare the two byte for byte.
@@ -24,19 +27,19 @@ app's security headers and request id; tests compare the two byte for byte.
 
 import io
 import logging
+from collections import Counter
 from functools import partial
 
 import psycopg
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from valliance import points
 from valliance.api_support import bearer_secret, json_object, load
 from valliance.errors import VallianceError, request_id_for
 from valliance.extensions import db
-from valliance.merchants import pos_record
 from valliance.merchants.schemas import PurchaseIn
-from valliance.points import postgres
-from valliance.points.idempotency import request_fingerprint
+from valliance.merchants.services import purchases
 from valliance.security import security_headers
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,14 @@ def _declared_size(environ) -> int | None:
     return int(size) if size.isascii() and size.isdigit() else None
 
 
+class Handover(Exception):
+    """The app answers this request (the lane has written nothing)."""
+
+
+#: why a purchase was handed to the app after the lane tried it: by design, or not
+EXPECTED, DATABASE_ERROR, BUG = "expected", "database_error", "bug"
+
+
 class PurchaseLane:
     """WSGI middleware: answers the common purchase itself, hands everything else to the app."""
 
@@ -59,6 +70,8 @@ class PurchaseLane:
         self.app = app
         self.wsgi_app = wsgi_app
         self._on_postgres: bool | None = None  # known at the first purchase
+        #: purchases the lane tried and handed over, by why (EXPECTED, DATABASE_ERROR, BUG)
+        self.fallbacks: Counter[str] = Counter()
 
     def __call__(self, environ, start_response):
         if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST"
@@ -74,15 +87,19 @@ class PurchaseLane:
         try:
             with self.app.app_context():
                 body = self._sell(environ, raw)
-        except (pos_record.Fallback, VallianceError):
+        except (Handover, points.NotAtOnce, VallianceError):
+            self.fallbacks[EXPECTED] += 1
             return self.wsgi_app(environ, start_response)
         except (psycopg.Error, SQLAlchemyError) as exc:
+            self.fallbacks[DATABASE_ERROR] += 1
             code = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None),
                                                                "sqlstate", None)
             log.warning("purchase lane: database error %s (%s); the app answers the request",
                         code, type(exc).__name__)
             return self.wsgi_app(environ, start_response)
-        except Exception:  # a bug here must not cost the sale: the app answers it
+        except Exception:  # noqa: BLE001 (logged at ERROR and counted: tests fail on it)
+            # A bug: the sale is not lost (the app answers it), but it is loud.
+            self.fallbacks[BUG] += 1
             log.exception("purchase lane failed; the app answers the request")
             return self.wsgi_app(environ, start_response)
         return self._created(environ, start_response, body)
@@ -113,15 +130,16 @@ class PurchaseLane:
         """The sale's answer, or an exception that hands the request to the app."""
         data = load(PurchaseIn, json_object(raw))
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
-        if not 1 <= len(key) <= 255:
-            raise pos_record.Fallback()
         token = bearer_secret(environ.get("HTTP_AUTHORIZATION", ""))
-        fingerprint = request_fingerprint("POST", PATH, data)
+        if not 1 <= len(key) <= 255 or not token or data["redeem_points"]:
+            raise Handover()  # (a redemption: sell_at_once would refuse it after a read)
         pooled = db.engine.raw_connection()
         driver = pooled.driver_connection
         try:
-            driver.autocommit = True  # each statement its own transaction (see pos_record)
-            return pos_record.sell(partial(postgres.run, driver), token, key, fingerprint, data)
+            driver.autocommit = True  # each statement its own transaction (points.AtOnce)
+            fingerprint = points.request_fingerprint("POST", PATH, data)
+            return purchases.sell_at_once(partial(points.run, driver), token, key, fingerprint,
+                                          data)
         finally:
             try:
                 driver.autocommit = False  # as the pool's other users expect it

@@ -1,0 +1,122 @@
+"""Quotes and purchases at the till (contract §5). Services flush; routes commit.
+
+One function records a sale, sell(), whoever calls it: the POS API and the demo through the
+ledger's generic writer (points.InSession), the purchase lane through its one-statement
+writer on PostgreSQL (points.AtOnce). The rules — the card's checks, the price, the row, the
+answer — are decided here once; the writer only posts them.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from valliance import points
+from valliance.api_keys import key_digest
+from valliance.db import utcnow
+from valliance.errors import NotFound
+from valliance.ids import new_id
+from valliance.members.services import pay_codes
+from valliance.merchants.models import Merchant, Purchase
+from valliance.merchants.schemas import purchase_answer
+from valliance.merchants.services import sale_context
+from valliance.merchants.services.sale_context import Quote, SaleContext
+
+__all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
+           "sell_at_once"]
+
+
+def key_scope(merchant_id: str) -> str:
+    """Idempotency keys are scoped to the merchant: all its terminals share them (§5)."""
+    return f"merchant:{merchant_id}"
+
+
+def context_at(session: Session, merchant: Merchant, scanned: str,
+               terminal_id: str | None = None) -> tuple[SaleContext, str | None]:
+    """The sale's context at this merchant and the pay code's time part."""
+    number, pay_part = sale_context.parse_card(scanned)
+    context = sale_context.context_for_merchant(session.connection(), merchant.id, number)
+    if terminal_id is not None:  # the terminal's wrong pay codes count against it
+        context = replace(context, terminal_id=terminal_id)
+    return context, pay_part
+
+
+def live_terminal_context(conn: Connection, token: str | None, scanned: str
+                          ) -> tuple[SaleContext | None, str | None]:
+    """The sale's context for a bearer token that is a live terminal's key, else (None, None)."""
+    if not token:
+        return None, None
+    number, pay_part = sale_context.parse_card(scanned)
+    return sale_context.context_for_terminal(conn, key_digest(token), number), pay_part
+
+
+def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
+          redeem_points: int, terminal_id: str | None = None) -> Quote:
+    """Price a sale without recording it; raises the contract's errors in its order."""
+    context, pay_part = context_at(session, merchant, scanned, terminal_id)
+    return sale_context.price_sale(context, pay_part, amount, redeem_points)
+
+
+def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part: str | None,
+         amount: int, redeem_points: int, reference: str | None, *,
+         at: datetime | None = None) -> dict:
+    """Record a sale: the purchase, the redemption and the accrual; the till's answer.
+
+    at: when the sale happened, for a history recorded afterwards (the demo); default now.
+    """
+    priced = sale_context.price_sale(context, pay_part, amount, redeem_points)
+    card, price, merchant = priced.card, priced.price, context.merchant
+    if price.redeem_points:  # the pay code authorizes this redemption and no other
+        pay_codes.retire(sales.session, card.id, card.pay_code_uses)
+    row = {
+        "id": new_id("pur"), "merchant_id": merchant.id, "terminal_id": context.terminal_id,
+        "member_id": card.member.id, "card_id": card.id,
+        "offer_id": priced.terms.offer_id if priced.terms else None, "reference": reference,
+        "tier": card.member.tier, "amount": amount, "percent_off": price.percent_off,
+        "discount": price.discount, "redeem_points": price.redeem_points,
+        "points_value": price.points_value, "payable": price.payable,
+        "points_earned": price.points_earned, "refunded_amount": 0,
+        "created_at": at or utcnow()}
+    return sales.record(points.Sale(
+        purchase=row, member_account=card.member.points_account_id,
+        issued_account=merchant.issued_account_id,
+        redeemed_account=merchant.redeemed_account_id, balance=priced.points_balance,
+        answer=purchase_answer(row, card.last4, priced.points_balance)))
+
+
+def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerprint: str,
+                 data: dict) -> dict:
+    """Sell on PostgreSQL in one read and one write (points.AtOnce), each its own transaction.
+
+    For the purchase lane: a live terminal's key, an approved merchant, a sale that spends no
+    points for a member who owes none, a key never seen — anything else raises
+    points.NotAtOnce with nothing written, for the app to answer in the contract's order.
+    """
+    number, pay_part = sale_context.parse_card(data["card"])
+    context = sale_context.context_on_postgres(run, key_digest(token), number)
+    if (data["redeem_points"] or context is None or context.owed
+            or context.merchant.status != "approved"):
+        raise points.NotAtOnce()
+    claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
+    return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
+                data["reference"])
+
+
+def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,
+                    scanned: str, amount: int, redeem_points: int,
+                    reference: str | None, *, at: datetime | None = None) -> Purchase:
+    """Record a sale at this merchant (sell, in the session); the purchase row."""
+    context, pay_part = context_at(session, merchant, scanned, terminal_id)
+    answer = sell(points.InSession(session), context, pay_part, amount, redeem_points,
+                  reference, at=at)
+    return session.get(Purchase, answer["id"])
+
+
+def find_purchase(session: Session, merchant: Merchant, purchase_id: str) -> Purchase:
+    """A purchase of this merchant; another merchant's is simply not found (404)."""
+    purchase = session.get(Purchase, purchase_id)
+    if purchase is None or purchase.merchant_id != merchant.id:
+        raise NotFound()
+    return purchase

@@ -1,0 +1,90 @@
+"""Refunds (contract §5): one function refunds a purchase, for the POS API, the merchant
+portal and the demo; the portal's form refunds once, whatever the browser does."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valliance import points
+from valliance.audit import record_event
+from valliance.db import utcnow
+from valliance.errors import NotFound, RefundExceedsPurchase, ValidationError
+from valliance.ids import new_id
+from valliance.members.models import Card
+from valliance.merchants import pricing
+from valliance.merchants.models import Merchant, Purchase, Refund
+from valliance.merchants.services.purchases import key_scope
+from valliance.money import format_yuan
+
+__all__ = ["refund_once", "refund_purchase"]
+
+
+def _refund_exceeds(remaining: int) -> RefundExceedsPurchase:
+    """The refused refund, saying in yuan what can still be refunded (people read it)."""
+    if remaining == 0:
+        limit = "已全部退款，没有可退金额 / Already refunded in full: nothing left to refund"
+    else:
+        left = format_yuan(remaining)
+        limit = f"最多可退 {left} / At most {left} can be refunded"
+    zh, _, en = limit.partition(" / ")
+    return RefundExceedsPurchase(
+        f"退款超过剩余金额，{zh} / Refund exceeds what remains: {en[0].lower()}{en[1:]}",
+        details={"amount": [limit]})
+
+
+def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
+                    amount: int | None, *, at: datetime | None = None) -> Refund:
+    """Refund part or all of a purchase with the cumulative rounding rule of §5.
+
+    at: when the refund happened, for a history recorded afterwards (the demo); default now.
+    """
+    at = at or utcnow()
+    purchase = session.scalar(select(Purchase).where(Purchase.id == purchase_id)
+                              .with_for_update())
+    if purchase is None or purchase.merchant_id != merchant.id:
+        raise NotFound()
+    remaining = purchase.amount - purchase.refunded_amount
+    amount = remaining if amount is None else amount
+    if amount > remaining or remaining == 0:
+        raise _refund_exceeds(remaining)
+    before = purchase.refunded_amount
+    cash = pricing.refund_share(purchase.payable, before, amount, purchase.amount)
+    reversed_points = pricing.refund_share(purchase.points_earned, before, amount,
+                                           purchase.amount)
+    returned = pricing.refund_share(purchase.redeem_points, before, amount, purchase.amount)
+    member = session.get(Card, purchase.card_id).member
+    balance = points.get_balance(session, member.points_account_id).balance
+    if reversed_points:
+        balance = points.reverse(session, purchase.accrual_transfer_id, reversed_points,
+                                 now=at).balance
+    if returned:
+        balance = points.reverse(session, purchase.redemption_transfer_id, returned,
+                                 now=at).balance
+    purchase.refunded_amount = before + amount
+    refund = Refund(id=new_id("ref"), purchase_id=purchase.id, amount=amount, cash_refund=cash,
+                    points_reversed=reversed_points, points_returned=returned,
+                    points_balance=balance, created_at=at)
+    session.add(refund)
+    points.count_spend(session, member.id, -cash, at=at)
+    session.flush()
+    return refund
+
+
+def refund_once(session: Session, merchant: Merchant, purchase_id: str, amount: int | None,
+                *, token: str, actor: str) -> Refund | None:
+    """Refund `amount` (None: all that is left) unless this form's token did already; the
+    refund, or None for a repeat. The token is claimed in the refund's own transaction."""
+    if amount is not None and amount <= 0:
+        raise ValidationError(details={"amount": ["退款金额须大于0 / More than zero"]})
+    claim = points.claim_key(session, key_scope(merchant.id), f"portal-refund:{token}",
+                             points.request_fingerprint("POST", f"portal-refund/{purchase_id}",
+                                                        {"amount": amount}))
+    if claim.replay:
+        return None
+    refund = refund_purchase(session, merchant, purchase_id, amount)
+    record_event(session, actor=actor, action="purchase.refund", subject=purchase_id,
+                 merchant_id=merchant.id, refund_id=refund.id, amount=refund.amount,
+                 cash_refund=refund.cash_refund)
+    points.store_response(session, claim, 201, {"refund_id": refund.id})
+    return refund

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from valliance.members.merchant_side import merchant_side
 from valliance.members.models import Card, Member
-from valliance.points import accounts
-from valliance.points.models import Entry, Transfer
+from valliance.points import Entry, Transfer, accounts
 
 # The payments package imports members; reading its table by name keeps members from
 # importing it back (no package cycle).

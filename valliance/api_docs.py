@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, send_from_directory
 from marshmallow import Schema, fields
 
 from valliance.errors import API_ERROR_CODES
+from valliance.i18n import bilingual
 
 bp = Blueprint("api_docs", __name__)
 
@@ -39,7 +40,7 @@ class ErrorOut(Schema):
         "description": "the contract's error code (§1, §10)",
         "enum": sorted(API_ERROR_CODES)})
     message = fields.String(required=True, metadata={
-        "description": "中文 / English", "example": "积分不足 / Not enough points"})
+        "description": "中文 / English", "example": bilingual("积分不足")})
     details = fields.Dict(required=True, metadata={
         "description": "validation_error: each top-level field (or header, query parameter) → "
                        "its messages; internal_error: the request_id; otherwise facts or {}"})

@@ -8,6 +8,7 @@ import marshmallow
 from flask import Response, jsonify, request
 
 from valliance.errors import InvalidJson, ValidationError
+from valliance.i18n import bilingual as catalog_bilingual
 from valliance.input_guard import UNUSABLE_MESSAGE, unusable_fields
 
 #: Asia/Shanghai has kept +08:00 without daylight saving since 1991 (contract §1)
@@ -15,17 +16,17 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 #: marshmallow's default messages, Chinese first (house style)
 _BILINGUAL = {
-    "Missing data for required field.": "必填 / Missing data for required field.",
-    "Field may not be null.": "不能为空 / Field may not be null.",
-    "Not a valid integer.": "必须是整数 / Not a valid integer.",
-    "Not a valid string.": "必须是字符串 / Not a valid string.",
-    "Not a valid boolean.": "必须是布尔值 / Not a valid boolean.",
-    "Unknown field.": "未知字段 / Unknown field.",
-    "Number too large.": "数值过大 / Number too large.",
-    "Invalid input type.": "输入类型无效 / Invalid input type.",
-    "Not a valid mapping type.": "必须是对象 / Not a valid mapping type.",
-    "Not a valid list.": "必须是列表 / Not a valid list.",
-    "Not a valid date.": "必须是日期 / Not a valid date.",
+    "Missing data for required field.": catalog_bilingual("必填"),
+    "Field may not be null.": catalog_bilingual("不能为空"),
+    "Not a valid integer.": catalog_bilingual("必须是整数"),
+    "Not a valid string.": catalog_bilingual("必须是字符串"),
+    "Not a valid boolean.": catalog_bilingual("必须是布尔值"),
+    "Unknown field.": catalog_bilingual("未知字段"),
+    "Number too large.": catalog_bilingual("数值过大"),
+    "Invalid input type.": catalog_bilingual("输入类型无效"),
+    "Not a valid mapping type.": catalog_bilingual("必须是对象"),
+    "Not a valid list.": catalog_bilingual("必须是列表"),
+    "Not a valid date.": catalog_bilingual("必须是日期"),
 }
 #: marshmallow's messages that carry numbers or choices: (pattern, the Chinese half)
 _BILINGUAL_PATTERNS = [

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from valliance.i18n import bilingual
+
 
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -85,14 +87,15 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
     API_SPEC_OPTIONS = {"info": {"description": (
-        "V卡联盟接口。金额均为整数「分」（CNY）：12850 即 ¥128.50；积分为整数。"
-        "凭据：`Authorization: Bearer <密钥>`（收银终端密钥、114 话务员密钥或会员令牌）。"
-        "错误一律为 `{\"error\", \"message\", \"details\"}`，message 为「中文 / English」。\n\n"
-        "The Valliance API. Money is an integer number of fen (分, CNY): 12850 is ¥128.50; "
-        "points are integers. Credentials: `Authorization: Bearer <secret>` (a POS terminal's "
-        "key, a 114 operator's key or a member token). Every error answers "
-        "`{\"error\", \"message\", \"details\"}` with a \"中文 / English\" message. "
-        "The contract: docs/contract.md in the repository.")}}
+        bilingual(
+            "V卡联盟接口。金额均为整数「分」（CNY）：12850 即 ¥128.50；积分为整数。凭据：`Authori"
+            "zation: Bearer <密钥>`（收银终端密钥、114 话务员密钥或会员令牌）。错误一律为 `{\"err"
+            "or\", \"message\", \"details\"}`，message 为「中文 / English」。\n\nThe Valliance AP"
+            "I. Money is an integer number of fen (分, CNY): 12850 is ¥128.50; points are integer"
+            "s. Credentials: `Authorization: Bearer <secret>` (a POS terminal's key, a 114 operat"
+            "or's key or a member token). Every error answers `{\"error\", \"message\", \"details"
+            "\"}` with a \"中文",
+        ))}}
 
     @staticmethod
     def from_environment() -> dict:

@@ -6,6 +6,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from valliance.i18n import bilingual
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -13,7 +15,7 @@ class RowError:
     message: str
 
     def render(self) -> str:
-        return f"第 {self.line} 行 / line {self.line}: {self.message}"
+        return bilingual("第 %(line)s 行", line=self.line, message=self.message)
 
 
 class ImportRejected(Exception):
@@ -48,7 +50,7 @@ def read_csv(source: str | Path | io.TextIOBase, columns: tuple[str, ...]
         try:
             text = Path(source).read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ImportRejected([RowError(1, f"文件不是 UTF-8 编码 / not UTF-8 ({exc.reason})")]
+            raise ImportRejected([RowError(1, bilingual("文件不是 UTF-8 编码", reason=exc.reason))]
                                  ) from exc
     else:
         text = source.read().removeprefix("\ufeff")
@@ -56,12 +58,15 @@ def read_csv(source: str | Path | io.TextIOBase, columns: tuple[str, ...]
     header = next(reader, None)
     wanted = ", ".join(columns)
     if header is None:
-        raise ImportRejected([RowError(1, f"空文件 / empty file, expected header {wanted}")])
+        raise ImportRejected([RowError(1, bilingual("空文件", wanted=wanted))])
     header = [cell.strip().lower() for cell in header]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ImportRejected([RowError(1, f"表头缺少 / header lacks: {', '.join(missing)}"
-                                          f" (expected {wanted})")])
+        raise ImportRejected([RowError(1, bilingual(
+            "表头缺少",
+            missing=', '.join(missing),
+            wanted=wanted,
+        ))])
     index = {c: header.index(c) for c in columns}
     rows = []
     line = reader.line_num

@@ -12,14 +12,13 @@ import re
 from flask import Flask, request
 
 from valliance.errors import BadRequest, NotFound, ValidationError, wants_json
+from valliance.i18n import bilingual
 
 #: a NUL byte or a UTF-16 surrogate (which UTF-8 cannot encode)
 _UNUSABLE = re.compile("[\x00\ud800-\udfff]")
-UNUSABLE_MESSAGE = ("含有无法处理的字符（如空字符） / "
-                    "Contains characters that cannot be used (such as NUL)")
+UNUSABLE_MESSAGE = (bilingual("含有无法处理的字符（如空字符）"))
 #: what a page says when a form or link carried such characters
-UNUSABLE_PAGE = ("输入中含有无法处理的字符（如空字符），请返回修改后重试 / The input contains "
-                 "characters that cannot be used (such as NUL): go back, correct it and try again")
+UNUSABLE_PAGE = (bilingual("输入中含有无法处理的字符（如空字符），请返回修改后重试"))
 #: the largest id a BIGINT column holds (cursors are row ids)
 MAX_BIGINT = 2**63 - 1
 

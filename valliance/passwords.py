@@ -15,6 +15,7 @@ import sys
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 
 __all__ = ["check_password_strength", "hash_password", "new_hash", "password_matches"]
 
@@ -24,7 +25,7 @@ def check_password_strength(password: str) -> None:
     password = password or ""
     if len(password) < 8 or not re.search(r"\d", password) or not re.search(r"[A-Za-z]", password):
         raise ValidationError(details={"password": [
-            "密码至少8位，且包含字母和数字 / At least 8 characters with a letter and a digit"]})
+            bilingual("密码至少8位，且包含字母和数字")]})
 
 
 def hash_password(password: str) -> str:

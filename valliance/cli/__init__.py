@@ -9,6 +9,7 @@ from valliance.csv_rows import ImportRejected
 from valliance.db import run_in_transaction
 from valliance.errors import VallianceError
 from valliance.extensions import db
+from valliance.i18n import bilingual
 
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object and nothing else on stdout.")
@@ -39,5 +40,4 @@ def transaction(work: Callable):
         for error in exc.errors:
             click.echo(error.render(), err=True)
         raise click.ClickException(
-            f"{len(exc.errors)} 行有误，未导入任何数据 / {len(exc.errors)} bad rows,"
-            " nothing was imported") from exc
+            bilingual("%(errors)s 行有误，未导入任何数据", errors=len(exc.errors))) from exc

@@ -15,6 +15,7 @@ from valliance.db import run_in_transaction
 from valliance.demo.roster import DEMO_SEED, DemoResult
 from valliance.demo.seed import seed_demo
 from valliance.extensions import db
+from valliance.i18n import bilingual, pbilingual
 from valliance.members.tiers import TIER_NAMES_ZH
 from valliance.merchants.services import onboarding
 
@@ -27,11 +28,11 @@ def seeding_refused(force: bool) -> str | None:
     # app.debug is Flask's reading of FLASK_DEBUG (or --debug, or the DEBUG setting).
     if force or current_app.debug or engine == "sqlite":
         return None
-    return (f"拒绝写入演示数据：演示账号的密码和密钥是公开的，"
-            f"FLASK_DEBUG 关闭时只写入 SQLite 数据库，这是 {engine} 数据库；"
-            f"确需写入请加 --force / Refusing to seed: the demo's "
-            f"passwords and keys are published, and with FLASK_DEBUG off the demo seeds SQLite "
-            f"databases only, not this {engine} one; add --force if you mean it")
+    return (bilingual(
+        "拒绝写入演示数据：演示账号的密码和密钥是公开的，FLASK_DEBUG 关闭时只写入 SQLite 数据库，"
+        "这是 %(engine)s 数据库；确需写入请加 --force",
+        engine=engine,
+    ))
 
 
 @demo_cli.command("seed")
@@ -57,37 +58,49 @@ def seed_command(if_empty: bool, force: bool, seed: int, as_json: bool):
 
 def _echo_summary(result: DemoResult) -> None:
     if not result.created:
-        click.echo("已有会员，未创建演示数据 / members exist: demo data not created")
+        click.echo(bilingual("已有会员，未创建演示数据"))
         return
     months = "、".join(result.periods) or "—"
-    click.echo(f"演示数据已创建：{result.members} 位会员，{result.purchases} 笔消费，"
-               f"{result.refunds} 笔退款，{result.referrals} 次114推荐，"
-               f"{result.transfers} 笔积分记录，已结算 {months}"
-               f" / demo seeded: {result.members} members, {result.purchases} purchases, "
-               f"{result.refunds} refunds, {result.referrals} referrals, "
-               f"{result.transfers} transfers, closed {months.replace('、', ', ')}")
+    click.echo(bilingual(
+        "演示数据已创建：%(members)s 位会员，%(purchases)s 笔消费，%(refunds)s 笔退款，"
+        "%(referrals)s 次114推荐，%(transfers)s 笔积分记录，已结算 %(months)s",
+        members=result.members,
+        purchases=result.purchases,
+        refunds=result.refunds,
+        referrals=result.referrals,
+        transfers=result.transfers,
+        months=months,
+        months_2=months.replace('、', ', '),
+    ))
 
 
 def _echo_logins(result: DemoResult) -> None:
     if result.logins:
-        click.echo("演示账号 / demo logins (phone / password):")
+        click.echo(bilingual("演示账号"))
         for login in result.logins:
             click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
                        f" {login['phone']} / {login['password']}  ({login['name']})")
     for login in result.staff_logins:
-        click.echo(f"联盟员工 / alliance staff (/staff/login): {login['username']}"
-                   f" / {login['password']}  ({login['name']})")
+        click.echo(bilingual(
+            "联盟员工",
+            login=login['username'],
+            login_2=login['password'],
+            login_3=login['name'],
+        ))
     if result.merchant_logins:
-        click.echo("商户后台 / merchant portal (/merchant/login, phone / password):")
+        click.echo(pbilingual("merchant portal (/merchant/login, phone / password):", "商户后台"))
         for login in result.merchant_logins:
             role = "店主 owner" if login["role"] == "owner" else "收银员 cashier"
             zh, en = onboarding.STATUS_NAMES[login["status"]]
             waiting = ("" if login["status"] == "approved" else
-                       f"  — {zh}，审核通过后才能登录 / {en.lower()}: signs in once approved")
+                       bilingual("  — %(zh)s，审核通过后才能登录", zh=zh, en=en.lower()))
             click.echo(f"  {role:<10} {login['phone']} / {login['password']}"
                        f"  ({login['name']}, {login['merchant']}){waiting}")
     if "till" in result.device_keys:
-        click.echo(f"收银台 / till (/till/) 终端密钥 / terminal key: {result.device_keys['till']}")
+        click.echo(bilingual(
+            "收银台 / till (/till/) 终端密钥",
+            device_keys=result.device_keys['till'],
+        ))
     if "console" in result.device_keys:
-        click.echo("114控制台 / operator console (/directory/console) 密钥 / key: "
+        click.echo(bilingual("114控制台 / operator console (/directory/console) 密钥")
                    + result.device_keys["console"])

@@ -2,10 +2,11 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from valliance.i18n import bilingual
 from valliance.members.models import CARD_STATUSES, TIERS
 from valliance.merchants.models import CATEGORIES
 
-TOO_LONG = "过长 / Too long (at most {max})"
+TOO_LONG = bilingual("过长")
 
 
 class OffersQuery(Schema):
@@ -14,14 +15,14 @@ class OffersQuery(Schema):
 
     q = fields.String(load_default="", validate=validate.Length(max=50, error=TOO_LONG))
     category = fields.String(load_default=None, validate=validate.OneOf(
-        CATEGORIES, error="行业须为 / one of: " + "、".join(CATEGORIES)))
+        CATEGORIES, error=bilingual("行业须为") + "、".join(CATEGORIES)))
     district = fields.String(load_default=None,
                              validate=validate.Length(max=50, error=TOO_LONG))
     caller = fields.String(load_default=None, validate=validate.Length(max=32, error=TOO_LONG))
     limit = fields.Integer(load_default=20, validate=validate.Range(
-        min=1, max=100, error="每页 1–100 条 / limit must be 1 to 100"))
+        min=1, max=100, error=bilingual("每页 1–100 条")))
     offset = fields.Integer(load_default=0, validate=validate.Range(
-        min=0, max=10_000, error="offset 须在 0–10000 之间 / offset must be 0 to 10000"))
+        min=0, max=10_000, error=bilingual("offset 须在 0–10000 之间")))
 
 
 class CallerOut(Schema):

@@ -27,6 +27,7 @@ from valliance.db import utcnow
 from valliance.directory import search
 from valliance.directory.models import CallerLookup, Operator, Referral
 from valliance.errors import NotFound, ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.services import find_member_by_phone, normalize_phone
 from valliance.merchants.models import Merchant, Offer, Purchase
@@ -39,7 +40,7 @@ def create_operator(session: Session, name: str) -> tuple[Operator, str]:
     """An operator and its API key (returned once; only its hash is stored)."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
-        raise ValidationError(details={"name": ["请填写话务员名称 / Enter the operator's name"]})
+        raise ValidationError(details={"name": [bilingual("请填写话务员名称")]})
     key, digest = issue_key("vo")
     operator = Operator(id=new_id("opr"), name=name, key_hash=digest)
     session.add(operator)
@@ -143,11 +144,11 @@ def create_referral(session: Session, operator: OperatorSeat, *, caller: str,
     phone = normalize_phone(caller)
     merchant = session.get(Merchant, merchant_id)
     if merchant is None or merchant.status != "approved":
-        raise ValidationError(details={"merchant_id": ["未知商户 / Unknown merchant"]})
+        raise ValidationError(details={"merchant_id": [bilingual("未知商户")]})
     if offer_id is not None:
         offer = session.get(Offer, offer_id)
         if offer is None or offer.merchant_id != merchant.id:
-            raise ValidationError(details={"offer_id": ["该商户没有此优惠 / Not this merchant's"]})
+            raise ValidationError(details={"offer_id": [bilingual("该商户没有此优惠")]})
     at = at or utcnow()
     found = look_up_caller(session, operator, phone, at=at)  # it tells has-V-card: logged
     referral = Referral(id=new_id("rfl"), operator_id=operator.id, member_id=found.member_id,
@@ -231,7 +232,7 @@ def referral_report(session: Session, first_day: date, last_day: date) -> Referr
         .join(Merchant, Merchant.id == Referral.merchant_id)
         .where(Referral.created_at >= shanghai_midnight(first_day),
                Referral.created_at < shanghai_midnight(last_day + timedelta(days=1)))).all()
-    total = Line("合计 / Total")
+    total = Line(bilingual("合计"))
     groups: dict[str, dict[str, Line]] = {name: {} for name in GROUPS}  # by id, then label
     for (created_at, operator_id, operator, merchant_id, merchant, district, category,
          was_converted) in rows:

@@ -24,13 +24,27 @@ from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
 from pypinyin.style import convert as convert_style
 
+from valliance.i18n import N_
+
 #: a typo (one letter wrong, missing or extra) is tolerated in pinyin terms this long or longer
 TYPO_MIN_LETTERS = 5
 #: readings of a merchant name's first character as a surname, where pypinyin's everyday
 #: reading differs (曾记粥铺 is zeng ji, not ceng ji); the name is indexed both ways
 SURNAME_READINGS = {
-    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "查": "zha", "朴": "piao",
-    "翟": "zhai", "盖": "ge", "覃": "qin", "缪": "miao", "尉": "yu", "召": "shao", "秘": "bi",
+    N_("曾"): "zeng",
+    N_("单"): "shan",
+    N_("解"): "xie",
+    N_("仇"): "qiu",
+    N_("区"): "ou",
+    N_("查"): "zha",
+    N_("朴"): "piao",
+    N_("翟"): "zhai",
+    N_("盖"): "ge",
+    N_("覃"): "qin",
+    N_("缪"): "miao",
+    N_("尉"): "yu",
+    N_("召"): "shao",
+    N_("秘"): "bi",
 }
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"

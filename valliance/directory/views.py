@@ -15,7 +15,6 @@ from valliance.extensions import db
 from valliance.merchants.labels import CATEGORY_NAMES_EN, category_name
 from valliance.merchants.models import CATEGORIES
 from valliance.staff.auth import staff_required
-from valliance.web.i18n import tr
 
 bp = Blueprint("console", __name__, url_prefix="/directory", template_folder="templates")
 report_bp = Blueprint("referral_report", __name__, url_prefix="/staff/referrals",
@@ -33,7 +32,7 @@ def page():
 
 @report_bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "FLASH": "portal", "category_name": category_name}
+    return {"FLASH": "portal", "category_name": category_name}
 
 
 def _day(name: str, default: date) -> date:

@@ -8,6 +8,7 @@ from valliance import credentials
 from valliance.api_support import bearer_token, json_body, load
 from valliance.errors import NotFound, Unauthorized, ValidationError, VallianceError
 from valliance.extensions import api, db
+from valliance.i18n import bilingual
 from valliance.members import qr, services
 from valliance.members.models import Member
 from valliance.members.schemas import (
@@ -26,9 +27,9 @@ bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",
                description="The member app: session, card, balance, history, pay code.")
 
 SECURITY = [{"memberToken": []}]
-WRONG_LOGIN = "手机号或密码错误 / Wrong phone or password"
-BAD_CURSOR = "无效的分页游标 / Invalid cursor"
-NO_CARD = "没有可用的V卡 / No current V-card"
+WRONG_LOGIN = bilingual("手机号或密码错误")
+BAD_CURSOR = bilingual("无效的分页游标")
+NO_CARD = bilingual("没有可用的V卡")
 _IMAGE_CACHE = "private, max-age=300"
 MAX_ID = 2**63 - 1  #: entry ids are 64-bit: a larger cursor cannot be one of ours
 
@@ -107,7 +108,7 @@ def _ledger_query() -> dict:
     unknown = sorted(kinds - MEMBER_KINDS)
     if unknown:
         raise ValidationError(details={"kind": [
-            f"未知类型 / Unknown kind: {kind}; one of {', '.join(sorted(MEMBER_KINDS))}"
+            bilingual("未知类型", kind=kind, MEMBER_KINDS=', '.join(sorted(MEMBER_KINDS)))
             for kind in unknown]})
     args["kinds"] = frozenset(kinds) or None
     return args

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from valliance import sign_in
 from valliance.extensions import login
+from valliance.i18n import bilingual
 from valliance.members.models import Member
 
 
@@ -37,5 +38,5 @@ def init_app(app: Flask) -> None:
     """Register how a signed-in member is loaded from the session."""
     sign_in.register("member", Member, MemberUser, "members.login")
     login.login_view = "members.login"
-    login.login_message = "请先登录 / Please sign in first"
+    login.login_message = bilingual("请先登录")
     login.login_message_category = "portal"

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from valliance.cli import emit, json_option, transaction
 from valliance.csv_rows import read_csv
 from valliance.extensions import db
+from valliance.i18n import bilingual, pbilingual
 from valliance.members import services
 from valliance.members.models import TIERS, Card, Member
 from valliance.members.services import member_import, spend_import
@@ -23,7 +24,7 @@ tiers_cli = AppGroup("tiers", help="Tiers: the yearly review.")
 def _member(phone: str) -> Member:
     member = services.find_member_by_phone(db.session, services.normalize_phone(phone))
     if member is None:
-        raise click.ClickException(f"没有手机号为 {phone} 的会员 / No member with phone {phone}")
+        raise click.ClickException(bilingual("没有手机号为 %(phone)s 的会员", phone=phone))
     return member
 
 
@@ -47,8 +48,14 @@ def create_member(phone, name, password, tier, points, as_json):
 
     member_id, member_name, number, tier_ = transaction(work)
     emit(as_json, {"member_id": member_id, "card_number": number, "tier": tier_},
-         f"已创建会员 {member_name}（{TIER_NAMES_ZH[tier_]}），卡号 {number}"
-         f" / Created member {member_id}, card {number}, tier {tier_}")
+         bilingual(
+             "已创建会员 %(member_name)s（%(TIER_NAMES_ZH)s），卡号 %(number)s",
+             member_name=member_name,
+             TIER_NAMES_ZH=TIER_NAMES_ZH[tier_],
+             number=number,
+             member_id=member_id,
+             tier_=tier_,
+         ))
 
 
 def _membership_command(name: str, status: str, verb: str):
@@ -68,8 +75,8 @@ def _membership_command(name: str, status: str, verb: str):
     return command
 
 
-_membership_command("freeze", "frozen", "已冻结会员资格 / Froze")
-_membership_command("unfreeze", "active", "已恢复会员资格 / Unfroze")
+_membership_command("freeze", "frozen", bilingual("已冻结会员资格"))
+_membership_command("unfreeze", "active", bilingual("已恢复会员资格"))
 
 
 @contextmanager
@@ -87,14 +94,18 @@ def import_members_command(file, as_json):
     """Import the VIP list (CSV: phone,name): create members with cards, rename, or skip."""
     def work():
         rows = read_csv(file, ("phone", "name"))
-        with _progress(len(rows), as_json, "导入会员 / Importing members") as advance:
+        with _progress(len(rows), as_json, bilingual("导入会员")) as advance:
             return member_import.import_members(db.session, rows, advance)
 
     result = transaction(work)
     emit(as_json, result.as_dict(),
-         f"共 {result.rows} 行：新建 {result.created}，更新 {result.updated}，跳过 {result.skipped}"
-         f" / {result.rows} rows: {result.created} created, {result.updated} updated,"
-         f" {result.skipped} skipped")
+         bilingual(
+             "共 %(rows)s 行：新建 %(created)s，更新 %(updated)s，跳过 %(skipped)s",
+             rows=result.rows,
+             created=result.created,
+             updated=result.updated,
+             skipped=result.skipped,
+         ))
 
 
 @members_cli.command("import-spend")
@@ -104,16 +115,19 @@ def import_spend_command(file, as_json):
     """Import annual telecom spend (CSV: phone,year,amount_fen); unknown phones are skipped."""
     def work():
         rows = read_csv(file, ("phone", "year", "amount_fen"))
-        with _progress(len(rows), as_json, "导入消费 / Importing spend") as advance:
+        with _progress(len(rows), as_json, bilingual("导入消费")) as advance:
             return spend_import.import_spend(db.session, rows, advance)
 
     result = transaction(work)
     for warning in result.unknown:
         click.echo(warning.render(), err=True)
     emit(as_json, result.as_dict(),
-         f"共 {result.rows} 行：{result.members} 位会员已更新，跳过 {result.skipped} 行（非会员）"
-         f" / {result.rows} rows: {result.members} members updated, {result.skipped} skipped"
-         " (unknown phones)")
+         bilingual(
+             "共 %(rows)s 行：%(members)s 位会员已更新，跳过 %(skipped)s 行（非会员）",
+             rows=result.rows,
+             members=result.members,
+             skipped=result.skipped,
+         ))
 
 
 # --- cards -----------------------------------------------------------------------------------
@@ -133,8 +147,12 @@ def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: s
             found = _card(card)
             if found.status not in allowed_from:
                 raise click.ClickException(
-                    f"卡片状态为 {found.status}，不能{verb.split(' / ')[0]} / card is"
-                    f" {found.status}: cannot {name}")
+                    bilingual(
+                        "卡片状态为 %(status)s，不能%(verb)s",
+                        status=found.status,
+                        verb=verb.split(' / ')[0],
+                        name=name,
+                    ))
             services.set_card_status(db.session, found, status)
             return found.number
 
@@ -145,9 +163,9 @@ def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: s
     return command
 
 
-_card_command("freeze", "frozen", ("active", "frozen"), "冻结 / Froze")
-_card_command("unfreeze", "active", ("frozen", "active"), "解冻 / Unfroze")
-_card_command("report-lost", "lost", ("active", "frozen", "lost"), "挂失 / Reported lost")
+_card_command("freeze", "frozen", ("active", "frozen"), bilingual("冻结"))
+_card_command("unfreeze", "active", ("frozen", "active"), bilingual("解冻"))
+_card_command("report-lost", "lost", ("active", "frozen", "lost"), bilingual("挂失"))
 
 
 @cards_cli.command("reissue")
@@ -161,7 +179,7 @@ def reissue_command(card, as_json):
 
     number, status = transaction(work)
     emit(as_json, {"card_number": number, "status": status},
-         f"已换发新卡 / Reissued: {card} → {number} ({status})")
+         bilingual("已换发新卡", card=card, number=number, status=status))
 
 
 @cards_cli.command("expire")
@@ -169,7 +187,11 @@ def reissue_command(card, as_json):
 def expire_command(as_json):
     """Mark every card past its expiry date as expired (run daily)."""
     count = transaction(lambda: services.expire_cards(db.session))
-    emit(as_json, {"expired": count}, f"已过期 / Expired: {count} cards")
+    emit(as_json, {"expired": count}, pbilingual(
+        "Expired: %(count)s cards",
+        "已过期",
+        count=count,
+    ))
 
 
 # --- tiers -----------------------------------------------------------------------------------
@@ -183,8 +205,12 @@ def review_command(year, as_json):
     """Set every member's tier from the year's spend (telecom + alliance); safe to re-run."""
     reviewed, changed = transaction(lambda: review_tiers(db.session, year))
     emit(as_json, {"reviewed": reviewed, "changed": changed},
-         f"{year} 年度评审：{reviewed} 位会员，{changed} 位等级变更"
-         f" / review {year}: {reviewed} members reviewed, {changed} changed")
+         bilingual(
+             "%(year)s 年度评审：%(reviewed)s 位会员，%(changed)s 位等级变更",
+             year=year,
+             reviewed=reviewed,
+             changed=changed,
+         ))
 
 
 COMMANDS: list = [members_cli, cards_cli, tiers_cli]

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from valliance.i18n import bilingual
 from valliance.web.forms import REQUIRED
 
 
@@ -20,7 +21,7 @@ class SignupForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(validators=[
         DataRequired(REQUIRED),
-        Regexp(r"^\s*\d{6}\s*$", message="请输入6位验证码 / Enter the 6-digit code"),
+        Regexp(r"^\s*\d{6}\s*$", message=bilingual("请输入6位验证码")),
     ])
 
 
@@ -32,7 +33,7 @@ class ClaimVerifyForm(CodeForm):
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
     confirm = PasswordField(validators=[
         DataRequired(REQUIRED),
-        EqualTo("password", message="两次输入的密码不一致 / The passwords do not match"),
+        EqualTo("password", message=bilingual("两次输入的密码不一致")),
     ])
 
 
@@ -46,7 +47,7 @@ class PasswordForm(FlaskForm):
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
     confirm = PasswordField(validators=[
         DataRequired(REQUIRED),
-        EqualTo("password", message="两次输入的密码不一致 / The passwords do not match"),
+        EqualTo("password", message=bilingual("两次输入的密码不一致")),
     ])
 
 

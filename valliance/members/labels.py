@@ -1,34 +1,37 @@
 """What member pages call things, in the visitor's language: tiers, history rows, card states."""
 
+from valliance.i18n import N_, N_ctx, _, label_text
 from valliance.members import tiers
-from valliance.web.i18n import english, tr
 
 KIND_LABELS = {
-    "accrue": ("积分获得", "Earned"), "redeem": ("积分抵扣", "Redeemed"),
-    "reverse": ("积分冲回", "Reversed"), "return": ("积分退还", "Returned"),
-    "expire": ("积分过期", "Expired"), "adjust": ("积分调整", "Adjusted"),
-    "payment": ("缴费积分", "Bill payment"),
+    "accrue": (N_("积分获得"), "Earned"), "redeem": (N_ctx("Redeemed", "积分抵扣"), "Redeemed"),
+    "reverse": (N_("积分冲回"), "Reversed"), "return": (N_("积分退还"), "Returned"),
+    "expire": (N_("积分过期"), "Expired"), "adjust": (N_("积分调整"), "Adjusted"),
+    "payment": (N_("缴费积分"), "Bill payment"),
 }
 CARD_STATUS_LABELS = {
-    "active": ("正常", "Active"), "frozen": ("已冻结", "Frozen"),
-    "lost": ("已挂失", "Reported lost"), "replaced": ("已换卡", "Replaced"),
-    "expired": ("已过期", "Expired"),
+    "active": (N_("正常"), "Active"), "frozen": (N_("已冻结"), "Frozen"),
+    "lost": (N_("已挂失"), "Reported lost"), "replaced": (N_("已换卡"), "Replaced"),
+    "expired": (N_("已过期"), "Expired"),
 }
 TIER_NAMES_EN = {"standard": "Standard", "silver": "Silver", "gold": "Gold",
                  "diamond": "Diamond"}
-PAYMENT_LABELS = {"bill": ("话费缴纳", "Telecom bill"), "vip_fee": ("VIP年费", "VIP annual fee")}
+PAYMENT_LABELS = {
+    "bill": (N_("话费缴纳"), "Telecom bill"),
+    "vip_fee": (N_("VIP年费"), "VIP annual fee"),
+}
 
 
 def tier_name(tier: str) -> str:
     """The tier's name: 金卡, Gold."""
-    return TIER_NAMES_EN[tier] if english() else tiers.TIER_NAMES_ZH[tier]
+    return _(tiers.TIER_NAMES_ZH[tier])
 
 
 def kind_label(kind: str) -> str:
     """What a history row's kind is called."""
-    return tr(*KIND_LABELS.get(kind, (kind, kind)))
+    return label_text(KIND_LABELS.get(kind, (kind, kind)))
 
 
 def status_label(status: str) -> str:
     """What a card's status is called."""
-    return tr(*CARD_STATUS_LABELS.get(status, (status, status)))
+    return label_text(CARD_STATUS_LABELS.get(status, (status, status)))

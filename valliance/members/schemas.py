@@ -6,11 +6,12 @@ The `*Out` schemas serialise what the services return (members.services.statemen
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from valliance.api_support import iso_shanghai
+from valliance.i18n import bilingual
 from valliance.members.models import CARD_STATUSES, TIERS
 from valliance.points import MEMBER_KINDS
 
-LIMIT_RANGE = "每页 1–100 条 / limit must be 1 to 100"
-TOO_LONG = "过长 / Too long (at most {max})"
+LIMIT_RANGE = bilingual("每页 1–100 条")
+TOO_LONG = bilingual("过长")
 
 
 class ShanghaiTime(fields.String):

@@ -5,13 +5,20 @@ from decimal import Decimal
 
 from flask import current_app, has_app_context
 
+from valliance.i18n import N_
+
 DEFAULT_THRESHOLDS = {"silver": 360000, "gold": 600000, "diamond": 960000}
 DEFAULT_MULTIPLIERS = {
     "standard": Decimal("1.0"), "silver": Decimal("1.2"), "gold": Decimal("1.5"),
     "diamond": Decimal("2.0"),
 }
 TIER_ORDER = ("standard", "silver", "gold", "diamond")
-TIER_NAMES_ZH = {"standard": "普通卡", "silver": "银卡", "gold": "金卡", "diamond": "钻石卡"}
+TIER_NAMES_ZH = {
+    "standard": N_("普通卡"),
+    "silver": N_("银卡"),
+    "gold": N_("金卡"),
+    "diamond": N_("钻石卡"),
+}
 
 
 def thresholds() -> dict[str, int]:

@@ -17,6 +17,7 @@ from valliance.api_support import answer, bearer_token, json_body, load
 from valliance.db import run_in_transaction
 from valliance.errors import InvalidJson, ValidationError
 from valliance.extensions import db
+from valliance.i18n import bilingual
 from valliance.input_guard import unusable
 from valliance.members.models import Card
 from valliance.merchants.models import Merchant
@@ -81,7 +82,7 @@ def _load_with_key(schema, body: dict) -> tuple[dict, str]:
         details.update(exc.details)
     key = request.headers.get(KEY_HEADER, "")
     if not 1 <= len(key) <= 255 or unusable(key):
-        details[KEY_HEADER] = ["必填，1–255 个字符 / required, 1–255 characters"]
+        details[KEY_HEADER] = [bilingual("必填，1–255 个字符")]
     if details:
         raise ValidationError(details=details)
     return data, key

@@ -12,6 +12,7 @@ from valliance.csv_rows import read_csv
 from valliance.db import run_in_transaction
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
+from valliance.i18n import bilingual, pbilingual
 from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES, Merchant
 from valliance.merchants.services import imports, offers, onboarding, terminals
@@ -24,7 +25,7 @@ terminals_cli = AppGroup("terminals", help="POS terminals and their API keys.")
 def _merchant(merchant_id: str) -> Merchant:
     merchant = db.session.get(Merchant, merchant_id)
     if merchant is None:
-        raise click.ClickException(f"没有该商户 / No merchant {merchant_id}")
+        raise click.ClickException(bilingual("没有该商户", merchant_id=merchant_id))
     return merchant
 
 
@@ -41,7 +42,7 @@ def create_merchant_command(name, category, district, address, phone, avg_spend,
     merchant_id = transaction(lambda: onboarding.create_merchant(
         db.session, name=name, category=category, district=district, address=address,
         phone=phone, avg_spend=avg_spend, approved=True).id)
-    emit(as_json, {"merchant_id": merchant_id}, f"已创建商户 / Created merchant {merchant_id}")
+    emit(as_json, {"merchant_id": merchant_id}, bilingual("已创建商户", merchant_id=merchant_id))
 
 
 @merchants_cli.command("import")
@@ -52,14 +53,13 @@ def import_merchants_command(file, as_json):
     def work():
         rows = read_csv(file, imports.COLUMNS)
         # With --json stdout carries the one JSON object, so the bar goes to stderr.
-        with click.progressbar(length=len(rows), label="导入商户 / Importing merchants",
+        with click.progressbar(length=len(rows), label=bilingual("导入商户"),
                                file=sys.stderr if as_json else None) as bar:
             return imports.import_merchants(db.session, rows, bar.update)
 
     result = transaction(work)
     emit(as_json, result.as_dict(),
-         "导入 {rows} 行：新增 {created}，更新 {updated}，跳过 {skipped}"
-         " / {rows} rows: {created} created, {updated} updated, {skipped} skipped"
+         bilingual("导入 {rows} 行：新增 {created}，更新 {updated}，跳过 {skipped}")
          .format(**result.as_dict()))
 
 
@@ -67,7 +67,7 @@ def _review(merchant_id: str, action: str, reason: str, as_json: bool) -> None:
     """Suspend or reinstate through the staff review service (audit trail, SMS to owners)."""
     def work():
         if db.session.get(Merchant, merchant_id) is None:
-            raise NotFound(f"没有该商户 / No merchant {merchant_id}")
+            raise NotFound(bilingual("没有该商户", merchant_id=merchant_id))
         return onboarding.review_merchant(db.session, merchant_id, action, staff_id="cli",
                                           note=reason).status
 
@@ -80,7 +80,13 @@ def _review(merchant_id: str, action: str, reason: str, as_json: bool) -> None:
             sys.exit(1)
         raise click.ClickException(message) from exc
     emit(as_json, {"merchant_id": merchant_id, "status": status},
-         f"商户 / Merchant {merchant_id}: {onboarding.STATUS_NAMES[status][0]} / {status}")
+         pbilingual(
+             "Merchant %(merchant_id)s: %(STATUS_NAMES)s / %(status)s",
+             "商户",
+             merchant_id=merchant_id,
+             STATUS_NAMES=onboarding.STATUS_NAMES[status][0],
+             status=status,
+         ))
 
 
 @merchants_cli.command("suspend")
@@ -131,7 +137,7 @@ def create_offer_command(merchant_id, title, percent_off, tier_rates, points_per
             description=description, actor="cli").id
 
     offer_id = transaction(work)
-    emit(as_json, {"offer_id": offer_id}, f"已发布优惠 / Created offer {offer_id}")
+    emit(as_json, {"offer_id": offer_id}, bilingual("已发布优惠", offer_id=offer_id))
 
 
 def _date(value) -> date | None:
@@ -146,7 +152,11 @@ def create_terminal_command(merchant_id, name, as_json):
     """Create a POS terminal; its API key is printed once and stored only as a hash."""
     terminal_id, key = transaction(lambda: _new_terminal(merchant_id, name))
     emit(as_json, {"terminal_id": terminal_id, "api_key": key},
-         f"终端 / Terminal {terminal_id}\nAPI key (只显示一次 / shown once): {key}")
+         bilingual(
+             "终端 / Terminal %(terminal_id)s\nAPI key (只显示一次",
+             terminal_id=terminal_id,
+             key=key,
+         ))
 
 
 def _new_terminal(merchant_id: str, name: str) -> tuple[str, str]:
@@ -163,7 +173,7 @@ def revoke_terminal_command(terminal_id, as_json):
     revoked = transaction(lambda: terminals.revoke_terminal(db.session, terminal_id,
                                                             actor="cli").id)
     emit(as_json, {"terminal_id": revoked, "revoked": True},
-         f"已吊销 / Revoked terminal {revoked}")
+         pbilingual("Revoked terminal %(revoked)s", "已吊销", revoked=revoked))
 
 
 COMMANDS = [merchants_cli, offers_cli, terminals_cli]

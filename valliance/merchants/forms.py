@@ -16,16 +16,17 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
+from valliance.i18n import bilingual
 from valliance.merchants.models import MERCHANT_ROLES
 from valliance.merchants.services.offers import MAX_TITLE, TITLE_TOO_LONG, UNITS
 from valliance.web.forms import REQUIRED
 
 NUMBER = Regexp(r"^\s*\d{1,3}(\.\d{1,3})?\s*$",
-                message="请输入数字，如 8.8 / A number such as 8.8")
+                message=bilingual("请输入数字，如 8.8"))
 #: an amount as typed in yuan (the refund form)
-AMOUNT_TYPED = "请输入金额，如 12.50 / An amount such as 12.50"
+AMOUNT_TYPED = bilingual("请输入金额，如 12.50")
 YUAN = Regexp(r"^\s*\d{1,9}(\.\d{1,2})?\s*$", message=AMOUNT_TYPED)
-PASSWORDS_DIFFER = "两次输入的密码不一致 / The passwords do not match"
+PASSWORDS_DIFFER = bilingual("两次输入的密码不一致")
 
 
 class ApplyForm(FlaskForm):
@@ -45,7 +46,7 @@ class ApplyForm(FlaskForm):
     confirm = PasswordField(validators=[DataRequired(REQUIRED),
                                         EqualTo("password", message=PASSWORDS_DIFFER)])
     agree = BooleanField(validators=[DataRequired(
-        "请阅读并同意加盟协议 / Read and accept the alliance agreement")])
+        bilingual("请阅读并同意加盟协议"))])
 
 
 class OfferForm(FlaskForm):
@@ -62,7 +63,7 @@ class OfferForm(FlaskForm):
     gold_discount = StringField(validators=[Optional(), NUMBER])
     diamond_discount = StringField(validators=[Optional(), NUMBER])
     points_per_yuan = IntegerField(validators=[
-        NumberRange(0, 100, "须为 0 到 100 的整数 / a whole number 0–100")], default=1)
+        NumberRange(0, 100, bilingual("须为 0 到 100 的整数"))], default=1)
     valid_from = DateField(validators=[Optional()])
     valid_until = DateField(validators=[Optional()])
     active = BooleanField(default=True)
@@ -76,7 +77,7 @@ class StaffForm(FlaskForm):
     phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
     name = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
     role = StringField(default="cashier", validators=[
-        AnyOf(MERCHANT_ROLES, message="角色须为店主或收银员 / owner or cashier")])
+        AnyOf(MERCHANT_ROLES, message=bilingual("角色须为店主或收银员"))])
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
     confirm = PasswordField(validators=[DataRequired(REQUIRED),
                                         EqualTo("password", message=PASSWORDS_DIFFER)])

@@ -5,24 +5,26 @@ only what a page shows is translated."""
 
 from decimal import Decimal
 
-from valliance.merchants.services.offers import discount_en
+from valliance.i18n import N_, _
 from valliance.money import discount_label
-from valliance.web.i18n import tr
 
-CATEGORY_NAMES_EN = {"餐饮": "Restaurants", "酒店": "Hotels", "零售": "Retail",
-                     "娱乐": "Entertainment", "美容美发": "Beauty and hair",
-                     "汽车服务": "Car services", "教育培训": "Education and training",
-                     "医疗健康": "Health care", "生活服务": "Local services"}
+CATEGORY_NAMES_EN = {N_("餐饮"): "Restaurants", N_("酒店"): "Hotels", N_("零售"): "Retail",
+                     N_("娱乐"): "Entertainment", N_("美容美发"): "Beauty and hair",
+                     N_("汽车服务"): "Car services", N_("教育培训"): "Education and training",
+                     N_("医疗健康"): "Health care", N_("生活服务"): "Local services"}
 
 
 def category_name(category: str) -> str:
     """The category in the page's language (an unknown one as stored)."""
-    return tr(category, CATEGORY_NAMES_EN.get(category, category))
+    return _(category)
 
 
 def discount_text(percent: Decimal | int) -> str:
     """8.8折 on a Chinese page, "12% off" on an English one."""
-    return tr(discount_label(percent), discount_en(percent))
+    if Decimal(percent) == 0:
+        return _("无折扣")
+    return _("%(zhe)s折", zhe=discount_label(percent)[:-1],
+             off=format(Decimal(percent).normalize(), "f"))
 
 
 HELPERS = {"category_name": category_name, "discount": discount_text}

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from valliance.db import run_in_transaction
 from valliance.errors import BadRequest
 from valliance.extensions import db
+from valliance.i18n import bilingual, pbilingual
 from valliance.payments import services, stripe_client
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,17 @@ def verified_event(payload: bytes) -> dict:
         event = stripe_client.construct_event(payload, request.headers.get("Stripe-Signature"))
     except stripe.SignatureVerificationError as exc:
         log.warning("Stripe webhook refused: %s", exc.user_message or exc)
-        raise BadRequest("签名无效 / Bad or missing Stripe signature",
-                         details={"Stripe-Signature": ["签名无效 / Signature not verified"]},
+        raise BadRequest(bilingual("签名无效"),
+                         details={"Stripe-Signature": [pbilingual(
+                             "Signature not verified",
+                             "签名无效",
+                         )]},
                          ) from None
     except (ValueError, TypeError, AttributeError):  # signed, but not a JSON event object
-        raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]}) from None
+        raise BadRequest(details={"body": [bilingual("不是 Stripe 事件")]}) from None
     data = event.to_dict()
     if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
-        raise BadRequest(details={"body": ["不是 Stripe 事件 / Not a Stripe event"]})
+        raise BadRequest(details={"body": [bilingual("不是 Stripe 事件")]})
     return data
 
 

@@ -7,8 +7,8 @@ import stripe
 from flask import flash, redirect
 
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.payments import stripe_client
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,7 @@ def redirect_to_checkout(params: dict, record: Callable[[str], None], back_url: 
     except stripe.StripeError:
         log.exception("Stripe did not open a Checkout Session for %s",
                       params["client_reference_id"])
-        flash(tr("暂时无法连接支付服务，请稍后重试。",
-                 "The payment service cannot be reached; please try again shortly."), FLASH)
+        flash(_("暂时无法连接支付服务，请稍后重试。"), FLASH)
         return redirect(back_url)
     record(checkout.id)
     db.session.commit()

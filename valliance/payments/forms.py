@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import Length, ValidationError
 
+from valliance.i18n import bilingual
 from valliance.money import yuan_to_fen
 
 KIND_CHOICES = ["bill", "vip_fee"]  #: labels come from the template, in the visitor's language
@@ -25,4 +26,4 @@ class PaymentForm(FlaskForm):
             self.amount_fen = yuan_to_fen(text)
         except ValueError:
             raise ValidationError(
-                "请输入金额，最多两位小数 / Enter an amount with at most two decimals") from None
+                bilingual("请输入金额，最多两位小数")) from None

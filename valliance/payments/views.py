@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
+from valliance.i18n import N_, label_text
 from valliance.members.auth import member_required
 from valliance.money import format_yuan
 from valliance.payments import services, stripe_client
@@ -28,7 +29,6 @@ from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -37,27 +37,33 @@ log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__, url_prefix="/me/pay", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-KIND_LABELS = {"bill": ("话费缴纳", "Telecom bill"), "vip_fee": ("VIP年费", "VIP annual fee")}
+KIND_LABELS = {
+    "bill": (N_("话费缴纳"), "Telecom bill"),
+    "vip_fee": (N_("VIP年费"), "VIP annual fee"),
+}
 STATUS_LABELS = {
-    "created": ("待支付", "Not paid yet"), "pending": ("处理中", "Processing"),
-    "succeeded": ("已支付", "Paid"), "failed": ("支付失败", "Failed"),
-    "refunded": ("已退款", "Refunded"), "partially_refunded": ("部分退款", "Partly refunded"),
+    "created": (N_("待支付"), "Not paid yet"),
+    "pending": (N_("处理中"), "Processing"),
+    "succeeded": (N_("已支付"), "Paid"),
+    "failed": (N_("支付失败"), "Failed"),
+    "refunded": (N_("已退款"), "Refunded"),
+    "partially_refunded": (N_("部分退款"), "Partly refunded"),
 }
 NOTE_LABELS = {
-    "expired": ("支付页面已过期", "The payment page expired"),
-    "card_declined": ("银行卡被拒绝", "The card was declined"),
-    "membership_frozen": ("会员资格冻结期间不累计积分",
+    "expired": (N_("支付页面已过期"), "The payment page expired"),
+    "card_declined": (N_("银行卡被拒绝"), "The card was declined"),
+    "membership_frozen": (N_("会员资格冻结期间不累计积分"),
                           "No points while the membership is frozen"),
 }
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
+    return {"FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
             "configured": stripe_client.configured(),
-            "kind_label": lambda k: tr(*KIND_LABELS.get(k, (k, k))),
-            "payment_status": lambda s: tr(*STATUS_LABELS.get(s, (s, s))),
-            "note_label": lambda n: tr(*NOTE_LABELS.get(n, (n, n)))}
+            "kind_label": lambda k: label_text(KIND_LABELS.get(k, (k, k))),
+            "payment_status": lambda s: label_text(STATUS_LABELS.get(s, (s, s))),
+            "note_label": lambda n: label_text(NOTE_LABELS.get(n, (n, n)))}
 
 
 @bp.after_request

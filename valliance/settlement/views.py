@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
+from valliance.i18n import _, bilingual
 from valliance.merchants.views import portal
 from valliance.merchants.views.portal import current_merchant, owner_required
 from valliance.money import format_yuan
@@ -19,7 +20,6 @@ from valliance.settlement import services, wording
 from valliance.settlement.forms import PayoutPaidForm
 from valliance.staff.auth import current_staff, staff_required
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -75,7 +75,7 @@ def pay(statement_id: str):
         abort(400)
     params = stripe_client.statement_checkout_params(
         settlement_id=due.id, merchant_id=due.merchant_id, amount=due.amount_fen,
-        description=f"V卡联盟结算单 {due.statement.period} / Alliance statement",
+        description=bilingual("V卡联盟结算单 %(period)s", period=due.statement.period),
         success_url=url_for("settlement.statement", statement_id=statement_id,
                             checkout="done", _external=True),
         cancel_url=url_for("settlement.statement", statement_id=statement_id, _external=True),
@@ -115,7 +115,7 @@ staff_bp = Blueprint("settlement_staff", __name__, url_prefix="/staff/settlement
 
 @staff_bp.context_processor
 def _staff_helpers() -> dict:
-    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI, **wording.HELPERS}
+    return {"FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI, **wording.HELPERS}
 
 
 @staff_bp.get("/")
@@ -150,7 +150,7 @@ def payout_paid(settlement_id: str):
     on_error(form, lambda: _refused(form))
     payout = services.mark_payout_paid(db.session, settlement_id, form.reference.data,
                                        actor=f"staff:{current_staff().id}")
-    flash(tr("已标记为已付。", "Marked paid."), FLASH)
+    flash(_("已标记为已付。"), FLASH)
     return redirect(url_for(".period", period=payout.statement.period))
 
 

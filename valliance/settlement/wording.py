@@ -3,24 +3,27 @@
 
 from datetime import timedelta
 
-from valliance.web.i18n import tr
+from valliance.i18n import _
 
 
 def number_range(first: int, last: int, *, unit: tuple[str, str] = ("", "")) -> str:
     """first–last inclusive; a single number alone; a sentence when the range is empty."""
     if last < first:
-        return tr("无", "none")
+        return _("无")
     text = str(first) if first == last else f"{first:,}–{last:,}"
-    return tr(f"{text}{unit[0]}", f"{text}{unit[1]}")
+    return _("%(text)s%(unit)s", text=text, unit=unit[0], unit_2=unit[1])
 
 
 def ledger_range(lower_seq: int, cutoff_seq: int) -> str:
     """The period's ledger transfers (lower_seq < seq ≤ cutoff_seq), or "no ledger entries"."""
     if cutoff_seq <= lower_seq:
-        return tr("本期无账本记录", "no ledger entries")
+        return _("本期无账本记录")
     count = cutoff_seq - lower_seq
-    return tr(f"账本第 {number_range(lower_seq + 1, cutoff_seq)} 笔（共 {count:,} 笔）",
-              f"ledger entries {number_range(lower_seq + 1, cutoff_seq)} ({count:,} in all)")
+    return _(
+        "账本第 %(cutoff_seq)s 笔（共 %(count)s 笔）",
+        cutoff_seq=number_range(lower_seq + 1, cutoff_seq),
+        count=format(count, ','),
+    )
 
 
 def period_days(starts_at, ends_at, tz) -> str:
@@ -29,7 +32,7 @@ def period_days(starts_at, ends_at, tz) -> str:
     first = starts_at.astimezone(tz).date()
     last = (ends_at.astimezone(tz) - timedelta(microseconds=1)).date()
     days = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
-    return tr(f"{days}（北京时间）", f"{days} (Beijing time)")
+    return _("%(days)s（北京时间）", days=days)
 
 
 HELPERS = {"number_range": number_range, "ledger_range": ledger_range,

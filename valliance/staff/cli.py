@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from valliance.cli import emit, json_option, transaction
 from valliance.extensions import db
+from valliance.i18n import bilingual
 from valliance.staff import services
 
 staff_cli = AppGroup("staff", help="Alliance staff accounts.")
@@ -19,7 +20,7 @@ def create_staff_command(username, name, password, as_json):
     """Create a staff sign-in for the staff pages (/staff/)."""
     if password is None:
         # On stderr, so that --json keeps stdout for the one JSON object.
-        password = click.prompt("密码 / Password", hide_input=True, confirmation_prompt=True,
+        password = click.prompt(bilingual("密码"), hide_input=True, confirmation_prompt=True,
                                 err=True)
 
     def work():
@@ -29,7 +30,7 @@ def create_staff_command(username, name, password, as_json):
 
     staff_id, username_ = transaction(work)
     emit(as_json, {"staff_id": staff_id, "username": username_},
-         f"已创建员工账号 / Created staff user {username_} ({staff_id})")
+         bilingual("已创建员工账号", username_=username_, staff_id=staff_id))
 
 
 def _set_active(username: str, active: bool, as_json: bool) -> None:
@@ -38,7 +39,7 @@ def _set_active(username: str, active: bool, as_json: bool) -> None:
         return staff.id, staff.username
 
     staff_id, username_ = transaction(work)
-    verb = ("已启用 / Enabled", "已停用 / Disabled")[not active]
+    verb = (bilingual("已启用"), bilingual("已停用"))[not active]
     emit(as_json, {"staff_id": staff_id, "username": username_, "active": active},
          f"{verb} {username_} ({staff_id})")
 

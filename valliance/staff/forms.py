@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from valliance.i18n import bilingual
 from valliance.merchants.services.onboarding import MAX_NOTE
 from valliance.web.forms import REQUIRED
 
@@ -17,4 +18,4 @@ class ReviewForm(FlaskForm):
     """One review action's form; whether the note is required is the service's rule."""
 
     note = TextAreaField(validators=[Length(max=MAX_NOTE, message=(
-        f"不超过{MAX_NOTE}字 / At most {MAX_NOTE} characters"))])
+        bilingual("不超过%(MAX_NOTE)s字", MAX_NOTE=MAX_NOTE)))])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant, MerchantUser
 from valliance.passwords import hash_password, password_matches
@@ -26,7 +27,7 @@ def normalize_username(raw: str) -> str:
     username = (raw or "").strip().lower()
     if not _USERNAME.match(username):
         raise ValidationError(details={"username": [
-            "用户名为2–40位小写字母、数字或 . _ - / 2–40 lowercase letters, digits, . _ or -"]})
+            bilingual("用户名为2–40位小写字母、数字或 . _ -")]})
     return username
 
 
@@ -40,9 +41,9 @@ def create_staff_user(session: Session, *, username: str, name: str, password: s
     username = normalize_username(username)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise ValidationError(details={"name": ["请填写姓名 / Enter a name"]})
+        raise ValidationError(details={"name": [bilingual("请填写姓名")]})
     if find_staff(session, username):
-        raise ValidationError(details={"username": ["用户名已存在 / Username taken"]})
+        raise ValidationError(details={"username": [bilingual("用户名已存在")]})
     staff = StaffUser(id=new_id("stf"), username=username, name=name,
                       password_hash=hash_password(password))
     session.add(staff)
@@ -57,7 +58,7 @@ def set_staff_active(session: Session, username: str, active: bool, *,
     """Disable (signing out every session at once) or re-enable a staff sign-in."""
     staff = find_staff(session, (username or "").strip().lower())
     if staff is None:
-        raise NotFound(f"没有该员工账号 / No staff user {username!r}")
+        raise NotFound(bilingual("没有该员工账号", username=repr(username)))
     staff.active = active
     record_event(session, actor=actor, action="staff.enable" if active else "staff.disable",
                  subject=staff.id, username=staff.username)

@@ -16,6 +16,7 @@ from valliance import sign_in
 from valliance.db import SHANGHAI
 from valliance.errors import NotFound
 from valliance.extensions import db
+from valliance.i18n import N_, _, bilingual, label_text
 from valliance.input_guard import bounded_int
 from valliance.merchants.labels import category_name
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant
@@ -27,7 +28,6 @@ from valliance.staff import services
 from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH, safe_next
 from valliance.web.transactions import on_error, transactional
 
@@ -36,15 +36,15 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 TABS = ("pending", "approved", "rejected", "suspended")
 assert set(TABS) == set(MERCHANT_STATUSES)
 ALL = "all"  #: the tab of a search through every status
-ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
+ROLE_LABELS = {"owner": (N_("店主"), "Owner"), "cashier": (N_("收银员"), "Cashier")}
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
-            "status_name": lambda s: tr(*onboarding.STATUS_NAMES.get(s, (s, s))),
-            "action_name": lambda a: tr(*onboarding.ACTION_NAMES.get(a, (a, a))[:2]),
-            "role_label": lambda r: tr(*ROLE_LABELS.get(r, (r, r))),
+    return {"FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI,
+            "status_name": lambda s: label_text(onboarding.STATUS_NAMES.get(s, (s, s))),
+            "action_name": lambda a: label_text(onboarding.ACTION_NAMES.get(a, (a, a))[:2]),
+            "role_label": lambda r: label_text(ROLE_LABELS.get(r, (r, r))),
             "category_name": category_name}
 
 
@@ -68,7 +68,7 @@ def login():
             return redirect(target if target and safe_next(target) == target
                             else url_for("staff.index"))
         g.login_failed = True  # counts towards this username's limit, from any address
-        form.form_errors.append("用户名或密码错误 / Wrong username or password")
+        form.form_errors.append(bilingual("用户名或密码错误"))
     return render_template("staff/login.html", form=form)
 
 
@@ -77,7 +77,7 @@ def logout():
     """Sign out (a POST with its CSRF token)."""
     if ConfirmForm().validate_on_submit():
         sign_in.sign_out()  # on the server too: a saved cookie stops working
-        flash(tr("已退出登录。", "You are signed out."), FLASH)
+        flash(_("已退出登录。"), FLASH)
     return redirect(url_for("staff.login"))
 
 
@@ -145,8 +145,12 @@ def review(merchant_id: str, action: str):
     reviewed = onboarding.review_merchant(db.session, merchant_id, action,
                                           staff_id=current_staff().id, note=form.note.data or "")
     _text_after_commit()
-    flash(tr(f"已{onboarding.ACTION_NAMES[action][0]}：{reviewed.name}",
-             f"{onboarding.ACTION_NAMES[action][2].capitalize()}: {reviewed.name}"), FLASH)
+    flash(_(
+        "已%(ACTION_NAMES)s：%(name)s",
+        ACTION_NAMES=onboarding.ACTION_NAMES[action][0],
+        name=reviewed.name,
+        ACTION_NAMES_2=onboarding.ACTION_NAMES[action][2].capitalize(),
+    ), FLASH)
     return redirect(url_for("staff.merchant", merchant_id=merchant_id))
 
 

@@ -4,8 +4,9 @@ domain error on the fields it names."""
 from flask_wtf import FlaskForm
 
 from valliance.errors import VallianceError
+from valliance.i18n import pbilingual
 
-REQUIRED = "必填 / Required"
+REQUIRED = pbilingual("Required", "必填")
 
 
 class ConfirmForm(FlaskForm):

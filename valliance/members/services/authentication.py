@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.members.models import Member, MemberToken
 from valliance.members.services.enrollment import find_member_by_phone, normalize_phone
 from valliance.passwords import check_password_strength, new_hash, password_matches
@@ -19,7 +20,7 @@ TOKEN_DAYS = 30
 def change_password(session: Session, member: Member, current: str | None, new: str) -> None:
     """Set a new password (checking the current one) and revoke every API token."""
     if member.password_hash and not password_matches(member.password_hash, current):
-        raise ValidationError(details={"current_password": ["当前密码不正确 / Wrong password"]})
+        raise ValidationError(details={"current_password": [bilingual("当前密码不正确")]})
     check_password_strength(new)
     member.password_hash = new_hash(new)
     member.claimed_at = member.claimed_at or utcnow()

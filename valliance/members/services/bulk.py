@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import select_where_in
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.members.models import Member
 from valliance.members.services.enrollment import normalize_phone
 
@@ -40,7 +41,11 @@ def parse_phone(raw: str) -> tuple[str | None, str | None]:
     try:
         return normalize_phone(raw), None
     except ValidationError as exc:
-        return None, f"手机号 {raw!r} 无效 / invalid phone: {exc.details['phone'][0]}"
+        return None, bilingual(
+            "手机号 %(raw)s 无效",
+            raw=repr(raw),
+            details=exc.details['phone'][0],
+        )
 
 
 def members_by_phone(session: Session, phones: list[str]) -> dict[str, tuple[str, str]]:

@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import CardInactive, CardNotFound, MembershipFrozen, ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members import codes
 from valliance.members.models import Card, Member
 from valliance.members.services import pay_codes
 
 CARD_VALIDITY_YEARS = 5
-REPLACED = "该卡已换发新卡 / This card was replaced"
+REPLACED = bilingual("该卡已换发新卡")
 
 
 def issue_card(session: Session, member: Member) -> Card:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import today_shanghai, utcnow
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import TIERS, Member, TierChange
 from valliance.members.services.cards import issue_card
@@ -17,7 +18,7 @@ from valliance.passwords import check_password_strength, new_hash
 from valliance.points import accounts, ledger
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
-PHONE_TAKEN = "该手机号已注册 / This phone is already enrolled"
+PHONE_TAKEN = bilingual("该手机号已注册")
 
 
 def normalize_phone(raw: str) -> str:
@@ -31,7 +32,7 @@ def normalize_phone(raw: str) -> str:
         digits = digits[2:]
     if not _PHONE.match(digits):
         raise ValidationError(
-            details={"phone": ["请输入11位手机号码 / Enter an 11-digit mobile number"]})
+            details={"phone": [bilingual("请输入11位手机号码")]})
     return digits
 
 
@@ -52,7 +53,7 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
     phone = normalize_phone(phone)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise ValidationError(details={"name": ["请填写姓名（最多50字） / Enter a name (≤ 50)"]})
+        raise ValidationError(details={"name": [bilingual("请填写姓名（最多50字）")]})
     if tier not in TIERS:
         raise ValidationError(details={"tier": [f"one of {', '.join(TIERS)}"]})
     if password is not None:

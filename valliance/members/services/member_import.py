@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from valliance.csv_rows import ImportRejected, ImportResult, RowError
 from valliance.db import select_where_in, today_shanghai, utcnow
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members import codes
 from valliance.members.models import Card
@@ -40,17 +41,18 @@ def validate_member_rows(rows: list[tuple[int, dict[str, str]]]
             errors.append(RowError(line, problem))
             continue
         if not 1 <= len(name) <= MAX_NAME:
-            errors.append(RowError(line, f"姓名须为1–{MAX_NAME}字 / name must be 1–{MAX_NAME}"
-                                         " characters"))
+            errors.append(RowError(line, bilingual("姓名须为1–%(MAX_NAME)s字", MAX_NAME=MAX_NAME)))
             continue
         if phone in wanted:
             first_line, first_name = wanted[phone]
             if first_name == name:
                 repeats += 1
             else:
-                errors.append(RowError(line, f"手机号 {phone} 与第 {first_line} 行重复但姓名不同"
-                                             f" / phone repeated from line {first_line}"
-                                             " with another name"))
+                errors.append(RowError(line, bilingual(
+                    "手机号 %(phone)s 与第 %(first_line)s 行重复但姓名不同",
+                    phone=phone,
+                    first_line=first_line,
+                )))
             continue
         wanted[phone] = (line, name)
     return wanted, repeats, errors

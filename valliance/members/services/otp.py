@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
 from valliance.errors import RateLimited, ValidationError
+from valliance.i18n import bilingual
 from valliance.members.models import OneTimeCode
 from valliance.messaging import queue_sms
 
@@ -70,7 +71,7 @@ def send_no_code(session: Session, phone: str, purpose: str, notice: str | None)
 
 def verify_code(session: Session, phone: str, purpose: str, code: str) -> None:
     """Accept the latest live code once; wrong guesses count, five use it up."""
-    wrong = ValidationError(details={"code": ["验证码错误或已过期 / Wrong or expired code"]})
+    wrong = ValidationError(details={"code": [bilingual("验证码错误或已过期")]})
     guess = _digest(phone, (code or "").strip())
     now = utcnow()
     row_id = session.scalar(select(OneTimeCode.id).where(

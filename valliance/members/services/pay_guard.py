@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from valliance.db import SHANGHAI
 from valliance.errors import RateLimited
 from valliance.extensions import db, limiter
+from valliance.i18n import bilingual
 from valliance.members.models import Member
 from valliance.messaging import deliver_pending, queue_sms
 
@@ -47,7 +48,7 @@ _fallback = MovingWindowRateLimiter(MemoryStorage())
 class PayCodeLocked(RateLimited):
     """429 rate_limited: redemptions refused for a while after too many wrong pay codes."""
 
-    message = "付款码错误次数过多，暂停积分支付 / Too many wrong pay codes: redemptions paused"
+    message = bilingual("付款码错误次数过多，暂停积分支付")
 
     def __init__(self, retry_after: int):
         super().__init__(details={"retry_after": retry_after})
@@ -59,8 +60,7 @@ class PayCodeBusy(PayCodeLocked):
     """429 rate_limited: more pay codes of one card (or terminal) being checked at once than
     wrong ones it may still send."""
 
-    message = ("付款码核验过于频繁，请稍后再试 / Too many pay codes being checked at once:"
-               " try again in a moment")
+    message = (bilingual("付款码核验过于频繁，请稍后再试"))
 
 
 def _strategy() -> MovingWindowRateLimiter:

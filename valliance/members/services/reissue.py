@@ -3,12 +3,13 @@
 from sqlalchemy.orm import Session
 
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.members.models import Card, Member
 from valliance.members.services import otp
 from valliance.members.services.cards import reissue_card
 from valliance.messaging import queue_sms
 
-NOT_LOST = "只有已挂失的卡可以补办 / Only a card reported lost can be replaced"
+NOT_LOST = bilingual("只有已挂失的卡可以补办")
 REISSUED = ("【V卡联盟】您的V卡已补办，新卡尾号 {last4}，积分不变；原卡已停用。"
             "如非本人操作，请立即致电客服 {support}。")
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from valliance import secret_box
 from valliance.db import utcnow
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.members.models import Member, PendingSignup
 from valliance.members.services import otp
 from valliance.members.services.enrollment import (
@@ -44,7 +45,7 @@ def start_signup(session: Session, *, phone: str, name: str, password: str,
     phone = normalize_phone(phone)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise ValidationError(details={"name": ["请填写姓名（最多50字） / Enter a name (≤ 50)"]})
+        raise ValidationError(details={"name": [bilingual("请填写姓名（最多50字）")]})
     check_password_strength(password)
     password_hash = new_hash(password)  # on every path: the answer takes as long
     member = find_member_by_phone(session, phone)

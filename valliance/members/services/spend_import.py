@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from valliance.csv_rows import ImportRejected, RowError
 from valliance.db import today_shanghai
+from valliance.i18n import bilingual
 from valliance.members.models import AnnualSpend
 from valliance.members.services.bulk import (
     Progress,
@@ -35,14 +36,18 @@ class SpendImportResult:
 
 def _year_error(raw: str, this_year: int) -> str | None:
     if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= this_year:
-        return f"年份 {raw!r} 无效 / year must be {MIN_YEAR}–{this_year}"
+        return bilingual(
+            "年份 %(raw)s 无效",
+            raw=repr(raw),
+            MIN_YEAR=MIN_YEAR,
+            this_year=this_year,
+        )
     return None
 
 
 def _amount_error(raw: str) -> str | None:
     if not (raw.isascii() and raw.isdigit()) or int(raw) >= MAX_AMOUNT_FEN:
-        return (f"金额 {raw!r} 无效，须为非负整数（分） / amount_fen must be a whole,"
-                " non-negative number of fen")
+        return (bilingual("金额 %(raw)s 无效，须为非负整数（分）", raw=repr(raw)))
     return None
 
 
@@ -67,8 +72,12 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
         phones.append((line, phone))
         key, amount = (phone, int(row["year"])), int(row["amount_fen"])
         if key in wanted and wanted[key][1] != amount:
-            errors.append(RowError(line, f"{key[0]} {key[1]} 与第 {wanted[key][0]} 行金额不同"
-                                         f" / repeats line {wanted[key][0]} with another amount"))
+            errors.append(RowError(line, bilingual(
+                "%(key)s %(key_2)s 与第 %(wanted)s 行金额不同",
+                key=key[0],
+                key_2=key[1],
+                wanted=wanted[key][0],
+            )))
             continue
         wanted.setdefault(key, (line, amount))
     if errors:
@@ -80,8 +89,10 @@ def import_spend(session: Session, rows: list[tuple[int, dict[str, str]]],
     values = []
     for line, phone in phones:
         if phone not in known:
-            result.unknown.append(RowError(line, f"手机号 {phone} 不是会员，已跳过"
-                                                 " / unknown phone, skipped"))
+            result.unknown.append(RowError(line, bilingual(
+                "手机号 %(phone)s 不是会员，已跳过",
+                phone=phone,
+            )))
     result.skipped = len(result.unknown)
     for (phone, year), (_, amount) in wanted.items():
         if phone in known:

@@ -6,6 +6,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
+from valliance.i18n import bilingual
 from valliance.members.models import AnnualSpend, Member, TierChange
 from valliance.members.tiers import TIER_ORDER, tier_for_spend
 from valliance.money import format_yuan
@@ -19,7 +20,11 @@ changes_table = TierChange.__table__
 
 def review_reason(year: int, spend_fen: int) -> str:
     """The reason recorded on a tier change made by the review of `year`."""
-    return f"年度评审 {year}：消费 {format_yuan(spend_fen)} / review {year}"
+    return bilingual(
+        "年度评审 %(year)s：消费 %(spend_fen)s",
+        year=year,
+        spend_fen=format_yuan(spend_fen),
+    )
 
 
 def valid_until(year: int) -> date:

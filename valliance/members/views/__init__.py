@@ -7,20 +7,14 @@ from flask import Blueprint
 
 from valliance.members.labels import kind_label, status_label, tier_name
 from valliance.money import format_yuan
-from valliance.web.i18n import bilingual, tr
 from valliance.web.navigation import FLASH
 
 bp = Blueprint("members", __name__, url_prefix="/me", template_folder="../templates")
 
 
-@bp.app_template_filter("bilingual")
-def _bilingual_filter(message: str) -> str:
-    return bilingual(message)
-
-
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "tier_name": tier_name, "yuan": format_yuan, "FLASH": FLASH,
+    return {"tier_name": tier_name, "yuan": format_yuan, "FLASH": FLASH,
             "kind_label": kind_label, "status_label": status_label}
 
 

@@ -16,6 +16,7 @@ from flask_login import current_user, login_user
 from valliance import sign_in
 from valliance.errors import VallianceError
 from valliance.extensions import db, limiter
+from valliance.i18n import _, bilingual
 from valliance.members import services
 from valliance.members.auth import MemberUser
 from valliance.members.forms import ClaimForm, ClaimVerifyForm, CodeForm, LoginForm, SignupForm
@@ -26,7 +27,6 @@ from valliance.messaging import deliver_after_response
 from valliance.passwords import check_password_strength
 from valliance.sign_in import login_rate_limits
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH, safe_next
 from valliance.web.transactions import on_error, transactional
 
@@ -73,14 +73,14 @@ def signup_verify():
         member = signup_flow.finish_signup(db.session, pending, form.code.data)
         session.pop("signup", None)
         login_user(MemberUser(member))
-        flash(tr("欢迎加入V卡联盟！", "Welcome to the V-card alliance!"), FLASH)
+        flash(_("欢迎加入V卡联盟！"), FLASH)
         return redirect(url_for("members.card"))
     return page()
 
 
 def _start_again(purpose: str):
     if session.pop(purpose, None):  # a sign-up that has expired (not a visit out of the blue)
-        flash(tr("验证码已过期，请重新获取。", "The code has expired: ask for a new one."), FLASH)
+        flash(_("验证码已过期，请重新获取。"), FLASH)
     return redirect(url_for(f"members.{purpose}"))
 
 
@@ -124,7 +124,7 @@ def _finish_claim(phone: str, password: str):
         return redirect(url_for("members.login"))
     services.change_password(db.session, member, None, password)
     login_user(MemberUser(member))
-    flash(tr("账户已激活。", "Your account is active."), FLASH)
+    flash(_("账户已激活。"), FLASH)
     return redirect(url_for("members.card"))
 
 
@@ -150,7 +150,7 @@ def login():
         member = services.authenticate(db.session, form.phone.data, form.password.data)
         if member is None:
             g.login_failed = True  # counts towards this phone's limit, whatever the address
-            form.form_errors.append("手机号或密码错误 / Wrong phone or password")
+            form.form_errors.append(bilingual("手机号或密码错误"))
         else:
             session.pop("signup", None)
             session.pop("claim", None)
@@ -165,5 +165,5 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         sign_in.sign_out()  # on the server too: a saved cookie stops working
-        flash(tr("已退出登录。", "You are signed out."), FLASH)
+        flash(_("已退出登录。"), FLASH)
     return redirect(url_for("members.login"))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from valliance.db import SHANGHAI
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.members import qr, services, tiers
 from valliance.members.auth import member_required
 from valliance.members.models import AnnualSpend
@@ -15,7 +16,6 @@ from valliance.members.views import bp
 from valliance.members.views import pay_code as pay_code_view
 from valliance.points import accounts
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import transactional
 
@@ -82,7 +82,6 @@ def card_lost():
         return redirect(url_for("members.card"))
     if form.validate_on_submit():
         services.set_card_status(db.session, the_card, "lost")
-        flash(tr("已挂失，该卡已停止使用。您可以在下方补办新卡。",
-                 "Card reported lost: it no longer works. You can get a new card below."), FLASH)
+        flash(_("已挂失，该卡已停止使用。您可以在下方补办新卡。"), FLASH)
         return redirect(url_for("members.card"))
     return render_template("members/lost.html", card=the_card, form=form)

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from valliance.db import SHANGHAI
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.input_guard import bounded_int
 from valliance.members.auth import member_required
 from valliance.members.labels import KIND_LABELS, PAYMENT_LABELS
@@ -14,7 +15,6 @@ from valliance.members.views import bp
 from valliance.members.views.chart import balance_svg
 from valliance.money import format_yuan
 from valliance.points import accounts
-from valliance.web.i18n import tr
 
 HISTORY_PAGE = 20
 CHART_ENTRIES = 200
@@ -41,8 +41,8 @@ def _balance_chart(member) -> Markup:
     recent = accounts.get_history(db.session, member.points_account_id, limit=CHART_ENTRIES)
     series = [(e.created_at, e.balance_after) for e in recent.entries
               if e.balance_after is not None]
-    svg = balance_svg(series, title=tr("积分余额走势", "Points balance over time"),
-                      empty_text=tr("暂无记录", "No history yet"), tz=SHANGHAI)
+    svg = balance_svg(series, title=_("积分余额走势"),
+                      empty_text=_("暂无记录"), tz=SHANGHAI)
     return Markup(svg)  # noqa: S704 — our own SVG, its text escaped by balance_svg
 
 
@@ -52,8 +52,8 @@ def describe(detail: statement.EntryDetail | None) -> str:
         return ""
     if detail.payment_kind:
         zh, en = PAYMENT_LABELS.get(detail.payment_kind, (detail.payment_kind,) * 2)
-        return f"{tr(zh, en)} {format_yuan(detail.payment_fen)}"
+        return (_(zh) + f' {format_yuan(detail.payment_fen)}')
     parts = [detail.merchant] if detail.merchant else []
     if detail.purchase_fen is not None:
-        parts.append(f"{tr('消费', 'purchase')} {format_yuan(detail.purchase_fen)}")
+        parts.append(_("消费") + f' {format_yuan(detail.purchase_fen)}')
     return " · ".join(parts)

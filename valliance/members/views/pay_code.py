@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 from flask_login import current_user
 
 from valliance.db import SHANGHAI
+from valliance.i18n import bilingual
 from valliance.members import qr
 from valliance.members.services import pay_codes, pay_guard
 from valliance.members.views import bp
@@ -42,10 +43,10 @@ def _error(status: int, code: str, message: str, details: dict) -> Response:
 def json_answer(seen: str | None) -> Response:
     """The JSON of /me/pay-code.json for the signed-in member."""
     if not current_user.is_authenticated or not getattr(current_user, "is_member", False):
-        return _error(401, "unauthorized", "未登录 / Not signed in", {})
+        return _error(401, "unauthorized", bilingual("未登录"), {})
     card = current_user.member.card
     if card is None or card.status != "active":
-        return _error(422, "card_inactive", "卡片不可用 / Card is not active",
+        return _error(422, "card_inactive", bilingual("卡片不可用"),
                       {"status": [card.status if card else "none"]})
     if seen and seen == pay_codes.code_version(card):
         return Response(status=204)

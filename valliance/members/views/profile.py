@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.members import services
 from valliance.members.auth import MemberUser, member_required
 from valliance.members.forms import PasswordForm
 from valliance.members.views import bp
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -27,7 +27,7 @@ def profile():
                                  form.password.data)
         # Other browsers and the app are signed out; this browser signs in again.
         login_user(MemberUser(member))
-        flash(tr("密码已修改，App 需重新登录。", "Password changed; sign in again in the app."),
+        flash(_("密码已修改，App 需重新登录。"),
               FLASH)
         return redirect(url_for("members.profile"))
     return page()

@@ -4,13 +4,13 @@ from flask import after_this_request, current_app, flash, redirect, render_templ
 from flask_login import current_user
 
 from valliance.extensions import db, limiter
+from valliance.i18n import _
 from valliance.members.auth import member_required
 from valliance.members.forms import CodeForm
 from valliance.members.services import reissue
 from valliance.members.views import bp
 from valliance.messaging import deliver_pending
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -62,8 +62,6 @@ def card_reissue_confirm():
         new_card = reissue.confirm_reissue(db.session, member, form.code.data,
                                            current_app.config["SUPPORT_PHONE"])
         _deliver_after_commit()
-        flash(tr(f"新卡已开通，尾号 {new_card.last4}。积分不变，原卡已停用。",
-                 f"Your new card ending {new_card.last4} is ready. Your points are unchanged; "
-                 "the old card no longer works."), FLASH)
+        flash(_("新卡已开通，尾号 %(last4)s。积分不变，原卡已停用。", last4=new_card.last4), FLASH)
         return redirect(url_for("members.card"))
     return page()

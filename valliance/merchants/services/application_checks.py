@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual, pbilingual
 from valliance.members.services import normalize_phone
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
 from valliance.merchants.services import reapply
@@ -47,22 +48,20 @@ def parse_yuan(value, field: str = "avg_spend") -> int:
     text = _text(value).removeprefix("¥").removesuffix("元").strip()
     match = _YUAN.match(text)
     if not match:
-        message = ("请填写金额（元），最多两位小数 / Enter an amount in yuan with at most two"
-                   " decimals")
+        message = (bilingual("请填写金额（元），最多两位小数"))
         if text.startswith("-"):
-            message = "金额不能为负数 / The amount cannot be negative"
+            message = bilingual("金额不能为负数")
         raise ValidationError(details={field: [message]})
     try:
         fen = int(Decimal(text) * 100)
     except InvalidOperation as exc:  # unreachable after the pattern; kept for safety
-        raise ValidationError(details={field: ["金额无效 / Invalid amount"]}) from exc
+        raise ValidationError(details={field: [bilingual("金额无效")]}) from exc
     if fen <= 0:
-        raise ValidationError(details={field: ["金额须大于0 / Must be more than ¥0"]})
+        raise ValidationError(details={field: [bilingual("金额须大于0")]})
     if fen > MAX_AVG_SPEND_FEN:  # (checked here, so no overlong number reaches the database)
         most = format_yuan(MAX_AVG_SPEND_FEN)
         raise ValidationError(details={field: [
-            f"金额过大，最多 {most}，请核对（单位：元） / Too large: at most {most}"
-            " (the amount is in yuan)"]})
+            bilingual("金额过大，最多 %(most)s，请核对（单位：元）", most=most)]})
     return fen
 
 
@@ -76,12 +75,10 @@ def normalize_licence(value, field: str = "licence_no") -> str:
     code = _text(value).replace(" ", "").upper()
     if len(code) != 18 or any(ch not in LICENCE_ALPHABET for ch in code):
         raise ValidationError(details={field: [
-            "请填写18位统一社会信用代码（数字和大写字母） / Enter the 18-character unified"
-            " social credit code (digits and capital letters)"]})
+            bilingual("请填写18位统一社会信用代码（数字和大写字母）")]})
     if licence_check_char(code[:17]) != code[17]:
         raise ValidationError(details={field: [
-            "统一社会信用代码校验位不符，请核对 / The code's check character does not match:"
-            " check it"]})
+            bilingual("统一社会信用代码校验位不符，请核对")]})
     return code
 
 
@@ -111,21 +108,18 @@ def check_application(session: Session, fields: dict) -> tuple[dict, dict]:
             raise ValidationError(details={field: [label]})
         return text
 
-    check("name", lambda: required("name", "请填写商户名称（100字以内） / Enter the shop's name"
-                                   " (up to 100 characters)", 100))
+    check("name", lambda: required("name", bilingual("请填写商户名称（100字以内）"), 100))
     check("category", lambda: _category(fields.get("category")))
-    check("district", lambda: required("district", "请填写所在区域 / Enter the district", 50))
-    check("address", lambda: required("address", "请填写地址 / Enter the address", 200))
+    check("district", lambda: required("district", bilingual("请填写所在区域"), 50))
+    check("address", lambda: required("address", bilingual("请填写地址"), 200))
     check("phone", lambda: _shop_phone(fields.get("phone")))
     check("avg_spend", lambda: parse_yuan(fields.get("avg_spend")))
     check("licence_no", lambda: normalize_licence(fields.get("licence_no")))
-    check("owner_name", lambda: required("owner_name", "请填写负责人姓名 / Enter the owner's"
-                                         " name", 50))
+    check("owner_name", lambda: required("owner_name", bilingual("请填写负责人姓名"), 50))
     check("owner_phone", lambda: normalize_phone(fields.get("owner_phone")))
     check("password", lambda: check_password_strength(fields.get("password")))
     if "licence_no" in clean and licence_in_use(session, clean["licence_no"]):
-        errors["licence_no"] = ["该统一社会信用代码已提交过申请或已加盟 / A merchant with this"
-                                " licence has already applied or joined"]
+        errors["licence_no"] = [bilingual("该统一社会信用代码已提交过申请或已加盟")]
     if "owner_phone" in clean and session.scalar(
             select(MerchantUser.id).where(MerchantUser.phone == clean["owner_phone"])):
         # A declined applicant applies again with the same phone and its password.
@@ -139,7 +133,11 @@ def check_application(session: Session, fields: dict) -> tuple[dict, dict]:
 def _category(value) -> str:
     if value not in CATEGORIES:
         raise ValidationError(details={"category": [
-            f"请选择行业 / Choose the industry: {'、'.join(CATEGORIES)}"]})
+            pbilingual(
+                "Choose the industry: %(CATEGORIES)s",
+                "请选择行业",
+                CATEGORIES='、'.join(CATEGORIES),
+            )]})
     return value
 
 
@@ -147,5 +145,5 @@ def _shop_phone(value) -> str:
     phone = _text(value)
     if not _SHOP_PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 7:
         raise ValidationError(details={"phone": [
-            "请填写店铺电话，如 0577-88881234 / Enter the shop's phone, e.g. 0577-88881234"]})
+            bilingual("请填写店铺电话，如 0577-88881234")]})
     return phone

@@ -19,6 +19,7 @@ from valliance import points as accounts  # the ledger's public face
 from valliance.csv_rows import ImportRejected, ImportResult, RowError, read_csv
 from valliance.db import select_where_in, utcnow
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, Offer
@@ -73,9 +74,14 @@ def _text(row: dict[str, str], column: str, longest: int, required: bool,
           label: str) -> tuple[str, str | None]:
     value = " ".join(row[column].split())
     if required and not value:
-        return value, f"{label}不能为空 / {column} is required"
+        return value, bilingual("%(label)s不能为空", label=label, column=column)
     if len(value) > longest:
-        return value, f"{label}最多{longest}字 / {column}: at most {longest} characters"
+        return value, bilingual(
+            "%(label)s最多%(longest)s字",
+            label=label,
+            longest=longest,
+            column=column,
+        )
     return value, None
 
 
@@ -84,8 +90,13 @@ def _whole(raw: str, column: str, label: str, default: int, highest: int
     if raw == "":
         return default, None
     if not raw.isascii() or not raw.isdigit() or int(raw) > highest:
-        return default, (f"{label} {raw!r} 须为 0 到 {highest} 的整数"
-                         f" / {column}: a whole number 0–{highest}")
+        return default, (bilingual(
+            "%(label)s %(raw)s 须为 0 到 %(highest)s 的整数",
+            label=label,
+            raw=repr(raw),
+            highest=highest,
+            column=column,
+        ))
     return int(raw), None
 
 
@@ -103,8 +114,11 @@ def _parse_row(row: dict[str, str]) -> tuple[tuple, MerchantFields, str, OfferFi
     district = keep(_text(row, "district", 50, True, "所在区域"))
     category = row["category"]
     if category not in CATEGORIES:
-        problems.append(f"行业 {category!r} 须为 / category must be one of: "
-                        f"{'、'.join(CATEGORIES)}")
+        problems.append(bilingual(
+            "行业 %(category)s 须为",
+            category=repr(category),
+            CATEGORIES='、'.join(CATEGORIES),
+        ))
     address = keep(_text(row, "address", 200, False, "地址"))
     phone = keep(_text(row, "phone", 30, False, "电话"))
     avg_spend = keep(_whole(row["avg_spend"], "avg_spend", "人均消费（分）", 0, MAX_AVG_SPEND))
@@ -136,16 +150,22 @@ def validate_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[Wanted, list[
             continue
         first = wanted.merchants.setdefault(key, (line, merchant))
         if first[1] != merchant:
-            errors.append(RowError(line, f"商户 {key[0]}（{key[1]}）与第 {first[0]} 行的资料不同"
-                                         f" / merchant differs from line {first[0]}"))
+            errors.append(RowError(line, bilingual(
+                "商户 %(key)s（%(key_2)s）与第 %(first)s 行的资料不同",
+                key=key[0],
+                key_2=key[1],
+                first=first[0],
+            )))
             continue
         offer_key = (*key, title)
         if offer_key in wanted.offers:
             first_line, first_offer = wanted.offers[offer_key]
             if first_offer != offer:
-                errors.append(RowError(line, f"优惠“{title}”与第 {first_line} 行重复但条件不同"
-                                             f" / offer repeated from line {first_line}"
-                                             " with other terms"))
+                errors.append(RowError(line, bilingual(
+                    "优惠“%(title)s”与第 %(first_line)s 行重复但条件不同",
+                    title=title,
+                    first_line=first_line,
+                )))
             else:
                 wanted.repeats += 1
             continue

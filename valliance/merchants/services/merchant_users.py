@@ -6,12 +6,13 @@ from sqlalchemy.orm import Session
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import ValidationError, VallianceError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.services import normalize_phone
 from valliance.merchants.models import MERCHANT_ROLES, Merchant, MerchantUser
 from valliance.passwords import hash_password, password_matches
 
-PHONE_TAKEN = "该手机号已有商户账号 / This phone already has a merchant account"
+PHONE_TAKEN = bilingual("该手机号已有商户账号")
 
 
 def add_merchant_user(session: Session, merchant: Merchant, *, phone: str, name: str,
@@ -20,9 +21,9 @@ def add_merchant_user(session: Session, merchant: Merchant, *, phone: str, name:
     phone = normalize_phone(phone)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise ValidationError(details={"name": ["请填写姓名 / Enter a name"]})
+        raise ValidationError(details={"name": [bilingual("请填写姓名")]})
     if role not in MERCHANT_ROLES:
-        raise ValidationError(details={"role": ["角色须为店主或收银员 / owner or cashier"]})
+        raise ValidationError(details={"role": [bilingual("角色须为店主或收银员")]})
     if session.scalar(select(MerchantUser.id).where(MerchantUser.phone == phone)):
         raise ValidationError(details={"phone": [PHONE_TAKEN]})
     user = MerchantUser(id=new_id("mus"), merchant_id=merchant.id, role=role, phone=phone,
@@ -40,7 +41,7 @@ def set_user_active(session: Session, user: MerchantUser, active: bool, *, actor
     session.execute(select(Merchant.id).where(Merchant.id == user.merchant_id).with_for_update())
     if not active and user.role == "owner" and active_owner_count(session, user.merchant_id) <= 1:
         raise ValidationError(details={"active": [
-            "至少保留一名店主 / A merchant keeps at least one active owner"]})
+            bilingual("至少保留一名店主")]})
     user.active = active
     record_event(session, actor=actor, action="user.enable" if active else "user.disable",
                  subject=user.id, merchant_id=user.merchant_id)
@@ -57,7 +58,7 @@ def change_merchant_user_password(session: Session, user: MerchantUser, current:
                                   new: str) -> None:
     """Set a new password after checking the current one (signs out other sessions)."""
     if not password_matches(user.password_hash, current):
-        raise ValidationError(details={"current_password": ["当前密码不正确 / Wrong password"]})
+        raise ValidationError(details={"current_password": [bilingual("当前密码不正确")]})
     user.password_hash = hash_password(new)
     record_event(session, actor=f"merchant_user:{user.id}", action="user.password",
                  subject=user.id, merchant_id=user.merchant_id)
@@ -71,7 +72,7 @@ class SignInRefused(VallianceError):
 
     status = 403
     code = "sign_in_refused"
-    message = "暂时无法登录商户后台 / This account cannot sign in to the merchant portal now"
+    message = bilingual("暂时无法登录商户后台")
 
     def __init__(self, user: MerchantUser):
         super().__init__()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from valliance import money
 from valliance.audit import record_event
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import TIERS
 from valliance.merchants import signals
@@ -22,8 +23,8 @@ MAX_POINTS_PER_YUAN = 100
 
 #: a title longer than this breaks tables on phones and the 114 read-out
 MAX_TITLE = 40
-TITLE_TOO_LONG = f"标题最多{MAX_TITLE}个字 / Title at most {MAX_TITLE} characters"
-TITLE_REQUIRED = "请填写优惠标题 / Enter a title"
+TITLE_TOO_LONG = bilingual("标题最多%(MAX_TITLE)s个字", MAX_TITLE=MAX_TITLE)
+TITLE_REQUIRED = bilingual("请填写优惠标题")
 ZHE_RANGE = ("折扣须在1折到10折之间（10即不打折），最多三位小数，如 8.8"
              " / A 折 between 1 and 10 (10 = no discount), up to three decimals, e.g. 8.8")
 UNITS = ("zhe", "percent")
@@ -110,18 +111,18 @@ def _invalid(field: str, message: str) -> ValidationError:
 def parse_percent(value, field: str = "percent_off") -> Decimal:
     """A percentage 0–90 with at most two decimals, as an exact Decimal."""
     if isinstance(value, bool | float):
-        raise _invalid(field, "须为数字，最多两位小数 / a number with at most two decimals")
+        raise _invalid(field, bilingual("须为数字，最多两位小数"))
     try:
         percent = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise _invalid(field, "须为数字 / must be a number") from exc
+        raise _invalid(field, bilingual("须为数字")) from exc
     if not percent.is_finite():
-        raise _invalid(field, "须为数字 / must be a number")
+        raise _invalid(field, bilingual("须为数字"))
     # The range first: quantizing "1e999999" raises decimal.InvalidOperation (a 500)
     if not 0 <= percent <= MAX_PERCENT_OFF:
-        raise _invalid(field, "须在 0 到 90 之间 / between 0 and 90")
+        raise _invalid(field, bilingual("须在 0 到 90 之间"))
     if percent != percent.quantize(Decimal("0.01")):
-        raise _invalid(field, "最多两位小数 / at most two decimals")
+        raise _invalid(field, bilingual("最多两位小数"))
     return percent
 
 
@@ -131,13 +132,13 @@ def _offer_fields(title, percent_off, points_per_yuan, tier_percent_off, valid_f
     percent = parse_percent(percent_off)
     if (isinstance(points_per_yuan, bool) or not isinstance(points_per_yuan, int)
             or not 0 <= points_per_yuan <= MAX_POINTS_PER_YUAN):
-        raise _invalid("points_per_yuan", "须为 0 到 100 的整数 / a whole number 0–100")
+        raise _invalid("points_per_yuan", bilingual("须为 0 到 100 的整数"))
     if valid_from and valid_until and valid_until < valid_from:
-        raise _invalid("valid_until", "结束日期早于开始日期 / ends before it starts")
+        raise _invalid("valid_until", bilingual("结束日期早于开始日期"))
     rates = {}
     for tier, value in (tier_percent_off or {}).items():
         if tier not in TIERS:
-            raise _invalid("tier_percent_off", f"未知等级 / unknown tier {tier!r}")
+            raise _invalid("tier_percent_off", bilingual("未知等级", tier=repr(tier)))
         rates[tier] = parse_percent(value, "tier_percent_off")
     return title, percent, rates
 

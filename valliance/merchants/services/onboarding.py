@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from valliance.audit import AuditEvent, record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
+from valliance.i18n import N_, bilingual, pbilingual
 from valliance.ids import new_id
 from valliance.merchants import signals
 from valliance.merchants.models import CATEGORIES, Merchant, MerchantUser
@@ -60,13 +61,17 @@ def create_merchant(session: Session, *, name: str, category: str, district: str
     """
     name, district = (name or "").strip(), (district or "").strip()
     if not 1 <= len(name) <= 100:
-        raise _invalid("name", "请填写商户名称 / Enter the merchant's name")
+        raise _invalid("name", bilingual("请填写商户名称"))
     if category not in CATEGORIES:
-        raise _invalid("category", f"行业须为 / one of: {'、'.join(CATEGORIES)}")
+        raise _invalid("category", pbilingual(
+            "one of: %(CATEGORIES)s",
+            "行业须为",
+            CATEGORIES='、'.join(CATEGORIES),
+        ))
     if not 1 <= len(district) <= 50:
-        raise _invalid("district", "请填写所在区域 / Enter the district")
+        raise _invalid("district", bilingual("请填写所在区域"))
     if isinstance(avg_spend, bool) or not isinstance(avg_spend, int) or avg_spend < 0:
-        raise _invalid("avg_spend", "人均消费须为非负整数（分） / whole fen, not negative")
+        raise _invalid("avg_spend", bilingual("人均消费须为非负整数（分）"))
     merchant_id = merchant_id or new_id("mer")
     opened = accounts.open_merchant_accounts(session, merchant_id)
     merchant = Merchant(id=merchant_id, name=name, category=category, district=district,
@@ -133,7 +138,7 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
                     note: str = "") -> Merchant:
     """Approve, reject, suspend or reinstate a merchant, as TRANSITIONS allows; texts owners."""
     if action not in TRANSITIONS:
-        raise ValidationError(details={"action": [f"未知操作 / Unknown action {action!r}"]})
+        raise ValidationError(details={"action": [bilingual("未知操作", action=repr(action))]})
     # Locked, so two staff reviewing at once cannot both pass the status check.
     merchant = session.get(Merchant, merchant_id, with_for_update=True, populate_existing=True)
     if merchant is None:
@@ -141,19 +146,24 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
     allowed_from, to_status = TRANSITIONS[action]
     if merchant.status not in allowed_from:
         raise ValidationError(details={"status": [
-            f"商户当前状态为「{STATUS_NAMES[merchant.status][0]}」，不能{ACTION_NAMES[action][0]}"
-            f" / A {merchant.status} merchant cannot be {ACTION_NAMES[action][2]}"]})
+            bilingual(
+                "商户当前状态为「%(STATUS_NAMES)s」，不能%(ACTION_NAMES)s",
+                STATUS_NAMES=STATUS_NAMES[merchant.status][0],
+                ACTION_NAMES=ACTION_NAMES[action][0],
+                status=merchant.status,
+                ACTION_NAMES_2=ACTION_NAMES[action][2],
+            )]})
     note = str(note or "").strip()  # as typed: full-width punctuation stays (no NFKC)
     if action in NOTE_REQUIRED and not note:
         raise ValidationError(details={"note": [
-            "请填写原因（将以短信告知商户） / Give the reason (it is texted to the merchant)"]})
+            bilingual("请填写原因（将以短信告知商户）")]})
     if len(note) > MAX_NOTE:
         raise ValidationError(details={"note": [
-            f"原因不超过{MAX_NOTE}字 / At most {MAX_NOTE} characters"]})
+            bilingual("原因不超过%(MAX_NOTE)s字", MAX_NOTE=MAX_NOTE)]})
     if to_status == "approved" and merchant.licence_no and licence_in_use(
             session, merchant.licence_no, excluding=merchant.id):
         raise ValidationError(details={"licence_no": [
-            "另一家商户已使用该统一社会信用代码 / Another merchant has this licence"]})
+            bilingual("另一家商户已使用该统一社会信用代码")]})
     from_status = merchant.status
     now = utcnow()
     merchant.status = to_status
@@ -188,12 +198,12 @@ def allowed_actions(status: str) -> list[str]:
 
 
 #: status → (中文, English)
-STATUS_NAMES = {"pending": ("待审核", "Pending"), "approved": ("已加盟", "Approved"),
-                "rejected": ("未通过", "Rejected"), "suspended": ("已暂停", "Suspended")}
+STATUS_NAMES = {"pending": (N_("待审核"), "Pending"), "approved": (N_("已加盟"), "Approved"),
+                "rejected": (N_("未通过"), "Rejected"), "suspended": (N_("已暂停"), "Suspended")}
 #: action → (中文, English verb, English past participle)
-ACTION_NAMES = {"apply": ("提交申请", "Applied", "applied"),
-                "reapply": ("重新申请", "Applied again", "applied again"),
-                "approve": ("通过", "Approve", "approved"),
-                "reject": ("拒绝", "Reject", "rejected"),
-                "suspend": ("暂停", "Suspend", "suspended"),
-                "reinstate": ("恢复", "Reinstate", "reinstated")}
+ACTION_NAMES = {"apply": (N_("提交申请"), "Applied", "applied"),
+                "reapply": (N_("重新申请"), "Applied again", "applied again"),
+                "approve": (N_("通过"), "Approve", "approved"),
+                "reject": (N_("拒绝"), "Reject", "rejected"),
+                "suspend": (N_("暂停"), "Suspend", "suspended"),
+                "reinstate": (N_("恢复"), "Reinstate", "reinstated")}

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.merchants import signals
 from valliance.merchants.models import Merchant, MerchantUser
 from valliance.passwords import password_matches
@@ -14,9 +15,7 @@ from valliance.passwords import password_matches
 #: the owner's phone is taken; a declined applicant may still apply again (nothing said about
 #: whose phone it is or how its application went)
 PHONE_TAKEN_OR_REAPPLY = (
-    "该手机号已有商户账号。如申请未通过、要重新申请，请填写原来设置的密码 / This phone already"
-    " has a merchant account. To apply again after a declined application, enter the password"
-    " you chose then")
+    bilingual("该手机号已有商户账号。如申请未通过、要重新申请，请填写原来设置的密码"))
 #: the merchant's own columns an application sets
 FIELDS = ("name", "category", "district", "address", "phone", "avg_spend", "licence_no")
 

@@ -10,6 +10,7 @@ from valliance import points
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase, ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Card
 from valliance.merchants import pricing
@@ -23,13 +24,13 @@ __all__ = ["refund_once", "refund_purchase"]
 def _refund_exceeds(remaining: int) -> RefundExceedsPurchase:
     """The refused refund, saying in yuan what can still be refunded (people read it)."""
     if remaining == 0:
-        limit = "已全部退款，没有可退金额 / Already refunded in full: nothing left to refund"
+        limit = bilingual("已全部退款，没有可退金额")
     else:
         left = format_yuan(remaining)
-        limit = f"最多可退 {left} / At most {left} can be refunded"
+        limit = bilingual("最多可退 %(left)s", left=left)
     zh, _, en = limit.partition(" / ")
     return RefundExceedsPurchase(
-        f"退款超过剩余金额，{zh} / Refund exceeds what remains: {en[0].lower()}{en[1:]}",
+        bilingual("退款超过剩余金额，%(zh)s", zh=zh, en=en[0].lower(), en_2=en[1:]),
         details={"amount": [limit]})
 
 
@@ -76,7 +77,7 @@ def refund_once(session: Session, merchant: Merchant, purchase_id: str, amount: 
     """Refund `amount` (None: all that is left) unless this form's token did already; the
     refund, or None for a repeat. The token is claimed in the refund's own transaction."""
     if amount is not None and amount <= 0:
-        raise ValidationError(details={"amount": ["退款金额须大于0 / More than zero"]})
+        raise ValidationError(details={"amount": [bilingual("退款金额须大于0")]})
     claim = points.claim_key(session, key_scope(merchant.id), f"portal-refund:{token}",
                              points.request_fingerprint("POST", f"portal-refund/{purchase_id}",
                                                         {"amount": amount}))

@@ -24,6 +24,7 @@ from valliance.errors import (
     MerchantNotActive,
     RedemptionExceedsAmount,
 )
+from valliance.i18n import bilingual
 from valliance.members import codes, tiers
 from valliance.members import services as members
 from valliance.members.models import Card, Member
@@ -188,12 +189,9 @@ def context_for_merchant(conn: Connection, merchant_id: str, number: str) -> Sal
 
 #: why a merchant that is not approved cannot sell, by its status (contract §10)
 _NOT_SELLING = {
-    "suspended": "本商户已被联盟暂停，收银已停止 / This merchant is suspended by the alliance:"
-                 " selling is stopped",
-    "pending": "本商户尚未通过联盟审核，暂不能收银 / This merchant is not approved yet:"
-               " selling is not possible",
-    "rejected": "本商户未通过联盟审核，不能收银 / This merchant was not approved:"
-                " selling is not possible",
+    "suspended": bilingual("本商户已被联盟暂停，收银已停止"),
+    "pending": bilingual("本商户尚未通过联盟审核，暂不能收银"),
+    "rejected": bilingual("本商户未通过联盟审核，不能收银"),
 }
 
 

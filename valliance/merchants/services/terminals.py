@@ -8,6 +8,7 @@ from valliance.api_keys import issue_key, key_digest
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.merchants.models import Merchant, Terminal
 
@@ -21,8 +22,10 @@ def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
     name = (name or "").strip()
     if len(name) > TERMINAL_NAME_MAX:
         raise ValidationError(details={"name": [
-            f"终端名称最多{TERMINAL_NAME_MAX}个字 / A terminal name has at most "
-            f"{TERMINAL_NAME_MAX} characters"]})
+            bilingual(
+                "终端名称最多%(TERMINAL_NAME_MAX)s个字",
+                TERMINAL_NAME_MAX=TERMINAL_NAME_MAX,
+            )]})
     key, digest = issue_key("vt")
     terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, name=name, key_hash=digest)
     session.add(terminal)

@@ -3,14 +3,13 @@
 from flask import Blueprint, g, redirect, render_template, session, url_for
 
 from valliance.extensions import db, limiter
+from valliance.i18n import _
 from valliance.members.services import normalize_phone
 from valliance.merchants.forms import ApplyForm
-from valliance.merchants.labels import CATEGORY_NAMES_EN
 from valliance.merchants.models import CATEGORIES
 from valliance.merchants.services import onboarding, reapply
 from valliance.merchants.views.portal import SIGN_IN_SCOPE, login_phone
 from valliance.sign_in import login_rate_limits
-from valliance.web.i18n import tr
 from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("merchant_apply", __name__, url_prefix="/merchant/apply",
@@ -22,12 +21,12 @@ APPLICATION_FIELDS = ("name", "category", "district", "address", "phone", "avg_s
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr}
+    return {}
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    return [("", tr("请选择行业", "Choose the industry"))] + [
-        (c, tr(c, f"{CATEGORY_NAMES_EN.get(c, c)} · {c}")) for c in CATEGORIES]
+    return [("", _("请选择行业"))] + [
+        (c, c if _(c) == c else f"{_(c)} · {c}") for c in CATEGORIES]
 
 
 def _owner_phone() -> str:

@@ -14,7 +14,6 @@ from valliance.members.labels import tier_name
 from valliance.merchants import labels
 from valliance.merchants.models import CATEGORIES
 from valliance.merchants.services.priced_offers import PAGE_SIZE, districts, find_offer, list_offers
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 
 bp = Blueprint("offers", __name__, url_prefix="/offers", template_folder="../templates")
@@ -32,7 +31,7 @@ def visitor_tier() -> tuple[str, bool]:
 def _render(template: str, **context) -> str:
     # Helpers passed explicitly, not by a context processor: the member portal renders the
     # list too (/me/offers), and a blueprint's context processor runs only for its own routes.
-    return render_template(template, tr=tr, tier_name=tier_name, yuan=money.format_yuan,
+    return render_template(template, tier_name=tier_name, yuan=money.format_yuan,
                            FLASH=FLASH, points_text=lambda p: format(p, "f"), **labels.HELPERS,
                            **context)
 

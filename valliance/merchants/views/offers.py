@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from valliance.db import today_shanghai
 from valliance.errors import ValidationError
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
 from valliance.merchants.forms import OfferForm
@@ -18,7 +19,6 @@ from valliance.merchants.models import Offer
 from valliance.merchants.services import offers as offer_service
 from valliance.merchants.views.portal import actor, bp, current_merchant, own, owner_required
 from valliance.money import format_yuan
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -72,16 +72,21 @@ def _offer_terms(form: OfferForm) -> dict:
 
 def preview(base: Decimal, rates: dict[str, Decimal], points) -> list[str]:
     """What a ¥100 sale gives: "会员价 ¥88.00 / 8.8折 / 每消费1元积2分", then each tier rate."""
-    lines = [tr(f"会员价 {format_yuan(offer_service.preview_fen(base, SAMPLE_FEN))} / "
-                f"{discount_text(base)} / 每消费1元积{points}分",
-                f"Member price {format_yuan(offer_service.preview_fen(base, SAMPLE_FEN))} / "
-                f"{discount_text(base)} / {points} points per ¥1")]
+    lines = [_(
+        "会员价 %(SAMPLE_FEN)s / %(base)s / 每消费1元积%(points)s分",
+        SAMPLE_FEN=format_yuan(offer_service.preview_fen(base, SAMPLE_FEN)),
+        base=discount_text(base),
+        points=points,
+    )]
     for tier in TIERS:
         if tier in rates:
             price = format_yuan(offer_service.preview_fen(rates[tier], SAMPLE_FEN))
-            lines.append(tr(f"{tier_name(tier)}：会员价 {price} / {discount_text(rates[tier])}",
-                            f"{tier_name(tier)}: member price {price} / "
-                            f"{discount_text(rates[tier])}"))
+            lines.append(_(
+                "%(tier)s：会员价 %(price)s / %(tier_2)s",
+                tier=tier_name(tier),
+                price=price,
+                tier_2=discount_text(rates[tier]),
+            ))
     return lines
 
 
@@ -91,9 +96,12 @@ def title_warning(title: str, base: Decimal, rates: dict[str, Decimal]) -> str |
     if zhe is None:
         return None
     said = f"{format(zhe.normalize(), 'f')}折"
-    return tr(f"标题写着{said}，但设置的折扣是{discount_text(base)}，请核对。",
-              f"The title says {said} ({offer_service.discount_en(100 - zhe * 10)}) but the "
-              f"discount is {discount_text(base)}. Please check.")
+    return _(
+        "标题写着%(said)s，但设置的折扣是%(base)s，请核对。",
+        said=said,
+        base=discount_text(base),
+        offer_service=offer_service.discount_en(100 - zhe * 10),
+    )
 
 
 def _render(form: OfferForm, offer: Offer | None) -> str:
@@ -127,7 +135,7 @@ def new_offer():
     if form.validate_on_submit():
         terms = _offer_terms(form)
         offer_service.create_offer(db.session, current_merchant(), **terms, actor=actor())
-        return _saved(tr("优惠已发布。", "Offer published."), terms)
+        return _saved(_("优惠已发布。"), terms)
     return page()
 
 
@@ -155,6 +163,6 @@ def edit_offer(offer_id: str):
     elif form.validate_on_submit():
         terms = _offer_terms(form)
         changed = offer_service.update_offer(db.session, offer, **terms, actor=actor())
-        return _saved(tr("优惠已保存。", "Offer saved.") if changed else
-                      tr("没有改动。", "Nothing changed."), terms)
+        return _saved(_("优惠已保存。") if changed else
+                      _("没有改动。"), terms)
     return page()

@@ -11,6 +11,7 @@ from valliance.db import SHANGHAI
 from valliance.errors import NotFound, VallianceError
 from valliance.extensions import db
 from valliance.extensions import login as login_manager
+from valliance.i18n import N_, _, bilingual, label_text
 from valliance.members.forms import LoginForm, PasswordForm
 from valliance.members.labels import tier_name
 from valliance.members.services import normalize_phone
@@ -20,13 +21,12 @@ from valliance.merchants.services import merchant_users
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH, safe_next
 from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("merchant_portal", __name__, url_prefix="/merchant",
                template_folder="../templates")
-ROLE_LABELS = {"owner": ("店主", "Owner"), "cashier": ("收银员", "Cashier")}
+ROLE_LABELS = {"owner": (N_("店主"), "Owner"), "cashier": (N_("收银员"), "Cashier")}
 
 
 class MerchantSignedIn(sign_in.SignedInUser):
@@ -51,8 +51,8 @@ def register_sign_in() -> None:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr, "yuan": format_yuan, "FLASH": FLASH, "tier_name": tier_name,
-            **labels.HELPERS, "role_label": lambda r: tr(*ROLE_LABELS[r]),
+    return {"yuan": format_yuan, "FLASH": FLASH, "tier_name": tier_name,
+            **labels.HELPERS, "role_label": lambda r: label_text(ROLE_LABELS[r]),
             "shanghai": lambda when: when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")}
 
 
@@ -128,7 +128,7 @@ def _check_password(form: LoginForm) -> MerchantUser | None:
         return None
     if user is None:
         g.login_failed = True
-        form.form_errors.append("手机号或密码错误 / Wrong phone or password")
+        form.form_errors.append(bilingual("手机号或密码错误"))
     return user
 
 
@@ -168,7 +168,7 @@ def password():
         merchant_users.change_merchant_user_password(
             db.session, current_staff(), form.current_password.data, form.password.data)
         login_user(MerchantSignedIn(current_staff()))  # this session stays signed in
-        flash(tr("密码已修改。", "Password changed."), FLASH)
+        flash(_("密码已修改。"), FLASH)
         return redirect(url_for("merchant_portal.dashboard"))
     return page()
 

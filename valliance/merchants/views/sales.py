@@ -13,6 +13,7 @@ from valliance.csv_cells import text_cell
 from valliance.db import run_in_transaction, today_shanghai
 from valliance.errors import ValidationError
 from valliance.extensions import db
+from valliance.i18n import gettext
 from valliance.members.labels import tier_name
 from valliance.merchants.forms import AMOUNT_TYPED, RefundForm
 from valliance.merchants.services import purchases as pos
@@ -21,7 +22,6 @@ from valliance.merchants.services.terminals import list_terminals
 from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
 from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.money import yuan_to_fen
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -40,8 +40,8 @@ CSV_PIECE = 64_000
 def dashboard():
     """Sales through the alliance, discounts given, points issued and redeemed."""
     board = reports.dashboard(db.session, current_merchant().id)
-    chart = daily_sales_svg(board.daily, title=tr("近30天销售额", "Sales, last 30 days"),
-                            empty_text=tr("近30天暂无销售", "No sales in the last 30 days"))
+    chart = daily_sales_svg(board.daily, title=gettext("近30天销售额"),
+                            empty_text=gettext("近30天暂无销售"))
     return render_template("merchants/portal/dashboard.html", board=board,
                            chart=Markup(chart))  # noqa: S704 — built from escaped parts
 
@@ -192,7 +192,7 @@ def refund(purchase_id: str):
     # Committed here, not by @transactional: a lost race (a deadlock) is run again.
     refunded = run_in_transaction(db.session, lambda: refunds.refund_once(
         db.session, merchant, purchase_id, amount, token=form.token.data, actor=actor()))
-    flash(tr("退款已完成。", "Refund recorded.") if refunded is not None else
-          tr("这笔退款已经提交过，未重复退款。", "That refund was already recorded: not repeated."),
+    flash(gettext("退款已完成。") if refunded is not None else
+          gettext("这笔退款已经提交过，未重复退款。"),
           FLASH)
     return redirect(url_for("merchant_portal.purchase", purchase_id=purchase_id))

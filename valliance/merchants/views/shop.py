@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from valliance.audit import events_for_merchant
 from valliance.extensions import db
+from valliance.i18n import _
 from valliance.input_guard import bounded_int
 from valliance.merchants.forms import StaffForm, TerminalForm
 from valliance.merchants.models import MerchantUser, Terminal
@@ -13,7 +14,6 @@ from valliance.merchants.services import terminals as pos_terminals
 from valliance.merchants.services.activity import describe
 from valliance.merchants.views.portal import actor, bp, current_merchant, own, owner_required
 from valliance.web.forms import ConfirmForm
-from valliance.web.i18n import tr
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -53,7 +53,7 @@ def revoke_terminal(terminal_id: str):
     terminal = own(Terminal, terminal_id)
     if ConfirmForm().validate_on_submit() and terminal.revoked_at is None:
         pos_terminals.revoke_terminal(db.session, terminal.id, actor=actor())
-        flash(tr(f"终端“{terminal.name}”已停用。", f"Terminal “{terminal.name}” revoked."), FLASH)
+        flash(_("终端“%(name)s”已停用。", name=terminal.name), FLASH)
     return redirect(url_for("merchant_portal.terminals"))
 
 
@@ -77,8 +77,7 @@ def staff():
         merchant_users.add_merchant_user(
             db.session, current_merchant(), phone=form.phone.data, name=form.name.data,
             password=form.password.data, role=form.role.data, actor=actor())
-        flash(tr("账号已添加，请把手机号和初始密码告诉本人。",
-                 "Account added: give the phone number and first password to its owner."),
+        flash(_("账号已添加，请把手机号和初始密码告诉本人。"),
               FLASH)
         return redirect(url_for("merchant_portal.staff"))
     return page()

@@ -6,14 +6,12 @@ calls the JSON POS API with it (quote, purchase with one Idempotency-Key per sal
 
 from flask import Blueprint, render_template
 
-from valliance.web.i18n import tr
-
 bp = Blueprint("till", __name__, url_prefix="/till", template_folder="../templates")
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"tr": tr}
+    return {}
 
 
 @bp.get("/")

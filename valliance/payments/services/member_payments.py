@@ -23,6 +23,7 @@ from valliance import points as accounts  # the ledger's public face
 from valliance import points as ledger
 from valliance.db import utcnow
 from valliance.errors import ValidationError
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.payments.models import KINDS, PAID_STATUSES, Payment
@@ -44,16 +45,18 @@ MISMATCH = "mismatch"
 def payment_amount(kind: str, amount_fen: int | None) -> int:
     """The amount a payment of this kind charges: a bill within ¥1–¥10,000, or the VIP fee."""
     if kind not in KINDS:
-        raise ValidationError(details={"kind": ["请选择缴费项目 / Choose what to pay"]})
+        raise ValidationError(details={"kind": [bilingual("请选择缴费项目")]})
     if kind == "vip_fee":
         return current_app.config["VIP_FEE_FEN"]
     if amount_fen is None:
-        raise ValidationError(details={"amount": ["请输入金额 / Enter the amount"]})
+        raise ValidationError(details={"amount": [bilingual("请输入金额")]})
     if not BILL_MIN_FEN <= amount_fen <= BILL_MAX_FEN:
         raise ValidationError(details={"amount": [
-            f"金额须在 {money.format_yuan(BILL_MIN_FEN)} 至 {money.format_yuan(BILL_MAX_FEN)}"
-            f" 之间 / Between {money.format_yuan(BILL_MIN_FEN)} and"
-            f" {money.format_yuan(BILL_MAX_FEN)}"]})
+            bilingual(
+                "金额须在 %(money)s 至 %(money_2)s 之间",
+                money=money.format_yuan(BILL_MIN_FEN),
+                money_2=money.format_yuan(BILL_MAX_FEN),
+            )]})
     return amount_fen
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 
 from valliance.errors import InsufficientPoints
+from valliance.i18n import bilingual
 from valliance.points.accounts import AVAILABLE, BALANCE, LedgerError, accounts
 from valliance.points.models import Entry, Lot, Transfer
 from valliance.points.rules import MEMBER, OpenLot, take_from_lots
@@ -47,7 +48,10 @@ def debit_member(conn, account: int, points: int, owed_paid: int = 0) -> int:
     ).first()
     if row is None:
         lock_member(conn, account)  # raises LedgerError for an unknown account
-        raise InsufficientPoints(details={"points": [f"需要 {points} 积分 / {points} needed"]})
+        raise InsufficientPoints(details={"points": [bilingual(
+            "需要 %(points)s 积分",
+            points=points,
+        )]})
     return row[0]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from valliance.db import SHANGHAI, utcnow
+from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.points import settlement_queries as ledger_reads
 from valliance.settlement.models import Settlement, SettlementPeriod, Statement
@@ -56,7 +57,7 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
     starts, ends = period_bounds(period)
     now = now or utcnow()
     if now < ends:
-        raise SettlementRefused(f"{period} 尚未结束 / {period} has not ended yet")
+        raise SettlementRefused(bilingual("%(period)s 尚未结束", period=period))
     _serialize_closes(session)
     ledger_reads.freeze_ledger_writes(session)
     existing = session.get(SettlementPeriod, period)  # closed while we waited for the locks
@@ -64,19 +65,21 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
         return existing
     previous = last_closed(session)
     if previous is not None and previous.period > period:
-        raise SettlementRefused(f"{previous.period} 已结算，不能再结算更早的 {period} / "
-                                f"{previous.period} is closed: {period} can no longer close")
+        raise SettlementRefused(bilingual(
+            "%(period)s 已结算，不能再结算更早的 %(period_2)s",
+            period=previous.period,
+            period_2=period,
+        ))
     lower = previous.cutoff_seq if previous else 0
     earlier = ledger_reads.first_transfer_time(
         session, lower, since=previous.ends_at if previous else None, before=starts)
     if earlier is not None:
         month = period_of(earlier)
-        raise SettlementRefused(f"请先结算 {month} / Close {month} first: it had ledger activity")
+        raise SettlementRefused(bilingual("请先结算 %(month)s", month=month))
     cutoff = ledger_reads.cutoff_before(session, lower, ends)
     flows = ledger_reads.flows_between(session, lower, cutoff)
     if flows.imbalance or flows.unknown_kinds:
-        raise SettlementRefused("账本不平，请运行 flask ledger verify / The ledger does not "
-                                "balance: run flask ledger verify")
+        raise SettlementRefused(bilingual("账本不平，请运行 flask ledger verify"))
     cost, reimburse = _rate("SETTLEMENT_COST_PER_POINT_FEN"), _rate(
         "SETTLEMENT_REIMBURSE_PER_POINT_FEN")
     closed = SettlementPeriod(

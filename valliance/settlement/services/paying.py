@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound
+from valliance.i18n import bilingual
 from valliance.payments import services as payments
 from valliance.settlement.models import Settlement
 from valliance.settlement.services.periods import SettlementRefused
@@ -25,7 +26,7 @@ def mark_payout_paid(session: Session, settlement_id: str, reference: str, *,
     """Record that the alliance paid a merchant what a statement owed it (once)."""
     reference = (reference or "").strip()
     if not reference or len(reference) > 255:
-        raise SettlementRefused("请填写付款参考号 / Give the payment's reference",
+        raise SettlementRefused(bilingual("请填写付款参考号"),
                                 details={"reference": ["1–255 characters"]})
     payout = session.scalar(select(Settlement).where(Settlement.id == settlement_id)
                             .with_for_update())
@@ -34,8 +35,10 @@ def mark_payout_paid(session: Session, settlement_id: str, reference: str, *,
     if payout.status == "paid":
         if payout.reference == reference:
             return payout  # the same form sent twice
-        raise SettlementRefused(f"已于此前标记为已付（{payout.reference}） / Already marked "
-                                f"paid with reference {payout.reference}")
+        raise SettlementRefused(bilingual(
+            "已于此前标记为已付（%(reference)s）",
+            reference=payout.reference,
+        ))
     payout.status, payout.reference, payout.paid_by, payout.paid_at = (
         "paid", reference, actor, utcnow())
     record_event(session, actor=actor, action="payout.paid", subject=payout.id,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import SHANGHAI
 from valliance.errors import VallianceError
+from valliance.i18n import bilingual
 from valliance.settlement.models import SettlementPeriod
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -17,14 +18,14 @@ class SettlementRefused(VallianceError):
     status = 422
     code = "settlement_refused"
     pages_only = True  # the shell and staff pages: never an API answer
-    message = "无法结算 / Cannot settle"
+    message = bilingual("无法结算")
 
 
 def parse_period(value: str) -> str:
     """Check a period is 'YYYY-MM'."""
     value = (value or "").strip()
     if not PERIOD.match(value):
-        raise SettlementRefused(f"期间格式应为 YYYY-MM / A period is YYYY-MM, got {value!r}")
+        raise SettlementRefused(bilingual("期间格式应为 YYYY-MM", value=repr(value)))
     return value
 
 

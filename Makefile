@@ -38,7 +38,7 @@ messages: $(VENV)/.installed
 
 ## make catalogs: compile the .po files into the .mo files the app reads (not committed)
 catalogs: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
+	$(PY) -c "from valliance.i18n import compile_catalogs; compile_catalogs(force=True)"
 
 ## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 run: install

@@ -21,9 +21,11 @@ from tests.api.pos_helpers import PURCHASES, buy, member, pay_code, refund
 from tests.conftest import ON_POSTGRES
 from valliance import points
 from valliance.members.models import TIERS, AnnualSpend
-from valliance.merchants import services as merchants
 from valliance.merchants.lane import BUG, DATABASE_ERROR, PurchaseLane
 from valliance.merchants.models import Purchase
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
 from valliance.points.models import Account, Entry, IdempotencyKey, Lot, Transfer
 
 pytestmark = pytest.mark.skipif(
@@ -64,11 +66,11 @@ def _owe(session, account: int, merchant, owed: int) -> None:
 
 
 def _world(session, world):
-    merchant = merchants.create_merchant(session, name=f"差分商户{next(_shops)}", category="餐饮",
-                                         district="鹿城镇", approved=True)
+    merchant = create_merchant(session, name=f"差分商户{next(_shops)}", category="餐饮",
+                               district="鹿城镇", approved=True)
     for n, offer in enumerate(world["offers"]):
-        merchants.create_offer(session, merchant, title=f"优惠{n}", **offer)
-    terminal, key = merchants.create_terminal(session, merchant)
+        create_offer(session, merchant, title=f"优惠{n}", **offer)
+    terminal, key = create_terminal(session, merchant)
     session.commit()
     cards = []
     for _ in range(2):

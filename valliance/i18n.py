@@ -49,6 +49,11 @@ def label_text(pair) -> str:
     return text if text != zh else gettext(zh)
 
 
+def language_tag(locale: str) -> str:
+    """A locale's BCP 47 tag for HTML's lang attribute ("zh_CN" → "zh-CN")."""
+    return str(locale).replace("_", "-")
+
+
 def locales() -> tuple[str, ...]:
     """The source language, then every language that has a catalog, in name order."""
     found = sorted(p.parent.parent.name for p in TRANSLATIONS.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -168,6 +173,7 @@ def init_app(app: Flask) -> None:
         pgettext=_plain(pgettext), localized=localized, label_text=label_text,
         available_locales=locales())
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["language_tag"] = language_tag
     serializer = app.session_interface.serializer
     if not any(isinstance(tag, _BilingualTag) for tag in serializer.order):
         serializer.register(_BilingualTag, index=0)

@@ -1,6 +1,7 @@
 """`flask members …`, `flask cards …` and `flask tiers …` (contract §8)."""
 
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import click
@@ -138,7 +139,8 @@ def _card(number: str) -> Card:
     return card
 
 
-def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: str):
+def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: str,
+                  refused: Callable[[str], str]):
     @cards_cli.command(name)
     @click.argument("card")
     @json_option
@@ -146,13 +148,7 @@ def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: s
         def work():
             found = _card(card)
             if found.status not in allowed_from:
-                raise click.ClickException(
-                    bilingual(
-                        "卡片状态为 %(status)s，不能%(verb)s",
-                        status=found.status,
-                        verb=verb.split(' / ')[0],
-                        name=name,
-                    ))
+                raise click.ClickException(refused(found.status))
             services.set_card_status(db.session, found, status)
             return found.number
 
@@ -163,9 +159,12 @@ def _card_command(name: str, status: str, allowed_from: tuple[str, ...], verb: s
     return command
 
 
-_card_command("freeze", "frozen", ("active", "frozen"), bilingual("冻结"))
-_card_command("unfreeze", "active", ("frozen", "active"), bilingual("解冻"))
-_card_command("report-lost", "lost", ("active", "frozen", "lost"), bilingual("挂失"))
+_card_command("freeze", "frozen", ("active", "frozen"), bilingual("冻结"),
+              lambda status: bilingual("卡片状态为 %(status)s，不能冻结", status=status))
+_card_command("unfreeze", "active", ("frozen", "active"), bilingual("解冻"),
+              lambda status: bilingual("卡片状态为 %(status)s，不能解冻", status=status))
+_card_command("report-lost", "lost", ("active", "frozen", "lost"), bilingual("挂失"),
+              lambda status: bilingual("卡片状态为 %(status)s，不能挂失", status=status))
 
 
 @cards_cli.command("reissue")

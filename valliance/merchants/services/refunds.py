@@ -25,13 +25,12 @@ def _refund_exceeds(remaining: int) -> RefundExceedsPurchase:
     """The refused refund, saying in yuan what can still be refunded (people read it)."""
     if remaining == 0:
         limit = bilingual("已全部退款，没有可退金额")
+        refused = bilingual("退款超过剩余金额，已全部退款，没有可退金额")
     else:
         left = format_yuan(remaining)
         limit = bilingual("最多可退 %(left)s", left=left)
-    zh, _, en = limit.partition(" / ")
-    return RefundExceedsPurchase(
-        bilingual("退款超过剩余金额，%(zh)s", zh=zh, en=en[0].lower(), en_2=en[1:]),
-        details={"amount": [limit]})
+        refused = bilingual("退款超过剩余金额，最多可退 %(left)s", left=left)
+    return RefundExceedsPurchase(refused, details={"amount": [limit]})
 
 
 def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,

@@ -119,6 +119,9 @@ class Config:
             #: 1: on PostgreSQL a till's common purchase is answered beneath Flask
             #: (merchants/lane); 0: the app answers every request itself
             "POS_PURCHASE_LANE": _int_env("POS_PURCHASE_LANE", 1) != 0,
+            #: 1: on PostgreSQL the POS API's purchase route, too, records a common sale with
+            #: the ledger's one-statement writer (points.AtOnce); 0: always the generic writer
+            "POS_SALE_AT_ONCE": _int_env("POS_SALE_AT_ONCE", 1) != 0,
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
             #: only the tiers the environment names; members fills in the rest (fill_table)

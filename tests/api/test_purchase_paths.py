@@ -1,11 +1,13 @@
 """The purchase lane and the app write the same sale: one differential property test.
 
-Every sale is recorded by merchants.services.purchases.sell; the lane hands it to the
-ledger's one-statement writer (points.AtOnce, PostgreSQL), the app to the generic writer
-(points.InSession). Two members alike in every way buy the same things at the same shop —
-one through the lane, one with the lane switched off — and their answers and rows must be
-the same: purchases, ledger entries, lots, balances, annual spend, idempotency keys. Random
-tiers, offers with tier overrides, amounts, redemptions, points owed and refunds.
+Every sale is recorded by merchants.services.purchases.sell; the lane and the API route hand
+a common sale to the ledger's one-statement writer (points.AtOnce, PostgreSQL), the route
+everything else (or every sale, POS_SALE_AT_ONCE=0) to the generic writer
+(points.InSession). Three members alike in every way buy the same things at the same shop —
+through the lane, through the route at once, through the route's generic writer — and their
+answers and rows must be the same: purchases, ledger entries, lots, balances, annual spend,
+idempotency keys. Random tiers, offers with tier overrides, amounts, redemptions, points owed
+and refunds.
 """
 
 import json
@@ -73,7 +75,7 @@ def _world(session, world):
     terminal, key = create_terminal(session, merchant)
     session.commit()
     cards = []
-    for _ in range(2):
+    for _ in range(3):
         m, card = member(session, tier=world["tier"], points=world["points"])
         if world["owed"]:
             _owe(session, m.points_account_id, merchant, world["owed"])
@@ -135,13 +137,16 @@ def _stored(session, key: str) -> tuple:
 def test_the_lane_and_the_app_write_the_same_sales(app, client, session, monkeypatch, world):
     lane = app.wsgi_app
     assert isinstance(lane, PurchaseLane)
-    merchant, headers, (by_lane, by_app) = _world(session, world)
+    merchant, headers, (by_lane, by_route, by_app) = _world(session, world)
     shop = type("Shop", (), {"headers": headers})()
     tried = dict(lane.fallbacks)
     for n, sale in enumerate(world["sales"]):
         answers = []
-        for card, lane_on in ((by_lane, True), (by_app, False)):
+        # the lane; the API route with its one-statement writer; the route's generic writer
+        for card, lane_on, at_once in ((by_lane, True, True), (by_route, False, True),
+                                       (by_app, False, False)):
             monkeypatch.setitem(app.config, "POS_PURCHASE_LANE", lane_on)
+            monkeypatch.setitem(app.config, "POS_SALE_AT_ONCE", at_once)
             session.rollback()
             owed = _owed(session, card)
             scanned = pay_code(card) if sale["redeem"] else card.number
@@ -167,9 +172,9 @@ def test_the_lane_and_the_app_write_the_same_sales(app, client, session, monkeyp
             session.rollback()
             answer.append(_stored(session, key))
             answers.append(answer)
-        assert answers[0] == answers[1], sale
+        assert answers[0] == answers[1] == answers[2], sale
     session.rollback()
-    assert _rows(session, by_lane) == _rows(session, by_app)
+    assert _rows(session, by_lane) == _rows(session, by_app) == _rows(session, by_route)
     assert lane.fallbacks[BUG] == tried.get(BUG, 0)
     assert lane.fallbacks[DATABASE_ERROR] == tried.get(DATABASE_ERROR, 0)
     assert points.verify_ledger(session).ok

@@ -28,7 +28,6 @@ app's security headers and request id; tests compare the two byte for byte.
 import io
 import logging
 from collections import Counter
-from functools import partial
 
 import psycopg
 from flask import Flask
@@ -133,16 +132,5 @@ class PurchaseLane:
         token = bearer_secret(environ.get("HTTP_AUTHORIZATION", ""))
         if not 1 <= len(key) <= 255 or not token or data["redeem_points"]:
             raise Handover()  # (a redemption: sell_at_once would refuse it after a read)
-        pooled = db.engine.raw_connection()
-        driver = pooled.driver_connection
-        try:
-            driver.autocommit = True  # each statement its own transaction (points.AtOnce)
-            fingerprint = points.request_fingerprint("POST", PATH, data)
-            return purchases.sell_at_once(partial(points.run, driver), token, key, fingerprint,
-                                          data)
-        finally:
-            try:
-                driver.autocommit = False  # as the pool's other users expect it
-            except psycopg.Error:  # gone, or left mid-statement: the pool makes a new one
-                pooled.invalidate()
-            pooled.close()
+        fingerprint = points.request_fingerprint("POST", PATH, data)
+        return purchases.sell_on_postgres(db.engine, token, key, fingerprint, data)

@@ -9,8 +9,10 @@ answer — are decided here once; the writer only posts them.
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
-from sqlalchemy.engine import Connection
+import psycopg
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from valliance import points
@@ -25,7 +27,7 @@ from valliance.merchants.services import sale_context
 from valliance.merchants.services.sale_context import Quote, SaleContext
 
 __all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
-           "sell_at_once"]
+           "sell_at_once", "sell_on_postgres"]
 
 
 def key_scope(merchant_id: str) -> str:
@@ -102,6 +104,25 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
     return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
                 data["reference"])
+
+
+def sell_on_postgres(engine: Engine, token: str, key: str, fingerprint: str, data: dict) -> dict:
+    """sell_at_once on a pooled connection of its own, each statement its own transaction.
+
+    For the POS API's purchase route and the purchase lane alike; raises points.NotAtOnce (or
+    a domain or database error) with nothing written for the caller's generic path to answer.
+    """
+    pooled = engine.raw_connection()
+    driver = pooled.driver_connection
+    try:
+        driver.autocommit = True  # each statement its own transaction (points.AtOnce)
+        return sell_at_once(partial(points.run, driver), token, key, fingerprint, data)
+    finally:
+        try:
+            driver.autocommit = False  # as the pool's other users expect it
+        except psycopg.Error:  # gone, or left mid-statement: the pool makes a new one
+            pooled.invalidate()
+        pooled.close()
 
 
 def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,

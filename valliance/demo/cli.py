@@ -15,11 +15,14 @@ from valliance.db import run_in_transaction
 from valliance.demo.roster import DEMO_SEED, DemoResult
 from valliance.demo.seed import seed_demo
 from valliance.extensions import db
-from valliance.i18n import bilingual, pbilingual
+from valliance.i18n import N_, bilingual, pbilingual
 from valliance.members.tiers import TIER_NAMES_ZH
-from valliance.merchants.services import onboarding
 
 demo_cli = AppGroup("demo", help="Demo data.")
+#: merchant status → why its demo logins wait (each a whole message: the status word included)
+WAITING = {"pending": N_("待审核，审核通过后才能登录"),
+           "rejected": N_("未通过，审核通过后才能登录"),
+           "suspended": N_("已暂停，审核通过后才能登录")}
 
 
 def seeding_refused(force: bool) -> str | None:
@@ -80,20 +83,15 @@ def _echo_logins(result: DemoResult) -> None:
         for login in result.logins:
             click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
                        f" {login['phone']} / {login['password']}  ({login['name']})")
+    staff = bilingual("联盟员工")  # the heading; the login's details follow it in both languages
     for login in result.staff_logins:
-        click.echo(bilingual(
-            "联盟员工",
-            login=login['username'],
-            login_2=login['password'],
-            login_3=login['name'],
-        ))
+        click.echo(f"{staff} {login['username']} / {login['password']}  ({login['name']})")
     if result.merchant_logins:
         click.echo(pbilingual("merchant portal (/merchant/login, phone / password):", "商户后台"))
         for login in result.merchant_logins:
             role = "店主 owner" if login["role"] == "owner" else "收银员 cashier"
-            zh, en = onboarding.STATUS_NAMES[login["status"]]
             waiting = ("" if login["status"] == "approved" else
-                       bilingual("  — %(zh)s，审核通过后才能登录", zh=zh, en=en.lower()))
+                       f"  — {bilingual(WAITING[login['status']])}")
             click.echo(f"  {role:<10} {login['phone']} / {login['password']}"
                        f"  ({login['name']}, {login['merchant']}){waiting}")
     if "till" in result.device_keys:

@@ -6,12 +6,11 @@ from datetime import timedelta
 from valliance.i18n import _
 
 
-def number_range(first: int, last: int, *, unit: tuple[str, str] = ("", "")) -> str:
-    """first–last inclusive; a single number alone; a sentence when the range is empty."""
+def number_range(first: int, last: int) -> str:
+    """first–last inclusive; a single number alone; a word when the range is empty."""
     if last < first:
         return _("无")
-    text = str(first) if first == last else f"{first:,}–{last:,}"
-    return _("%(text)s%(unit)s", text=text, unit=unit[0], unit_2=unit[1])
+    return str(first) if first == last else f"{first:,}–{last:,}"
 
 
 def ledger_range(lower_seq: int, cutoff_seq: int) -> str:

@@ -26,6 +26,8 @@ ROLES = {
     "owner": (N_ctx("an owner", "店主"), "an owner"),
     "cashier": (N_ctx("a cashier", "收银员"), "a cashier"),
 }
+#: a role the feed does not know
+SOMEONE = (N_ctx("a person", "员工"), "a person")
 
 
 @dataclass(frozen=True)
@@ -142,14 +144,8 @@ def _people(event: AuditEvent, who: str, names: _Names) -> str:
     name = _quoted(details.get("name") or names.users.get(event.subject)
                    or gettext("一名员工"))
     if event.action == "user.create":
-        role = ROLES.get(details.get("role"), ("员工", "a person"))
-        return gettext(
-            "%(who)s 添加了%(role)s%(name)s",
-            who=who,
-            role=role[0],
-            name=name,
-            role_2=role[1],
-        )
+        role = ROLES.get(details.get("role"), SOMEONE)
+        return gettext("%(who)s 添加了%(role)s%(name)s", who=who, role=label_text(role), name=name)
     if event.action == "user.password":
         if event.actor == f"merchant_user:{event.subject}":
             return gettext("%(who)s 修改了自己的密码", who=who)

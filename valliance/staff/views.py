@@ -37,6 +37,11 @@ TABS = ("pending", "approved", "rejected", "suspended")
 assert set(TABS) == set(MERCHANT_STATUSES)
 ALL = "all"  #: the tab of a search through every status
 ROLE_LABELS = {"owner": (N_("店主"), "Owner"), "cashier": (N_("收银员"), "Cashier")}
+#: review action → what staff are told once it is done (a whole message each: the verb is the
+#: catalog's)
+REVIEWED = {"approve": N_("已通过：%(name)s"), "reject": N_("已拒绝：%(name)s"),
+            "suspend": N_("已暂停：%(name)s"), "reinstate": N_("已恢复：%(name)s")}
+assert set(REVIEWED) == set(onboarding.TRANSITIONS)
 
 
 @bp.context_processor
@@ -145,12 +150,7 @@ def review(merchant_id: str, action: str):
     reviewed = onboarding.review_merchant(db.session, merchant_id, action,
                                           staff_id=current_staff().id, note=form.note.data or "")
     _text_after_commit()
-    flash(_(
-        "已%(ACTION_NAMES)s：%(name)s",
-        ACTION_NAMES=onboarding.ACTION_NAMES[action][0],
-        name=reviewed.name,
-        ACTION_NAMES_2=onboarding.ACTION_NAMES[action][2].capitalize(),
-    ), FLASH)
+    flash(_(REVIEWED[action], name=reviewed.name), FLASH)
     return redirect(url_for("staff.merchant", merchant_id=merchant_id))
 
 

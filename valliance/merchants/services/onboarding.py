@@ -146,13 +146,8 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
     allowed_from, to_status = TRANSITIONS[action]
     if merchant.status not in allowed_from:
         raise ValidationError(details={"status": [
-            bilingual(
-                "商户当前状态为「%(STATUS_NAMES)s」，不能%(ACTION_NAMES)s",
-                STATUS_NAMES=STATUS_NAMES[merchant.status][0],
-                ACTION_NAMES=ACTION_NAMES[action][0],
-                status=merchant.status,
-                ACTION_NAMES_2=ACTION_NAMES[action][2],
-            )]})
+            bilingual(REFUSED[action], status_name=STATUS_NAMES[merchant.status][0],
+                      status=merchant.status)]})
     note = str(note or "").strip()  # as typed: full-width punctuation stays (no NFKC)
     if action in NOTE_REQUIRED and not note:
         raise ValidationError(details={"note": [
@@ -200,10 +195,16 @@ def allowed_actions(status: str) -> list[str]:
 #: status → (中文, English)
 STATUS_NAMES = {"pending": (N_("待审核"), "Pending"), "approved": (N_("已加盟"), "Approved"),
                 "rejected": (N_("未通过"), "Rejected"), "suspended": (N_("已暂停"), "Suspended")}
-#: action → (中文, English verb, English past participle)
-ACTION_NAMES = {"apply": (N_("提交申请"), "Applied", "applied"),
-                "reapply": (N_("重新申请"), "Applied again", "applied again"),
-                "approve": (N_("通过"), "Approve", "approved"),
-                "reject": (N_("拒绝"), "Reject", "rejected"),
-                "suspend": (N_("暂停"), "Suspend", "suspended"),
-                "reinstate": (N_("恢复"), "Reinstate", "reinstated")}
+#: action → (中文, English)
+ACTION_NAMES = {"apply": (N_("提交申请"), "Applied"),
+                "reapply": (N_("重新申请"), "Applied again"),
+                "approve": (N_("通过"), "Approve"),
+                "reject": (N_("拒绝"), "Reject"),
+                "suspend": (N_("暂停"), "Suspend"),
+                "reinstate": (N_("恢复"), "Reinstate")}
+#: review action → why a merchant in another status cannot take it (a whole message per action:
+#: the verb's form is the language's, so the catalog chooses it, not the code)
+REFUSED = {"approve": N_("商户当前状态为「%(status_name)s」，不能通过"),
+           "reject": N_("商户当前状态为「%(status_name)s」，不能拒绝"),
+           "suspend": N_("商户当前状态为「%(status_name)s」，不能暂停"),
+           "reinstate": N_("商户当前状态为「%(status_name)s」，不能恢复")}

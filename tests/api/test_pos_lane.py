@@ -255,8 +255,7 @@ def test_a_bug_in_the_lane_is_logged_and_the_app_sells(app, client, session, han
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(sales, "sell_at_once", broken)  # the lane calls it; the route, not:
-    monkeypatch.setitem(app.config, "POS_SALE_AT_ONCE", False)  # the route's generic writer
+    monkeypatch.setattr(sales, "sell_at_once", broken)  # the route does not try it again
     with caplog.at_level(logging.ERROR, logger="valliance.merchants.lane"):
         response = buy(client, s, card.number, 700)
     assert response.status_code == 201, response.get_json()
@@ -343,7 +342,6 @@ def test_every_connection_the_lane_used_goes_back_to_the_pool_as_it_came(
         return pooled
 
     monkeypatch.setattr(engine, "raw_connection", spied)
-    monkeypatch.setitem(app.config, "POS_SALE_AT_ONCE", False)  # only the lane's connections
     assert buy(client, s, card.number, 400).status_code == 201  # the lane sells
     assert_error(buy(client, s, "8860000000000000", 400), 404, "card_not_found")  # handed over
     assert handed_over == ["POST"]

@@ -124,10 +124,12 @@ def _idempotent(merchant_id: str, key: str, fingerprint: str, work):
 
 def _sold_at_once(data: dict, key: str) -> dict | None:
     """The common sale in one statement on PostgreSQL, as the lane sells it; None: anything
-    else (a redemption, points owed, a key seen before, any error), which the generic path
-    answers in the contract's order, nothing having been written."""
+    else (a redemption, points owed, a key seen before, any error, a sale the lane already
+    tried), which the generic path answers in the contract's order, nothing having been
+    written."""
     token = bearer_token()
     if (data["redeem_points"] or not token or not current_app.config["POS_SALE_AT_ONCE"]
+            or request.environ.get(purchases.TRIED_AT_ONCE)
             or db.engine.dialect.name != "postgresql"):
         return None
     try:

@@ -133,4 +133,5 @@ class PurchaseLane:
         if not 1 <= len(key) <= 255 or not token or data["redeem_points"]:
             raise Handover()  # (a redemption: sell_at_once would refuse it after a read)
         fingerprint = points.request_fingerprint("POST", PATH, data)
+        environ[purchases.TRIED_AT_ONCE] = True  # handed over, the route does not try again
         return purchases.sell_on_postgres(db.engine, token, key, fingerprint, data)

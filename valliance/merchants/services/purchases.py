@@ -27,7 +27,7 @@ from valliance.merchants.services import sale_context
 from valliance.merchants.services.sale_context import Quote, SaleContext
 
 __all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
-           "sell_at_once", "sell_on_postgres"]
+           "sell_at_once", "sell_on_postgres", "TRIED_AT_ONCE"]
 
 
 def key_scope(merchant_id: str) -> str:
@@ -104,6 +104,11 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
     return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
                 data["reference"])
+
+
+#: set in the WSGI environ once a request's sale has been tried at once (by the lane), so that
+#: the API route goes straight to the generic path instead of reading and refusing it again
+TRIED_AT_ONCE = "valliance.sale_tried_at_once"
 
 
 def sell_on_postgres(engine: Engine, token: str, key: str, fingerprint: str, data: dict) -> dict:

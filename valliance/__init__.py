@@ -29,6 +29,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     from valliance import (
         api_docs,
+        backoffice,
         directory,
         members,
         merchants,
@@ -46,6 +47,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     directory.init_app(app)
     payments.init_app(app)
     settlement.init_app(app)
+    backoffice.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

@@ -31,7 +31,7 @@ from valliance.staff.models import StaffUser
 def make_staff(app, username="reviewer", name="审核员小周", password=PASSWORD) -> str:
     with app.app_context():
         staff = staff_services.create_staff_user(db.session, username=username, name=name,
-                                                 password=password)
+                                                 password=password, roles=("admin",))
         db.session.commit()
         staff_id = staff.id
         db.session.remove()
@@ -431,7 +431,7 @@ def test_staff_sign_in_and_out(app, client):
     assert client.get("/staff/logout").status_code == 405  # a POST with its token only
     response = post_form(client, "/staff/logout", {}, page="/staff/")
     assert response.status_code == 302
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/staff/login")
 
 
 def test_unknown_user_wrong_password_and_disabled_account_get_the_same_answer(app, client):

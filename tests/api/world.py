@@ -46,7 +46,7 @@ def build(app) -> World:
         found, card = member(db.session, tier="gold", points=500, phone=MEMBER_PHONE)
         token, _ = members.create_token(db.session, found)
         staff_services.create_staff_user(db.session, username=STAFF_USERNAME, name="审核员小周",
-                                         password=PASSWORD)
+                                         password=PASSWORD, roles=("admin",))
         db.session.commit()
         world = World(merchant_id=merchant.id, offer_id=offer_id, terminal_key=made.api_key,
                       operator_key=operator_key, member_token=token, card=card.number)

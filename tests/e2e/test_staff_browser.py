@@ -59,7 +59,7 @@ def test_apply_on_the_web_then_staff_approve_and_the_merchant_is_approved(app, b
 
     # Alliance staff, on a PC, sign in from the footer and approve it.
     _db(app, lambda: (create_staff_user(db.session, username="zhou", name="周敏",
-                                        password=PASSWORD), db.session.commit()))
+                                        password=PASSWORD, roles=("admin",)), db.session.commit()))
     desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     staff = desk.new_page()
     staff.on("request", lambda request: requests.append(request.url))

@@ -368,7 +368,7 @@ def test_staff_review_lists_and_unlists_a_merchant(session):
     from valliance.staff.services import create_staff_user
 
     staff = create_staff_user(session, username="reviewer", name="审核员",
-                              password="Correct-horse-9")
+                              password="Correct-horse-9", roles=("admin",))
     merchant, _ = shop(session, "新开火锅", approved=False)
     session.commit()
     assert found(session, "新开") == set()

@@ -22,17 +22,21 @@ def run_json(app, *args, input=None) -> dict:
 
 
 def assert_clean_failure(result, *words):
+    """Refused with --json: exit 1 and one JSON object {"error", "message", …} (contract §13)."""
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert result.stdout == ""
+    answer = json.loads(result.stdout)
+    assert answer["error"] in {"validation_error", "not_found"} and answer["message"]
+    said = json.dumps(answer, ensure_ascii=False)
     for word in words:
-        assert word in result.stderr
+        assert word in said
 
 
 def test_create_prints_the_staff_id_and_username_and_the_user_can_sign_in(app, session):
     answer = run_json(app, "staff", "create", "--username", "Zhou.Min", "--name", "周敏",
-                      "--password", PASSWORD)
-    assert set(answer) == {"staff_id", "username"}
+                      "--role", "member_care", "--password", PASSWORD)
+    assert set(answer) == {"staff_id", "role", "username"}
+    assert answer["role"] == "member_care"
     assert answer["username"] == "zhou.min" and answer["staff_id"].startswith("stf_")
     staff = authenticate_staff(session, "zhou.min", PASSWORD)
     assert staff.id == answer["staff_id"] and staff.name == "周敏"
@@ -42,14 +46,14 @@ def test_create_prints_the_staff_id_and_username_and_the_user_can_sign_in(app, s
 
 
 def test_create_asks_for_the_password_when_missing_and_keeps_stdout_json(app, session):
-    answer = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+    answer = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
                       input=f"{PASSWORD}\n{PASSWORD}\n")
     assert answer["username"] == "admin"
     assert authenticate_staff(session, "admin", PASSWORD) is not None
 
 
 def test_create_asks_again_when_the_confirmation_differs(app, session):
-    result = run(app, "staff", "create", "--username", "admin", "--name", "管理员",
+    result = run(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
                  input=f"{PASSWORD}\nother-pass1\n{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output  # hidden input is never echoed
@@ -58,19 +62,19 @@ def test_create_asks_again_when_the_confirmation_differs(app, session):
 
 
 def test_create_refuses_a_taken_username_a_weak_password_and_a_bad_username(app, session):
-    run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+    run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
              "--password", PASSWORD)
-    assert_clean_failure(run(app, "staff", "create", "--username", "ADMIN", "--name", "另一个",
+    assert_clean_failure(run(app, "staff", "create", "--username", "ADMIN", "--name", "另一个", "--role", "admin",
                              "--password", PASSWORD, "--json"), "用户名已存在")
-    assert_clean_failure(run(app, "staff", "create", "--username", "weak", "--name", "弱",
+    assert_clean_failure(run(app, "staff", "create", "--username", "weak", "--name", "弱", "--role", "admin",
                              "--password", "short", "--json"), "密码至少8位")
-    assert_clean_failure(run(app, "staff", "create", "--username", "张三", "--name", "张三",
+    assert_clean_failure(run(app, "staff", "create", "--username", "张三", "--name", "张三", "--role", "admin",
                              "--password", PASSWORD, "--json"), "用户名")
     assert len(session.scalars(select(StaffUser)).all()) == 1
 
 
 def test_disable_stops_sign_in_and_enable_restores_it(app, session):
-    created = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+    created = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
                        "--password", PASSWORD)
     answer = run_json(app, "staff", "disable", "admin")
     assert answer == {"staff_id": created["staff_id"], "username": "admin", "active": False}

@@ -30,11 +30,16 @@ def describe(error: VallianceError) -> str:
     return f"{error.message} — {details}" if details else error.message
 
 
-def transaction(work: Callable):
-    """Run work in one transaction (commit once, roll back on error); errors exit 1."""
+def transaction(work: Callable, as_json: bool = False):
+    """Run work in one transaction (commit once, roll back on error); errors exit 1 — with
+    --json, after printing {"error", "message", "details"} on stdout (contract §13)."""
     try:
         return run_in_transaction(db.session, work)
     except VallianceError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": exc.code, "message": str(exc.message),
+                                   "details": exc.details}, ensure_ascii=False, default=str))
+            raise SystemExit(1) from exc
         raise click.ClickException(describe(exc)) from exc
     except ImportRejected as exc:
         for error in exc.errors:

@@ -98,7 +98,7 @@ def demo_partners(session) -> None:
     """The staff login, the demo shop's owner and cashier, two applications (each once)."""
     if session.scalar(select(StaffUser.id).where(StaffUser.username == DEMO_STAFF[0])) is None:
         create_staff_user(session, username=DEMO_STAFF[0], name=DEMO_STAFF[1],
-                          password=DEMO_PASSWORD, actor="demo")
+                          password=DEMO_PASSWORD, actor="demo", roles=("admin",))
     taken = set(session.scalars(select(MerchantUser.phone)))
     shop = session.get(Merchant, DEMO_SHOP)
     for phone, name, role in DEMO_MERCHANT_USERS:

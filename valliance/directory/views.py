@@ -14,7 +14,7 @@ from valliance.directory.services import referral_report
 from valliance.extensions import db
 from valliance.merchants.labels import CATEGORY_NAMES_EN, category_name
 from valliance.merchants.models import CATEGORIES
-from valliance.staff.auth import staff_required
+from valliance.staff.roles import MARKETING, MERCHANT_OPS, role_required
 
 bp = Blueprint("console", __name__, url_prefix="/directory", template_folder="templates")
 report_bp = Blueprint("referral_report", __name__, url_prefix="/staff/referrals",
@@ -43,7 +43,7 @@ def _day(name: str, default: date) -> date:
 
 
 @report_bp.get("/", endpoint="page")  # staff/_layout.html links to referral_report.page
-@staff_required
+@role_required(MERCHANT_OPS, MARKETING)
 def referrals():
     """Referrals made between two Shanghai dates (inclusive) and how many converted."""
     last = _day("to", today_shanghai())

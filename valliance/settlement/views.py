@@ -18,7 +18,8 @@ from valliance.payments import stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.settlement import services, wording
 from valliance.settlement.forms import PayoutPaidForm
-from valliance.staff.auth import current_staff, staff_required
+from valliance.staff.auth import current_staff
+from valliance.staff.roles import FINANCE, role_required
 from valliance.web.forms import ConfirmForm
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
@@ -119,7 +120,7 @@ def _staff_helpers() -> dict:
 
 
 @staff_bp.get("/")
-@staff_required
+@role_required(FINANCE)
 def periods():
     """Every closed period with its alliance-wide figures."""
     return render_template("settlement/staff_periods.html",
@@ -127,7 +128,7 @@ def periods():
 
 
 @staff_bp.get("/<period>")
-@staff_required
+@role_required(FINANCE)
 def period(period: str):
     """One period's statements and what is owed on each."""
     closed = services.closed_period(db.session, period)
@@ -139,7 +140,7 @@ def period(period: str):
 
 
 @staff_bp.post("/payouts/<settlement_id>/paid")
-@staff_required
+@role_required(FINANCE)
 @transactional
 def payout_paid(settlement_id: str):
     """Mark a payout paid with the bank transfer's reference."""

@@ -1,12 +1,8 @@
 """Sign-in for alliance staff, through the shared Flask-Login manager (valliance.sign_in)."""
 
-from functools import wraps
-
-from flask import abort
 from flask_login import current_user
 
 from valliance import sign_in
-from valliance.extensions import login as login_manager
 from valliance.staff.models import StaffUser
 
 
@@ -24,20 +20,6 @@ class StaffSignedIn(sign_in.SignedInUser):
 def register_sign_in() -> None:
     """Load staff from the session; anonymous visitors of staff pages go to the staff login."""
     sign_in.register("staff", StaffUser, StaffSignedIn, "staff.login", blueprint="staff")
-
-
-def staff_required(view):
-    """Let only signed-in staff through: visitors sign in, members and merchants get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not getattr(current_user, "is_staff", False):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def current_staff() -> StaffUser:

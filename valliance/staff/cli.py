@@ -7,6 +7,7 @@ from valliance.cli import emit, json_option, transaction
 from valliance.extensions import db
 from valliance.i18n import bilingual
 from valliance.staff import services
+from valliance.staff.roles import ROLES
 
 staff_cli = AppGroup("staff", help="Alliance staff accounts.")
 
@@ -14,9 +15,11 @@ staff_cli = AppGroup("staff", help="Alliance staff accounts.")
 @staff_cli.command("create")
 @click.option("--username", required=True)
 @click.option("--name", required=True)
+@click.option("--role", "roles", required=True, multiple=True,
+              help="One of: " + ", ".join(ROLES) + " (repeat for more than one).")
 @click.option("--password", default=None, help="Omit to be asked (not echoed).")
 @json_option
-def create_staff_command(username, name, password, as_json):
+def create_staff_command(username, name, roles, password, as_json):
     """Create a staff sign-in for the staff pages (/staff/)."""
     if password is None:
         # On stderr, so that --json keeps stdout for the one JSON object.
@@ -25,12 +28,12 @@ def create_staff_command(username, name, password, as_json):
 
     def work():
         staff = services.create_staff_user(db.session, username=username, name=name,
-                                           password=password)
-        return staff.id, staff.username
+                                           password=password, roles=roles)
+        return staff.id, staff.username, staff.roles
 
-    staff_id, username_ = transaction(work)
-    emit(as_json, {"staff_id": staff_id, "username": username_},
-         bilingual("已创建员工账号", username_=username_, staff_id=staff_id))
+    staff_id, username_, held = transaction(work, as_json)
+    emit(as_json, {"staff_id": staff_id, "role": held.replace(" ", ","), "username": username_},
+         bilingual("已创建员工账号", username_=username_, staff_id=staff_id) + f" ({held})")
 
 
 def _set_active(username: str, active: bool, as_json: bool) -> None:
@@ -38,7 +41,7 @@ def _set_active(username: str, active: bool, as_json: bool) -> None:
         staff = services.set_staff_active(db.session, username, active)
         return staff.id, staff.username
 
-    staff_id, username_ = transaction(work)
+    staff_id, username_ = transaction(work, as_json)
     verb = (bilingual("已启用"), bilingual("已停用"))[not active]
     emit(as_json, {"staff_id": staff_id, "username": username_, "active": active},
          f"{verb} {username_} ({staff_id})")

@@ -22,3 +22,9 @@ class StaffUser(Base):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: moves on when the user signs out: every session cookie made before stops working
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the roles held, space-separated in valliance.staff.roles.ROLES order (contract §13)
+    roles: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+    @property
+    def role_list(self) -> tuple[str, ...]:
+        return tuple(self.roles.split()) if self.roles else ()

@@ -16,6 +16,7 @@ from valliance.ids import new_id
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant, MerchantUser
 from valliance.passwords import hash_password, password_matches
 from valliance.staff.models import StaffUser
+from valliance.staff.roles import ROLES, parse_roles
 
 PER_PAGE = 20
 MAX_QUERY = 100
@@ -35,9 +36,22 @@ def find_staff(session: Session, username: str) -> StaffUser | None:
     return session.scalar(select(StaffUser).where(StaffUser.username == username))
 
 
+def checked_roles(raw) -> tuple[str, ...]:
+    """Known roles (at least one) from a string or list, or a ValidationError naming them."""
+    try:
+        roles = parse_roles(raw)
+    except ValueError as exc:
+        raise ValidationError(details={"role": [bilingual(
+            "未知角色：%(names)s；可选：%(known)s", names=str(exc), known=", ".join(ROLES))]}) from None
+    if not roles:
+        raise ValidationError(details={"role": [bilingual("请至少选择一个角色")]})
+    return roles
+
+
 def create_staff_user(session: Session, *, username: str, name: str, password: str,
-                      actor: str = "cli") -> StaffUser:
-    """Give someone who works for the alliance a staff sign-in."""
+                      roles, actor: str = "cli") -> StaffUser:
+    """Give someone who works for the alliance a staff sign-in with one or more roles."""
+    roles = checked_roles(roles)
     username = normalize_username(username)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
@@ -45,10 +59,24 @@ def create_staff_user(session: Session, *, username: str, name: str, password: s
     if find_staff(session, username):
         raise ValidationError(details={"username": [bilingual("用户名已存在")]})
     staff = StaffUser(id=new_id("stf"), username=username, name=name,
-                      password_hash=hash_password(password))
+                      password_hash=hash_password(password), roles=" ".join(roles))
     session.add(staff)
     record_event(session, actor=actor, action="staff.create", subject=staff.id,
-                 username=username, name=name)
+                 username=username, name=name, roles=list(roles))
+    session.flush()
+    return staff
+
+
+def set_staff_roles(session: Session, staff: StaffUser, roles, *, actor: str,
+                    reason: str = "") -> StaffUser:
+    """Change the roles a staff user holds (audited with what they were)."""
+    roles = checked_roles(roles)
+    before = staff.role_list
+    if before != roles:
+        staff.roles = " ".join(roles)
+        record_event(session, actor=actor, action="staff.roles", subject=staff.id,
+                     reason=reason, username=staff.username, before=list(before),
+                     after=list(roles))
     session.flush()
     return staff
 

@@ -25,7 +25,8 @@ from valliance.messaging import deliver_pending
 from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
 from valliance.staff import services
-from valliance.staff.auth import StaffSignedIn, current_staff, staff_required
+from valliance.staff.auth import StaffSignedIn, current_staff
+from valliance.staff.roles import MERCHANT_OPS, role_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
 from valliance.web.forms import ConfirmForm
 from valliance.web.navigation import FLASH, safe_next
@@ -63,7 +64,7 @@ def _login_key() -> str:
 def login():
     """Sign in with username and password; one answer whether the user exists or not."""
     if request.method == "GET" and getattr(current_user, "is_staff", False):
-        return redirect(url_for("staff.index"))
+        return redirect(url_for("backoffice.dashboard"))
     form = StaffLoginForm()
     if form.validate_on_submit():
         staff = services.authenticate_staff(db.session, form.username.data, form.password.data)
@@ -71,7 +72,7 @@ def login():
             login_user(StaffSignedIn(staff))
             target = request.args.get("next")
             return redirect(target if target and safe_next(target) == target
-                            else url_for("staff.index"))
+                            else url_for("backoffice.dashboard"))
         g.login_failed = True  # counts towards this username's limit, from any address
         form.form_errors.append(bilingual("用户名或密码错误"))
     return render_template("staff/login.html", form=form)
@@ -86,15 +87,8 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
-@bp.get("/")
-@staff_required
-def index():
-    """The staff landing page: what waits for review."""
-    return render_template("staff/index.html", counts=services.status_counts(db.session))
-
-
 @bp.get("/merchants")
-@staff_required
+@role_required(MERCHANT_OPS)
 def merchants():
     """The approval queue: a tab per status (pending first), newest first, pages; a search
     looks through every status (the "all" tab) unless a tab is chosen."""
@@ -132,14 +126,14 @@ def _get_merchant(merchant_id: str) -> Merchant:
 
 
 @bp.get("/merchants/<merchant_id>")
-@staff_required
+@role_required(MERCHANT_OPS)
 def merchant(merchant_id: str):
     """Everything the applicant submitted, its accounts, its review history and the actions."""
     return _merchant_page(_get_merchant(merchant_id))
 
 
 @bp.post("/merchants/<merchant_id>/<any(approve, reject, suspend, reinstate):action>")
-@staff_required
+@role_required(MERCHANT_OPS)
 @transactional
 def review(merchant_id: str, action: str):
     """Approve, reject, suspend or reinstate; the owners are texted the outcome."""

@@ -1,0 +1,33 @@
+"""`flask audit …` (and the back office's other commands, contract §13)."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from valliance.audit import verify_chain
+from valliance.cli import emit, json_option
+from valliance.extensions import db
+from valliance.i18n import bilingual
+
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@audit_cli.command("verify")
+@json_option
+def verify_audit_command(as_json):
+    """Prove the audit log's hash chain; exit 1 naming the first broken link."""
+    report = verify_chain(db.session)
+    db.session.rollback()
+    if report.ok:
+        emit(as_json, {"ok": True, "links": report.links},
+             bilingual("审计日志完好：共 %(links)s 条", links=report.links))
+        return
+    emit(as_json, {"ok": False, "links": report.links, "broken_seq": report.broken_seq,
+                   "problem": report.problem},
+         bilingual("审计日志第 %(seq)s 条有问题：%(problem)s", seq=report.broken_seq,
+                   problem=report.problem))
+    sys.exit(1)
+
+
+COMMANDS = (audit_cli,)

@@ -1,0 +1,3 @@
+"""Finance: the points liability (finance)."""
+
+from valliance.backoffice.views import bp  # noqa: F401

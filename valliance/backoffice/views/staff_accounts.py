@@ -1,0 +1,3 @@
+"""Staff accounts and their roles (admin)."""
+
+from valliance.backoffice.views import bp  # noqa: F401

@@ -24,7 +24,8 @@ def long_named(app):
                                    district="鹿城区", approved=True)
         users.add_merchant_user(db.session, merchant, phone="13700000001", name="王老板",
                                 password=PASSWORD, role="owner", actor="test")
-        create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD, roles=("admin",))
+        create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD,
+                          roles=("admin",))
         create_offer(db.session, merchant, title="洗车9折", percent_off=10,
                      points_per_yuan=1)
         _, key = create_terminal(db.session, merchant, "1号收银台")

@@ -39,7 +39,8 @@ def closed_month(app):
         close_period(db.session, "2026-11", now=datetime(2026, 12, 2, tzinfo=UTC),
                      actor="test")
         create_terminal(db.session, merchant, "收银台" * 33 + "X")  # 100 characters
-        create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD, roles=("admin",))
+        create_staff_user(db.session, username="zhou", name="周敏", password=PASSWORD,
+                          roles=("admin",))
         db.session.commit()
         data = {"purchase_id": sale.id}
         db.session.remove()

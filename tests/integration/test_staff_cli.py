@@ -46,14 +46,16 @@ def test_create_prints_the_staff_id_and_username_and_the_user_can_sign_in(app, s
 
 
 def test_create_asks_for_the_password_when_missing_and_keeps_stdout_json(app, session):
-    answer = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
+    answer = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+             "--role", "admin",
                       input=f"{PASSWORD}\n{PASSWORD}\n")
     assert answer["username"] == "admin"
     assert authenticate_staff(session, "admin", PASSWORD) is not None
 
 
 def test_create_asks_again_when_the_confirmation_differs(app, session):
-    result = run(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
+    result = run(app, "staff", "create", "--username", "admin", "--name", "管理员",
+             "--role", "admin",
                  input=f"{PASSWORD}\nother-pass1\n{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output  # hidden input is never echoed
@@ -62,19 +64,24 @@ def test_create_asks_again_when_the_confirmation_differs(app, session):
 
 
 def test_create_refuses_a_taken_username_a_weak_password_and_a_bad_username(app, session):
-    run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
+    run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+             "--role", "admin",
              "--password", PASSWORD)
-    assert_clean_failure(run(app, "staff", "create", "--username", "ADMIN", "--name", "另一个", "--role", "admin",
+    assert_clean_failure(run(app, "staff", "create", "--username", "ADMIN", "--name", "另一个",
+             "--role", "admin",
                              "--password", PASSWORD, "--json"), "用户名已存在")
-    assert_clean_failure(run(app, "staff", "create", "--username", "weak", "--name", "弱", "--role", "admin",
+    assert_clean_failure(run(app, "staff", "create", "--username", "weak", "--name", "弱",
+             "--role", "admin",
                              "--password", "short", "--json"), "密码至少8位")
-    assert_clean_failure(run(app, "staff", "create", "--username", "张三", "--name", "张三", "--role", "admin",
+    assert_clean_failure(run(app, "staff", "create", "--username", "张三", "--name", "张三",
+             "--role", "admin",
                              "--password", PASSWORD, "--json"), "用户名")
     assert len(session.scalars(select(StaffUser)).all()) == 1
 
 
 def test_disable_stops_sign_in_and_enable_restores_it(app, session):
-    created = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员", "--role", "admin",
+    created = run_json(app, "staff", "create", "--username", "admin", "--name", "管理员",
+             "--role", "admin",
                        "--password", PASSWORD)
     answer = run_json(app, "staff", "disable", "admin")
     assert answer == {"staff_id": created["staff_id"], "username": "admin", "active": False}

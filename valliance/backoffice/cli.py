@@ -2,7 +2,6 @@
 
 import sys
 
-import click
 from flask.cli import AppGroup
 
 from valliance.audit import verify_chain

@@ -41,8 +41,9 @@ def checked_roles(raw) -> tuple[str, ...]:
     try:
         roles = parse_roles(raw)
     except ValueError as exc:
+        known = ", ".join(ROLES)
         raise ValidationError(details={"role": [bilingual(
-            "未知角色：%(names)s；可选：%(known)s", names=str(exc), known=", ".join(ROLES))]}) from None
+            "未知角色：%(names)s；可选：%(known)s", names=str(exc), known=known)]}) from None
     if not roles:
         raise ValidationError(details={"role": [bilingual("请至少选择一个角色")]})
     return roles

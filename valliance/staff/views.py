@@ -26,8 +26,8 @@ from valliance.money import format_yuan
 from valliance.sign_in import login_rate_limits
 from valliance.staff import services
 from valliance.staff.auth import StaffSignedIn, current_staff
-from valliance.staff.roles import MERCHANT_OPS, role_required
 from valliance.staff.forms import ReviewForm, StaffLoginForm
+from valliance.staff.roles import MERCHANT_OPS, role_required
 from valliance.web.forms import ConfirmForm
 from valliance.web.navigation import FLASH, safe_next
 from valliance.web.transactions import on_error, transactional

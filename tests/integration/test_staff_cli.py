@@ -68,14 +68,11 @@ def test_create_refuses_a_taken_username_a_weak_password_and_a_bad_username(app,
              "--role", "admin",
              "--password", PASSWORD)
     assert_clean_failure(run(app, "staff", "create", "--username", "ADMIN", "--name", "另一个",
-             "--role", "admin",
-                             "--password", PASSWORD, "--json"), "用户名已存在")
+                             "--role", "admin", "--password", PASSWORD, "--json"), "用户名已存在")
     assert_clean_failure(run(app, "staff", "create", "--username", "weak", "--name", "弱",
-             "--role", "admin",
-                             "--password", "short", "--json"), "密码至少8位")
+                             "--role", "admin", "--password", "short", "--json"), "密码至少8位")
     assert_clean_failure(run(app, "staff", "create", "--username", "张三", "--name", "张三",
-             "--role", "admin",
-                             "--password", PASSWORD, "--json"), "用户名")
+                             "--role", "admin", "--password", PASSWORD, "--json"), "用户名")
     assert len(session.scalars(select(StaffUser)).all()) == 1
 
 
@@ -107,9 +104,14 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     from valliance.merchants.services.merchant_users import authenticate_merchant_user
 
     first = run_json(app, "demo", "seed", "--force")
-    assert first["staff_logins"] == [
-        {"username": "admin", "password": DEMO_PASSWORD, "name": "联盟管理员"}]
-    assert authenticate_staff(session, "admin", DEMO_PASSWORD) is not None
+    staff_logins = {login["username"]: login for login in first["staff_logins"]}
+    assert staff_logins["admin"] == {"username": "admin", "password": DEMO_PASSWORD,
+                                     "name": "联盟管理员", "roles": ["admin"]}
+    assert {login["roles"][0] for login in first["staff_logins"]} == {
+        "admin", "member_care", "merchant_ops", "finance"}
+    for login in first["staff_logins"]:
+        staff = authenticate_staff(session, login["username"], DEMO_PASSWORD)
+        assert staff is not None and list(staff.role_list) == login["roles"]
     logins = {login["phone"]: login for login in first["merchant_logins"]}
     assert {(p, login["role"], login["name"], login["merchant_id"], login["status"])
             for p, login in logins.items() if login["status"] == "approved"} == {
@@ -127,7 +129,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     second = run_json(app, "demo", "seed", "--force")
     assert second["staff_logins"] == first["staff_logins"]
     assert second["merchant_logins"] == first["merchant_logins"]
-    assert len(session.scalars(select(StaffUser)).all()) == 1
+    assert len(session.scalars(select(StaffUser)).all()) == len(first["staff_logins"]) == 5
     assert len(session.scalars(select(MerchantUser)).all()) == 4
     assert len(session.scalars(select(Merchant).where(Merchant.status == "pending")).all()) == 2
 

@@ -83,9 +83,11 @@ def _echo_logins(result: DemoResult) -> None:
         for login in result.logins:
             click.echo(f"  {TIER_NAMES_ZH[login['tier']]:<4} {login['tier']:<9}"
                        f" {login['phone']} / {login['password']}  ({login['name']})")
-    staff = bilingual("联盟员工")  # the heading; the login's details follow it in both languages
+    if result.staff_logins:
+        click.echo(bilingual("联盟员工"))  # the heading: "中文 / English (/staff/login):"
     for login in result.staff_logins:
-        click.echo(f"{staff} {login['username']} / {login['password']}  ({login['name']})")
+        roles = ", ".join(login["roles"])
+        click.echo(f"  {login['username']} / {login['password']}  ({login['name']}; {roles})")
     if result.merchant_logins:
         click.echo(pbilingual("merchant portal (/merchant/login, phone / password):", "商户后台"))
         for login in result.merchant_logins:

@@ -22,8 +22,15 @@ DEMO_MERCHANTS = (
     ("demo-lucheng-salon", "鹿城丝情美发", 1, 16000),
     ("demo-xiaonanmen-carwash", "小南门汽车美容", 1, 8000),
 )
-#: the alliance staff login (username, name)
-DEMO_STAFF = ("admin", "联盟管理员")
+#: the alliance staff logins: (username, name, roles) — one per desk, so that the demo shows
+#: what each role sees; the second finance user approves what the first one asks for
+DEMO_STAFF = (
+    ("admin", "联盟管理员", ("admin",)),
+    ("care", "会员服务小林", ("member_care",)),
+    ("ops", "商户运营小周", ("merchant_ops",)),
+    ("finance", "财务小陈", ("finance",)),
+    ("finance2", "财务主管吴", ("finance",)),
+)
 #: published demo keys (like the demo password): the till of the demo shop and a 114 console
 DEMO_TILL_KEY = "vt_demo2026-laowang-till"  # noqa: S105 — demo only, printed by the seed
 DEMO_OPERATOR_KEY = "vo_demo2026-114-console"  # noqa: S105 — demo only, printed by the seed

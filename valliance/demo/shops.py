@@ -96,9 +96,10 @@ def demo_operator(session) -> Operator:
 
 def demo_partners(session) -> None:
     """The staff login, the demo shop's owner and cashier, two applications (each once)."""
-    if session.scalar(select(StaffUser.id).where(StaffUser.username == DEMO_STAFF[0])) is None:
-        create_staff_user(session, username=DEMO_STAFF[0], name=DEMO_STAFF[1],
-                          password=DEMO_PASSWORD, actor="demo", roles=("admin",))
+    for username, name, roles in DEMO_STAFF:
+        if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
+            create_staff_user(session, username=username, name=name, password=DEMO_PASSWORD,
+                              actor="demo", roles=roles)
     taken = set(session.scalars(select(MerchantUser.phone)))
     shop = session.get(Merchant, DEMO_SHOP)
     for phone, name, role in DEMO_MERCHANT_USERS:
@@ -126,9 +127,11 @@ def partner_logins(session, result: DemoResult) -> None:
     result.device_keys = {name: key for name, (model, key) in live.items()
                           if session.scalar(select(model.id).where(
                               model.key_hash == key_digest(key), model.revoked_at.is_(None)))}
-    username, name = DEMO_STAFF
-    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-        result.staff_logins = [{"username": username, "password": DEMO_PASSWORD, "name": name}]
+    present = set(session.scalars(select(StaffUser.username).where(
+        StaffUser.username.in_([username for username, _, _ in DEMO_STAFF]))))
+    result.staff_logins = [{"username": username, "password": DEMO_PASSWORD, "name": name,
+                            "roles": list(roles)}
+                           for username, name, roles in DEMO_STAFF if username in present]
     demo_ids = [DEMO_SHOP] + [application[0] for application in DEMO_APPLICATIONS]
     demo_phones = [u[0] for u in DEMO_MERCHANT_USERS] + [a[8] for a in DEMO_APPLICATIONS]
     rows = session.execute(select(MerchantUser, Merchant).join(

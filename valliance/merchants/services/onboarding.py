@@ -166,7 +166,7 @@ def review_merchant(session: Session, merchant_id: str, action: str, *, staff_id
         merchant.approved_at = now
     merchant.reviewed_by, merchant.reviewed_at, merchant.review_note = staff_id, now, note
     record_event(session, actor=f"staff:{staff_id}", action=f"merchant.{action}",
-                 subject=merchant.id, merchant_id=merchant.id, note=note,
+                 subject=merchant.id, merchant_id=merchant.id, note=note, reason=note,
                  from_status=from_status, to_status=to_status)
     # The reason as typed; a full stop after it unless it ends a sentence itself.
     stop = "" if note.endswith(("。", "！", "？", ".", "!", "?", "…")) else "。"

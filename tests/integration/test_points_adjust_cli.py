@@ -213,3 +213,26 @@ def test_the_threshold_comes_from_the_config(app, session, people):
 def test_a_human_line_without_json(app, people):
     result = run(app, *adjust(-300))
     assert result.exit_code == 0 and "applied" in result.stdout and "-300" in result.stdout
+
+
+def test_a_frozen_membership_can_still_be_adjusted(app, session, people):
+    """A fraud reversal or a correction is needed exactly on frozen accounts; the points
+    stay frozen with the membership."""
+    run_json(app, "members", "freeze", PHONE)
+    assert run_json(app, *adjust(-500, reason="fraud_reversal"))["status"] == "applied"
+    assert balance(session, people["member"]) == 9500
+
+
+def test_every_step_is_audited_with_its_reason(app, session, people):
+    adjustment_id = run_json(app, *adjust(6000, note="补偿三周延误"))["adjustment_id"]
+    run_json(app, "points", "approve", adjustment_id, "--by", "boss")
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.subject == adjustment_id).order_by(AuditEvent.seq)).all()
+    assert [(e.action, e.actor) for e in events] == [
+        ("adjustment.request", f"staff:{people['care']}"),
+        ("adjustment.approve", f"staff:{people['boss']}"),
+        ("adjustment.apply", f"staff:{people['boss']}")]
+    for event in events:
+        assert event.reason == "补偿三周延误"
+        assert event.details["member_id"] == people["member"]
+        assert event.details["points"] == 6000

@@ -124,6 +124,9 @@ class Config:
             "POS_SALE_AT_ONCE": _int_env("POS_SALE_AT_ONCE", 1) != 0,
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
+            #: back office: adjustments of more points than this (either sign) wait for a
+            #: second person with the finance or admin role (contract §13)
+            "ADJUSTMENT_APPROVAL_POINTS": _int_env("ADJUSTMENT_APPROVAL_POINTS", 5000),
             #: only the tiers the environment names; members fills in the rest (fill_table)
             "TIER_THRESHOLDS": _table_env("TIER_THRESHOLDS", int),
             "TIER_MULTIPLIERS": _table_env("TIER_MULTIPLIERS", Decimal),

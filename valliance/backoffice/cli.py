@@ -5,6 +5,7 @@ import sys
 from flask.cli import AppGroup
 
 from valliance.audit import verify_chain
+from valliance.backoffice.points_cli import points_cli
 from valliance.cli import emit, json_option
 from valliance.extensions import db
 from valliance.i18n import bilingual
@@ -29,4 +30,4 @@ def verify_audit_command(as_json):
     sys.exit(1)
 
 
-COMMANDS = (audit_cli,)
+COMMANDS = (audit_cli, points_cli)

@@ -35,9 +35,11 @@ TRANSFER_CODES = frozenset({ACCRUE, REDEEM, REVERSE, EXPIRE, SETTLE, ADJUST})
 #: how a member reads a transfer in the history (contract §7)
 MEMBER_KINDS = frozenset({"accrue", "redeem", "reverse", "return", "expire", "adjust", "payment"})
 
-#: why staff may adjust a balance; every adjustment names one
+#: why staff may adjust a balance; every adjustment names one (contract §13's codes, and
+#: "opening_balance", "fraud" and "campaign" that earlier transfers carry)
 ADJUST_REASONS = frozenset(
-    {"opening_balance", "goodwill", "correction", "migration", "fraud", "campaign"}
+    {"opening_balance", "goodwill", "correction", "service_compensation", "migration",
+     "fraud_reversal", "fraud", "campaign"}
 )
 
 

@@ -9,8 +9,8 @@ from flask import redirect, render_template, request, session, url_for
 
 from valliance.audit import verify_chain
 from valliance.backoffice.services import audit_log as trail
-from valliance.backoffice.views import bp
 from valliance.backoffice.views import audit_labels as labels
+from valliance.backoffice.views import bp
 from valliance.db import SHANGHAI, utcnow
 from valliance.extensions import db
 from valliance.input_guard import bounded_int
@@ -41,7 +41,8 @@ def audit_verify():
     """Prove the whole chain now (as `flask audit verify` does) and show the result."""
     if ConfirmForm().validate_on_submit():
         report = verify_chain(db.session)
-        session[CHECKED] = {"ok": report.ok, "links": report.links, "at": f"{utcnow().astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
+        at = f"{utcnow().astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+        session[CHECKED] = {"ok": report.ok, "links": report.links, "at": at,
                             "broken_seq": report.broken_seq, "problem": report.problem}
     filters = trail.parse_filters(request.form)
     return redirect(url_for("backoffice.audit_log", **filters.query_args()))

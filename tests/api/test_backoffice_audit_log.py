@@ -2,7 +2,7 @@
 dates in Shanghai), names instead of ids, links, the chain check on request, empty states."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text

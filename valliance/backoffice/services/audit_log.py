@@ -202,7 +202,7 @@ def staff_choices(session: Session) -> list[tuple[str, str]]:
                                 .order_by(StaffUser.name, StaffUser.username)).all())
 
 
-def staff_trail(session: Session, staff_id: str, *, limit: int = 100) -> AuditPage:
+def staff_trail(session: Session, staff_id: str, *, limit: int = 20) -> AuditPage:
     """What was done to a staff account and what it did, newest first."""
     events = list(session.scalars(select(AuditEvent).where(or_(
         AuditEvent.subject == staff_id, AuditEvent.actor == f"{STAFF}:{staff_id}"))

@@ -12,7 +12,7 @@ from tests.api.world import MEMBER_PHONE, PASSWORD, STAFF_USERNAME, build
 from valliance.audit import record_event
 from valliance.extensions import db
 from valliance.members.models import Member
-from valliance.merchants.models import Merchant, MerchantUser
+from valliance.merchants.models import Merchant, MerchantUser, Offer
 from valliance.staff import services as staff_services
 
 URL = "/staff/audit"
@@ -50,6 +50,7 @@ def world(app, client):
                      subject=made.merchant_id, merchant_id=made.merchant_id, reason="投诉多")
         db.session.commit()
         ids = {"finance": finance.id, "member": member.id, "owner": owner.id,
+               "offer": made.offer_id, "offer_title": db.session.get(Offer, made.offer_id).title,
                "merchant": made.merchant_id, "merchant_name": db.session.get(
                    Merchant, made.merchant_id).name}
         db.session.remove()
@@ -70,6 +71,7 @@ def test_newest_first_with_names_roles_and_links(client, world):
     assert "member.note" in html  # an unknown action as written
     assert f'href="/staff/merchants/{world["merchant"]}"' in html  # the merchant's page
     assert "投诉多" in html and "<details>" in html  # the reason, and the detail to expand
+    assert f">{world['offer']}<" not in html and world["offer_title"] in html  # by its title
 
 
 def test_filter_by_staff_user(client, world):

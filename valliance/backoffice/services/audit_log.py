@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from valliance.audit import AuditEvent
 from valliance.db import SHANGHAI
 from valliance.members.models import Member
-from valliance.merchants.models import Merchant, MerchantUser
+from valliance.merchants.models import Merchant, MerchantUser, Offer, Terminal
 from valliance.staff.models import StaffUser
 
 PER_PAGE = 50
@@ -172,6 +172,8 @@ class Names:
     merchant_users: dict[str, MerchantUser] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
     merchants: dict[str, Merchant] = field(default_factory=dict)
+    offers: dict[str, Offer] = field(default_factory=dict)
+    terminals: dict[str, Terminal] = field(default_factory=dict)
 
 
 def names_for(session: Session, events: list[AuditEvent]) -> Names:
@@ -193,7 +195,9 @@ def names_for(session: Session, events: list[AuditEvent]) -> Names:
             model.id.in_(sorted(wanted))))}
 
     return Names(staff=by_id(StaffUser, staff_ids), merchant_users=by_id(MerchantUser, user_ids),
-                 members=by_id(Member, member_ids), merchants=by_id(Merchant, merchant_ids))
+                 members=by_id(Member, member_ids), merchants=by_id(Merchant, merchant_ids),
+                 offers=by_id(Offer, {s for s in subjects if s.startswith("off_")}),
+                 terminals=by_id(Terminal, {s for s in subjects if s.startswith("ter_")}))
 
 
 def staff_choices(session: Session) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from valliance.backoffice.services.audit_log import MEMBER, MERCHANT_USER, STAFF, Names
 from valliance.backoffice.views.helpers import has_page
-from valliance.i18n import N_, _
+from valliance.i18n import N_, N_ctx, _, label_text
 from valliance.staff.roles import role_name
 
 #: action → what it was, in words (an action not here is shown as it is written)
@@ -39,6 +39,9 @@ ACTION_LABELS = {
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),
             "changed after it was written": N_("写入后被改动过")}
+#: what a row calls an offer and a till terminal (a context each: the words mean more elsewhere)
+OFFER = (N_ctx("Offer", "优惠"), "Offer")
+TERMINAL = (N_ctx("Terminal", "收银终端"), "Terminal")
 MERCHANT_ROLES = {"owner": N_("店主"), "cashier": N_("收银员")}
 
 
@@ -120,6 +123,12 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
     if subject in names.merchant_users:
         return _merchant_user(names.merchant_users[subject])
     merchant = names.merchants.get(merchant_id) if merchant_id else None
+    where = f" · {merchant.name}" if merchant else ""
+    if subject in names.offers:
+        return Shown(names.offers[subject].title, label_text(OFFER) + where)
+    if subject in names.terminals:
+        kind = label_text(TERMINAL)
+        return Shown(names.terminals[subject].name or kind, kind + where)
     return Shown(subject, merchant.name if merchant else "", plain=True)
 
 

@@ -64,6 +64,32 @@ def test_every_staff_route_names_its_roles(app):
         assert set(view_roles(app.view_functions[rule.endpoint])) <= set(ROLES), rule.endpoint
 
 
+def test_the_roles_are_found_through_other_decorators():
+    import functools
+
+    from valliance.staff.roles import role_required
+
+    def plain(view):  # keeps only __wrapped__, not the attributes
+        def inner(*args, **kwargs):
+            return view(*args, **kwargs)
+        inner.__wrapped__ = view
+        return inner
+
+    def wrapping(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            return view(*args, **kwargs)
+        return inner
+
+    def page():
+        return ""
+
+    assert view_roles(page) is None
+    assert view_roles(plain(wrapping(role_required("finance")(page)))) == ("finance",)
+    assert view_roles(role_required("marketing", "finance")(wrapping(page))) == (
+        "marketing", "finance")
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 

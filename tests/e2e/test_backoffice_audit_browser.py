@@ -89,4 +89,15 @@ def test_details_open_and_the_chain_check_answers(app, browser, live_server):
     _shot(page, "audit-checked-zh-phone")
     page.get_by_role("link", name="较早 →").click()
     assert page.locator("tr[data-seq]").count() > 0
+
+    page.goto(live_server + "/staff/accounts")
+    page.fill("input[name=username]", "new.one")
+    page.fill("input[name=name]", "新同事")
+    page.check("input[name=roles][value=finance]")
+    page.get_by_role("button", name="创建账号").click()
+    password = page.inner_text("#once-password")
+    assert len(password) == 12
+    _shot(page, "password-once-zh-phone")
+    page.get_by_role("link", name="完成").click()
+    assert "新同事" in page.inner_text("h1")
     context.close()

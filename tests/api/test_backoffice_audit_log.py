@@ -92,8 +92,9 @@ def test_filter_by_actor_name(client, world, actor, expected):
 def test_filter_by_actor_as_written(client, world):
     assert rows(client.get(URL, query_string={"actor": f"merchant_user:{world['owner']}"})) == [
         "offer.update"]
-    cli_rows = rows(client.get(URL, query_string={"actor": "cli"}))
+    cli_rows = rows(client.get(URL, query_string={"actor": "CLI"}))
     assert cli_rows and set(cli_rows) == {"staff.create"}
+    assert rows(client.get(URL, query_string={"actor": "test"})) == ["user.create"]
 
 
 def test_filter_by_object_id_phone_and_merchant_name(client, world):

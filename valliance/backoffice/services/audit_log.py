@@ -70,14 +70,15 @@ def _shanghai_start(day: date) -> datetime:
 
 
 def _actors(session: Session, text: str) -> list[str]:
-    """The actor strings free text stands for: one written out ("cli", "staff:stf_…",
-    "member:13912345678"), or the staff users and merchant users whose name or username has it."""
+    """The actor strings free text stands for: one written out ("staff:stf_…",
+    "member:13912345678"), or the staff users and merchant users whose name or username has
+    it, and the text itself ("cli")."""
     kind, colon, rest = text.partition(":")
     if colon and kind == MEMBER and _PHONE.match(rest):
         member_id = session.scalar(select(Member.id).where(Member.phone == rest))
         return [f"{MEMBER}:{member_id}"] if member_id else []
-    if colon or text.isascii() and text.lower() in ("cli", "stripe"):
-        return [text.lower() if not colon else text]
+    if colon:
+        return [text]
     like = {"autoescape": True}
     staff = session.scalars(select(StaffUser.id).where(or_(
         StaffUser.name.icontains(text, **like), StaffUser.username.icontains(text, **like)))
@@ -85,7 +86,9 @@ def _actors(session: Session, text: str) -> list[str]:
     users = session.scalars(select(MerchantUser.id).where(or_(
         MerchantUser.name.icontains(text, **like), MerchantUser.phone == text))
         .limit(MAX_MATCHES))
-    return [f"{STAFF}:{i}" for i in staff] + [f"{MERCHANT_USER}:{i}" for i in users]
+    # …and the text itself, for actors that are not people ("cli", "stripe")
+    return ([f"{STAFF}:{i}" for i in staff] + [f"{MERCHANT_USER}:{i}" for i in users]
+            + [text.lower() if text.isascii() else text])
 
 
 def _subject_condition(session: Session, text: str):

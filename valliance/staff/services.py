@@ -3,6 +3,7 @@ they read (counts per status, search, pages)."""
 
 import math
 import re
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -16,7 +17,7 @@ from valliance.ids import new_id
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant, MerchantUser
 from valliance.passwords import hash_password, password_matches
 from valliance.staff.models import StaffUser
-from valliance.staff.roles import ROLES, parse_roles
+from valliance.staff.roles import ADMIN, ROLES, parse_roles
 
 PER_PAGE = 20
 MAX_QUERY = 100
@@ -50,7 +51,7 @@ def checked_roles(raw) -> tuple[str, ...]:
 
 
 def create_staff_user(session: Session, *, username: str, name: str, password: str,
-                      roles, actor: str = "cli") -> StaffUser:
+                      roles, actor: str = "cli", reason: str = "") -> StaffUser:
     """Give someone who works for the alliance a staff sign-in with one or more roles."""
     roles = checked_roles(roles)
     username = normalize_username(username)
@@ -62,10 +63,29 @@ def create_staff_user(session: Session, *, username: str, name: str, password: s
     staff = StaffUser(id=new_id("stf"), username=username, name=name,
                       password_hash=hash_password(password), roles=" ".join(roles))
     session.add(staff)
-    record_event(session, actor=actor, action="staff.create", subject=staff.id,
+    record_event(session, actor=actor, action="staff.create", subject=staff.id, reason=reason,
                  username=username, name=name, roles=list(roles))
     session.flush()
     return staff
+
+
+def _needs_reason(actor: str, reason: str) -> None:
+    """A staff user changing an account says why (the shell's operator need not)."""
+    if actor != "cli" and not (reason or "").strip():
+        raise ValidationError(details={"reason": [bilingual("请填写原因")]})
+
+
+def _keeps_an_admin(session: Session, staff: StaffUser, actor: str) -> None:
+    """From the staff pages, the last active admin keeps the role and the account (the shell
+    stays the way back in, so `flask staff` may)."""
+    if actor == "cli" or not staff.active or ADMIN not in staff.role_list:
+        return
+    others = session.scalar(select(func.count()).select_from(StaffUser).where(
+        StaffUser.active.is_(True), StaffUser.roles.contains(ADMIN),
+        StaffUser.id != staff.id)) or 0
+    if not others:
+        raise ValidationError(bilingual(
+            "%(name)s 是唯一在职的管理员：请先让另一位同事成为管理员", name=staff.name))
 
 
 def set_staff_roles(session: Session, staff: StaffUser, roles, *, actor: str,
@@ -74,6 +94,9 @@ def set_staff_roles(session: Session, staff: StaffUser, roles, *, actor: str,
     roles = checked_roles(roles)
     before = staff.role_list
     if before != roles:
+        _needs_reason(actor, reason)
+        if ADMIN not in roles:
+            _keeps_an_admin(session, staff, actor)
         staff.roles = " ".join(roles)
         record_event(session, actor=actor, action="staff.roles", subject=staff.id,
                      reason=reason, username=staff.username, before=list(before),
@@ -83,15 +106,57 @@ def set_staff_roles(session: Session, staff: StaffUser, roles, *, actor: str,
 
 
 def set_staff_active(session: Session, username: str, active: bool, *,
-                     actor: str = "cli") -> StaffUser:
+                     actor: str = "cli", reason: str = "") -> StaffUser:
     """Disable (signing out every session at once) or re-enable a staff sign-in."""
     staff = find_staff(session, (username or "").strip().lower())
     if staff is None:
         raise NotFound(bilingual("没有该员工账号", username=repr(username)))
+    if staff.active == active and actor != "cli":
+        return staff
+    _needs_reason(actor, reason)
+    if not active:
+        _keeps_an_admin(session, staff, actor)
     staff.active = active
     record_event(session, actor=actor, action="staff.enable" if active else "staff.disable",
-                 subject=staff.id, username=staff.username)
+                 subject=staff.id, reason=reason, username=staff.username)
     session.flush()
+    return staff
+
+
+def new_password() -> str:
+    """A password to hand over once: 12 letters and digits, with at least one of each."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if re.search(r"\d", password) and re.search(r"[A-Za-z]", password):
+            return password
+
+
+def reset_password(session: Session, staff: StaffUser, *, actor: str, reason: str,
+                   password: str | None = None) -> str:
+    """Set a staff user's password (a generated one when none is given) and return it; their
+    sessions end (the password is part of every session's credential)."""
+    _needs_reason(actor, reason)
+    generated = not password
+    password = password or new_password()
+    staff.password_hash = hash_password(password)
+    record_event(session, actor=actor, action="staff.password", subject=staff.id,
+                 reason=reason, username=staff.username,
+                 generated=generated)
+    session.flush()
+    return password
+
+
+def list_staff(session: Session) -> list[StaffUser]:
+    """Every staff account: active first, then by name."""
+    return list(session.scalars(select(StaffUser).order_by(
+        StaffUser.active.desc(), StaffUser.name, StaffUser.username)))
+
+
+def get_staff(session: Session, staff_id: str) -> StaffUser:
+    staff = session.get(StaffUser, staff_id)
+    if staff is None:
+        raise NotFound()
     return staff
 
 

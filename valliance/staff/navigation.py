@@ -23,7 +23,7 @@ class NavEntry:
     #: ("中文",) or ("中文", context) — valliance.i18n.label_text
     label: tuple
     roles: tuple[str, ...]
-    #: the endpoints (or "blueprint." prefixes) that mark this entry current
+    #: the other endpoints that mark this entry current (ending in "." or "_": prefixes)
     current: tuple[str, ...] = ()
 
 
@@ -32,14 +32,16 @@ NAV = (
     NavEntry("backoffice.dashboard", (N_("工作台"),), ANY),
     NavEntry("backoffice.members", (N_("会员服务"),), (MEMBER_CARE,), ("backoffice.member",)),
     NavEntry("backoffice.adjustments", (N_ctx(ADJUSTMENTS, "积分调整"), ADJUSTMENTS),
-             (MEMBER_CARE, FINANCE), ("backoffice.adjustment",)),
+             (MEMBER_CARE, FINANCE),
+             ("backoffice.adjustment", "backoffice.new_adjustment", "backoffice.approve_",
+              "backoffice.reject_")),
     NavEntry("staff.merchants", (N_("商户运营"),), (MERCHANT_OPS,), ("staff.merchant",)),
     NavEntry("referral_report.page", (N_("114推荐转化"),), (MERCHANT_OPS, MARKETING)),
     NavEntry("settlement_staff.periods", (N_("结算"),), (FINANCE,), ("settlement_staff.",)),
     NavEntry("backoffice.liability", (N_("积分负债"),), (FINANCE,)),
-    NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE)),
+    NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),
-             ("backoffice.staff_account",)),
+             ("backoffice.staff_account", "backoffice.staff_account_")),
 )
 
 
@@ -51,8 +53,12 @@ def staff_nav() -> list[dict]:
     for entry in NAV:
         if entry.endpoint not in current_app.view_functions or not has_role(staff, *entry.roles):
             continue
-        marks = (entry.endpoint, *entry.current)
         entries.append({"url": url_for(entry.endpoint), "label": label_text(entry.label),
-                        "current": any(endpoint == m or (m.endswith(".") and endpoint.startswith(m))
-                                       for m in marks)})
+                        "current": _marks(endpoint, (entry.endpoint, *entry.current))})
     return entries
+
+
+def _marks(endpoint: str, marks: tuple[str, ...]) -> bool:
+    """Whether the page is one of the marks (a mark ending in "." or "_" is a prefix)."""
+    return any(endpoint == m or (m.endswith((".", "_")) and endpoint.startswith(m))
+               for m in marks)

@@ -65,12 +65,12 @@ def start_import(session: Session, *, filename: str, data: bytes, staff_id: str
     _, errors = imports.validate_rows(rows)
     job = MerchantImport(id=new_id("imp"), filename=(filename or "merchants.csv")[:200],
                          total=len(rows), made_by=staff_id, created_at=utcnow())
+    job.rows = [[line, row] for line, row in rows]  # kept while running, or to explain why not
     if errors:
         job.status, job.finished_at = REJECTED, job.created_at
-        job.errors = [[error.line, localized(error.message)] for error in errors[:MAX_ERRORS]]
-        job.rows = None
+        job.errors = _report(dict(rows), errors)
     else:
-        job.status, job.rows = RUNNING, [[line, row] for line, row in rows]
+        job.status = RUNNING
     session.add(job)
     record_event(session, actor=f"staff:{staff_id}", action="merchant_import.upload",
                  subject=job.id, filename=job.filename, rows=job.total, status=job.status,
@@ -110,9 +110,30 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
     return job
 
 
+def _report(rows: dict[int, dict[str, str]], errors: list[RowError]) -> list[list]:
+    """[[line, message], …] in the uploader's language (the service joins a row's problems,
+    each "中文 / English", for the shell: they are asked for one by one here)."""
+    report = []
+    for error in errors[:MAX_ERRORS]:
+        problems = imports.row_problems(rows[error.line]) if error.line in rows else []
+        message = ("; ".join(localized(problem) for problem in problems) if problems
+                   else localized(error.message))
+        report.append([error.line, message])
+    return report
+
+
+def row_errors(job: MerchantImport) -> list[list]:
+    """A refused file's [[line, message], …] in the reader's language (worked out again from
+    its rows; as first reported, when they are gone)."""
+    if not job.rows:
+        return job.errors or []
+    rows = [(line, row) for line, row in job.rows]
+    return _report(dict(rows), imports.validate_rows(rows)[1]) or job.errors or []
+
+
 def _reject(session: Session, job: MerchantImport, errors: list[RowError]) -> MerchantImport:
-    job.status, job.rows, job.finished_at = REJECTED, None, utcnow()
-    job.errors = [[error.line, localized(error.message)] for error in errors[:MAX_ERRORS]]
+    job.status, job.finished_at = REJECTED, utcnow()
+    job.errors = _report({line: row for line, row in job.rows}, errors)
     session.flush()
     return job
 

@@ -5,7 +5,7 @@ and the report says what was created, updated and skipped, or which rows are wro
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from valliance.backoffice.import_jobs import RUNNING
+from valliance.backoffice.import_jobs import REJECTED, RUNNING
 from valliance.backoffice.merchant_ops_forms import ImportForm
 from valliance.backoffice.services import merchant_imports as service
 from valliance.backoffice.views import bp
@@ -49,8 +49,9 @@ def merchant_import():
 def merchant_import_job(import_id: str):
     """An import: its progress while it runs, then its report."""
     job = service.find_import(db.session, import_id)
-    return render_template("backoffice/merchant_import_job.html", job=job,
-                           progress=service.progress(job), form=ConfirmForm(), RUNNING=RUNNING)
+    return render_template("backoffice/merchant_import_job.html", job=job, form=ConfirmForm(),
+                           errors=service.row_errors(job) if job.status == REJECTED else [],
+                           RUNNING=RUNNING)
 
 
 @bp.get("/merchants/imports/<import_id>/status")

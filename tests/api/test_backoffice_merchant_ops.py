@@ -15,7 +15,7 @@ from tests.api.test_staff_pages import staff_log_in
 from valliance.audit import AuditEvent
 from valliance.backoffice.import_jobs import MerchantImport
 from valliance.backoffice.services import merchant_imports
-from valliance.db import utcnow
+from valliance.db import SHANGHAI, utcnow
 from valliance.directory import search
 from valliance.directory import services as directory
 from valliance.extensions import db
@@ -447,3 +447,42 @@ def test_a_merchant_user_gets_403_and_a_visitor_signs_in(app, client, routes):
     for method, url in routes:
         response = _call(client, method, url)
         assert response.status_code in (403,), (method, url, response.status_code)
+
+
+# --- the months --------------------------------------------------------------------------------
+
+
+def test_twelve_months_end_with_this_one_across_a_new_year():
+    from datetime import date
+
+    from valliance.backoffice.services.merchant_file import month_starts
+    firsts = month_starts(date(2026, 1, 15))
+    assert firsts[0] == date(2025, 2, 1) and firsts[-2] == date(2026, 1, 1)
+    assert firsts[-1] == date(2026, 2, 1) and len(firsts) == 13
+    assert month_starts(date(2026, 12, 31))[-1] == date(2027, 1, 1)
+
+
+def test_a_sale_counts_in_its_shanghai_month_and_points_in_their_period(app, merchant_id):
+    from valliance import points
+    from valliance.backoffice.services.merchant_file import monthly
+    from valliance.merchants.services.reports import shanghai_midnight
+
+    with app.app_context():
+        merchant = db.session.get(Merchant, merchant_id)
+        _, card = member(db.session)
+        sale = pos.record_purchase(db.session, merchant, None, pay_code(card), 10_000, 0, None)
+        db.session.flush()
+        first = utcnow().astimezone(SHANGHAI).date().replace(day=1)
+        # a sale a minute before this month began (Shanghai) belongs to the month before
+        db.session.execute(Purchase.__table__.update().where(Purchase.id == sale.id).values(
+            created_at=shanghai_midnight(first) - timedelta(minutes=1)))
+        months = monthly(db.session, merchant)
+        assert (months[-1].purchases, months[-2].purchases) == (0, 1)
+        assert months[-2].amount == 10_000
+        # the points it earned: in the period holding the moment they were written
+        now = utcnow()
+        split = points.net_by_period(db.session, [merchant.issued_account_id],
+                                     [now - timedelta(hours=1), now + timedelta(seconds=1),
+                                      now + timedelta(hours=1)])
+        assert split[merchant.issued_account_id] == [-sale.points_earned, 0]
+        db.session.rollback()

@@ -16,6 +16,7 @@ from valliance.merchants.labels import HELPERS as MERCHANT_LABELS
 from valliance.merchants.models import CATEGORIES, Merchant, Terminal
 from valliance.merchants.services import listing, onboarding
 from valliance.merchants.services import terminals as pos_terminals
+from valliance.merchants.views.portal import ROLE_LABELS
 from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.messaging import deliver_pending
 from valliance.staff.auth import current_staff
@@ -24,7 +25,6 @@ from valliance.staff.roles import FINANCE, MERCHANT_OPS, has_role, role_required
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
-ROLE_LABELS = {"owner": (N_("店主"), "Owner"), "cashier": (N_("收银员"), "Cashier")}
 #: review action → what staff are told once it is done (a whole message each)
 REVIEWED = {"approve": N_("已通过：%(name)s"), "reject": N_("已拒绝：%(name)s"),
             "suspend": N_("已暂停：%(name)s"), "reinstate": N_("已恢复：%(name)s")}

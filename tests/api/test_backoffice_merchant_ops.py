@@ -20,7 +20,7 @@ from valliance.directory import search
 from valliance.directory import services as directory
 from valliance.extensions import db
 from valliance.merchants.models import Merchant, Offer, Purchase, Terminal
-from valliance.merchants.services import merchant_users, offers, terminals
+from valliance.merchants.services import activity, merchant_users, offers, terminals
 from valliance.merchants.services import purchases as pos
 from valliance.merchants.services.onboarding import create_merchant
 from valliance.settlement import services as settlement
@@ -249,6 +249,9 @@ def test_editing_typical_spend_and_district_re_ranks_the_directory(app, client, 
     assert (event.actor, event.reason) == (f"staff:{ops}", "商户来电更正人均")
     assert event.details["changed"] == ["avg_spend"]
     assert event.details["before"] == {"avg_spend": 9000}
+    with app.app_context():  # the merchant's own activity trail tells it
+        [line] = activity.describe(db.session, ids["百味小厨"], [event])
+        assert line.text == "联盟工作人员 修改了本店的行业、区域或人均消费"
 
     post_form(client, edit, {**form, "district": "瓯海区", "reason": "搬店"})
     assert _ranked(app, district="鹿城区") == ["阿福面馆"]

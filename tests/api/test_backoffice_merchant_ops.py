@@ -315,7 +315,7 @@ def test_import_shows_progress_writes_in_chunks_and_re_running_skips(app, client
     assert (status["status"], status["total"], status["done"]) == ("running", 5, 0)
 
     progress = run_to_the_end(client, location)
-    assert progress["steps"] == 3  # 5 rows, 2 a chunk
+    assert progress["steps"] == 2  # 5 rows, 2 a chunk, and 老王火锅's two rows kept together
     assert (progress["status"], progress["created"], progress["updated"],
             progress["skipped"]) == ("done", 5, 0, 0)
     html = page(client, location)
@@ -488,4 +488,25 @@ def test_a_sale_counts_in_its_shanghai_month_and_points_in_their_period(app, mer
                                      [now - timedelta(hours=1), now + timedelta(seconds=1),
                                       now + timedelta(hours=1)])
         assert split[merchant.issued_account_id] == [-sale.points_earned, 0]
+        db.session.rollback()
+
+
+def test_a_chunk_never_splits_a_merchant_so_the_counts_are_the_clis(app, client, ops,
+                                                                   monkeypatch):
+    monkeypatch.setattr(merchant_imports, "CHUNK", 2)
+    rows = ("老王火锅,餐饮,鹿城区,五马街1号,,8000,A,10,1\n"
+            "江心屿咖啡,餐饮,鹿城区,,,3500,B,10,1\n"
+            "老王火锅,餐饮,鹿城区,五马街1号,,8000,C,10,1\n"
+            "老王火锅,餐饮,鹿城区,五马街1号,,8000,D,10,1\n")
+    run_to_the_end(client, upload(client, (HEADER + rows).encode()).headers["Location"])
+    moved = rows.replace("五马街1号", "五马街2号")  # the merchant changed, its offers did not
+    progress = run_to_the_end(client, upload(client, (HEADER + moved).encode())
+                              .headers["Location"])
+    assert (progress["created"], progress["updated"], progress["skipped"]) == (0, 3, 1)
+    with app.app_context():  # what the CLI's service says of the same file, on its own
+        from valliance.csv_rows import read_csv
+        from valliance.merchants.services import imports
+        again = imports.import_merchants(db.session, read_csv(io.StringIO(HEADER + rows),
+                                                              imports.COLUMNS))
+        assert (again.created, again.updated, again.skipped) == (0, 3, 1)
         db.session.rollback()

@@ -65,7 +65,9 @@ def start_import(session: Session, *, filename: str, data: bytes, staff_id: str
     _, errors = imports.validate_rows(rows)
     job = MerchantImport(id=new_id("imp"), filename=(filename or "merchants.csv")[:200],
                          total=len(rows), made_by=staff_id, created_at=utcnow())
-    job.rows = [[line, row] for line, row in rows]  # kept while running, or to explain why not
+    # kept while running (a merchant's rows side by side: a chunk never splits a merchant, so
+    # the counts are the CLI's), or to explain why not
+    job.rows = [[line, row] for line, row in sorted(rows, key=lambda pair: _merchant(pair[1]))]
     if errors:
         job.status, job.finished_at = REJECTED, job.created_at
         job.errors = _report(dict(rows), errors)
@@ -77,6 +79,11 @@ def start_import(session: Session, *, filename: str, data: bytes, staff_id: str
                  bad_rows=len(errors))
     session.flush()
     return job
+
+
+def _merchant(row: dict[str, str]) -> tuple[str, str]:
+    """The merchant a row is about (the import's natural key, spaces as it folds them)."""
+    return " ".join(row["name"].split()), " ".join(row["district"].split())
 
 
 def find_import(session: Session, import_id: str, *, lock: bool = False) -> MerchantImport:
@@ -92,7 +99,10 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
     job = find_import(session, import_id, lock=True)
     if job.status != RUNNING:
         return job
-    chunk = [(line, row) for line, row in job.rows[job.position:job.position + CHUNK]]
+    end = min(job.position + CHUNK, job.total)
+    while end < job.total and _merchant(job.rows[end][1]) == _merchant(job.rows[end - 1][1]):
+        end += 1  # the rest of this merchant's rows
+    chunk = [(line, row) for line, row in job.rows[job.position:end]]
     try:
         result = imports.import_merchants(session, chunk)
     except ImportRejected as exc:  # checked whole at upload: only if the service's rules moved
@@ -127,7 +137,7 @@ def row_errors(job: MerchantImport) -> list[list]:
     its rows; as first reported, when they are gone)."""
     if not job.rows:
         return job.errors or []
-    rows = [(line, row) for line, row in job.rows]
+    rows = sorted((line, row) for line, row in job.rows)  # in the file's order
     return _report(dict(rows), imports.validate_rows(rows)[1]) or job.errors or []
 
 

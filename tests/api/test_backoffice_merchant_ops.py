@@ -510,3 +510,26 @@ def test_a_chunk_never_splits_a_merchant_so_the_counts_are_the_clis(app, client,
                                                               imports.COLUMNS))
         assert (again.created, again.updated, again.skipped) == (0, 3, 1)
         db.session.rollback()
+
+
+@pytest.mark.postgres_only
+def test_two_pages_stepping_one_import_at_once_write_each_chunk_once(app, ops, run_threads,
+                                                                    monkeypatch):
+    monkeypatch.setattr(merchant_imports, "CHUNK", 2)
+    rows = "".join(f"并发商户{n},餐饮,鹿城区,,,5000,会员9折,10,1\n" for n in range(8))
+    with app.app_context():
+        job = merchant_imports.start_import(db.session, filename="a.csv",
+                                            data=(HEADER + rows).encode(), staff_id=ops)
+        db.session.commit()
+        import_id = job.id
+
+    def step(_):
+        for _ in range(4):
+            merchant_imports.run_chunk(db.session, import_id, staff_id=ops)
+            db.session.commit()
+
+    run_threads(2, step)
+    with app.app_context():
+        job = db.session.get(MerchantImport, import_id)
+        assert (job.status, job.position, job.created) == ("done", 8, 8)
+        assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8

@@ -80,7 +80,7 @@ def test_apply_on_the_web_then_staff_approve_and_the_merchant_is_approved(app, b
     staff.get_by_role("button", name="通过").click()
     staff.wait_for_selector("text=已通过：瓯江渔港")
     assert staff.inner_text("#merchant-status") == "已加盟"
-    staff.get_by_role("link", name="商户审核", exact=True).click()
+    staff.get_by_role("link", name="商户运营", exact=True).click()  # the staff menu
     staff.get_by_role("link", name="已加盟").click()
     assert staff.get_by_role("link", name="瓯江渔港").is_visible()
     desk.close()

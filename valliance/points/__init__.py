@@ -62,3 +62,8 @@ __all__ = [
     "redeem", "request_fingerprint", "reverse", "run", "store_response", "system_account",
     "verify_ledger",
 ]
+
+# The back office's merchant file: net points per account per month.
+from valliance.points.periods import net_by_period  # noqa: E402
+
+__all__ += ["net_by_period"]

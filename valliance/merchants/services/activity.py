@@ -204,6 +204,7 @@ def _shop(event: AuditEvent, who: str) -> str:
         ),
         "merchant.suspend": gettext("%(who)s 暂停了本店%(reason)s", who=who, reason=reason),
         "merchant.reinstate": gettext("%(who)s 恢复了本店", who=who),
+        "merchant.edit": gettext("%(who)s 修改了本店的行业、区域或人均消费", who=who),
     }.get(event.action, gettext("%(who)s 修改了本店的状态", who=who))
 
 

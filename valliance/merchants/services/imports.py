@@ -26,7 +26,7 @@ from valliance.merchants.models import CATEGORIES, Merchant, Offer
 from valliance.merchants.services.offers import MAX_POINTS_PER_YUAN, clean_title, parse_percent
 
 __all__ = ["COLUMNS", "ImportRejected", "import_merchants",
-           "read_csv", "validate_rows"]
+           "read_csv", "row_problems", "validate_rows"]
 
 COLUMNS = ("name", "category", "district", "address", "phone", "avg_spend", "title",
            "percent_off", "points_per_yuan")
@@ -137,6 +137,12 @@ def _parse_row(row: dict[str, str]) -> tuple[tuple, MerchantFields, str, OfferFi
                          MAX_POINTS_PER_YUAN))
     return ((name, district), MerchantFields(category, address, phone, avg_spend), title,
             OfferFields(percent, points), problems)
+
+
+def row_problems(row: dict[str, str]) -> list[str]:
+    """What is wrong with one row on its own, one message each (a page shows each in its
+    visitor's language; validate_rows joins them for the shell)."""
+    return _parse_row(row)[4]
 
 
 def validate_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[Wanted, list[RowError]]:

@@ -36,8 +36,10 @@ def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
     return terminal, key
 
 
-def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = None) -> Terminal:
-    """Refuse the terminal's key from now on (revoking twice changes nothing)."""
+def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = None,
+                    reason: str = "") -> Terminal:
+    """Refuse the terminal's key from now on (revoking twice changes nothing); reason: why
+    (alliance staff give one)."""
     terminal = session.get(Terminal, terminal_id)
     if terminal is None:
         raise NotFound()
@@ -45,7 +47,7 @@ def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = N
         terminal.revoked_at = utcnow()
         if actor:
             record_event(session, actor=actor, action="terminal.revoke", subject=terminal.id,
-                         merchant_id=terminal.merchant_id, name=terminal.name)
+                         merchant_id=terminal.merchant_id, reason=reason, name=terminal.name)
     session.flush()
     return terminal
 

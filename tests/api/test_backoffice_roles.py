@@ -53,7 +53,8 @@ def test_the_table_has_the_routes_it_must_cover(app):
     endpoints = {rule.endpoint for rule in staff_rules(app)}
     assert {"backoffice.dashboard", "backoffice.audit_log", "backoffice.audit_verify",
             "backoffice.staff_accounts", "backoffice.staff_account", "staff.merchants",
-            "staff.merchant", "staff.review"} <= endpoints
+            "backoffice.merchant", "backoffice.merchant_review", "backoffice.adjustments",
+            "backoffice.approve_adjustment"} <= endpoints
 
 
 def test_every_staff_route_names_its_roles(app):

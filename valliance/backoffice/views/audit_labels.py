@@ -114,7 +114,7 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
     """The object of an event, linked to its page where it has one."""
     if subject in names.merchants:
         merchant = names.merchants[subject]
-        return Shown(merchant.name, _("商户"), _link("staff.merchant", merchant_id=subject))
+        return Shown(merchant.name, _("商户"), _link("backoffice.merchant", merchant_id=subject))
     if subject in names.members:
         return _member(names.members[subject])
     if subject in names.staff:

@@ -62,3 +62,12 @@ __all__ = [
     "redeem", "request_fingerprint", "reverse", "run", "store_response", "system_account",
     "verify_ledger",
 ]
+
+# The back office's reading of members' points (member care).
+from valliance.points.member_view import (  # noqa: E402
+    ExpiringPoints,
+    expiring_points,
+    member_balances,
+)
+
+__all__ += ["ExpiringPoints", "expiring_points", "member_balances"]

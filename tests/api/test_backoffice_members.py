@@ -63,7 +63,8 @@ def act(client, member_id: str, action: str, reason: str = "会员来电，核�
     page = f"/staff/members/{member_id}"
     html = client.get(page).get_data(as_text=True)
     data = {f"{action}-reason": reason, f"{action}-confirm": "y",
-            **{f"{action}-{k}": v for k, v in fields.items()}, f"{action}-csrf_token": csrf_of(html)}
+            **{f"{action}-{k}": v for k, v in fields.items()},
+            f"{action}-csrf_token": csrf_of(html)}
     return client.post(f"{page}/{action}", data=data)
 
 

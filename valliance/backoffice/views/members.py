@@ -1,6 +1,14 @@
 """Member care: search and the member page (member_care)."""
 
-from flask import after_this_request, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from valliance.backoffice.services import member_care, member_search
 from valliance.backoffice.services.member_file import get_member, member_file

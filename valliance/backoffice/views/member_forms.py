@@ -25,13 +25,13 @@ class ConfirmedForm(ReasonForm):
 
 
 class TierForm(ReasonForm):
-    tier = SelectField(choices=[(t, t) for t in TIERS], validators=[DataRequired(REQUIRED)])
+    tier = SelectField(choices=list(TIERS), validators=[DataRequired(REQUIRED)])
 
 
 class EnrolForm(ReasonForm):
     phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
     name = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
-    tier = SelectField(choices=[(t, t) for t in TIERS], default="standard",
+    tier = SelectField(choices=list(TIERS), default="standard",
                        validators=[DataRequired(REQUIRED)])
 
 

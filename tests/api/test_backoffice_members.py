@@ -56,7 +56,7 @@ def enrol(app, phone: str, name: str, *, password: str | None = "secret123",
 
 def found_names(client, q: str) -> list[str]:
     html = client.get("/staff/members", query_string={"q": q}).get_data(as_text=True)
-    return re.findall(r'<td class="text"><a href="/staff/members/[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<td class="text mc-who"><a href="/staff/members/[^"]+">([^<]+)</a>', html)
 
 
 def act(client, member_id: str, action: str, reason: str = "会员来电，核实身份", **fields):
@@ -150,7 +150,9 @@ def test_short_queries_empty_results_and_pages(app, client, carer, people):
     first = client.get("/staff/members?q=1550000").get_data(as_text=True)
     assert "找到 25 位会员" in first and "第 1 / 2 页" in first
     second = client.get("/staff/members?q=1550000&page=2").get_data(as_text=True)
-    assert len(re.findall(r"<tr>\s*<td class=\"text\">", second)) == 5
+    assert len(re.findall(r'<td class="text mc-who">', second)) == 5
+    past = client.get("/staff/members?q=1550000&page=9").get_data(as_text=True)
+    assert "第 2 / 2 页" in past
 
 
 def test_results_show_tier_status_card_and_balance(app, client, carer):

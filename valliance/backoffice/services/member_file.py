@@ -5,12 +5,13 @@ Each list is the newest rows (LIST_SIZE) with how many there are; the ledger pag
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valliance.audit import AuditEvent
-from valliance.db import today_shanghai
+from valliance.db import SHANGHAI, today_shanghai
 from valliance.directory.models import Operator, Referral
 from valliance.errors import NotFound
 from valliance.members.models import AnnualSpend, Card, Member, TierChange
@@ -19,9 +20,12 @@ from valliance.merchants.models import Merchant, Offer, Purchase
 from valliance.messaging import OutboxMessage
 from valliance.payments.models import Payment
 from valliance.points import ExpiringPoints, expiring_points, get_balance
+from valliance.staff.services import staff_names
 
 LIST_SIZE = 20
 LEDGER_PAGE = 20
+#: expiry dates shown on the points panel
+EXPIRY_DATES = 5
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class Points:
     balance: int
     available: int
     owed: int
-    expiring: list[ExpiringPoints]
+    #: the soonest expiry dates (Shanghai) and their points
+    expiring: list[tuple[date, int]]
     #: points with an expiry date (the sum of the open lots)
     expiring_total: int
 
@@ -65,6 +70,8 @@ class MemberFile:
     referrals: Listing
     messages: Listing
     actions: Listing
+    #: staff id → name, for the staff actions
+    staff: dict[str, str]
 
 
 def get_member(session: Session, member_id: str) -> Member:
@@ -90,8 +97,17 @@ def _spend(session: Session, member_id: str) -> list[Spend]:
 
 def _points(session: Session, member: Member) -> Points:
     balance = get_balance(session, member.points_account_id)
-    soonest, total = expiring_points(session, member.points_account_id)
-    return Points(balance.balance, balance.available, balance.owed, soonest, total)
+    lots, total = expiring_points(session, member.points_account_id, limit=50)
+    return Points(balance.balance, balance.available, balance.owed, _by_date(lots), total)
+
+
+def _by_date(lots: list[ExpiringPoints]) -> list[tuple[date, int]]:
+    """Points expiring at several times of one Shanghai day shown as one line."""
+    days: dict[date, int] = {}
+    for lot in lots:
+        day = lot.expires_at.astimezone(SHANGHAI).date()
+        days[day] = days.get(day, 0) + lot.points
+    return list(days.items())[:EXPIRY_DATES]
 
 
 def _purchases(session: Session, member_id: str) -> Listing:
@@ -140,6 +156,7 @@ def member_file(session: Session, member_id: str, *, ledger_before: int | None =
     member = get_member(session, member_id)
     current = member.card
     cards = sorted(member.cards, key=lambda c: (c is not current, -c.issued_at.timestamp()))
+    actions = _actions(session, member.id)
     tier_history = list(session.scalars(
         select(TierChange).where(TierChange.member_id == member.id)
         .order_by(TierChange.created_at.desc(), TierChange.id.desc()).limit(LIST_SIZE)))
@@ -148,5 +165,6 @@ def member_file(session: Session, member_id: str, *, ledger_before: int | None =
         statement.ledger_page(session, member, limit=LEDGER_PAGE, before=ledger_before,
                               kinds=None),
         _purchases(session, member.id), _payments(session, member.id),
-        _referrals(session, member.id), _messages(session, member.phone),
-        _actions(session, member.id))
+        _referrals(session, member.id), _messages(session, member.phone), actions,
+        staff_names(session, {e.actor.partition(":")[2] for (e,) in actions.rows
+                              if e.actor.startswith("staff:")}))

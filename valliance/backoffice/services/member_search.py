@@ -21,6 +21,7 @@ from valliance.members.models import Card, Member
 from valliance.points import member_balances
 
 MIN_DIGITS, MIN_LETTERS = 4, 2
+PHONE_DIGITS, CARD_DIGITS = 11, 16
 MAX_QUERY = 50
 PAGE_SIZE = 20
 DIGITS, PINYIN, NAME = "digits", "pinyin", "name"
@@ -81,6 +82,11 @@ def _escape(term: str) -> str:
 def _matching_ids(query: Query):
     """A selectable of the ids of the members the query finds."""
     like = f"%{_escape(query.term)}%"
+    if query.key == DIGITS and len(query.term) == PHONE_DIGITS:  # a whole phone, or part of
+        return union(select(Member.id).where(Member.phone == query.term),  # a card's number
+                     select(Card.member_id).where(Card.number.like(like)))
+    if query.key == DIGITS and len(query.term) == CARD_DIGITS:
+        return select(Card.member_id).where(Card.number == query.term)
     if query.key == DIGITS:
         return union(select(Member.id).where(Member.phone.like(like)),
                      select(Card.member_id).where(Card.number.like(like)))
@@ -91,23 +97,28 @@ def _matching_ids(query: Query):
 
 
 def search_members(session: Session, raw: str, page: int = 1) -> ResultPage:
-    """One page of the members a query finds, newest members first."""
+    """One page of the members a query finds, by name."""
     query = parse_query(raw)
     if query.too_short:
         return ResultPage(query, [], 0, 1, 0)
     ids = _matching_ids(query).subquery()
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    members = list(session.scalars(
-        select(Member).where(Member.id.in_(select(ids.c[0])))
-        .order_by(Member.created_at.desc(), Member.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    page = max(1, page)
+    # One pass: the page's members, each row with the number found (a window over them all).
+    found = session.execute(
+        select(Member, func.count().over()).where(Member.id.in_(select(ids.c[0])))
+        .order_by(Member.name, Member.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    if not found and page > 1:  # past the last page: show the last one
+        total = session.scalar(select(func.count()).select_from(ids)) or 0
+        return search_members(session, raw, -(-total // PAGE_SIZE)) if total else \
+            ResultPage(query, [], 0, 1, 1)
+    total = found[0][1] if found else 0
+    members = [member for member, _ in found]
     balances = member_balances(session, [m.points_account_id for m in members])
     rows = [Row(m.id, m.name, m.phone, m.tier, m.membership_status, m.card,
                 _matched_card(m, query), balances.get(m.points_account_id, 0))
             for m in members]
-    return ResultPage(query, rows, total, page, pages)
+    return ResultPage(query, rows, total, page, max(1, -(-total // PAGE_SIZE)))
 
 
 def _matched_card(member: Member, query: Query) -> Card | None:

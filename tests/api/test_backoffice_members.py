@@ -322,3 +322,40 @@ def test_a_merchant_user_gets_403_and_a_visitor_signs_in(app, client, people):
     assert client.get(f"/staff/members/{people['zhang']['id']}").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_member_page_lists_purchases_payments_referrals_and_messages(app, client, carer):
+    from tests.api.pos_helpers import buy, shop
+    from valliance.directory.models import Referral
+    from valliance.directory.services import create_operator
+    from valliance.ids import new_id
+    from valliance.payments.models import Payment
+
+    made = enrol(app, "13877778888", "卫七", points=0)
+    with app.app_context():
+        store = shop(db.session, name="江心屿咖啡", offer={"percent_off": 10, "points_per_yuan": 1})
+        db.session.add(Payment(id=new_id("pay"), member_id=made["id"], kind="bill", amount=12850,
+                               status="succeeded", points_credited=128))
+        operator, _ = create_operator(db.session, "温州114话务台")
+        db.session.add(Referral(id=new_id("ref"), operator_id=operator.id, member_id=made["id"],
+                                caller_has_vcard=True, merchant_id=store.merchant.id))
+        db.session.commit()
+    assert buy(client, store, made["card"], 20000).status_code == 201
+    assert act(client, made["id"], "freeze", "会员要求暂停").status_code == 302
+    html = client.get(f"/staff/members/{made['id']}").get_data(as_text=True)
+    purchases = html[html.index('id="purchases"'):html.index('id="payments"')]
+    assert "江心屿咖啡" in purchases and "¥200.00" in purchases and "¥20.00" in purchases
+    payments = html[html.index('id="payments"'):html.index('id="referrals"')]
+    assert "¥128.50" in payments and "话费缴纳" in payments
+    referrals = html[html.index('id="referrals"'):html.index('id="messages"')]
+    assert "江心屿咖啡" in referrals and "温州114话务台" in referrals
+    actions = html[html.index('id="actions-log"'):]
+    assert "冻结会员资格" in actions and "会员要求暂停" in actions and "carer" in actions
+    assert "staff:" not in actions  # staff are named, not shown by id
+
+
+def test_pages_in_english(app, client, carer, people):
+    search = client.get("/staff/members?q=zs&lang=en").get_data(as_text=True)
+    assert "Member care" in search and "1 members found" in search
+    page = client.get(f"/staff/members/{people['zhang']['id']}?lang=en").get_data(as_text=True)
+    assert "Annual spend" in page and "Report the current card lost" in page

@@ -297,7 +297,11 @@ def test_staff_without_member_care_get_403(app, client, people):
     member_id = people["zhang"]["id"]
     for url in ("/staff/members", f"/staff/members/{member_id}", "/staff/members/new"):
         assert client.get(url).status_code == 403, url
-    assert client.post(f"/staff/members/{member_id}/freeze").status_code in (400, 403)
+    token = csrf_of(client.get("/staff/").get_data(as_text=True))  # the sign-out form's
+    answer = client.post(f"/staff/members/{member_id}/freeze",
+                         data={"freeze-reason": "试试", "freeze-confirm": "y",
+                               "freeze-csrf_token": token, "csrf_token": token})
+    assert answer.status_code == 403
     assert member_row(app, member_id).membership_status == "active"
 
 
@@ -359,3 +363,19 @@ def test_pages_in_english(app, client, carer, people):
     assert "Member care" in search and "1 members found" in search
     page = client.get(f"/staff/members/{people['zhang']['id']}?lang=en").get_data(as_text=True)
     assert "Annual spend" in page and "Report the current card lost" in page
+
+
+def test_the_ledger_pages_back_in_time(app, client, carer, people):
+    member_id = people["zhang"]["id"]
+    with app.app_context():
+        account = db.session.get(Member, member_id).points_account_id
+        for n in range(1, 26):
+            adjust(db.session, member_account=account, points=n, reason="goodwill", actor="test")
+        db.session.commit()
+    first = client.get(f"/staff/members/{member_id}").get_data(as_text=True)
+    ledger = first[first.index('id="ledger"'):first.index('id="purchases"')]
+    assert ledger.count("<tr><td") == 20 and "+25" in ledger and "+5<" not in ledger
+    older = re.search(r'href="([^"]+before=\d+)#ledger"', ledger).group(1)
+    second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
+    ledger = second[second.index('id="ledger"'):second.index('id="purchases"')]
+    assert ledger.count("<tr><td") == 5 and "+1<" in ledger and "更早" not in ledger

@@ -70,6 +70,7 @@ def downgrade():
     op.drop_index('ix_members_name_initials', table_name='members')
     for name, table, _column in TRIGRAM:
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.drop_column('name_initials')
-        batch_op.drop_column('name_pinyin')
+    # In place (SQLite >= 3.35 and PostgreSQL): a batch copy of members would drop a table
+    # that cards and purchases reference.
+    op.execute('ALTER TABLE members DROP COLUMN name_initials')
+    op.execute('ALTER TABLE members DROP COLUMN name_pinyin')

@@ -198,6 +198,15 @@ def test_freeze_and_unfreeze_are_audited_with_the_reason(app, client, carer, peo
     assert member_row(app, member_id).membership_status == "active"
     assert events(app, member_id) == [("member.freeze", f"staff:{carer}", "疑似盗用"),
                                       ("member.unfreeze", f"staff:{carer}", "本人到厅核实")]
+    again = act(client, member_id, "unfreeze", "再次恢复")
+    assert "会员资格已是该状态" in again.get_data(as_text=True)
+    with app.app_context():
+        member_services.set_membership(db.session, db.session.get(Member, member_id), "expired")
+        db.session.commit()
+    expired = act(client, member_id, "unfreeze", "过期的也恢复")
+    assert "会员资格已过期" in expired.get_data(as_text=True)
+    assert member_row(app, member_id).membership_status == "expired"
+    assert len(events(app, member_id)) == 2
 
 
 def test_every_action_refuses_without_a_reason(app, client, carer):

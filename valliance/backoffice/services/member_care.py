@@ -70,10 +70,17 @@ def _current_card(member: Member, *statuses: str) -> Card:
     return card
 
 
-def _membership(session: Session, member: Member, status: str) -> dict:
-    if member.membership_status == status:
-        raise ValidationError(details={"member": [bilingual("会员资格已是该状态")]})
-    was = member.membership_status
+#: what freezing and unfreezing change: status before → after (an expired membership is
+#: neither)
+FREEZING = {"freeze": ("active", "frozen"), "unfreeze": ("frozen", "active")}
+
+
+def _membership(session: Session, member: Member, action: str) -> dict:
+    was, status = FREEZING[action]
+    if member.membership_status != was:
+        raise ValidationError(details={"member": [bilingual("会员资格已是该状态")
+                                                  if member.membership_status == status
+                                                  else bilingual("会员资格已过期")]})
     set_membership(session, member, status)
     return {"from": was, "to": status}
 
@@ -103,7 +110,7 @@ def act(session: Session, staff_id: str, member: Member, action: str, *, reason:
     """Do one of ACTIONS to the member and record it with the reason."""
     reason = _reason(reason)
     if action in ("freeze", "unfreeze"):
-        detail = _membership(session, member, "frozen" if action == "freeze" else "active")
+        detail = _membership(session, member, action)
     elif action == "lost":
         detail = _lost(session, member)
     elif action == "reissue":

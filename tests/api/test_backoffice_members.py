@@ -388,3 +388,11 @@ def test_the_ledger_pages_back_in_time(app, client, carer, people):
     second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
     ledger = second[second.index('id="ledger"'):second.index('id="purchases"')]
     assert ledger.count("<tr><td") == 5 and "+1<" in ledger and "更早" not in ledger
+
+
+@pytest.mark.parametrize("q", ["%", "_", "\\", "'", "<b>张</b>", "张%", "1_3", "x" * 500, "\u3000"])
+def test_odd_queries_are_searched_as_typed(client, carer, people, q):
+    response = client.get("/staff/members", query_string={"q": q})
+    assert response.status_code == 200
+    assert "<b>张</b>" not in response.get_data(as_text=True)
+    assert found_names(client, q) == []

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import Boolean, String, false, select, update
+from sqlalchemy import Boolean, Index, String, false, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from valliance import secret_box
@@ -36,6 +36,8 @@ SENT_SECRET = "(sent)"  # noqa: S105 — a placeholder, not a password
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
+    #: the messages sent to one phone (the back office's member page)
+    __table_args__ = (Index("ix_outbox_messages_recipient", "recipient", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), default="sms")

@@ -30,12 +30,24 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint(_in("tier", TIERS), name="tier"),
         CheckConstraint(_in("membership_status", MEMBERSHIP_STATUSES), name="membership_status"),
+        # staff search (backoffice member_search) by any digits of the phone and any part of
+        # the pinyin: trigram indexes on PostgreSQL (plain ones on SQLite, which scans)
+        Index("ix_members_phone_trgm", "phone", postgresql_using="gin",
+              postgresql_ops={"phone": "gin_trgm_ops"}),
+        Index("ix_members_name_pinyin_trgm", "name_pinyin", postgresql_using="gin",
+              postgresql_ops={"name_pinyin": "gin_trgm_ops"}),
+        Index("ix_members_name_initials", "name_initials",
+              postgresql_ops={"name_initials": "text_pattern_ops"}),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     #: normalized mainland mobile number, 11 digits
     phone: Mapped[str] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(50))
+    #: the name in full pinyin and its initials (valliance.pinyin.name_keys), for staff search;
+    #: set wherever the name is written (with_name_keys)
+    name_pinyin: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    name_initials: Mapped[str] = mapped_column(String(60), default="", server_default="")
     #: None until the member sets a password (imported members claim their account first)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     membership_status: Mapped[str] = mapped_column(String(16), default="active")
@@ -71,6 +83,9 @@ class Card(Base):
     __table_args__ = (
         CheckConstraint(_in("status", CARD_STATUSES), name="status"),
         Index("ix_cards_member_id", "member_id"),
+        # staff search by any 4+ digits of a card's number (see Member's indexes)
+        Index("ix_cards_number_trgm", "number", postgresql_using="gin",
+              postgresql_ops={"number": "gin_trgm_ops"}),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -67,3 +67,12 @@ __all__ = [
 from valliance.points.periods import net_by_period  # noqa: E402
 
 __all__ += ["net_by_period"]
+
+# The back office's reading of members' points (member care).
+from valliance.points.member_view import (  # noqa: E402
+    ExpiringPoints,
+    expiring_points,
+    member_balances,
+)
+
+__all__ += ["ExpiringPoints", "expiring_points", "member_balances"]

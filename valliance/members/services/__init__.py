@@ -4,8 +4,8 @@ Modules: enrollment (phones, enrolling, membership), cards (issue, find, freeze,
 expire), authentication (passwords, app tokens), pay_codes and pay_guard (a card's one-use pay
 codes and the limits on guessing them), otp (SMS codes), signup (sign-up and claiming an
 imported account), reissue (a member replacing a lost card), tier_review (the yearly review),
-member_import and spend_import (the operator's CSV files, sharing bulk), statement (what a
-member reads: balance and history).
+tier_change (staff changing a tier outside the review), member_import and spend_import (the
+operator's CSV files, sharing bulk), statement (what a member reads: balance and history).
 """
 
 from valliance.members.services.authentication import (

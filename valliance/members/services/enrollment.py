@@ -15,6 +15,7 @@ from valliance.ids import new_id
 from valliance.members.models import TIERS, Member, TierChange
 from valliance.members.services.cards import issue_card
 from valliance.passwords import check_password_strength, new_hash
+from valliance.pinyin import name_keys
 from valliance.points import accounts, ledger
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -61,7 +62,9 @@ def enroll_member(session: Session, *, phone: str, name: str, password: str | No
     if find_member_by_phone(session, phone):
         raise ValidationError(details={"phone": [PHONE_TAKEN]})
     member_id = new_id("mem")
-    member = Member(id=member_id, phone=phone, name=name, tier=tier, membership_status="active",
+    pinyin, initials = name_keys(name)
+    member = Member(id=member_id, phone=phone, name=name, name_pinyin=pinyin,
+                    name_initials=initials, tier=tier, membership_status="active",
                     # a tier granted on joining (flagship plans) holds for a year
                     tier_valid_until=today_shanghai() + timedelta(days=365)
                     if tier != "standard" else None,

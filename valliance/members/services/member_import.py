@@ -21,6 +21,7 @@ from valliance.members.services.bulk import (
     parse_phone,
 )
 from valliance.members.services.cards import CARD_VALIDITY_YEARS
+from valliance.pinyin import name_keys
 from valliance.points import accounts
 
 MAX_NAME = 50
@@ -80,6 +81,7 @@ def _create_members(session: Session, new: list[tuple[str, str]], taken: set[str
     account_ids = accounts.open_member_accounts_in_bulk(session, member_ids)
     session.execute(insert(members_table), [
         {"id": member_id, "phone": phone, "name": name, "password_hash": None,
+         "name_pinyin": name_keys(name)[0], "name_initials": name_keys(name)[1],
          "membership_status": "active", "tier": "standard", "tier_valid_until": None,
          "points_account_id": account_ids[member_id], "created_at": now, "claimed_at": None}
         for member_id, (phone, name) in zip(member_ids, new, strict=True)
@@ -106,14 +108,16 @@ def import_members(session: Session, rows: list[tuple[int, dict[str, str]]],
     result = ImportResult(rows=len(rows), skipped=repeats)
     progress(repeats)
     existing = members_by_phone(session, list(wanted))
-    renames = [{"b_id": existing[phone][0], "b_name": name}
+    renames = [{"b_id": existing[phone][0], "b_name": name, "b_pinyin": name_keys(name)[0],
+                "b_initials": name_keys(name)[1]}
                for phone, (_, name) in wanted.items()
                if phone in existing and existing[phone][1] != name]
     result.updated = len(renames)
     result.skipped += len(existing) - len(renames)
     for chunk in chunks(renames):
         session.execute(update(members_table).where(members_table.c.id == bindparam("b_id"))
-                        .values(name=bindparam("b_name")), chunk)
+                        .values(name=bindparam("b_name"), name_pinyin=bindparam("b_pinyin"),
+                                name_initials=bindparam("b_initials")), chunk)
     progress(len(existing))
     new = [(phone, name) for phone, (_, name) in wanted.items() if phone not in existing]
     taken: set[str] = set()

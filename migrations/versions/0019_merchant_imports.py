@@ -4,7 +4,7 @@ Added in issue #16 (merchant operations). One row per upload: the rows still to 
 far it got and what it did (created, updated, skipped), or the per-row errors that refused it.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 04:30:00
 
 """
@@ -15,7 +15,7 @@ from valliance.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

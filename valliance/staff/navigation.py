@@ -30,7 +30,8 @@ class NavEntry:
 ADJUSTMENTS = "Points adjustments"  #: the context of 积分调整 meaning the staff page
 NAV = (
     NavEntry("backoffice.dashboard", (N_("工作台"),), ANY),
-    NavEntry("backoffice.members", (N_("会员服务"),), (MEMBER_CARE,), ("backoffice.member",)),
+    NavEntry("backoffice.members", (N_("会员服务"),), (MEMBER_CARE,),
+             ("backoffice.member", "backoffice.member_", "backoffice.new_member")),
     NavEntry("backoffice.adjustments", (N_ctx(ADJUSTMENTS, "积分调整"), ADJUSTMENTS),
              (MEMBER_CARE, FINANCE),
              ("backoffice.adjustment", "backoffice.new_adjustment", "backoffice.approve_",

@@ -62,3 +62,8 @@ __all__ = [
     "redeem", "request_fingerprint", "reverse", "run", "store_response", "system_account",
     "verify_ledger",
 ]
+
+# The points liability (the back office's finance page).
+from valliance.points.liability import Outstanding, expiring_by, outstanding_by  # noqa: E402
+
+__all__ += ["Outstanding", "expiring_by", "outstanding_by"]

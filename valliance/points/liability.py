@@ -58,12 +58,13 @@ def expiring_by(session: Session, now: datetime, days: tuple[int, ...],
     members = Base.metadata.tables["members"]
     group = _group_column(column)
     horizons = [now + timedelta(days=d) for d in days]
-    sums = [func.coalesce(func.sum(case((lots.c.expires_at < moment, lots.c.remaining),
-                                        else_=0)), 0) for moment in horizons]
+    last = max(horizons)  # the WHERE keeps only lots before the last horizon: no CASE for it
+    sums = [func.coalesce(func.sum(lots.c.remaining if moment == last else case(
+        (lots.c.expires_at < moment, lots.c.remaining), else_=0)), 0) for moment in horizons]
     rows = session.execute(
         select(group, *sums)
         .select_from(lots.outerjoin(members, members.c.points_account_id == lots.c.account_id))
-        .where(lots.c.remaining > 0, lots.c.expires_at < max(horizons))
+        .where(lots.c.remaining > 0, lots.c.expires_at < last)
         .group_by(group)
     ).all()
     return {row[0]: tuple(int(value) for value in row[1:]) for row in rows}

@@ -55,7 +55,8 @@ def close_preview(period: str):
         plan = services.preview_close(db.session, period)
     except services.SettlementRefused as refused:
         return render_template("settlement/staff_close.html", period=period, plan=None,
-                               refused=refused.message, form=None), 422
+                               refused=refused.message, form=None,
+                               closed=services.closed_period(db.session, period)), 422
     names = services.merchant_names(db.session, [s.merchant_id for s in plan.statements])
     form = ClosePeriodForm(cutoff_seq=plan.period.cutoff_seq)
     return render_template("settlement/staff_close.html", period=period, plan=plan,

@@ -96,13 +96,13 @@ def _closed_state(app, period: str) -> dict:
     with app.app_context():
         closed = db.session.get(SettlementPeriod, period)
         totals = services.period_totals(db.session, closed)
-        names = services.merchant_names(db.session, [s.merchant_id for s in
-                                                     services.period_statements(db.session, period)])
+        rows = services.period_statements(db.session, period)
+        names = services.merchant_names(db.session, [s.merchant_id for s in rows])
         statements = sorted(
             (names[s.merchant_id], s.points_issued, s.points_redeemed, s.cost_fen,
              s.reimbursement_fen, s.net_fen,
              (s.settlement.direction, s.settlement.amount_fen) if s.settlement else None)
-            for s in services.period_statements(db.session, period))
+            for s in rows)
         db.session.remove()
     return {"totals": {k: v for k, v in totals.items()
                        if k not in ("closed_at", "lower_seq", "cutoff_seq")},
@@ -282,7 +282,8 @@ def test_the_period_csv_reconciles_to_the_fen(app, client, finance, next_month):
                 assert round(float(row[yuan]) * 100) == int(row[fen])
         net = sum(int(row["净额(分) Net (fen, + merchant pays)"]) for row in rows)
         assert net == closed.cost_fen - closed.reimbursement_fen == -270
-        assert sum(int(row["应付联盟(分) Owed by merchant (fen)"]) for row in rows) == closed.cost_fen
+        owed_by = sum(int(row["应付联盟(分) Owed by merchant (fen)"]) for row in rows)
+        assert owed_by == closed.cost_fen
     hotpot = next(row for row in rows if row["商户 Merchant"].startswith("'="))
     assert hotpot["净额(元) Net (yuan, + merchant pays)"] == "-3.17"
     assert hotpot["状态 Status"] == "due"

@@ -198,9 +198,17 @@ def period_totals(session: Session, closed: SettlementPeriod) -> dict:
 
 
 def next_to_close(session: Session) -> str | None:
-    """The first month with ledger activity after the last closed period (None: none yet)."""
+    """The first month with ledger activity after the last closed period (None: none yet).
+
+    A transfer that committed above the last cutoff though dated inside a closed period
+    belongs to the month after it (the seq, not the clock, is the boundary)."""
     previous = last_closed(session)
+    lower = previous.cutoff_seq if previous else 0
     first = ledger_reads.first_transfer_time(
-        session, previous.cutoff_seq if previous else 0,
-        since=previous.ends_at if previous else None, before=utcnow() + timedelta(days=1))
-    return None if first is None else period_of(first)
+        session, lower, since=previous.ends_at if previous else None,
+        before=utcnow() + timedelta(days=1))
+    if first is not None:
+        return period_of(first)
+    if previous is not None and ledger_reads.last_seq(session) > lower:
+        return period_of(previous.ends_at)
+    return None

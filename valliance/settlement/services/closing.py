@@ -73,6 +73,12 @@ def _refuse_closed(session: Session, period: str) -> None:
         raise SettlementRefused(bilingual("%(period)s 已结算", period=period))
 
 
+def _refuse_empty(plan: ClosePlan) -> None:
+    if plan.empty:
+        raise SettlementRefused(bilingual("%(period)s 没有账本记录，无需结算",
+                                          period=plan.period.period))
+
+
 def preview_close(session: Session, period: str, *, now: datetime | None = None) -> ClosePlan:
     """What closing the period would write, written nowhere (refused when it is not over,
     already closed, out of order, or has no ledger activity to close)."""
@@ -80,8 +86,7 @@ def preview_close(session: Session, period: str, *, now: datetime | None = None)
     _refuse_closed(session, period)
     _refuse_unless_over(period, now)
     plan = _plan(session, period)
-    if plan.empty:
-        raise SettlementRefused(bilingual("%(period)s 没有账本记录，无需结算", period=period))
+    _refuse_empty(plan)
     return plan
 
 
@@ -105,8 +110,8 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
             _refuse_closed(session, period)
         return existing
     plan = _plan(session, period)
-    if strict and plan.empty:
-        raise SettlementRefused(bilingual("%(period)s 没有账本记录，无需结算", period=period))
+    if strict:
+        _refuse_empty(plan)
     if expect_cutoff is not None and plan.period.cutoff_seq != expect_cutoff:
         raise SettlementRefused(bilingual("%(period)s 的数字已变化，请重新确认", period=period))
     plan.period.closed_by = actor

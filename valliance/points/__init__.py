@@ -76,3 +76,8 @@ from valliance.points.member_view import (  # noqa: E402
 )
 
 __all__ += ["ExpiringPoints", "expiring_points", "member_balances"]
+
+# The points liability (the back office's finance page).
+from valliance.points.liability import Outstanding, expiring_by, outstanding_by  # noqa: E402
+
+__all__ += ["Outstanding", "expiring_by", "outstanding_by"]

@@ -1,28 +1,18 @@
-"""Settlement pages. Merchant portal (`bp`): the merchant's monthly statements — list,
-printable page, CSV and paying what is owed (owners). Staff (`staff_bp`): closed periods,
-their statements, and marking payouts paid."""
+"""The merchant portal's settlement pages (`bp`): the merchant's monthly statements — list,
+printable page, CSV and paying what is owed (owners). The staff's are in staff_views."""
 
-import csv
-import io
+from flask import Blueprint, abort, render_template, request, url_for
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-
-from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db, select_locale
-from valliance.i18n import _, bilingual
+from valliance.i18n import bilingual
 from valliance.merchants.views import portal
 from valliance.merchants.views.portal import current_merchant, owner_required
-from valliance.money import format_yuan
 from valliance.payments import stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.settlement import services, wording
-from valliance.settlement.forms import PayoutPaidForm
-from valliance.staff.auth import current_staff
-from valliance.staff.roles import FINANCE, role_required
+from valliance.settlement import statement_csv as csv_files
 from valliance.web.forms import ConfirmForm
-from valliance.web.navigation import FLASH
-from valliance.web.transactions import on_error, transactional
 
 bp = Blueprint("settlement", __name__, url_prefix="/merchant/statements",
                template_folder="templates", static_folder="static",
@@ -38,13 +28,6 @@ def _allow_checkout(response):
         # the pay button leads (through our 303) to Stripe's Checkout
         response.headers["Content-Security-Policy"] = CHECKOUT_CSP
     return response
-
-
-CSV_HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序号(不含) From seq",
-              "截止序号 To seq", "发放积分 Points issued", "每分成本(分) Cost per point (fen)",
-              "应付联盟(分) Owed by merchant (fen)", "兑换积分 Points redeemed",
-              "每分补偿(分) Reimbursement per point (fen)", "联盟应付(分) Owed to merchant (fen)",
-              "净额(分) Net (fen, + merchant pays)", "状态 Status", "付款参考 Reference"]
 
 
 @bp.get("/")
@@ -94,69 +77,5 @@ def statement_csv(statement_id: str):
     """One statement as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
     found = services.statement_of(db.session, current_merchant().id, statement_id)
     closed = services.closed_period(db.session, found.period)
-    due = found.settlement
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    writer.writerow([found.period, text_cell(current_merchant().name), found.id, closed.lower_seq,
-                     closed.cutoff_seq, found.points_issued, closed.cost_per_point_fen,
-                     found.cost_fen, found.points_redeemed, closed.reimburse_per_point_fen,
-                     found.reimbursement_fen, found.net_fen,
-                     due.status if due else "settled",
-                     text_cell(due.reference or "") if due else ""])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=statement-{found.period}.csv"})
-
-
-# --- staff: closed periods, each period's statements, marking payouts paid -------------------
-
-staff_bp = Blueprint("settlement_staff", __name__, url_prefix="/staff/settlement",
-                     template_folder="templates")
-
-
-@staff_bp.context_processor
-def _staff_helpers() -> dict:
-    return {"FLASH": FLASH, "yuan": format_yuan, "tz": SHANGHAI, **wording.HELPERS}
-
-
-@staff_bp.get("/")
-@role_required(FINANCE)
-def periods():
-    """Every closed period with its alliance-wide figures."""
-    return render_template("settlement/staff_periods.html",
-                           periods=services.closed_periods(db.session))
-
-
-@staff_bp.get("/<period>")
-@role_required(FINANCE)
-def period(period: str):
-    """One period's statements and what is owed on each."""
-    closed = services.closed_period(db.session, period)
-    if closed is None:
-        abort(404)
-    return render_template("settlement/staff_period.html", period=closed,
-                           rows=services.period_statements_named(db.session, period),
-                           form=PayoutPaidForm())
-
-
-@staff_bp.post("/payouts/<settlement_id>/paid")
-@role_required(FINANCE)
-@transactional
-def payout_paid(settlement_id: str):
-    """Mark a payout paid with the bank transfer's reference."""
-    form = PayoutPaidForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.payout_of(db.session, settlement_id)  # a 404, never a message on the form
-    on_error(form, lambda: _refused(form))
-    payout = services.mark_payout_paid(db.session, settlement_id, form.reference.data,
-                                       actor=f"staff:{current_staff().id}")
-    flash(_("已标记为已付。"), FLASH)
-    return redirect(url_for(".period", period=payout.statement.period))
-
-
-def _refused(form: PayoutPaidForm):
-    """Say why the payout could not be marked paid, back on the periods page."""
-    for message in [*form.form_errors, *form.reference.errors]:
-        flash(message, FLASH)
-    return redirect(url_for(".periods"))
+    return csv_files.csv_response(closed, [(found, current_merchant().name)],
+                                  f"statement-{found.period}.csv")

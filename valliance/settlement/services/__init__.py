@@ -1,7 +1,13 @@
 """Settlement's verbs, one module each: periods, closing, reconciling, reading statements and
 paying what they say is owed. Callers use this package: `services.close_period(...)`."""
 
-from valliance.settlement.services.closing import close_period, period_totals
+from valliance.settlement.services.closing import (
+    ClosePlan,
+    close_period,
+    next_to_close,
+    period_totals,
+    preview_close,
+)
 from valliance.settlement.services.paying import (
     ALREADY_PAID,
     PAID,
@@ -25,16 +31,20 @@ from valliance.settlement.services.periods import (
 )
 from valliance.settlement.services.reconciling import Reconciliation, reconcile
 from valliance.settlement.services.statements import (
+    merchant_names,
     period_statements,
     period_statements_named,
+    statement_named,
     statement_of,
     statements_of,
 )
 
 __all__ = [
-    "ALREADY_PAID", "PAID", "PERIOD", "WRONG_AMOUNT", "Reconciliation", "SettlementRefused",
-    "apply_stripe_checkout", "close_period", "closed_period", "closed_periods", "collection_due",
-    "last_closed", "mark_payout_paid", "parse_period", "pay_collection_from_stripe", "payout_of",
+    "ALREADY_PAID", "PAID", "PERIOD", "WRONG_AMOUNT", "ClosePlan", "Reconciliation",
+    "SettlementRefused", "apply_stripe_checkout", "close_period", "closed_period",
+    "closed_periods", "collection_due", "last_closed", "mark_payout_paid", "merchant_names",
+    "next_to_close", "parse_period", "pay_collection_from_stripe", "payout_of",
     "period_bounds", "period_of", "period_statements", "period_statements_named",
-    "period_totals", "reconcile", "record_statement_checkout", "statement_of", "statements_of",
+    "period_totals", "preview_close", "reconcile", "record_statement_checkout",
+    "statement_named", "statement_of", "statements_of",
 ]

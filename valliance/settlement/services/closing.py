@@ -12,12 +12,14 @@ after a later period has closed, or while an earlier month that had ledger activ
 still open (months without activity may be skipped).
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from valliance.audit import record_event
 from valliance.db import SHANGHAI, utcnow
 from valliance.i18n import bilingual
 from valliance.ids import new_id
@@ -47,22 +49,85 @@ def _serialize_closes(session: Session) -> None:
         conn.execute(text("LOCK TABLE settlement_periods IN SHARE ROW EXCLUSIVE MODE"))
 
 
+@dataclass
+class ClosePlan:
+    """What closing a period writes: the period and one statement per merchant (not added to
+    the session). The confirmation page shows it; close_period adds it: one arithmetic."""
+
+    period: SettlementPeriod
+    statements: list[Statement]
+
+    @property
+    def empty(self) -> bool:
+        """No ledger transfer falls in the period."""
+        return self.period.cutoff_seq == self.period.lower_seq
+
+
+def _refuse_unless_over(period: str, now: datetime | None) -> None:
+    if (now or utcnow()) < period_bounds(period)[1]:
+        raise SettlementRefused(bilingual("%(period)s 尚未结束", period=period))
+
+
+def _refuse_closed(session: Session, period: str) -> None:
+    if session.get(SettlementPeriod, period) is not None:
+        raise SettlementRefused(bilingual("%(period)s 已结算", period=period))
+
+
+def _refuse_empty(plan: ClosePlan) -> None:
+    if plan.empty:
+        raise SettlementRefused(bilingual("%(period)s 没有账本记录，无需结算",
+                                          period=plan.period.period))
+
+
+def preview_close(session: Session, period: str, *, now: datetime | None = None) -> ClosePlan:
+    """What closing the period would write, written nowhere (refused when it is not over,
+    already closed, out of order, or has no ledger activity to close)."""
+    period = parse_period(period)
+    _refuse_closed(session, period)
+    _refuse_unless_over(period, now)
+    plan = _plan(session, period)
+    _refuse_empty(plan)
+    return plan
+
+
 def close_period(session: Session, period: str, *, now: datetime | None = None,
-                 actor: str = "cli") -> SettlementPeriod:
-    """Close a period into statements (once: a closed period is returned as it is)."""
+                 actor: str = "cli", reason: str = "", expect_cutoff: int | None = None,
+                 strict: bool = False) -> SettlementPeriod:
+    """Close a period into statements, once: a closed period is returned as it is.
+
+    strict (the staff page): refuse a closed period, or one without ledger activity, rather
+    than pass quietly. expect_cutoff: the cutoff the confirmation showed (refused if it moved).
+    """
     period = parse_period(period)
     existing = session.get(SettlementPeriod, period)
+    if existing is None:
+        _refuse_unless_over(period, now)
+        _serialize_closes(session)
+        ledger_reads.freeze_ledger_writes(session)
+        existing = session.get(SettlementPeriod, period)  # closed while we waited for the locks
     if existing is not None:
+        if strict:
+            _refuse_closed(session, period)
         return existing
+    plan = _plan(session, period)
+    if strict:
+        _refuse_empty(plan)
+    if expect_cutoff is not None and plan.period.cutoff_seq != expect_cutoff:
+        raise SettlementRefused(bilingual("%(period)s 的数字已变化，请重新确认", period=period))
+    plan.period.closed_by = actor
+    session.add(plan.period)
+    session.flush()
+    _write_statements(session, plan.statements)
+    record_event(session, actor=actor, action="settlement.closed", subject=period,
+                 reason=reason, statements=len(plan.statements),
+                 lower_seq=plan.period.lower_seq, cutoff_seq=plan.period.cutoff_seq,
+                 cost_fen=plan.period.cost_fen, reimbursement_fen=plan.period.reimbursement_fen)
+    return plan.period
+
+
+def _plan(session: Session, period: str) -> ClosePlan:
+    """The period and its statements, computed from the ledger (refused out of order)."""
     starts, ends = period_bounds(period)
-    now = now or utcnow()
-    if now < ends:
-        raise SettlementRefused(bilingual("%(period)s 尚未结束", period=period))
-    _serialize_closes(session)
-    ledger_reads.freeze_ledger_writes(session)
-    existing = session.get(SettlementPeriod, period)  # closed while we waited for the locks
-    if existing is not None:
-        return existing
     previous = last_closed(session)
     if previous is not None and previous.period > period:
         raise SettlementRefused(bilingual(
@@ -92,27 +157,23 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
         outstanding_at_cutoff=(previous.outstanding_at_cutoff if previous else 0)
         + flows.outstanding_change,
         cost_fen=flows.issued_by_merchants * cost, reimbursement_fen=flows.redeemed * reimburse,
-        closed_at=utcnow(), closed_by=actor)
-    session.add(closed)
-    session.flush()
-    _write_statements(session, closed, flows.merchants)
-    return closed
+        closed_at=utcnow())
+    statements = [
+        Statement(id=new_id("stm"), period=period, merchant_id=merchant_id,
+                  points_issued=flow.issued, points_redeemed=flow.redeemed,
+                  cost_fen=flow.issued * cost, reimbursement_fen=flow.redeemed * reimburse,
+                  net_fen=flow.issued * cost - flow.redeemed * reimburse)
+        for merchant_id, flow in sorted(flows.merchants.items())]
+    return ClosePlan(period=closed, statements=statements)
 
 
-def _write_statements(session: Session, closed: SettlementPeriod, merchants: dict) -> None:
-    """One statement per merchant with points in the period, and what is owed on each."""
-    cost, reimburse = closed.cost_per_point_fen, closed.reimburse_per_point_fen
-    for merchant_id in sorted(merchants):
-        flow = merchants[merchant_id]
-        statement = Statement(
-            id=new_id("stm"), period=closed.period, merchant_id=merchant_id,
-            points_issued=flow.issued, points_redeemed=flow.redeemed,
-            cost_fen=flow.issued * cost, reimbursement_fen=flow.redeemed * reimburse,
-            net_fen=flow.issued * cost - flow.redeemed * reimburse)
+def _write_statements(session: Session, statements: list[Statement]) -> None:
+    """Add the statements, and what is owed on each one that is not zero."""
+    for statement in statements:
         session.add(statement)
         if statement.net_fen:
             session.add(Settlement(
-                id=new_id("stl"), statement_id=statement.id, merchant_id=merchant_id,
+                id=new_id("stl"), statement_id=statement.id, merchant_id=statement.merchant_id,
                 direction="collect" if statement.net_fen > 0 else "payout",
                 amount_fen=abs(statement.net_fen), status="due"))
     session.flush()
@@ -139,3 +200,20 @@ def period_totals(session: Session, closed: SettlementPeriod) -> dict:
         "owed_by_merchants_fen": owed_by, "owed_to_merchants_fen": owed_to,
         "closed_at": closed.closed_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
     }
+
+
+def next_to_close(session: Session) -> str | None:
+    """The first month with ledger activity after the last closed period (None: none yet).
+
+    A transfer that committed above the last cutoff though dated inside a closed period
+    belongs to the month after it (the seq, not the clock, is the boundary)."""
+    previous = last_closed(session)
+    lower = previous.cutoff_seq if previous else 0
+    first = ledger_reads.first_transfer_time(
+        session, lower, since=previous.ends_at if previous else None,
+        before=utcnow() + timedelta(days=1))
+    if first is not None:
+        return period_of(first)
+    if previous is not None and ledger_reads.last_seq(session) > lower:
+        return period_of(previous.ends_at)
+    return None

@@ -33,3 +33,19 @@ def period_statements_named(session: Session, period: str) -> list[tuple[Stateme
     return [tuple(row) for row in session.execute(
         select(Statement, Merchant.name).join(Merchant, Merchant.id == Statement.merchant_id)
         .where(Statement.period == period).order_by(Statement.net_fen.desc(), Merchant.name))]
+
+
+def statement_named(session: Session, statement_id: str) -> tuple[Statement, str]:
+    """Any merchant's statement with its merchant's name, for staff (404 when unknown)."""
+    row = session.execute(
+        select(Statement, Merchant.name).join(Merchant, Merchant.id == Statement.merchant_id)
+        .where(Statement.id == statement_id)).first()
+    if row is None:
+        raise NotFound()
+    return tuple(row)
+
+
+def merchant_names(session: Session, merchant_ids) -> dict[str, str]:
+    """The names of these merchants, by id."""
+    return dict(session.execute(select(Merchant.id, Merchant.name)
+                                .where(Merchant.id.in_(list(merchant_ids)))).all())

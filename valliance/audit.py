@@ -6,6 +6,10 @@ in between.
 
 Rows are chained in `seq` order. A writer takes the chain's lock (a PostgreSQL advisory lock
 held to commit; SQLite has one writer at a time), reads the last link and adds the next.
+Take it last: record a transaction's events after its ledger postings and row locks, as
+refunds do (points.reverse, then record_event). A path that held the chain's lock and then
+waited for a member's account row would deadlock against one that holds the row and waits
+for the chain.
 """
 
 import hashlib
@@ -77,7 +81,10 @@ def _last_link(session: Session) -> tuple[int, str]:
 
 def record_event(session: Session, *, actor: str, action: str, subject: str,
                  merchant_id: str | None = None, reason: str = "", **detail) -> AuditEvent:
-    """Add the next link of the trail (flushed at once: the chain is read from the table)."""
+    """Add the next link of the trail (flushed at once: the chain is read from the table).
+
+    Call it after the transaction's ledger postings: the chain's lock is held to commit and
+    must be the last lock taken (see the module's note)."""
     session.flush()  # earlier links of this transaction are in the table before we read it
     seq, prev_hash = _last_link(session)
     event = AuditEvent(actor=actor, action=action, subject=subject, merchant_id=merchant_id,

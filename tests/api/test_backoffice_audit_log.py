@@ -215,3 +215,12 @@ def test_finance_may_read_it_and_member_care_may_not(client, world, app):
 
 def test_dates_that_cannot_be_read_are_ignored(client, world):
     assert client.get(URL, query_string={"from": "yesterday", "before": "abc"}).status_code == 200
+
+
+@pytest.mark.parametrize("args", [{"to": "9999-12-31"}, {"from": "0001-01-01"},
+                                  {"from": "0001-01-01", "to": "9999-12-31"}])
+def test_dates_at_the_ends_of_the_calendar_are_ignored_not_a_500(client, world, args):
+    """The day after 9999-12-31 and Shanghai's midnight of 0001-01-01 in UTC do not exist."""
+    response = client.get(URL, query_string=args)
+    assert response.status_code == 200
+    assert rows(response) == rows(client.get(URL))  # as if not given

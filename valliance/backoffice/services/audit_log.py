@@ -50,10 +50,13 @@ class AuditFilters:
 
 
 def _date(text: str | None) -> date | None:
+    """A day from YYYY-MM-DD, or None; days at the calendar's ends (whose Shanghai midnight
+    or next day no datetime holds) are not read either."""
     try:
-        return date.fromisoformat((text or "").strip()[:10])
+        day = date.fromisoformat((text or "").strip()[:10])
     except ValueError:
         return None
+    return day if date.min < day < date.max else None
 
 
 def parse_filters(args) -> AuditFilters:

@@ -23,10 +23,12 @@ def verify_audit_command(as_json):
         emit(as_json, {"ok": True, "links": report.links},
              bilingual("审计日志完好：共 %(links)s 条", links=report.links))
         return
-    emit(as_json, {"ok": False, "links": report.links, "broken_seq": report.broken_seq,
-                   "problem": report.problem},
-         bilingual("审计日志第 %(seq)s 条有问题：%(problem)s", seq=report.broken_seq,
-                   problem=report.problem))
+    message = bilingual("审计日志第 %(seq)s 条有问题：%(problem)s", seq=report.broken_seq,
+                        problem=report.problem)
+    # with --json, a refusal's {"error", "message"} (contract §13) and the broken link
+    emit(as_json, {"error": "audit_chain_broken", "message": message, "ok": False,
+                   "links": report.links, "broken_seq": report.broken_seq,
+                   "problem": report.problem}, message)
     sys.exit(1)
 
 

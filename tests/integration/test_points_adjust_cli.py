@@ -176,6 +176,9 @@ def test_a_negative_adjustment_never_makes_a_balance_negative(app, session, peop
 @pytest.mark.parametrize("args, field", [
     (("--points", "0"), "points"), (("--points", "99999999999"), "points"),
     (("--reason", "bribe"), "reason"), (("--note", "  "), "note"), (("--note", "长" * 501), "note"),
+    # not integers: refused as JSON too, not click's usage text on stderr
+    (("--points", "abc"), "points"), (("--points", "1.5"), "points"), (("--points", "1e3"), "points"),
+    (("--points", "9" * 40), "points"), (("--points", "+-5"), "points"),
 ])
 def test_invalid_requests_are_refused(app, session, people, args, field):
     base = dict(zip(adjust(100)[2::2], adjust(100)[3::2]))

@@ -1,5 +1,7 @@
 """`flask points adjust | approve | reject | pending`: adjustments with a second person (§13)."""
 
+import re
+
 import click
 from flask.cli import AppGroup
 
@@ -22,6 +24,13 @@ def _staff(username: str):
     return staff
 
 
+def _integer(text: str):
+    """--points as an integer; anything else as written, for the service to refuse (so that
+    --json answers {"error", "message"}, not click's usage text)."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?[0-9]{1,20}", text) else text
+
+
 def _member(phone: str):
     member = find_member_by_phone(db.session, normalize_phone(phone))
     if member is None:
@@ -31,7 +40,7 @@ def _member(phone: str):
 
 @points_cli.command("adjust")
 @click.option("--phone", required=True, help="The member's mobile number.")
-@click.option("--points", "points_", required=True, type=int,
+@click.option("--points", "points_", required=True,
               help="Signed: 300 adds, -300 takes.")
 @click.option("--reason", required=True, help="One of: " + ", ".join(adjustments.REASON_NAMES))
 @click.option("--note", required=True, help="Why (up to 500 characters).")
@@ -41,7 +50,8 @@ def adjust_command(phone, points_, reason, note, by, as_json):
     """Add or take points; above ADJUSTMENT_APPROVAL_POINTS it waits for approval."""
 
     def work():
-        made = adjustments.request_adjustment(db.session, member=_member(phone), points=points_,
+        made = adjustments.request_adjustment(db.session, member=_member(phone),
+                                              points=_integer(points_),
                                               reason=reason, note=note, maker=_staff(by))
         return made.id, made.status, made.points
 

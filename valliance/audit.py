@@ -109,11 +109,16 @@ class ChainReport:
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     """Walk the chain in seq order; the first link whose place, back-pointer or hash is
-    wrong is reported."""
-    expected_seq, prev_hash, links, after = 1, GENESIS, 0, 0
+    wrong is reported (and any row placed before the first link: INSERT is allowed)."""
+    expected_seq, prev_hash, links = 1, GENESIS, 0
     columns = (AuditEvent.seq, AuditEvent.created_at, AuditEvent.actor, AuditEvent.action,
                AuditEvent.subject, AuditEvent.merchant_id, AuditEvent.detail,
                AuditEvent.reason, AuditEvent.prev_hash, AuditEvent.hash)
+    stray = session.scalar(select(AuditEvent.seq).where(AuditEvent.seq < 1)
+                           .order_by(AuditEvent.seq).limit(1))
+    if stray is not None:
+        return ChainReport(False, 0, stray, "not a link of the chain")
+    after = 0
     while True:
         rows = session.execute(select(*columns).where(AuditEvent.seq > after)
                                .order_by(AuditEvent.seq).limit(batch)).all()

@@ -179,3 +179,21 @@ def test_writers_in_parallel_with_rollbacks_leave_no_gap(app, run_threads):
         count = db.session.scalar(select(func.count()).select_from(AuditEvent))
         db.session.remove()
     assert report.ok and report.links == count > 0
+
+
+@pytest.mark.parametrize("seq", [0, -7])
+def test_a_row_slipped_in_before_the_first_link_is_named(app, seq):
+    """INSERT is what the app may do (the triggers refuse only UPDATE and DELETE): a row
+    with a place before 1 is no link of the chain, and verify says so."""
+    write_events(app, 2)
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO audit_events (created_at, actor, action, subject, detail, reason, seq, "
+            "prev_hash, hash) VALUES (:now, 'cli', 'staff.create', 'stf_x', '{}', '', :seq, "
+            ":genesis, :genesis)"), {"now": "2026-01-01 00:00:00", "seq": seq,
+                                     "genesis": GENESIS})
+        db.session.commit()
+        db.session.remove()
+    code, answer = verify_json(app)
+    assert code == 1
+    assert (answer["broken_seq"], answer["problem"]) == (seq, "not a link of the chain")

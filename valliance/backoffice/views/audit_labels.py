@@ -42,7 +42,8 @@ ACTION_LABELS = {
 }
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),
-            "changed after it was written": N_("写入后被改动过")}
+            "changed after it was written": N_("写入后被改动过"),
+            "not a link of the chain": N_("不是链上的一条（被插入）")}
 #: what a row calls an offer and a till terminal (a context each: the words mean more elsewhere)
 OFFER = (N_ctx("Offer", "优惠"), "Offer")
 TERMINAL = (N_ctx("Terminal", "收银终端"), "Terminal")

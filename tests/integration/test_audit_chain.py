@@ -107,7 +107,9 @@ def test_two_rows_swapped_are_named(app):
 def test_a_rehashed_row_still_breaks_the_next_link(app):
     """Rewriting a row and its own hash consistently is caught by the row after it."""
     write_events(app, 3)
-    tamper(app, "UPDATE audit_events SET hash = 'f' || substr(hash, 2) WHERE seq = 2")
+    # (a different first character: 'f' || … changed nothing when the hash began with f)
+    tamper(app, "UPDATE audit_events SET hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' "
+                "ELSE 'f' END || substr(hash, 2) WHERE seq = 2")
     code, answer = verify_json(app)
     assert code == 1 and answer["broken_seq"] == 2  # its stored hash no longer matches
     tamper(app, "UPDATE audit_events SET prev_hash = (SELECT hash FROM audit_events WHERE seq = 2)"

@@ -6,14 +6,14 @@ from flask.cli import AppGroup
 
 from valliance.audit import verify_chain
 from valliance.backoffice.points_cli import points_cli
-from valliance.cli import emit, json_option
+from valliance.cli import JsonCommand, emit, json_option
 from valliance.extensions import db
 from valliance.i18n import bilingual
 
 audit_cli = AppGroup("audit", help="The audit log.")
 
 
-@audit_cli.command("verify")
+@audit_cli.command("verify", cls=JsonCommand)
 @json_option
 def verify_audit_command(as_json):
     """Prove the audit log's hash chain; exit 1 naming the first broken link."""

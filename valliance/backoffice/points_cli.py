@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from valliance.backoffice.models import PENDING
 from valliance.backoffice.services import adjustment_queue, adjustments
-from valliance.cli import emit, json_option, transaction
+from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.errors import NotFound
 from valliance.extensions import db
 from valliance.i18n import bilingual
@@ -38,7 +38,7 @@ def _member(phone: str):
     return member
 
 
-@points_cli.command("adjust")
+@points_cli.command("adjust", cls=JsonCommand)
 @click.option("--phone", required=True, help="The member's mobile number.")
 @click.option("--points", "points_", required=True,
               help="Signed: 300 adds, -300 takes.")
@@ -70,7 +70,7 @@ def _decide(decision, adjustment_id: str, by: str, as_json: bool, *args) -> None
          f"{adjustment_id} {status}")
 
 
-@points_cli.command("approve")
+@points_cli.command("approve", cls=JsonCommand)
 @click.argument("adjustment_id")
 @click.option("--by", "by", required=True, help="The approving staff username (finance/admin).")
 @json_option
@@ -79,7 +79,7 @@ def approve_command(adjustment_id, by, as_json):
     _decide(adjustments.approve_adjustment, adjustment_id, by, as_json)
 
 
-@points_cli.command("reject")
+@points_cli.command("reject", cls=JsonCommand)
 @click.argument("adjustment_id")
 @click.option("--by", "by", required=True, help="The rejecting staff username (finance/admin).")
 @click.option("--reason", required=True, help="Why it is turned down.")
@@ -89,7 +89,7 @@ def reject_command(adjustment_id, by, reason, as_json):
     _decide(adjustments.reject_adjustment, adjustment_id, by, as_json, reason)
 
 
-@points_cli.command("pending")
+@points_cli.command("pending", cls=JsonCommand)
 @json_option
 def pending_command(as_json):
     """List the adjustments waiting for approval, oldest first (the first 100)."""

@@ -69,16 +69,26 @@ def _in_thread(app, name: str, work, outcomes: dict):
     return threading.Thread(target=run, name=name)
 
 
-@pytest.mark.parametrize("points_", [300, -300])
+@pytest.mark.parametrize("points_, approved", [(300, False), (-300, False), (6000, True),
+                                               (-6000, True)])
 def test_an_adjustment_and_a_ledger_then_audit_writer_do_not_deadlock(app, session, crossing,
-                                                                      points_):
+                                                                      points_, approved):
     member = enroll_member(session, phone="13800138000", name="张三", opening_points=10000)
-    staff_services.create_staff_user(session, username="care", name="小王",
-                                     password="secret123", roles=("member_care",))
+    maker = staff_services.create_staff_user(session, username="care", name="小王",
+                                             password="secret123", roles=("member_care",))
+    staff_services.create_staff_user(session, username="fin", name="老蔡",
+                                     password="secret123", roles=("finance",))
+    pending = adjustments.request_adjustment(session, member=member, points=points_,
+                                             reason="goodwill", note="补偿",
+                                             maker=maker) if approved else None
     session.commit()
-    member_id = member.id
+    member_id, pending_id = member.id, pending.id if pending else None
 
     def adjust():
+        if approved:  # the second person's approval applies it
+            approver = db.session.scalar(select(StaffUser).where(StaffUser.username == "fin"))
+            adjustments.approve_adjustment(db.session, pending_id, approver)
+            return
         maker = db.session.scalar(select(StaffUser).where(StaffUser.username == "care"))
         adjustments.request_adjustment(db.session, member=db.session.get(Member, member_id),
                                        points=points_, reason="goodwill", note="补偿",

@@ -6,6 +6,10 @@ in between.
 
 Rows are chained in `seq` order. A writer takes the chain's lock (a PostgreSQL advisory lock
 held to commit; SQLite has one writer at a time), reads the last link and adds the next.
+Take it last: record a transaction's events after its ledger postings and row locks, as
+refunds do (points.reverse, then record_event). A path that held the chain's lock and then
+waited for a member's account row would deadlock against one that holds the row and waits
+for the chain.
 """
 
 import hashlib
@@ -77,7 +81,10 @@ def _last_link(session: Session) -> tuple[int, str]:
 
 def record_event(session: Session, *, actor: str, action: str, subject: str,
                  merchant_id: str | None = None, reason: str = "", **detail) -> AuditEvent:
-    """Add the next link of the trail (flushed at once: the chain is read from the table)."""
+    """Add the next link of the trail (flushed at once: the chain is read from the table).
+
+    Call it after the transaction's ledger postings: the chain's lock is held to commit and
+    must be the last lock taken (see the module's note)."""
     session.flush()  # earlier links of this transaction are in the table before we read it
     seq, prev_hash = _last_link(session)
     event = AuditEvent(actor=actor, action=action, subject=subject, merchant_id=merchant_id,
@@ -102,11 +109,16 @@ class ChainReport:
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     """Walk the chain in seq order; the first link whose place, back-pointer or hash is
-    wrong is reported."""
-    expected_seq, prev_hash, links, after = 1, GENESIS, 0, 0
+    wrong is reported (and any row placed before the first link: INSERT is allowed)."""
+    expected_seq, prev_hash, links = 1, GENESIS, 0
     columns = (AuditEvent.seq, AuditEvent.created_at, AuditEvent.actor, AuditEvent.action,
                AuditEvent.subject, AuditEvent.merchant_id, AuditEvent.detail,
                AuditEvent.reason, AuditEvent.prev_hash, AuditEvent.hash)
+    stray = session.scalar(select(AuditEvent.seq).where(AuditEvent.seq < 1)
+                           .order_by(AuditEvent.seq).limit(1))
+    if stray is not None:
+        return ChainReport(False, 0, stray, "not a link of the chain")
+    after = 0
     while True:
         rows = session.execute(select(*columns).where(AuditEvent.seq > after)
                                .order_by(AuditEvent.seq).limit(batch)).all()

@@ -215,3 +215,37 @@ def test_finance_may_read_it_and_member_care_may_not(client, world, app):
 
 def test_dates_that_cannot_be_read_are_ignored(client, world):
     assert client.get(URL, query_string={"from": "yesterday", "before": "abc"}).status_code == 200
+
+
+@pytest.mark.parametrize("args", [{"to": "9999-12-31"}, {"from": "0001-01-01"},
+                                  {"from": "0001-01-01", "to": "9999-12-31"}])
+def test_dates_at_the_ends_of_the_calendar_are_ignored_not_a_500(client, world, args):
+    """The day after 9999-12-31 and Shanghai's midnight of 0001-01-01 in UTC do not exist."""
+    response = client.get(URL, query_string=args)
+    assert response.status_code == 200
+    assert rows(response) == rows(client.get(URL))  # as if not given
+
+
+def test_adjustments_read_as_words_and_link_to_their_page(app, client, world):
+    """An adjustment's rows name the action in words and the adjustment (points, member) with
+    a link to its page — no "adjustment.apply" or "adj_…" on the page, in either language."""
+    from valliance.backoffice.services import adjustments
+    from valliance.staff.models import StaffUser
+    with app.app_context():
+        made = adjustments.request_adjustment(
+            db.session, member=db.session.get(Member, world["member"]), points=100,
+            reason="goodwill", note="补偿", maker=db.session.get(StaffUser, world["finance"]))
+        db.session.commit()
+        adjustment_id = made.id
+        db.session.remove()
+    for lang, words in (("zh", ("提交积分调整", "积分调整入账", "+100 积分")),
+                        ("en", ("Points adjustment requested", "Points adjustment applied",
+                                "+100 points"))):
+        html = client.get(URL, query_string={"lang": lang}).get_data(as_text=True)
+        visible = re.sub(r"<[^>]+>", " ", html)
+        for word in words:
+            assert word in visible, (lang, word)
+        assert "adjustment.apply" not in visible and adjustment_id not in visible
+        assert f'href="/staff/adjustments/{adjustment_id}"' in html
+    choices = client.get(URL).get_data(as_text=True)
+    assert '<option value="adjustment.approve">' in choices

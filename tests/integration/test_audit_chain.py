@@ -72,8 +72,10 @@ def test_a_changed_detail_is_named(app):
     tamper(app, "UPDATE audit_events SET detail = '{\"n\": 99}' WHERE seq = 2")
     code, answer = verify_json(app)
     assert code == 1
-    assert answer == {"ok": False, "links": 1, "broken_seq": 2,
+    message = answer.pop("message")
+    assert answer == {"error": "audit_chain_broken", "ok": False, "links": 1, "broken_seq": 2,
                       "problem": "changed after it was written"}
+    assert "2" in message
     result = run(app, "audit", "verify")
     assert result.exit_code == 1 and "2" in result.output
 
@@ -105,7 +107,9 @@ def test_two_rows_swapped_are_named(app):
 def test_a_rehashed_row_still_breaks_the_next_link(app):
     """Rewriting a row and its own hash consistently is caught by the row after it."""
     write_events(app, 3)
-    tamper(app, "UPDATE audit_events SET hash = 'f' || substr(hash, 2) WHERE seq = 2")
+    # (a different first character: 'f' || … changed nothing when the hash began with f)
+    tamper(app, "UPDATE audit_events SET hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' "
+                "ELSE 'f' END || substr(hash, 2) WHERE seq = 2")
     code, answer = verify_json(app)
     assert code == 1 and answer["broken_seq"] == 2  # its stored hash no longer matches
     tamper(app, "UPDATE audit_events SET prev_hash = (SELECT hash FROM audit_events WHERE seq = 2)"
@@ -177,3 +181,21 @@ def test_writers_in_parallel_with_rollbacks_leave_no_gap(app, run_threads):
         count = db.session.scalar(select(func.count()).select_from(AuditEvent))
         db.session.remove()
     assert report.ok and report.links == count > 0
+
+
+@pytest.mark.parametrize("seq", [0, -7])
+def test_a_row_slipped_in_before_the_first_link_is_named(app, seq):
+    """INSERT is what the app may do (the triggers refuse only UPDATE and DELETE): a row
+    with a place before 1 is no link of the chain, and verify says so."""
+    write_events(app, 2)
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO audit_events (created_at, actor, action, subject, detail, reason, seq, "
+            "prev_hash, hash) VALUES (:now, 'cli', 'staff.create', 'stf_x', '{}', '', :seq, "
+            ":genesis, :genesis)"), {"now": "2026-01-01 00:00:00", "seq": seq,
+                                     "genesis": GENESIS})
+        db.session.commit()
+        db.session.remove()
+    code, answer = verify_json(app)
+    assert code == 1
+    assert (answer["broken_seq"], answer["problem"]) == (seq, "not a link of the chain")

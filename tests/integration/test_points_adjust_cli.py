@@ -176,6 +176,10 @@ def test_a_negative_adjustment_never_makes_a_balance_negative(app, session, peop
 @pytest.mark.parametrize("args, field", [
     (("--points", "0"), "points"), (("--points", "99999999999"), "points"),
     (("--reason", "bribe"), "reason"), (("--note", "  "), "note"), (("--note", "长" * 501), "note"),
+    # not integers: refused as JSON too, not click's usage text on stderr
+    (("--points", "abc"), "points"), (("--points", "1.5"), "points"),
+    (("--points", "1e3"), "points"), (("--points", "9" * 40), "points"),
+    (("--points", "+-5"), "points"),
 ])
 def test_invalid_requests_are_refused(app, session, people, args, field):
     base = dict(zip(adjust(100)[2::2], adjust(100)[3::2]))
@@ -236,3 +240,21 @@ def test_every_step_is_audited_with_its_reason(app, session, people):
         assert event.reason == "补偿三周延误"
         assert event.details["member_id"] == people["member"]
         assert event.details["points"] == 6000
+
+
+@pytest.mark.parametrize("args", [
+    ("points", "adjust", "--phone", PHONE, "--points", "100", "--reason", "goodwill",
+     "--by", "care"),  # no --note
+    ("points", "approve", "--by", "fin"),  # no id
+    ("points", "reject", "adj_x", "--by", "fin"),  # no --reason
+    ("points", "adjust", "--colour", "red"),  # an option it does not take
+    ("staff", "create", "--username", "x", "--name", "x", "--password", "secret123"),  # no role
+    ("audit", "verify", "--all"),
+])
+def test_usage_errors_with_json_answer_in_json(app, people, args):
+    result = run(app, *args, "--json")
+    assert result.exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["error"] == "usage_error" and answer["message"]
+    without = run(app, *args)  # for people: click's usage text, as before
+    assert without.exit_code == 2 and "Usage:" in without.output

@@ -1,11 +1,13 @@
 """`flask points adjust | approve | reject | pending`: adjustments with a second person (§13)."""
 
+import re
+
 import click
 from flask.cli import AppGroup
 
 from valliance.backoffice.models import PENDING
 from valliance.backoffice.services import adjustment_queue, adjustments
-from valliance.cli import emit, json_option, transaction
+from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.errors import NotFound
 from valliance.extensions import db
 from valliance.i18n import bilingual
@@ -22,6 +24,13 @@ def _staff(username: str):
     return staff
 
 
+def _integer(text: str):
+    """--points as an integer; anything else as written, for the service to refuse (so that
+    --json answers {"error", "message"}, not click's usage text)."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?[0-9]{1,20}", text) else text
+
+
 def _member(phone: str):
     member = find_member_by_phone(db.session, normalize_phone(phone))
     if member is None:
@@ -29,9 +38,9 @@ def _member(phone: str):
     return member
 
 
-@points_cli.command("adjust")
+@points_cli.command("adjust", cls=JsonCommand)
 @click.option("--phone", required=True, help="The member's mobile number.")
-@click.option("--points", "points_", required=True, type=int,
+@click.option("--points", "points_", required=True,
               help="Signed: 300 adds, -300 takes.")
 @click.option("--reason", required=True, help="One of: " + ", ".join(adjustments.REASON_NAMES))
 @click.option("--note", required=True, help="Why (up to 500 characters).")
@@ -41,7 +50,8 @@ def adjust_command(phone, points_, reason, note, by, as_json):
     """Add or take points; above ADJUSTMENT_APPROVAL_POINTS it waits for approval."""
 
     def work():
-        made = adjustments.request_adjustment(db.session, member=_member(phone), points=points_,
+        made = adjustments.request_adjustment(db.session, member=_member(phone),
+                                              points=_integer(points_),
                                               reason=reason, note=note, maker=_staff(by))
         return made.id, made.status, made.points
 
@@ -60,7 +70,7 @@ def _decide(decision, adjustment_id: str, by: str, as_json: bool, *args) -> None
          f"{adjustment_id} {status}")
 
 
-@points_cli.command("approve")
+@points_cli.command("approve", cls=JsonCommand)
 @click.argument("adjustment_id")
 @click.option("--by", "by", required=True, help="The approving staff username (finance/admin).")
 @json_option
@@ -69,7 +79,7 @@ def approve_command(adjustment_id, by, as_json):
     _decide(adjustments.approve_adjustment, adjustment_id, by, as_json)
 
 
-@points_cli.command("reject")
+@points_cli.command("reject", cls=JsonCommand)
 @click.argument("adjustment_id")
 @click.option("--by", "by", required=True, help="The rejecting staff username (finance/admin).")
 @click.option("--reason", required=True, help="Why it is turned down.")
@@ -79,7 +89,7 @@ def reject_command(adjustment_id, by, reason, as_json):
     _decide(adjustments.reject_adjustment, adjustment_id, by, as_json, reason)
 
 
-@points_cli.command("pending")
+@points_cli.command("pending", cls=JsonCommand)
 @json_option
 def pending_command(as_json):
     """List the adjustments waiting for approval, oldest first (the first 100)."""

@@ -15,6 +15,23 @@ json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object and nothing else on stdout.")
 
 
+class JsonCommand(click.Command):
+    """A command whose usage errors (a missing option, an unknown one) are, with --json, one
+    JSON object {"error": "usage_error", "message"} on stdout, exit status 2 (contract §13:
+    a refused command answers in JSON)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        as_json = "--json" in args
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if not as_json:
+                raise
+            click.echo(json.dumps({"error": "usage_error", "message": exc.format_message()},
+                                  ensure_ascii=False))
+            ctx.exit(2)
+
+
 def emit(as_json: bool, payload: dict, human: str) -> None:
     """Print the command's answer: one JSON object, or a line for people."""
     if as_json:

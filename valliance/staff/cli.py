@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from valliance.cli import emit, json_option, transaction
+from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.extensions import db
 from valliance.i18n import bilingual
 from valliance.staff import services
@@ -12,7 +12,7 @@ from valliance.staff.roles import ROLES
 staff_cli = AppGroup("staff", help="Alliance staff accounts.")
 
 
-@staff_cli.command("create")
+@staff_cli.command("create", cls=JsonCommand)
 @click.option("--username", required=True)
 @click.option("--name", required=True)
 @click.option("--role", "roles", required=True, multiple=True,
@@ -47,7 +47,7 @@ def _set_active(username: str, active: bool, as_json: bool) -> None:
          f"{verb} {username_} ({staff_id})")
 
 
-@staff_cli.command("disable")
+@staff_cli.command("disable", cls=JsonCommand)
 @click.argument("username")
 @json_option
 def disable_staff_command(username, as_json):
@@ -55,7 +55,7 @@ def disable_staff_command(username, as_json):
     _set_active(username, False, as_json)
 
 
-@staff_cli.command("enable")
+@staff_cli.command("enable", cls=JsonCommand)
 @click.argument("username")
 @json_option
 def enable_staff_command(username, as_json):

@@ -77,13 +77,17 @@ def _needs_reason(actor: str, reason: str) -> None:
 
 def _keeps_an_admin(session: Session, staff: StaffUser, actor: str) -> None:
     """From the staff pages, the last active admin keeps the role and the account (the shell
-    stays the way back in, so `flask staff` may)."""
+    stays the way back in, so `flask staff` may).
+
+    The active admins' rows are locked (in id order) while counting: two admins removing
+    each other at once are taken one after the other, and the second sees the first's change.
+    """
     if actor == "cli" or not staff.active or ADMIN not in staff.role_list:
         return
-    others = session.scalar(select(func.count()).select_from(StaffUser).where(
-        StaffUser.active.is_(True), StaffUser.roles.contains(ADMIN),
-        StaffUser.id != staff.id)) or 0
-    if not others:
+    admins = session.scalars(select(StaffUser.id).where(
+        StaffUser.active.is_(True), StaffUser.roles.contains(ADMIN))
+        .order_by(StaffUser.id).with_for_update()).all()
+    if not set(admins) - {staff.id}:
         raise ValidationError(bilingual(
             "%(name)s 是唯一在职的管理员：请先让另一位同事成为管理员", name=staff.name))
 

@@ -124,8 +124,8 @@ def _refuse_overdraft(session: Session, member: Member, points_: int, *, pending
         raise InsufficientPoints(message, details={"points": [message]})
 
 
-def _apply(session: Session, adjustment: PointAdjustment, member: Member, actor: str, *,
-           pending: bool) -> None:
+def _post(session: Session, adjustment: PointAdjustment, member: Member, actor: str, *,
+          pending: bool):
     """Post the ledger transfer (refused when the member lacks the points)."""
     _refuse_overdraft(session, member, adjustment.points, pending=pending)
     try:
@@ -136,10 +136,15 @@ def _apply(session: Session, adjustment: PointAdjustment, member: Member, actor:
         raise
     adjustment.transfer_id = posting.transfer_id
     session.flush()
-    record_event(session, actor=actor.split(",")[-1], action="adjustment.apply",
-                 subject=adjustment.id, reason=adjustment.note, member_id=member.id,
-                 points=adjustment.points, reason_code=adjustment.reason,
-                 transfer_id=posting.transfer_id, balance=posting.balance)
+    return posting
+
+
+def _record_apply(session: Session, adjustment: PointAdjustment, member: Member, actor: str,
+                  posting) -> None:
+    record_event(session, actor=actor, action="adjustment.apply", subject=adjustment.id,
+                 reason=adjustment.note, member_id=member.id, points=adjustment.points,
+                 reason_code=adjustment.reason, transfer_id=posting.transfer_id,
+                 balance=posting.balance)
 
 
 def request_adjustment(session: Session, *, member: Member, points: int, reason: str,
@@ -153,12 +158,16 @@ def request_adjustment(session: Session, *, member: Member, points: int, reason:
                                  version=0)
     session.add(adjustment)
     session.flush()
+    posting = None
+    if not needs_approval(points_):
+        _decide(session, adjustment, APPLIED, maker)
+        posting = _post(session, adjustment, member, actor_of(maker), pending=False)
+    # the audit rows after the ledger posting: the chain's lock is the last one taken
     record_event(session, actor=actor_of(maker), action="adjustment.request",
                  subject=adjustment.id, reason=note, member_id=member.id, points=points_,
                  reason_code=reason, needs_approval=needs_approval(points_))
-    if not needs_approval(points_):
-        _decide(session, adjustment, APPLIED, maker)
-        _apply(session, adjustment, member, actor_of(maker), pending=False)
+    if posting is not None:
+        _record_apply(session, adjustment, member, actor_of(maker), posting)
     return adjustment
 
 
@@ -202,11 +211,13 @@ def approve_adjustment(session: Session, adjustment_id: str,
         raise OwnAdjustment()
     member = session.get(Member, adjustment.member_id)
     _decide(session, adjustment, APPLIED, approver)
+    posting = _post(session, adjustment, member,
+                    f"staff:{adjustment.made_by},{actor_of(approver)}", pending=True)
+    # the audit rows after the ledger posting: the chain's lock is the last one taken
     record_event(session, actor=actor_of(approver), action="adjustment.approve",
                  subject=adjustment.id, reason=adjustment.note, member_id=member.id,
                  points=adjustment.points, made_by=adjustment.made_by)
-    _apply(session, adjustment, member, f"staff:{adjustment.made_by},{actor_of(approver)}",
-           pending=True)
+    _record_apply(session, adjustment, member, actor_of(approver), posting)
     return adjustment
 
 

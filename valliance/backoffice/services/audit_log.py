@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from valliance.audit import AuditEvent
+from valliance.backoffice.models import PointAdjustment
 from valliance.db import SHANGHAI
 from valliance.members.models import Member
 from valliance.merchants.models import Merchant, MerchantUser, Offer, Terminal
@@ -50,10 +51,13 @@ class AuditFilters:
 
 
 def _date(text: str | None) -> date | None:
+    """A day from YYYY-MM-DD, or None; days at the calendar's ends (whose Shanghai midnight
+    or next day no datetime holds) are not read either."""
     try:
-        return date.fromisoformat((text or "").strip()[:10])
+        day = date.fromisoformat((text or "").strip()[:10])
     except ValueError:
         return None
+    return day if date.min < day < date.max else None
 
 
 def parse_filters(args) -> AuditFilters:
@@ -177,6 +181,7 @@ class Names:
     merchants: dict[str, Merchant] = field(default_factory=dict)
     offers: dict[str, Offer] = field(default_factory=dict)
     terminals: dict[str, Terminal] = field(default_factory=dict)
+    adjustments: dict[str, PointAdjustment] = field(default_factory=dict)
 
 
 def names_for(session: Session, events: list[AuditEvent]) -> Names:
@@ -187,7 +192,6 @@ def names_for(session: Session, events: list[AuditEvent]) -> Names:
             ids[kind].add(ident)
     subjects = {e.subject for e in events} | {e.merchant_id for e in events if e.merchant_id}
     staff_ids = ids[STAFF] | {s for s in subjects if s.startswith("stf_")}
-    member_ids = ids[MEMBER] | {s for s in subjects if s.startswith("mem_")}
     user_ids = ids[MERCHANT_USER] | {s for s in subjects if s.startswith("mus_")}
     merchant_ids = {s for s in subjects if s.startswith("mer_")}
 
@@ -197,10 +201,14 @@ def names_for(session: Session, events: list[AuditEvent]) -> Names:
         return {row.id: row for row in session.scalars(select(model).where(
             model.id.in_(sorted(wanted))))}
 
+    adjustments = by_id(PointAdjustment, {s for s in subjects if s.startswith("adj_")})
+    member_ids = (ids[MEMBER] | {s for s in subjects if s.startswith("mem_")}
+                  | {a.member_id for a in adjustments.values()})
     return Names(staff=by_id(StaffUser, staff_ids), merchant_users=by_id(MerchantUser, user_ids),
                  members=by_id(Member, member_ids), merchants=by_id(Merchant, merchant_ids),
                  offers=by_id(Offer, {s for s in subjects if s.startswith("off_")}),
-                 terminals=by_id(Terminal, {s for s in subjects if s.startswith("ter_")}))
+                 terminals=by_id(Terminal, {s for s in subjects if s.startswith("ter_")}),
+                 adjustments=adjustments)
 
 
 def staff_choices(session: Session) -> list[tuple[str, str]]:

@@ -35,14 +35,21 @@ ACTION_LABELS = {
     "purchase.refund": N_("退款"),
     "payout.paid": N_("向商户付款"),
     "collection.paid": N_("收到商户付款"),
+    "adjustment.request": N_("提交积分调整"),
+    "adjustment.approve": N_("审批通过积分调整"),
+    "adjustment.apply": N_("积分调整入账"),
+    "adjustment.reject": N_("驳回积分调整"),
 }
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),
-            "changed after it was written": N_("写入后被改动过")}
+            "changed after it was written": N_("写入后被改动过"),
+            "not a link of the chain": N_("不是链上的一条（被插入）")}
 #: what a row calls an offer and a till terminal (a context each: the words mean more elsewhere)
 OFFER = (N_ctx("Offer", "优惠"), "Offer")
 TERMINAL = (N_ctx("Terminal", "收银终端"), "Terminal")
 MERCHANT_ROLES = {"owner": N_("店主"), "cashier": N_("收银员")}
+#: what a row calls a points adjustment (the staff page's name)
+ADJUSTMENT = (N_ctx("Points adjustments", "积分调整"), "Points adjustments")
 
 
 def action_label(action: str) -> str:
@@ -122,6 +129,8 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
         return Shown(staff.name, _("员工"), _link("backoffice.staff_account", staff_id=subject))
     if subject in names.merchant_users:
         return _merchant_user(names.merchant_users[subject])
+    if subject in names.adjustments:
+        return _adjustment(names.adjustments[subject], names)
     merchant = names.merchants.get(merchant_id) if merchant_id else None
     where = f" · {merchant.name}" if merchant else ""
     if subject in names.offers:
@@ -130,6 +139,13 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
         kind = label_text(TERMINAL)
         return Shown(names.terminals[subject].name or kind, kind + where)
     return Shown(subject, merchant.name if merchant else "", plain=True)
+
+
+def _adjustment(adjustment, names: Names) -> Shown:
+    member = names.members.get(adjustment.member_id)
+    kind = label_text(ADJUSTMENT) + (f" · {member.name}" if member else "")
+    return Shown(_("%(points)s 积分", points=f"{adjustment.points:+,}"), kind,
+                 _link("backoffice.adjustment", adjustment_id=adjustment.id))
 
 
 def detail_text(event) -> str:

@@ -62,3 +62,13 @@ __all__ = [
     "redeem", "request_fingerprint", "reverse", "run", "store_response", "system_account",
     "verify_ledger",
 ]
+
+# The alliance dashboard's reads (issue #16).
+from valliance.points.alliance_figures import (  # noqa: E402
+    DayPoints,
+    outstanding_points,
+    points_by_day,
+    shanghai_day,
+)
+
+__all__ += ["DayPoints", "outstanding_points", "points_by_day", "shanghai_day"]

@@ -1,16 +1,56 @@
-"""The alliance dashboard (every role)."""
+"""The alliance dashboard (every role): members, sales and points, the channels, work waiting."""
 
 from flask import render_template
+from markupsafe import Markup
 
+from valliance.backoffice.services import dashboard as figures_of
+from valliance.backoffice.services.dashboard_channels import channels
 from valliance.backoffice.views import bp
 from valliance.extensions import db
-from valliance.staff import services as staff_services
+from valliance.i18n import _
+from valliance.members.labels import tier_name
+from valliance.members.models import TIERS
+from valliance.merchants.views.sales_chart import daily_sales_svg
+from valliance.money import format_yuan
 from valliance.staff.roles import ANY, role_required
+from valliance.web.charts import PALETTE, Column, bar_chart_svg
 
 
 @bp.get("/")
 @role_required(*ANY)
 def dashboard():
     """What waits for someone, and the alliance at a glance."""
-    return render_template("backoffice/dashboard.html",
-                           counts=staff_services.status_counts(db.session))
+    found = figures_of.figures(db.session)
+    return render_template("backoffice/dashboard.html", f=found,
+                           c=channels(db.session, found.today), charts=_charts(found),
+                           TIERS=TIERS, tier_name=tier_name, PALETTE=PALETTE)
+
+
+def _charts(found: figures_of.Figures) -> dict[str, Markup]:
+    """The page's charts, drawn here (inline SVG) from the same figures the tables show."""
+    empty = _("暂无数据")
+    trend = [Column(month.month.strftime("%Y-%m"),
+                    tuple(month.counts.get(tier, 0) for tier in TIERS),
+                    f"{month.month:%Y-%m}: " + " · ".join(
+                        f"{tier_name(tier)} {month.counts.get(tier, 0):,}" for tier in TIERS))
+             for month in found.trend]
+    monthly = [Column(period.first.strftime("%Y-%m"), (period.sales,),
+                      f"{period.first:%Y-%m}: {format_yuan(period.sales)} · "
+                      f"{period.purchases:,}") for period in found.monthly]
+    points = [Column(period.first.strftime("%m-%d"),
+                     (period.points_issued, period.points_redeemed),
+                     f"{period.first.isoformat()}: +{period.points_issued:,} / "
+                     f"-{period.points_redeemed:,}") for period in found.daily]
+    daily = [(period.first, period.sales, period.purchases) for period in found.daily]
+    return {
+        "trend": Markup(bar_chart_svg(trend, title=_("各等级会员数（月末）"), empty_text=empty)),
+        "daily": Markup(daily_sales_svg(daily, title=_("近 30 天每日销售额"), empty_text=empty)),
+        "monthly": Markup(bar_chart_svg(monthly, title=_("近 12 个月每月销售额"),
+                                        empty_text=empty, axis_label=_yuan_axis)),
+        "points": Markup(bar_chart_svg(points, title=_("近 30 天每日发放与使用的积分"),
+                                       empty_text=empty, grouped=True)),
+    }
+
+
+def _yuan_axis(fen: int) -> str:
+    return format_yuan(fen).removesuffix(".00")

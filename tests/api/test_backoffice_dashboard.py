@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.api.test_merchant_apply import apply_in_db
 from tests.api.test_staff_pages import staff_log_in
+from valliance.backoffice.dashboard_models import NO_MERCHANT, AllianceDay
 from valliance.backoffice.services.dashboard import month_starts
 from valliance.db import SHANGHAI, today_shanghai, utcnow
 from valliance.demo import seed_demo
@@ -87,7 +88,8 @@ def expected(app) -> dict:
         refunds = session.execute(select(Refund, Purchase.merchant_id)
                                   .join(Purchase, Purchase.id == Refund.purchase_id)).all()
         transfers = session.scalars(select(Transfer)).all()
-        referrals = [r for r in session.scalars(select(Referral)) if day_of(r.created_at) >= first30]
+        referrals = [r for r in session.scalars(select(Referral))
+                     if day_of(r.created_at) >= first30]
         daily = defaultdict(Counter)
         for p in purchases:
             counter = daily[day_of(p.created_at)]
@@ -107,6 +109,7 @@ def expected(app) -> dict:
         payments = session.scalars(select(Payment)).all()
         return {
             "today": today, "daily": daily, "issued": issued, "members": members,
+            "point_value": app.config["POINT_VALUE_FEN"],
             "tiers": Counter(m.tier for m in members),
             "new_month": sum(day_of(m.created_at) >= today.replace(day=1) for m in members),
             "new_30": sum(day_of(m.created_at) >= first30 for m in members),
@@ -132,8 +135,22 @@ def window(daily: dict, today: date, days: int, key: str) -> int:
 def test_the_figures_are_the_sums_of_the_rows_behind_them(app, client, demo):
     make_staff(app, "finance")
     staff_log_in(client, username="u_finance")
-    page = client.get("/staff/").get_data(as_text=True)
     want = expected(app)
+    first = client.get("/staff/").get_data(as_text=True)  # rolls the closed days up
+    with app.app_context():
+        rolled = db.session.scalars(select(AllianceDay.day).where(
+            AllianceDay.merchant_id == NO_MERCHANT)).all()
+        db.session.remove()
+    today = want["today"]
+    assert sorted(rolled) == [month_starts(today)[0] + timedelta(days=i) for i in range(
+        (today - timedelta(days=2) - month_starts(today)[0]).days + 1)]
+    second = client.get("/staff/").get_data(as_text=True)  # reads them
+    for page in (first, second):
+        check_figures(page, want)
+    assert first == second
+
+
+def check_figures(page: str, want: dict) -> None:
     today, daily = want["today"], want["daily"]
     assert daily, "the demo has trade"
 
@@ -168,7 +185,7 @@ def test_the_figures_are_the_sums_of_the_rows_behind_them(app, client, demo):
         assert text_of(page, f"redemption-{days}") == f"{per_mille // 10}.{per_mille % 10}%"
         assert f"使用 {n(redeemed)} ÷ 发放 {n(issued)}" in page
 
-    value = want["outstanding"] * app.config["POINT_VALUE_FEN"]
+    value = want["outstanding"] * want["point_value"]
     assert text_of(page, "liability-value") == format_yuan(value)
     assert f"会员未用积分 {n(want['outstanding'])}" in page
 
@@ -239,3 +256,33 @@ def test_nobody_else_opens_it(app, client):
     post_form(client, "/me/login", {"phone": "13900000001", "password": PASSWORD})
     assert client.get("/me/").status_code == 200  # signed in as a member
     assert client.get("/staff/").status_code == 403
+
+
+def test_the_rollup_is_written_once_and_a_sale_today_counts_live(app, client, demo):
+    from tests.api.pos_helpers import buy, shop
+    make_staff(app, "finance")
+    staff_log_in(client, username="u_finance")
+    client.get("/staff/")
+    with app.app_context():
+        rows = db.session.execute(select(AllianceDay).order_by(
+            AllianceDay.day, AllianceDay.merchant_id)).scalars().all()
+        before = [vars(row).copy() for row in rows]
+        for row in before:
+            row.pop("_sa_instance_state")
+        from valliance.backoffice.services.alliance_days import roll_up
+        assert roll_up(db.session, month_starts(today_shanghai())[0], today_shanghai()) == 0
+        made = shop(db.session, name="今日新店", offer={"percent_off": 10, "points_per_yuan": 1})
+        card = next(m.card.number for m in db.session.scalars(select(Member).where(
+            Member.membership_status == "active")) if m.card and m.card.status == "active")
+        db.session.remove()
+    today = today_shanghai().isoformat()
+    was = cells(client.get("/staff/").get_data(as_text=True), "data-day", today)
+    assert buy(client, made, card, 12345).status_code == 201
+    now = cells(client.get("/staff/").get_data(as_text=True), "data-day", today)
+    assert int(now[1].replace(",", "")) == int(was[1].replace(",", "")) + 1
+    with app.app_context():
+        after = db.session.execute(select(AllianceDay).order_by(
+            AllianceDay.day, AllianceDay.merchant_id)).scalars().all()
+        assert [{k: v for k, v in vars(row).items() if k != "_sa_instance_state"}
+                for row in after] == before
+        db.session.remove()

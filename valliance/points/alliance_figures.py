@@ -1,14 +1,14 @@
-"""What the alliance dashboard reads from the ledger: points moved per Shanghai day, and the
-points members hold. Read-only; the definitions live here, beside the ledger they read.
+"""What the alliance dashboard reads from the ledger: points moved per Shanghai day and
+merchant, and the points members hold. Read-only; the definitions live here, beside the
+ledger they read.
 
-Per day (Asia/Shanghai calendar days, by each transfer's created_at):
+Per day (Asia/Shanghai calendar days, by each transfer's created_at) and merchant (None for
+what no merchant moved: bill payments and their refunds):
 
 - **issued**: points credited to members for purchases and bill payments (`accrue`,
   `payment`), less what refunds took back (`reverse`);
 - **redeemed**: points members spent at merchants (`redeem`), less what refunds gave back
-  (`return`);
-- **merchant_issued** / the same as issued, counting only transfers made at a merchant
-  (purchases); redeemed points are always spent at a merchant.
+  (`return`).
 
 Staff adjustments and expiry are neither issued nor redeemed here.
 """
@@ -34,12 +34,6 @@ _SIGNS = {"accrue": (1, 0), "payment": (1, 0), "reverse": (-1, 0), "redeem": (0,
 class DayPoints:
     issued: int = 0
     redeemed: int = 0
-    merchant_issued: int = 0
-
-    def add(self, other: "DayPoints") -> None:
-        self.issued += other.issued
-        self.redeemed += other.redeemed
-        self.merchant_issued += other.merchant_issued
 
 
 def shanghai_day(session: Session, column):
@@ -49,24 +43,24 @@ def shanghai_day(session: Session, column):
     return func.date(column, "+8 hours")
 
 
-def points_by_day(session: Session, since: datetime, until: datetime) -> dict[date, DayPoints]:
-    """Points issued and redeemed per Shanghai day, for transfers created in [since, until)."""
+def points_by_day(session: Session, since: datetime, until: datetime
+                  ) -> dict[tuple[date, str | None], DayPoints]:
+    """Points issued and redeemed per (Shanghai day, merchant id or None), for transfers
+    created in [since, until)."""
     day = shanghai_day(session, transfers.c.created_at).label("day")
-    at_merchant = transfers.c.merchant_id.isnot(None).label("at_merchant")
     rows = session.execute(
-        select(day, transfers.c.kind, at_merchant, func.sum(transfers.c.amount))
+        select(day, transfers.c.merchant_id, transfers.c.kind, func.sum(transfers.c.amount))
         .where(transfers.c.created_at >= since, transfers.c.created_at < until,
                transfers.c.kind.in_(tuple(_SIGNS)))
-        .group_by(day, transfers.c.kind, at_merchant)).all()
-    days: dict[date, DayPoints] = {}
-    for when, kind, merchant, amount in rows:
+        .group_by(day, transfers.c.merchant_id, transfers.c.kind)).all()
+    found: dict[tuple[date, str | None], DayPoints] = {}
+    for when, merchant_id, kind, amount in rows:
         issued_sign, redeemed_sign = _SIGNS[kind]
-        figures = days.setdefault(date.fromisoformat(str(when)[:10]), DayPoints())
+        figures = found.setdefault((date.fromisoformat(str(when)[:10]), merchant_id),
+                                   DayPoints())
         figures.issued += issued_sign * int(amount)
         figures.redeemed += redeemed_sign * int(amount)
-        if merchant:
-            figures.merchant_issued += issued_sign * int(amount)
-    return days
+    return found
 
 
 def outstanding_points(session: Session) -> int:

@@ -3,7 +3,9 @@
 Windows are Asia/Shanghai calendar days, today included: "the last 30 days" starts at the
 midnight 29 days before today; "the last 12 months" starts on the 1st of the month 11 months
 before this one. Sales are purchases at list price (`amount`), refunds not deducted; points come
-from the ledger (valliance.points.points_by_day, which defines issued and redeemed).
+from the ledger (valliance.points.points_by_day, which defines issued and redeemed). Days
+before yesterday are read from the daily rollup (services/alliance_days.py), which this
+request writes for any closed day not rolled up yet.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +15,9 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from valliance import points
-from valliance.db import today_shanghai, utcnow
+from valliance.backoffice.dashboard_models import NO_MERCHANT
+from valliance.backoffice.services import alliance_days as days
+from valliance.db import today_shanghai
 from valliance.members.models import TIERS, Member, TierChange
 from valliance.merchants.models import Merchant, Purchase
 from valliance.merchants.services.reports import shanghai_midnight
@@ -98,38 +102,36 @@ def _month_end(first: date, today: date) -> date:
 
 
 def figures(session: Session, today: date | None = None) -> Figures:
-    """Every figure of the dashboard except the channels and the work waiting (see others)."""
+    """Every figure of the dashboard except the channels and the work waiting (see others);
+    rolls up the closed days not rolled up yet (flush, never commit)."""
     today = today or today_shanghai()
     starts = month_starts(today)
     first_day = today - timedelta(days=DAYS - 1)
-    daily, monthly, ledger_days = _sales_and_points(session, today, starts, first_day)
-    redemption = [_redemption(ledger_days, today, days) for days in (30, 90)]
+    days.roll_up(session, starts[0], today)
+    recent = days.live(session, days.last_closed_day(today) + timedelta(days=1), today)
+    daily, monthly = _periods(days.by_day(session, starts[0], today, recent), today, starts)
+    last_30 = days.by_merchant(session, first_day, today, recent)
+    last_90 = days.by_merchant(session, today - timedelta(days=89), today, recent)
+    tiers, trend = _tier_trend(session, starts)
     return Figures(
-        today=today, tiers=_tier_counts(session), trend=_tier_trend(session, today, starts),
+        today=today, tiers=tiers, trend=trend,
         new_this_month=_joined_since(session, shanghai_midnight(today.replace(day=1))),
         new_30_days=_joined_since(session, shanghai_midnight(first_day)),
-        active={days: _active(session, today, days) for days in (30, 90)},
-        daily=daily, monthly=monthly, top=_top(session, shanghai_midnight(first_day)),
-        redemption=redemption, outstanding_points=points.outstanding_points(session))
+        active=_active(session, today, (30, 90)), daily=daily, monthly=monthly,
+        top=_top(session, last_30), redemption=[_redemption(30, last_30), _redemption(90, last_90)],
+        outstanding_points=points.outstanding_points(session))
 
 
 # --- members ------------------------------------------------------------------------------
-
-def _tier_counts(session: Session) -> dict[str, int]:
-    counts = dict.fromkeys(TIERS, 0)
-    counts.update(dict(session.execute(
-        select(Member.tier, func.count()).group_by(Member.tier)).all()))
-    return counts
-
 
 def _month_of(session: Session, column):
     """SQL: the Shanghai month (YYYY-MM) of a timestamp, as text."""
     return func.substr(cast(points.shanghai_day(session, column), String), 1, 7)
 
 
-def _tier_trend(session: Session, today: date, starts: list[date]) -> list[TierMonth]:
-    """Members by tier at the end of each month, rebuilt backwards from the tiers they hold now
-    and the tier changes since (members joined after a month's end are not counted in it)."""
+def _tier_trend(session: Session, starts: list[date]) -> tuple[dict[str, int], list[TierMonth]]:
+    """Members by tier now, and at the end of each month, rebuilt backwards from the tiers they
+    hold now and the tier changes since (members joined after a month's end are not in it)."""
     joined = _month_of(session, Member.created_at).label("joined")
     by_month = session.execute(
         select(joined, Member.tier, func.count()).group_by(joined, Member.tier)).all()
@@ -151,7 +153,10 @@ def _tier_trend(session: Session, today: date, starts: list[date]) -> list[TierM
                 counts[to_tier] = counts.get(to_tier, 0) - count
                 counts[from_tier] = counts.get(from_tier, 0) + count
         trend.append(TierMonth(start, counts))
-    return trend
+    now = dict.fromkeys(TIERS, 0)
+    for _, tier, count in by_month:
+        now[tier] = now.get(tier, 0) + count
+    return now, trend
 
 
 def _joined_since(session: Session, since: datetime) -> int:
@@ -159,58 +164,54 @@ def _joined_since(session: Session, since: datetime) -> int:
                           .where(Member.created_at >= since)) or 0
 
 
-def _active(session: Session, today: date, days: int) -> int:
-    since = shanghai_midnight(today - timedelta(days=days - 1))
-    return session.scalar(select(func.count(func.distinct(Purchase.member_id)))
-                          .where(Purchase.created_at >= since)) or 0
+def _active(session: Session, today: date, windows: tuple[int, ...]) -> dict[int, int]:
+    """Members who bought in each window of days (one pass over the purchases index)."""
+    since = {days: shanghai_midnight(today - timedelta(days=days - 1)) for days in windows}
+    counts = session.execute(
+        select(*(func.count(func.distinct(Purchase.member_id))
+                 .filter(Purchase.created_at >= since[days]) for days in windows))
+        .where(Purchase.created_at >= min(since.values()))).one()
+    return {days: int(count or 0) for days, count in zip(windows, counts, strict=True)}
 
 
 # --- sales and points ---------------------------------------------------------------------
 
-def _sales_and_points(session: Session, today: date, starts: list[date], first_day: date):
-    since, until = shanghai_midnight(starts[0]), utcnow() + timedelta(days=1)
-    day = points.shanghai_day(session, Purchase.created_at).label("day")
-    sold = session.execute(
-        select(day, func.count(), func.sum(Purchase.amount))
-        .where(Purchase.created_at >= since).group_by(day)).all()
-    by_day: dict[date, Period] = {}
-    for when, count, amount in sold:
-        when = date.fromisoformat(str(when)[:10])
-        by_day[when] = Period(when, when, purchases=count, sales=int(amount or 0))
-    ledger_days = points.points_by_day(session, since, until)
-    for when, moved in ledger_days.items():
-        period = by_day.setdefault(when, Period(when, when))
-        period.points_issued, period.points_redeemed = moved.merchant_issued, moved.redeemed
-    daily = [by_day.get(first_day + timedelta(days=i),
-                        Period(first_day + timedelta(days=i), first_day + timedelta(days=i)))
-             for i in range(DAYS)]
-    monthly = [Period(start, _month_end(start, today)) for start in starts]
-    for when, period in by_day.items():
-        for month in monthly:
-            if month.first <= when <= month.last:
-                month.purchases += period.purchases
-                month.sales += period.sales
-                month.points_issued += period.points_issued
-                month.points_redeemed += period.points_redeemed
-    return daily, monthly, ledger_days
+def _periods(by_day: dict, today: date, starts: list[date]) -> tuple[list[Period], list[Period]]:
+    """The last 30 days, and the last 12 months, from the figures of each day."""
+    daily = []
+    for i in range(DAYS - 1, -1, -1):
+        day = today - timedelta(days=i)
+        daily.append(_period(day, day, [by_day.get(day)]))
+    monthly = []
+    for start in starts:
+        end = _month_end(start, today)
+        monthly.append(_period(start, end, [f for d, f in by_day.items() if start <= d <= end]))
+    return daily, monthly
 
 
-def _redemption(ledger_days: dict, today: date, days: int) -> Redemption:
-    """Points redeemed and issued over the last `days` days (within the 12 months read)."""
-    moved = points.DayPoints()
-    for when, figures_of_day in ledger_days.items():
-        if today - timedelta(days=days - 1) <= when <= today:
-            moved.add(figures_of_day)
-    return Redemption(days, moved.issued, moved.redeemed)
+def _period(first: date, last: date, figures: list) -> Period:
+    total = days.DayFigures()
+    for one in figures:
+        if one is not None:
+            total.add(one)
+    return Period(first, last, total.purchases, total.sales, total.points_issued,
+                  total.points_redeemed)
 
 
-def _top(session: Session, since: datetime) -> list[TopMerchant]:
-    sales = func.sum(Purchase.amount).label("sales")
-    ranked = (select(Purchase.merchant_id, func.count().label("purchases"), sales)
-              .where(Purchase.created_at >= since).group_by(Purchase.merchant_id)
-              .order_by(sales.desc(), Purchase.merchant_id).limit(TOP).subquery())
-    rows = session.execute(
-        select(Merchant.id, Merchant.name, Merchant.district, ranked.c.purchases,
-               ranked.c.sales).join(ranked, ranked.c.merchant_id == Merchant.id)
-        .order_by(ranked.c.sales.desc(), Merchant.id)).all()
-    return [TopMerchant(row[0], row[1], row[2], row[3], int(row[4])) for row in rows]
+def _redemption(window: int, merchants: dict) -> Redemption:
+    """Points redeemed and issued (at merchants and for bill payments) over the window."""
+    return Redemption(window, sum(f.points_issued for f in merchants.values()),
+                      sum(f.points_redeemed for f in merchants.values()))
+
+
+def _top(session: Session, merchants: dict) -> list[TopMerchant]:
+    """The merchants with the most sales (then the most purchases) over the window."""
+    ranked = sorted(((figures.sales, figures.purchases, merchant_id)
+                     for merchant_id, figures in merchants.items()
+                     if merchant_id != NO_MERCHANT and figures.purchases),
+                    key=lambda row: (-row[0], -row[1], row[2]))[:TOP]
+    names = {row[0]: row[1:] for row in session.execute(
+        select(Merchant.id, Merchant.name, Merchant.district)
+        .where(Merchant.id.in_([merchant_id for *_, merchant_id in ranked])))}
+    return [TopMerchant(merchant_id, *names[merchant_id], purchases, sales)
+            for sales, purchases, merchant_id in ranked if merchant_id in names]

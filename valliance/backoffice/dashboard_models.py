@@ -1,0 +1,33 @@
+"""The dashboard's daily rollup: what each closed Shanghai day brought, per merchant.
+
+Written by one function only, valliance.backoffice.services.alliance_days.roll_up, and only
+for days that are over (two days back and earlier): purchases never change their day or
+amount, and the ledger's transfers are append-only (a refund today counts today), so a closed
+day's figures never change. The dashboard reads these rows for the months behind it and the
+live tables for yesterday and today.
+"""
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from valliance.db import Base
+
+#: merchant_id of a day's row for what no merchant moved (bill payments' points); every
+#: rolled-up day has this row, so a day with no trade is known to be rolled up
+NO_MERCHANT = ""
+
+
+class AllianceDay(Base):
+    __tablename__ = "alliance_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    purchases: Mapped[int] = mapped_column(Integer, default=0)
+    #: fen, list price
+    sales: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: points credited to members, net of reversals (valliance.points.alliance_figures)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: points members spent, net of returns
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,127 @@
+"""Sales and points per Shanghai day and merchant: closed days from the rollup, recent days live.
+
+`roll_up` is the one writer of `alliance_days`. It writes each closed day once — every day
+before yesterday (Shanghai), so a transfer stamped just before midnight and committed just
+after is never missed — from the same queries that read the recent days live: a day's
+figures are the same whether read from the rollup or live. Purchases keep their day and
+amount; the ledger is append-only and a refund counts on the day it is made, so a closed
+day never changes. (A history written afterwards with past dates, as `flask demo seed` does,
+belongs in an alliance whose dashboard has not been opened yet.)
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from valliance import points
+from valliance.backoffice.dashboard_models import NO_MERCHANT, AllianceDay
+from valliance.merchants.models import Purchase
+from valliance.merchants.services.reports import shanghai_midnight
+
+#: today and yesterday are read live; earlier days from the rollup
+LIVE_DAYS = 2
+_CHUNK = 100  # rows per INSERT (6 parameters a row: within SQLite's 999)
+
+
+@dataclass
+class DayFigures:
+    purchases: int = 0
+    sales: int = 0  #: fen, list price
+    points_issued: int = 0
+    points_redeemed: int = 0
+
+    def add(self, other: "DayFigures") -> None:
+        self.purchases += other.purchases
+        self.sales += other.sales
+        self.points_issued += other.points_issued
+        self.points_redeemed += other.points_redeemed
+
+
+def last_closed_day(today: date) -> date:
+    return today - timedelta(days=LIVE_DAYS)
+
+
+def live(session: Session, first: date, last: date) -> dict[tuple[date, str], DayFigures]:
+    """Figures per (day, merchant id; NO_MERCHANT for bill payments) read from the purchases
+    and the ledger, for the days first..last."""
+    since, until = shanghai_midnight(first), shanghai_midnight(last + timedelta(days=1))
+    day = points.shanghai_day(session, Purchase.created_at).label("day")
+    found: dict[tuple[date, str], DayFigures] = {}
+    for when, merchant_id, count, amount in session.execute(
+            select(day, Purchase.merchant_id, func.count(), func.sum(Purchase.amount))
+            .where(Purchase.created_at >= since, Purchase.created_at < until)
+            .group_by(day, Purchase.merchant_id)):
+        found[(date.fromisoformat(str(when)[:10]), merchant_id)] = DayFigures(
+            purchases=count, sales=int(amount or 0))
+    for (when, merchant_id), moved in points.points_by_day(session, since, until).items():
+        figures = found.setdefault((when, merchant_id or NO_MERCHANT), DayFigures())
+        figures.points_issued += moved.issued
+        figures.points_redeemed += moved.redeemed
+    return found
+
+
+def roll_up(session: Session, first: date, today: date) -> int:
+    """Write the rollup of every closed day from `first` not written yet; flush. Days written."""
+    last = last_closed_day(today)
+    if last < first:
+        return 0
+    done = set(session.scalars(select(AllianceDay.day).distinct()
+                               .where(AllianceDay.day >= first, AllianceDay.day <= last)))
+    missing = [first + timedelta(days=i) for i in range((last - first).days + 1)
+               if first + timedelta(days=i) not in done]
+    if not missing:
+        return 0
+    found = live(session, missing[0], missing[-1])
+    for day in missing:  # every day gets its NO_MERCHANT row: the mark that it is rolled up
+        found.setdefault((day, NO_MERCHANT), DayFigures())
+    wanted = set(missing)
+    rows = [{"day": day, "merchant_id": merchant_id, **vars(figures)}
+            for (day, merchant_id), figures in sorted(found.items()) if day in wanted]
+    conn = session.connection()
+    insert = _insert_ignoring_conflicts(conn.dialect.name)
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(insert(AllianceDay.__table__).values(rows[start:start + _CHUNK])
+                     .on_conflict_do_nothing(index_elements=["day", "merchant_id"]))
+    return len(missing)
+
+
+def _insert_ignoring_conflicts(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _stored(session: Session, first: date, last: date, key, *where):
+    columns = (func.sum(AllianceDay.purchases), func.sum(AllianceDay.sales),
+               func.sum(AllianceDay.points_issued), func.sum(AllianceDay.points_redeemed))
+    return {row[0]: DayFigures(*(int(value or 0) for value in row[1:]))
+            for row in session.execute(select(key, *columns)
+                                       .where(AllianceDay.day >= first, AllianceDay.day <= last,
+                                              *where)
+                                       .group_by(key))}
+
+
+def by_day(session: Session, first: date, today: date,
+           recent: dict[tuple[date, str], DayFigures]) -> dict[date, DayFigures]:
+    """What happened at merchants (not bill payments), summed per day, first..today."""
+    days = _stored(session, first, last_closed_day(today), AllianceDay.day,
+                   AllianceDay.merchant_id != NO_MERCHANT)
+    days = {date.fromisoformat(str(day)[:10]): figures for day, figures in days.items()}
+    for (day, merchant_id), figures in recent.items():
+        if merchant_id != NO_MERCHANT:
+            days.setdefault(day, DayFigures()).add(figures)
+    return days
+
+
+def by_merchant(session: Session, first: date, today: date,
+                recent: dict[tuple[date, str], DayFigures]) -> dict[str, DayFigures]:
+    """Each merchant's figures over first..today (bill payments' points under NO_MERCHANT)."""
+    merchants = _stored(session, first, last_closed_day(today), AllianceDay.merchant_id)
+    for (day, merchant_id), figures in recent.items():
+        if day >= first:
+            merchants.setdefault(merchant_id, DayFigures()).add(figures)
+    return merchants

@@ -22,14 +22,15 @@ depends_on = None
 def upgrade():
     op.create_table(
         'alliance_days',
-        sa.Column('day', sa.Date(), nullable=False),
         sa.Column('merchant_id', sa.String(length=40), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
         sa.Column('purchases', sa.Integer(), nullable=False),
         sa.Column('sales', sa.BigInteger(), nullable=False),
         sa.Column('points_issued', sa.BigInteger(), nullable=False),
         sa.Column('points_redeemed', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('day', 'merchant_id', name=op.f('pk_alliance_days')),
+        sa.PrimaryKeyConstraint('merchant_id', 'day', name=op.f('pk_alliance_days')),
     )
+    op.create_index('ix_alliance_days_day', 'alliance_days', ['day'])
     # Plain CREATE INDEX (no batch: SQLite would copy the table and lose its triggers).
     op.create_index('ix_transfers_created_at', 'transfers', ['created_at'])
     op.create_index('ix_purchases_created_at_member_id', 'purchases', ['created_at', 'member_id'])
@@ -40,4 +41,5 @@ def downgrade():
     op.drop_index('ix_payments_paid_at', table_name='payments')
     op.drop_index('ix_purchases_created_at_member_id', table_name='purchases')
     op.drop_index('ix_transfers_created_at', table_name='transfers')
+    op.drop_index('ix_alliance_days_day', table_name='alliance_days')
     op.drop_table('alliance_days')

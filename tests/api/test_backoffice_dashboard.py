@@ -286,3 +286,47 @@ def test_the_rollup_is_written_once_and_a_sale_today_counts_live(app, client, de
         assert [{k: v for k, v in vars(row).items() if k != "_sa_instance_state"}
                 for row in after] == before
         db.session.remove()
+
+
+def test_the_tier_trend_replays_each_members_tier_changes(app, client):
+    from tests.api.pos_helpers import member
+    from valliance.members.models import TierChange
+    today = today_shanghai()
+    starts = month_starts(today)
+    now = utcnow()
+    # (joined days ago, [(days ago, from, to)]) — each member's story
+    stories = [(400, [(200, "standard", "silver"), (40, "silver", "gold")]),
+               (300, [(100, "standard", "diamond")]),
+               (90, []), (20, [(5, "standard", "silver")]), (500, [(370, "standard", "gold")]),
+               (250, [(249, "standard", "silver"), (60, "silver", "standard")])]
+    with app.app_context():
+        for number, (joined, changes) in enumerate(stories):
+            found, _ = member(db.session, phone=f"1370000{number:04d}")
+            found.created_at = now - timedelta(days=joined)
+            for days_ago, from_tier, to_tier in changes:
+                db.session.add(TierChange(member_id=found.id, from_tier=from_tier,
+                                          to_tier=to_tier, reason="test",
+                                          created_at=now - timedelta(days=days_ago)))
+                found.tier = to_tier
+        db.session.commit()
+        members = db.session.scalars(select(Member)).all()
+        changes = db.session.scalars(select(TierChange).order_by(TierChange.created_at)).all()
+        db.session.remove()
+    make_staff(app, "service_desk")
+    staff_log_in(client, username="u_service_desk")
+    page = client.get("/staff/").get_data(as_text=True)
+    for start in starts:
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = min(following, today + timedelta(days=1))
+        counts = Counter()
+        for m in members:
+            if day_of(m.created_at) >= end:
+                continue
+            mine = [c for c in changes if c.member_id == m.id]
+            before = [c for c in mine if day_of(c.created_at) < end]
+            after = [c for c in mine if day_of(c.created_at) >= end]
+            counts[before[-1].to_tier if before else after[0].from_tier if after
+                   else m.tier] += 1
+        got = cells(page, "data-month", start.strftime("%Y-%m"))
+        assert got[1:] == [n(counts[t]) for t in ("standard", "silver", "gold", "diamond")] + [
+            n(sum(counts.values()))], start

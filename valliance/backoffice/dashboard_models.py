@@ -9,21 +9,25 @@ live tables for yesterday and today.
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valliance.db import Base
 
-#: merchant_id of a day's row for what no merchant moved (bill payments' points); every
-#: rolled-up day has this row, so a day with no trade is known to be rolled up
+#: merchant_id of a day's row for what no merchant moved (bill payments' points)
 NO_MERCHANT = ""
+#: merchant_id of a day's row summing its merchants' rows; every rolled-up day has one (and
+#: a NO_MERCHANT row), so a day with no trade is known to be rolled up
+ALL_MERCHANTS = "*"
 
 
 class AllianceDay(Base):
     __tablename__ = "alliance_days"
+    __table_args__ = (Index("ix_alliance_days_day", "day"),)
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: the primary key leads with the merchant: a day range of one row kind is one index range
     merchant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     purchases: Mapped[int] = mapped_column(Integer, default=0)
     #: fen, list price
     sales: Mapped[int] = mapped_column(BigInteger, default=0)

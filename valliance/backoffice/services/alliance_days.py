@@ -16,13 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valliance import points
-from valliance.backoffice.dashboard_models import NO_MERCHANT, AllianceDay
+from valliance.backoffice.dashboard_models import ALL_MERCHANTS, NO_MERCHANT, AllianceDay
 from valliance.merchants.models import Purchase
 from valliance.merchants.services.reports import shanghai_midnight
 
 #: today and yesterday are read live; earlier days from the rollup
 LIVE_DAYS = 2
-_CHUNK = 100  # rows per INSERT (6 parameters a row: within SQLite's 999)
 
 
 @dataclass
@@ -44,8 +43,8 @@ def last_closed_day(today: date) -> date:
 
 
 def live(session: Session, first: date, last: date) -> dict[tuple[date, str], DayFigures]:
-    """Figures per (day, merchant id; NO_MERCHANT for bill payments) read from the purchases
-    and the ledger, for the days first..last."""
+    """Figures per (day, merchant id; NO_MERCHANT for bill payments, ALL_MERCHANTS for the
+    sum of the merchants) read from the purchases and the ledger, for the days first..last."""
     since, until = shanghai_midnight(first), shanghai_midnight(last + timedelta(days=1))
     day = points.shanghai_day(session, Purchase.created_at).label("day")
     found: dict[tuple[date, str], DayFigures] = {}
@@ -59,7 +58,16 @@ def live(session: Session, first: date, last: date) -> dict[tuple[date, str], Da
         figures = found.setdefault((when, merchant_id or NO_MERCHANT), DayFigures())
         figures.points_issued += moved.issued
         figures.points_redeemed += moved.redeemed
-    return found
+    return _with_totals(found)
+
+
+def _with_totals(found: dict[tuple[date, str], DayFigures]) -> dict:
+    """Add each day's ALL_MERCHANTS row: the sum of its merchants' rows."""
+    totals: dict[tuple[date, str], DayFigures] = {}
+    for (day, merchant_id), figures in found.items():
+        if merchant_id != NO_MERCHANT:
+            totals.setdefault((day, ALL_MERCHANTS), DayFigures()).add(figures)
+    return {**found, **totals}
 
 
 def roll_up(session: Session, first: date, today: date) -> int:
@@ -67,23 +75,24 @@ def roll_up(session: Session, first: date, today: date) -> int:
     last = last_closed_day(today)
     if last < first:
         return 0
-    done = set(session.scalars(select(AllianceDay.day).distinct()
-                               .where(AllianceDay.day >= first, AllianceDay.day <= last)))
+    done = set(session.scalars(select(AllianceDay.day).where(
+        AllianceDay.merchant_id == ALL_MERCHANTS, AllianceDay.day >= first,
+        AllianceDay.day <= last)))
     missing = [first + timedelta(days=i) for i in range((last - first).days + 1)
                if first + timedelta(days=i) not in done]
     if not missing:
         return 0
     found = live(session, missing[0], missing[-1])
-    for day in missing:  # every day gets its NO_MERCHANT row: the mark that it is rolled up
+    for day in missing:  # every day gets both rows: ALL_MERCHANTS marks it rolled up
         found.setdefault((day, NO_MERCHANT), DayFigures())
+        found.setdefault((day, ALL_MERCHANTS), DayFigures())
     wanted = set(missing)
     rows = [{"day": day, "merchant_id": merchant_id, **vars(figures)}
             for (day, merchant_id), figures in sorted(found.items()) if day in wanted]
     conn = session.connection()
     insert = _insert_ignoring_conflicts(conn.dialect.name)
-    for start in range(0, len(rows), _CHUNK):
-        conn.execute(insert(AllianceDay.__table__).values(rows[start:start + _CHUNK])
-                     .on_conflict_do_nothing(index_elements=["day", "merchant_id"]))
+    conn.execute(insert(AllianceDay.__table__)
+                 .on_conflict_do_nothing(index_elements=["merchant_id", "day"]), rows)
     return len(missing)
 
 
@@ -95,33 +104,41 @@ def _insert_ignoring_conflicts(dialect: str):
     return insert
 
 
-def _stored(session: Session, first: date, last: date, key, *where):
+def _figures(row) -> DayFigures:
+    return DayFigures(*(int(value or 0) for value in row))
+
+
+def by_day(session: Session, first: date, today: date, recent: dict
+           ) -> tuple[dict[date, DayFigures], dict[date, DayFigures]]:
+    """Per day, first..today: what happened at merchants, and the points of bill payments."""
+    at_merchants: dict[date, DayFigures] = {}
+    elsewhere: dict[date, DayFigures] = {}
+    rows = session.execute(
+        select(AllianceDay.merchant_id, AllianceDay.day, AllianceDay.purchases,
+               AllianceDay.sales, AllianceDay.points_issued, AllianceDay.points_redeemed)
+        .where(AllianceDay.merchant_id.in_((ALL_MERCHANTS, NO_MERCHANT)),
+               AllianceDay.day >= first, AllianceDay.day <= last_closed_day(today)))
+    for merchant_id, day, *figures in rows:
+        into = at_merchants if merchant_id == ALL_MERCHANTS else elsewhere
+        into[date.fromisoformat(str(day)[:10])] = _figures(figures)
+    for (day, merchant_id), figures in recent.items():
+        if day >= first and merchant_id in (ALL_MERCHANTS, NO_MERCHANT):
+            into = at_merchants if merchant_id == ALL_MERCHANTS else elsewhere
+            into.setdefault(day, DayFigures()).add(figures)
+    return at_merchants, elsewhere
+
+
+def by_merchant(session: Session, first: date, today: date, recent: dict
+                ) -> dict[str, DayFigures]:
+    """Each merchant's figures over first..today."""
     columns = (func.sum(AllianceDay.purchases), func.sum(AllianceDay.sales),
                func.sum(AllianceDay.points_issued), func.sum(AllianceDay.points_redeemed))
-    return {row[0]: DayFigures(*(int(value or 0) for value in row[1:]))
-            for row in session.execute(select(key, *columns)
-                                       .where(AllianceDay.day >= first, AllianceDay.day <= last,
-                                              *where)
-                                       .group_by(key))}
-
-
-def by_day(session: Session, first: date, today: date,
-           recent: dict[tuple[date, str], DayFigures]) -> dict[date, DayFigures]:
-    """What happened at merchants (not bill payments), summed per day, first..today."""
-    days = _stored(session, first, last_closed_day(today), AllianceDay.day,
-                   AllianceDay.merchant_id != NO_MERCHANT)
-    days = {date.fromisoformat(str(day)[:10]): figures for day, figures in days.items()}
+    merchants = {row[0]: _figures(row[1:]) for row in session.execute(
+        select(AllianceDay.merchant_id, *columns)
+        .where(AllianceDay.day >= first, AllianceDay.day <= last_closed_day(today),
+               AllianceDay.merchant_id.notin_((ALL_MERCHANTS, NO_MERCHANT)))
+        .group_by(AllianceDay.merchant_id))}
     for (day, merchant_id), figures in recent.items():
-        if merchant_id != NO_MERCHANT:
-            days.setdefault(day, DayFigures()).add(figures)
-    return days
-
-
-def by_merchant(session: Session, first: date, today: date,
-                recent: dict[tuple[date, str], DayFigures]) -> dict[str, DayFigures]:
-    """Each merchant's figures over first..today (bill payments' points under NO_MERCHANT)."""
-    merchants = _stored(session, first, last_closed_day(today), AllianceDay.merchant_id)
-    for (day, merchant_id), figures in recent.items():
-        if day >= first:
+        if day >= first and merchant_id not in (ALL_MERCHANTS, NO_MERCHANT):
             merchants.setdefault(merchant_id, DayFigures()).add(figures)
     return merchants

@@ -11,7 +11,7 @@ request writes for any closed day not rolled up yet.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valliance import points
@@ -109,54 +109,48 @@ def figures(session: Session, today: date | None = None) -> Figures:
     first_day = today - timedelta(days=DAYS - 1)
     days.roll_up(session, starts[0], today)
     recent = days.live(session, days.last_closed_day(today) + timedelta(days=1), today)
-    daily, monthly = _periods(days.by_day(session, starts[0], today, recent), today, starts)
-    last_30 = days.by_merchant(session, first_day, today, recent)
-    last_90 = days.by_merchant(session, today - timedelta(days=89), today, recent)
-    tiers, trend = _tier_trend(session, starts)
+    at_merchants, elsewhere = days.by_day(session, starts[0], today, recent)
+    daily, monthly = _periods(at_merchants, today, starts)
+    tiers, trend = _tier_trend(session, today, starts)
     return Figures(
         today=today, tiers=tiers, trend=trend,
         new_this_month=_joined_since(session, shanghai_midnight(today.replace(day=1))),
         new_30_days=_joined_since(session, shanghai_midnight(first_day)),
         active=_active(session, today, (30, 90)), daily=daily, monthly=monthly,
-        top=_top(session, last_30), redemption=[_redemption(30, last_30), _redemption(90, last_90)],
+        top=_top(session, days.by_merchant(session, first_day, today, recent)),
+        redemption=[_redemption(window, today, at_merchants, elsewhere) for window in (30, 90)],
         outstanding_points=points.outstanding_points(session))
 
 
 # --- members ------------------------------------------------------------------------------
 
-def _month_of(session: Session, column):
-    """SQL: the Shanghai month (YYYY-MM) of a timestamp, as text."""
-    return func.substr(cast(points.shanghai_day(session, column), String), 1, 7)
-
-
-def _tier_trend(session: Session, starts: list[date]) -> tuple[dict[str, int], list[TierMonth]]:
+def _tier_trend(session: Session, today: date, starts: list[date]
+                ) -> tuple[dict[str, int], list[TierMonth]]:
     """Members by tier now, and at the end of each month, rebuilt backwards from the tiers they
     hold now and the tier changes since (members joined after a month's end are not in it)."""
-    joined = _month_of(session, Member.created_at).label("joined")
-    by_month = session.execute(
-        select(joined, Member.tier, func.count()).group_by(joined, Member.tier)).all()
-    changed = _month_of(session, TierChange.created_at).label("changed")
-    changes = session.execute(
-        select(joined, changed, TierChange.from_tier, TierChange.to_tier, func.count())
-        .join(Member, Member.id == TierChange.member_id)
-        .where(TierChange.created_at >= shanghai_midnight(starts[0]))
-        .group_by(joined, changed, TierChange.from_tier, TierChange.to_tier)).all()
-    trend = []
-    for start in starts:
-        key = start.isoformat()[:7]
-        counts = dict.fromkeys(TIERS, 0)
-        for month, tier, count in by_month:
-            if str(month) <= key and tier in counts:
-                counts[tier] += count
-        for month, when, from_tier, to_tier, count in changes:
-            if str(month) <= key < str(when):  # a member of that month, changed later: undo
-                counts[to_tier] = counts.get(to_tier, 0) - count
-                counts[from_tier] = counts.get(from_tier, 0) + count
-        trend.append(TierMonth(start, counts))
+    ends = [shanghai_midnight(_month_end(start, today) + timedelta(days=1)) for start in starts]
+    rows = session.execute(
+        select(Member.tier, *(func.count().filter(Member.created_at < end) for end in ends),
+               func.count()).group_by(Member.tier)).all()
     now = dict.fromkeys(TIERS, 0)
-    for _, tier, count in by_month:
-        now[tier] = now.get(tier, 0) + count
-    return now, trend
+    months = [dict.fromkeys(TIERS, 0) for _ in starts]
+    for tier, *counts, total in rows:
+        now[tier] = total
+        for month, count in zip(months, counts, strict=True):
+            month[tier] = count
+    # members there at a month's end whose tier changed after it: undo each change
+    undo = session.execute(
+        select(TierChange.from_tier, TierChange.to_tier,
+               *(func.count().filter(Member.created_at < end, TierChange.created_at >= end)
+                 for end in ends))
+        .join(Member, Member.id == TierChange.member_id)
+        .where(TierChange.created_at >= ends[0])
+        .group_by(TierChange.from_tier, TierChange.to_tier)).all()
+    for from_tier, to_tier, *counts in undo:
+        for month, count in zip(months, counts, strict=True):
+            month[to_tier] = month.get(to_tier, 0) - count
+            month[from_tier] = month.get(from_tier, 0) + count
+    return now, [TierMonth(start, counts) for start, counts in zip(starts, months, strict=True)]
 
 
 def _joined_since(session: Session, since: datetime) -> int:
@@ -165,12 +159,14 @@ def _joined_since(session: Session, since: datetime) -> int:
 
 
 def _active(session: Session, today: date, windows: tuple[int, ...]) -> dict[int, int]:
-    """Members who bought in each window of days (one pass over the purchases index)."""
+    """Members who bought in each window of days: each buyer's last purchase in the longest
+    window, then counted per window (one pass over the purchases' created_at index)."""
     since = {days: shanghai_midnight(today - timedelta(days=days - 1)) for days in windows}
-    counts = session.execute(
-        select(*(func.count(func.distinct(Purchase.member_id))
-                 .filter(Purchase.created_at >= since[days]) for days in windows))
-        .where(Purchase.created_at >= min(since.values()))).one()
+    last = (select(Purchase.member_id, func.max(Purchase.created_at).label("last"))
+            .where(Purchase.created_at >= min(since.values()))
+            .group_by(Purchase.member_id).subquery())
+    counts = session.execute(select(*(func.count().filter(last.c.last >= since[days])
+                                      for days in windows))).one()
     return {days: int(count or 0) for days, count in zip(windows, counts, strict=True)}
 
 
@@ -198,10 +194,12 @@ def _period(first: date, last: date, figures: list) -> Period:
                   total.points_redeemed)
 
 
-def _redemption(window: int, merchants: dict) -> Redemption:
+def _redemption(window: int, today: date, *by_day: dict) -> Redemption:
     """Points redeemed and issued (at merchants and for bill payments) over the window."""
-    return Redemption(window, sum(f.points_issued for f in merchants.values()),
-                      sum(f.points_redeemed for f in merchants.values()))
+    first = today - timedelta(days=window - 1)
+    inside = [figures for each in by_day for day, figures in each.items() if day >= first]
+    return Redemption(window, sum(f.points_issued for f in inside),
+                      sum(f.points_redeemed for f in inside))
 
 
 def _top(session: Session, merchants: dict) -> list[TopMerchant]:

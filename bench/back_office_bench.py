@@ -24,6 +24,7 @@ from datetime import timedelta
 
 import psycopg
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from bench.common import db_url, ensure_database, fresh_app
 from valliance import create_app
@@ -166,6 +167,7 @@ def time_page(app, requests: int) -> list[float]:
 def time_parts(app, rounds: int = 5) -> dict[str, float]:
     """The median time of each group of the dashboard's queries (ms)."""
     from valliance.backoffice.services import alliance_days as days
+    from valliance.backoffice.services import closed_periods
     from valliance.backoffice.services import dashboard as d
     from valliance.backoffice.services.dashboard_channels import channels
     from valliance.db import today_shanghai
@@ -174,18 +176,20 @@ def time_parts(app, rounds: int = 5) -> dict[str, float]:
     starts = d.month_starts(today)
     recent_days = (days.last_closed_day(today) + timedelta(days=1), today)
     parts = {
-        "members by tier, trend": lambda s: d._tier_trend(s, starts),
+        "members by tier, trend": lambda s: closed_periods.tier_trend(s, starts, today),
         "active 30/90": lambda s: d._active(s, today, (30, 90)),
-        "new members": lambda s: d._joined_since(s, d.shanghai_midnight(today)),
+        "new members": lambda s: d._joined_since(s, today.replace(day=1), today),
         "recent days live": lambda s: days.live(s, *recent_days),
         "12 months by day (rollup)": lambda s: days.by_day(s, starts[0], today, {}),
         "30/90 days by merchant (rollup)": lambda s: [
             days.by_merchant(s, today - timedelta(days=n - 1), today, {}) for n in (30, 90)],
         "liability": outstanding_points,
         "114, Stripe, pending": lambda s: channels(s, today),
+        "roll-up check (nothing to write)": lambda s: days.roll_up(s, starts[0], today),
     }
     timings = {}
     with app.test_request_context():
+        db.session.execute(text("SET jit = off"))  # as the dashboard's transaction does
         for name, work in parts.items():
             samples = []
             for _ in range(rounds):
@@ -216,7 +220,8 @@ def main() -> None:
         with app.app_context():
             upgrade()  # a database seeded by an older revision gains the new indexes
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("TRUNCATE alliance_days")  # the first request rolls up again
+            # the first request rolls up again
+            conn.execute("TRUNCATE alliance_days, alliance_tier_months, alliance_referral_days")
             conn.execute("VACUUM ANALYZE")
     else:
         app, url = fresh_app(BENCH_DB)

@@ -1,8 +1,10 @@
 """alliance dashboard: a daily rollup per merchant, and indexes for the recent days
 
-Added in issue #16. `alliance_days` keeps what each closed Shanghai day brought per merchant
-(written only by valliance.backoffice.services.alliance_days.roll_up); the indexes read the
-last days of transfers and purchases, and Stripe payments by when the money arrived.
+Added in issue #16. `alliance_days` keeps what each closed Shanghai day brought per merchant,
+`alliance_tier_months` the members by tier at each closed month's end, and
+`alliance_referral_days` each day's 114 referrals and conversions once final (all written
+only by valliance.backoffice.services.alliance_days.roll_up); the indexes read the last days
+of transfers and purchases, and Stripe payments by when the money arrived.
 
 Revision ID: 0017
 Revises: 0016
@@ -31,6 +33,20 @@ def upgrade():
         sa.PrimaryKeyConstraint('merchant_id', 'day', name=op.f('pk_alliance_days')),
     )
     op.create_index('ix_alliance_days_day', 'alliance_days', ['day'])
+    op.create_table(
+        'alliance_tier_months',
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('tier', sa.String(length=16), nullable=False),
+        sa.Column('members', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('month', 'tier', name=op.f('pk_alliance_tier_months')),
+    )
+    op.create_table(
+        'alliance_referral_days',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('referrals', sa.Integer(), nullable=False),
+        sa.Column('conversions', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', name=op.f('pk_alliance_referral_days')),
+    )
     # Plain CREATE INDEX (no batch: SQLite would copy the table and lose its triggers).
     op.create_index('ix_transfers_created_at', 'transfers', ['created_at'])
     op.create_index('ix_purchases_created_at_member_id', 'purchases', ['created_at', 'member_id'])
@@ -41,5 +57,7 @@ def downgrade():
     op.drop_index('ix_payments_paid_at', table_name='payments')
     op.drop_index('ix_purchases_created_at_member_id', table_name='purchases')
     op.drop_index('ix_transfers_created_at', table_name='transfers')
+    op.drop_table('alliance_referral_days')
+    op.drop_table('alliance_tier_months')
     op.drop_index('ix_alliance_days_day', table_name='alliance_days')
     op.drop_table('alliance_days')

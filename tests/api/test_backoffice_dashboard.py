@@ -8,11 +8,16 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.api.test_merchant_apply import apply_in_db
 from tests.api.test_staff_pages import staff_log_in
-from valliance.backoffice.dashboard_models import NO_MERCHANT, AllianceDay
+from valliance.backoffice.dashboard_models import (
+    NO_MERCHANT,
+    AllianceDay,
+    AllianceReferralDay,
+    AllianceTierMonth,
+)
 from valliance.backoffice.services.dashboard import month_starts
 from valliance.db import SHANGHAI, today_shanghai, utcnow
 from valliance.demo import seed_demo
@@ -144,6 +149,10 @@ def test_the_figures_are_the_sums_of_the_rows_behind_them(app, client, demo):
     today = want["today"]
     assert sorted(rolled) == [month_starts(today)[0] + timedelta(days=i) for i in range(
         (today - timedelta(days=2) - month_starts(today)[0]).days + 1)]
+    with app.app_context():
+        referral_days = db.session.scalar(select(func.count()).select_from(AllianceReferralDay))
+        db.session.remove()
+    assert referral_days > 300  # 12 months, less the 9 days whose conversions may still come
     second = client.get("/staff/").get_data(as_text=True)  # reads them
     for page in (first, second):
         check_figures(page, want)
@@ -314,7 +323,12 @@ def test_the_tier_trend_replays_each_members_tier_changes(app, client):
         db.session.remove()
     make_staff(app, "service_desk")
     staff_log_in(client, username="u_service_desk")
-    page = client.get("/staff/").get_data(as_text=True)
+    page = client.get("/staff/").get_data(as_text=True)  # stores the closed months
+    with app.app_context():
+        stored = db.session.scalars(select(AllianceTierMonth.month).distinct()).all()
+        db.session.remove()
+    assert sorted(stored) == starts[:-1] or today.day == 1 and sorted(stored) == starts[:-2]
+    assert client.get("/staff/").get_data(as_text=True) == page  # reads them back
     for start in starts:
         following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         end = min(following, today + timedelta(days=1))

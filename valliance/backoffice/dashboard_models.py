@@ -35,3 +35,23 @@ class AllianceDay(Base):
     points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
     #: points members spent, net of returns
     points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AllianceTierMonth(Base):
+    """Members by tier at the end of a closed month (every tier has its row, zero or not)."""
+
+    __tablename__ = "alliance_tier_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  #: the month's first day
+    tier: Mapped[str] = mapped_column(String(16), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AllianceReferralDay(Base):
+    """114 referrals made on a day and how many converted, once no more can convert."""
+
+    __tablename__ = "alliance_referral_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    referrals: Mapped[int] = mapped_column(Integer, default=0)
+    conversions: Mapped[int] = mapped_column(Integer, default=0)

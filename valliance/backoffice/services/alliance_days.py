@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from valliance import points
 from valliance.backoffice.dashboard_models import ALL_MERCHANTS, NO_MERCHANT, AllianceDay
+from valliance.backoffice.services import closed_periods
 from valliance.merchants.models import Purchase
 from valliance.merchants.services.reports import shanghai_midnight
 
@@ -71,7 +72,19 @@ def _with_totals(found: dict[tuple[date, str], DayFigures]) -> dict:
 
 
 def roll_up(session: Session, first: date, today: date) -> int:
-    """Write the rollup of every closed day from `first` not written yet; flush. Days written."""
+    """Write the rollup of every closed day, month and final referral day from `first` not
+    written yet (the rollup's one write path); flush. Days of trade written."""
+    month = first.replace(day=1)
+    months = []
+    while month <= today:
+        months.append(month)
+        month = closed_periods.next_month(month)
+    closed_periods.roll_up_tier_months(session, months, today)
+    closed_periods.roll_up_referral_days(session, first, today)
+    return _roll_up_days(session, first, today)
+
+
+def _roll_up_days(session: Session, first: date, today: date) -> int:
     last = last_closed_day(today)
     if last < first:
         return 0
@@ -89,19 +102,8 @@ def roll_up(session: Session, first: date, today: date) -> int:
     wanted = set(missing)
     rows = [{"day": day, "merchant_id": merchant_id, **vars(figures)}
             for (day, merchant_id), figures in sorted(found.items()) if day in wanted]
-    conn = session.connection()
-    insert = _insert_ignoring_conflicts(conn.dialect.name)
-    conn.execute(insert(AllianceDay.__table__)
-                 .on_conflict_do_nothing(index_elements=["merchant_id", "day"]), rows)
+    closed_periods.insert_missing(session, AllianceDay.__table__, rows, ["merchant_id", "day"])
     return len(missing)
-
-
-def _insert_ignoring_conflicts(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _figures(row) -> DayFigures:

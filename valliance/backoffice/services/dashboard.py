@@ -9,16 +9,17 @@ request writes for any closed day not rolled up yet.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from valliance import points
 from valliance.backoffice.dashboard_models import NO_MERCHANT
 from valliance.backoffice.services import alliance_days as days
+from valliance.backoffice.services import closed_periods
 from valliance.db import today_shanghai
-from valliance.members.models import TIERS, Member, TierChange
+from valliance.members.models import Member
 from valliance.merchants.models import Merchant, Purchase
 from valliance.merchants.services.reports import shanghai_midnight
 
@@ -105,17 +106,22 @@ def figures(session: Session, today: date | None = None) -> Figures:
     """Every figure of the dashboard except the channels and the work waiting (see others);
     rolls up the closed days not rolled up yet (flush, never commit)."""
     today = today or today_shanghai()
+    if session.get_bind().dialect.name == "postgresql":
+        # These aggregates look costly to the planner, and compiling them (JIT) costs more
+        # than running them: about 12 ms a query, measured on the bench.
+        session.execute(text("SET LOCAL jit = off"))
     starts = month_starts(today)
+    joined = _joined_since(session, today.replace(day=1), today - timedelta(days=DAYS - 1))
     first_day = today - timedelta(days=DAYS - 1)
     days.roll_up(session, starts[0], today)
     recent = days.live(session, days.last_closed_day(today) + timedelta(days=1), today)
     at_merchants, elsewhere = days.by_day(session, starts[0], today, recent)
     daily, monthly = _periods(at_merchants, today, starts)
-    tiers, trend = _tier_trend(session, today, starts)
+    tiers, months = closed_periods.tier_trend(session, starts, today)
+    trend = [TierMonth(start, counts) for start, counts in zip(starts, months, strict=True)]
     return Figures(
         today=today, tiers=tiers, trend=trend,
-        new_this_month=_joined_since(session, shanghai_midnight(today.replace(day=1))),
-        new_30_days=_joined_since(session, shanghai_midnight(first_day)),
+        new_this_month=joined[0], new_30_days=joined[1],
         active=_active(session, today, (30, 90)), daily=daily, monthly=monthly,
         top=_top(session, days.by_merchant(session, first_day, today, recent)),
         redemption=[_redemption(window, today, at_merchants, elsewhere) for window in (30, 90)],
@@ -124,38 +130,13 @@ def figures(session: Session, today: date | None = None) -> Figures:
 
 # --- members ------------------------------------------------------------------------------
 
-def _tier_trend(session: Session, today: date, starts: list[date]
-                ) -> tuple[dict[str, int], list[TierMonth]]:
-    """Members by tier now, and at the end of each month, rebuilt backwards from the tiers they
-    hold now and the tier changes since (members joined after a month's end are not in it)."""
-    ends = [shanghai_midnight(_month_end(start, today) + timedelta(days=1)) for start in starts]
-    rows = session.execute(
-        select(Member.tier, *(func.count().filter(Member.created_at < end) for end in ends),
-               func.count()).group_by(Member.tier)).all()
-    now = dict.fromkeys(TIERS, 0)
-    months = [dict.fromkeys(TIERS, 0) for _ in starts]
-    for tier, *counts, total in rows:
-        now[tier] = total
-        for month, count in zip(months, counts, strict=True):
-            month[tier] = count
-    # members there at a month's end whose tier changed after it: undo each change
-    undo = session.execute(
-        select(TierChange.from_tier, TierChange.to_tier,
-               *(func.count().filter(Member.created_at < end, TierChange.created_at >= end)
-                 for end in ends))
-        .join(Member, Member.id == TierChange.member_id)
-        .where(TierChange.created_at >= ends[0])
-        .group_by(TierChange.from_tier, TierChange.to_tier)).all()
-    for from_tier, to_tier, *counts in undo:
-        for month, count in zip(months, counts, strict=True):
-            month[to_tier] = month.get(to_tier, 0) - count
-            month[from_tier] = month.get(from_tier, 0) + count
-    return now, [TierMonth(start, counts) for start, counts in zip(starts, months, strict=True)]
-
-
-def _joined_since(session: Session, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(Member)
-                          .where(Member.created_at >= since)) or 0
+def _joined_since(session: Session, *days: date) -> list[int]:
+    """Members who joined since each day's Shanghai midnight (one pass)."""
+    since = [shanghai_midnight(day) for day in days]
+    counts = session.execute(select(*(func.count().filter(Member.created_at >= moment)
+                                      for moment in since))
+                             .where(Member.created_at >= min(since))).one()
+    return [int(count or 0) for count in counts]
 
 
 def _active(session: Session, today: date, windows: tuple[int, ...]) -> dict[int, int]:

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valliance.backoffice.models import PENDING, PointAdjustment
-from valliance.directory.models import Referral
-from valliance.directory.services import converted_clause
+from valliance.backoffice.services import closed_periods
 from valliance.merchants.services.reports import shanghai_midnight
 from valliance.payments.models import PAID_STATUSES, Payment
 from valliance.staff import services as staff_services
@@ -33,9 +32,7 @@ class Channels:
 def channels(session: Session, today: date) -> Channels:
     first_day = today - timedelta(days=DAYS - 1)
     since = shanghai_midnight(first_day)
-    referrals, conversions = session.execute(
-        select(func.count(), func.count().filter(converted_clause(session)))
-        .select_from(Referral).where(Referral.created_at >= since)).one()
+    referrals, conversions = closed_periods.referrals(session, first_day, today)
     payments, paid = session.execute(
         select(func.count(), func.coalesce(func.sum(Payment.amount), 0))
         .where(Payment.paid_at >= since, Payment.status.in_(sorted(PAID_STATUSES)))).one()

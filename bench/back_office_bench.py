@@ -167,7 +167,7 @@ def time_page(app, requests: int) -> list[float]:
 def time_parts(app, rounds: int = 5) -> dict[str, float]:
     """The median time of each group of the dashboard's queries (ms)."""
     from valliance.backoffice.services import alliance_days as days
-    from valliance.backoffice.services import closed_periods
+    from valliance.backoffice.services import buyers, closed_periods
     from valliance.backoffice.services import dashboard as d
     from valliance.backoffice.services.dashboard_channels import channels
     from valliance.db import today_shanghai
@@ -177,7 +177,7 @@ def time_parts(app, rounds: int = 5) -> dict[str, float]:
     recent_days = (days.last_closed_day(today) + timedelta(days=1), today)
     parts = {
         "members by tier, trend": lambda s: closed_periods.tier_trend(s, starts, today),
-        "active 30/90": lambda s: d._active(s, today, (30, 90)),
+        "active 30/90": lambda s: buyers.active(s, today, (30, 90), recent_days[0]),
         "new members": lambda s: d._joined_since(s, today.replace(day=1), today),
         "recent days live": lambda s: days.live(s, *recent_days),
         "12 months by day (rollup)": lambda s: days.by_day(s, starts[0], today, {}),
@@ -221,7 +221,8 @@ def main() -> None:
             upgrade()  # a database seeded by an older revision gains the new indexes
         with psycopg.connect(url, autocommit=True) as conn:
             # the first request rolls up again
-            conn.execute("TRUNCATE alliance_days, alliance_tier_months, alliance_referral_days")
+            conn.execute("TRUNCATE alliance_days, alliance_tier_months, alliance_referral_days,"
+                         " alliance_buyers")
             conn.execute("VACUUM ANALYZE")
     else:
         app, url = fresh_app(BENCH_DB)

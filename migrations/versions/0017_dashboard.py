@@ -1,7 +1,8 @@
 """alliance dashboard: a daily rollup per merchant, and indexes for the recent days
 
 Added in issue #16. `alliance_days` keeps what each closed Shanghai day brought per merchant,
-`alliance_tier_months` the members by tier at each closed month's end, and
+`alliance_tier_months` the members by tier at each closed month's end, `alliance_buyers`
+each member's last closed day with a purchase, and
 `alliance_referral_days` each day's 114 referrals and conversions once final (all written
 only by valliance.backoffice.services.alliance_days.roll_up); the indexes read the last days
 of transfers and purchases, and Stripe payments by when the money arrived.
@@ -41,6 +42,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('month', 'tier', name=op.f('pk_alliance_tier_months')),
     )
     op.create_table(
+        'alliance_buyers',
+        sa.Column('member_id', sa.String(length=40), nullable=False),
+        sa.Column('last_day', sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint('member_id', name=op.f('pk_alliance_buyers')),
+    )
+    op.create_index('ix_alliance_buyers_last_day', 'alliance_buyers', ['last_day'])
+    op.create_table(
         'alliance_referral_days',
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('referrals', sa.Integer(), nullable=False),
@@ -58,6 +66,8 @@ def downgrade():
     op.drop_index('ix_purchases_created_at_member_id', table_name='purchases')
     op.drop_index('ix_transfers_created_at', table_name='transfers')
     op.drop_table('alliance_referral_days')
+    op.drop_index('ix_alliance_buyers_last_day', table_name='alliance_buyers')
+    op.drop_table('alliance_buyers')
     op.drop_table('alliance_tier_months')
     op.drop_index('ix_alliance_days_day', table_name='alliance_days')
     op.drop_table('alliance_days')

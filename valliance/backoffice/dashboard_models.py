@@ -55,3 +55,13 @@ class AllianceReferralDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     referrals: Mapped[int] = mapped_column(Integer, default=0)
     conversions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AllianceBuyer(Base):
+    """Each member's last closed day with a purchase (the active members: who bought since)."""
+
+    __tablename__ = "alliance_buyers"
+    __table_args__ = (Index("ix_alliance_buyers_last_day", "last_day"),)
+
+    member_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)

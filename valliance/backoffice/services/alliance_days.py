@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from valliance import points
 from valliance.backoffice.dashboard_models import ALL_MERCHANTS, NO_MERCHANT, AllianceDay
-from valliance.backoffice.services import closed_periods
+from valliance.backoffice.services import buyers, closed_periods
 from valliance.merchants.models import Purchase
 from valliance.merchants.services.reports import shanghai_midnight
 
@@ -103,6 +103,7 @@ def _roll_up_days(session: Session, first: date, today: date) -> int:
     rows = [{"day": day, "merchant_id": merchant_id, **vars(figures)}
             for (day, merchant_id), figures in sorted(found.items()) if day in wanted]
     closed_periods.insert_missing(session, AllianceDay.__table__, rows, ["merchant_id", "day"])
+    buyers.roll_up(session, missing[0], missing[-1])
     return len(missing)
 
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from valliance import points
 from valliance.backoffice.dashboard_models import NO_MERCHANT
 from valliance.backoffice.services import alliance_days as days
-from valliance.backoffice.services import closed_periods
+from valliance.backoffice.services import buyers, closed_periods
 from valliance.db import today_shanghai
 from valliance.members.models import Member
-from valliance.merchants.models import Merchant, Purchase
+from valliance.merchants.models import Merchant
 from valliance.merchants.services.reports import shanghai_midnight
 
 DAYS, MONTHS, TOP = 30, 12, 10
@@ -114,7 +114,8 @@ def figures(session: Session, today: date | None = None) -> Figures:
     joined = _joined_since(session, today.replace(day=1), today - timedelta(days=DAYS - 1))
     first_day = today - timedelta(days=DAYS - 1)
     days.roll_up(session, starts[0], today)
-    recent = days.live(session, days.last_closed_day(today) + timedelta(days=1), today)
+    live_from = days.last_closed_day(today) + timedelta(days=1)
+    recent = days.live(session, live_from, today)
     at_merchants, elsewhere = days.by_day(session, starts[0], today, recent)
     daily, monthly = _periods(at_merchants, today, starts)
     tiers, months = closed_periods.tier_trend(session, starts, today)
@@ -122,7 +123,7 @@ def figures(session: Session, today: date | None = None) -> Figures:
     return Figures(
         today=today, tiers=tiers, trend=trend,
         new_this_month=joined[0], new_30_days=joined[1],
-        active=_active(session, today, (30, 90)), daily=daily, monthly=monthly,
+        active=buyers.active(session, today, (30, 90), live_from), daily=daily, monthly=monthly,
         top=_top(session, days.by_merchant(session, first_day, today, recent)),
         redemption=[_redemption(window, today, at_merchants, elsewhere) for window in (30, 90)],
         outstanding_points=points.outstanding_points(session))
@@ -137,18 +138,6 @@ def _joined_since(session: Session, *days: date) -> list[int]:
                                       for moment in since))
                              .where(Member.created_at >= min(since))).one()
     return [int(count or 0) for count in counts]
-
-
-def _active(session: Session, today: date, windows: tuple[int, ...]) -> dict[int, int]:
-    """Members who bought in each window of days: each buyer's last purchase in the longest
-    window, then counted per window (one pass over the purchases' created_at index)."""
-    since = {days: shanghai_midnight(today - timedelta(days=days - 1)) for days in windows}
-    last = (select(Purchase.member_id, func.max(Purchase.created_at).label("last"))
-            .where(Purchase.created_at >= min(since.values()))
-            .group_by(Purchase.member_id).subquery())
-    counts = session.execute(select(*(func.count().filter(last.c.last >= since[days])
-                                      for days in windows))).one()
-    return {days: int(count or 0) for days, count in zip(windows, counts, strict=True)}
 
 
 # --- sales and points ---------------------------------------------------------------------

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 72, 8, 12, 28
+WIDTH, HEIGHT = 640, 230
+LEFT, RIGHT, TOP, BOTTOM = 80, 8, 14, 32
+#: large enough to read when the chart is drawn at a phone's width (about half size)
+FONT = 15
 MUTED, AXIS = "#6e6e73", "#c7c7cc"
 #: series colours, darkest first (distinct in greyscale print too)
 PALETTE = ("#b3122e", "#e0707f", "#7a7a80", "#d4a017", "#2e6fb3")
@@ -44,11 +46,11 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
               default=0)
     if top <= 0:
         parts.append(f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" '
-                     f'font-size="14" fill="{MUTED}">{escape(empty_text)}</text></svg>')
+                     f'font-size="{FONT + 2}" fill="{MUTED}">{escape(empty_text)}</text></svg>')
         return "".join(parts)
-    parts.append(f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" font-size="12" '
+    parts.append(f'<text x="{LEFT - 6}" y="{TOP + FONT - 2}" text-anchor="end" font-size="{FONT}" '
                  f'fill="{MUTED}">{escape(axis_label(top))}</text>'
-                 f'<text x="{LEFT - 6}" y="{base}" text-anchor="end" font-size="12" '
+                 f'<text x="{LEFT - 6}" y="{base}" text-anchor="end" font-size="{FONT}" '
                  f'fill="{MUTED}">{escape(axis_label(0))}</text>')
     slot = plot_w / len(columns)
     for index, column in enumerate(columns):
@@ -65,8 +67,12 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
     shown = range(len(columns)) if every_label else sorted(
         {0, len(columns) // 2, len(columns) - 1})
     for index in shown:
-        x = LEFT + index * slot + slot / 2
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="12" '
-                     f'fill="{MUTED}">{escape(columns[index].label)}</text>')
+        x, anchor = LEFT + index * slot + slot / 2, "middle"
+        if not every_label and index == 0 and len(columns) > 1:
+            x, anchor = LEFT, "start"  # the ends stay inside the drawing
+        elif not every_label and index == len(columns) - 1 and len(columns) > 1:
+            x, anchor = WIDTH - RIGHT, "end"
+        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" '
+                     f'font-size="{FONT}" fill="{MUTED}">{escape(columns[index].label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -10,10 +10,9 @@ from valliance.extensions import db
 from valliance.i18n import _
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
-from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.money import format_yuan
 from valliance.staff.roles import ANY, role_required
-from valliance.web.charts import PALETTE, Column, bar_chart_svg
+from valliance.web.charts import Column, bar_chart_svg
 from valliance.web.transactions import transactional
 
 
@@ -26,7 +25,7 @@ def dashboard():
     found = figures_of.figures(db.session)
     return render_template("backoffice/dashboard.html", f=found,
                            c=channels(db.session, found.today), charts=_charts(found),
-                           TIERS=TIERS, tier_name=tier_name, PALETTE=PALETTE)
+                           TIERS=TIERS, tier_name=tier_name)
 
 
 def _charts(found: figures_of.Figures) -> dict[str, Markup]:
@@ -44,10 +43,13 @@ def _charts(found: figures_of.Figures) -> dict[str, Markup]:
                      (period.points_issued, period.points_redeemed),
                      f"{period.first.isoformat()}: +{period.points_issued:,} / "
                      f"-{period.points_redeemed:,}") for period in found.daily]
-    daily = [(period.first, period.sales, period.purchases) for period in found.daily]
+    daily = [Column(period.first.strftime("%m-%d"), (period.sales,),
+                    f"{period.first.isoformat()}: {format_yuan(period.sales)} · "
+                    f"{period.purchases:,}") for period in found.daily]
     svgs = {
         "trend": bar_chart_svg(trend, title=_("各等级会员数（月末）"), empty_text=empty),
-        "daily": daily_sales_svg(daily, title=_("近 30 天每日销售额"), empty_text=empty),
+        "daily": bar_chart_svg(daily, title=_("近 30 天每日销售额"), empty_text=empty,
+                               axis_label=_yuan_axis),
         "monthly": bar_chart_svg(monthly, title=_("近 12 个月每月销售额"), empty_text=empty,
                                  axis_label=_yuan_axis),
         "points": bar_chart_svg(points, title=_("近 30 天每日发放与使用的积分"),

@@ -344,3 +344,18 @@ def test_the_tier_trend_replays_each_members_tier_changes(app, client):
         got = cells(page, "data-month", start.strftime("%Y-%m"))
         assert got[1:] == [n(counts[t]) for t in ("standard", "silver", "gold", "diamond")] + [
             n(sum(counts.values()))], start
+
+
+def test_the_roll_up_command_writes_what_the_first_visit_would(app, client, demo):
+    import json
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["backoffice", "roll-up", "--json"])
+    assert first.exit_code == 0, first.output
+    today = today_shanghai()
+    assert json.loads(first.stdout) == {
+        "days": (today - timedelta(days=2) - month_starts(today)[0]).days + 1}
+    again = runner.invoke(args=["backoffice", "roll-up", "--json"])
+    assert json.loads(again.stdout) == {"days": 0}
+    make_staff(app, "finance")
+    staff_log_in(client, username="u_finance")
+    check_figures(client.get("/staff/").get_data(as_text=True), expected(app))

@@ -3,6 +3,7 @@
 from flask import render_template
 from markupsafe import Markup
 
+from valliance.backoffice import dashboard_cli  # noqa: F401 — `flask backoffice roll-up`
 from valliance.backoffice.services import dashboard as figures_of
 from valliance.backoffice.services.dashboard_channels import channels
 from valliance.backoffice.views import bp

@@ -4,7 +4,9 @@ Both are written once, by alliance_days.roll_up (the rollup's one write path), a
 with the open months and days computed live by the same functions:
 
 - a month is closed from the second day of the next month: members keep their joining time
-  and tier changes are appended with the time they are made, so its end never changes;
+  and tier changes are recorded with the time they are made, so its end is what it was (a
+  yearly review re-run later with corrected spend amends or drops that year's changes: the
+  stored months keep the tiers members held then, the open months show the correction);
 - a referral converts when the member buys at the merchant within 7 days, so a day's
   conversions are final 7 days after it ends (with one more day for what is in flight).
 """

@@ -359,3 +359,25 @@ def test_the_roll_up_command_writes_what_the_first_visit_would(app, client, demo
     make_staff(app, "finance")
     staff_log_in(client, username="u_finance")
     check_figures(client.get("/staff/").get_data(as_text=True), expected(app))
+
+
+@pytest.mark.postgres_only
+def test_two_first_visits_at_once_write_the_rollup_once(app, demo, run_threads):
+    from valliance.backoffice.dashboard_models import AllianceBuyer
+    from valliance.backoffice.services.dashboard import figures
+
+    def visit(_):
+        found = figures(db.session)
+        db.session.commit()
+        return found.daily, found.monthly, found.active, found.trend
+
+    first, second = run_threads(2, visit)
+    assert first == second
+    with app.app_context():
+        days = db.session.scalar(select(func.count()).select_from(AllianceDay).where(
+            AllianceDay.merchant_id == "*"))
+        buyers = db.session.scalar(select(func.count()).select_from(AllianceBuyer))
+        db.session.remove()
+    today = today_shanghai()
+    assert days == (today - timedelta(days=2) - month_starts(today)[0]).days + 1
+    assert buyers > 0

@@ -23,7 +23,8 @@ def roll_up(session: Session, first: date, last: date) -> None:
                 select(Purchase.member_id, func.max(day))
                 .where(Purchase.created_at >= shanghai_midnight(first),
                        Purchase.created_at < shanghai_midnight(last + timedelta(days=1)))
-                .group_by(Purchase.member_id))]
+                .group_by(Purchase.member_id).order_by(Purchase.member_id))]
+    # in key order: two first visits at once take their row locks in the same order
     if not rows:
         return
     conn = session.connection()

@@ -8,7 +8,7 @@ before yesterday are read from the daily rollup (services/alliance_days.py), whi
 request writes for any closed day not rolled up yet.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
@@ -84,7 +84,6 @@ class Figures:
     top: list[TopMerchant]
     redemption: list[Redemption]
     outstanding_points: int
-    extra: dict = field(default_factory=dict)
 
 
 def month_starts(today: date, months: int = MONTHS) -> list[date]:

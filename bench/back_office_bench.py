@@ -128,7 +128,8 @@ def seed(app, url: str) -> None:
         for statement in SEED_SQL:
             step = time.perf_counter()
             conn.execute(statement.replace("{adjustments}", str(adjustments)))
-            print(f"  {statement.split()[2]:<14} {time.perf_counter() - step:6.1f} s")
+            table = re.search(r"(?:INSERT INTO|UPDATE) (\w+)", statement).group(1)
+            print(f"  {table:<14} {time.perf_counter() - step:6.1f} s")
         conn.execute("VACUUM ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.0f} s")
 
@@ -176,9 +177,9 @@ def time_parts(app, rounds: int = 5) -> dict[str, float]:
     starts = d.month_starts(today)
     recent_days = (days.last_closed_day(today) + timedelta(days=1), today)
     parts = {
-        "members by tier, trend": lambda s: closed_periods.tier_trend(s, starts, today),
+        "members by tier, trend, new": lambda s: closed_periods.tier_trend(
+            s, starts, today, (today.replace(day=1), today - timedelta(days=29))),
         "active 30/90": lambda s: buyers.active(s, today, (30, 90), recent_days[0]),
-        "new members": lambda s: d._joined_since(s, today.replace(day=1), today),
         "recent days live": lambda s: days.live(s, *recent_days),
         "12 months by day (rollup)": lambda s: days.by_day(s, starts[0], today, {}),
         "top merchants, 30 days (rollup)": lambda s: days.by_merchant(

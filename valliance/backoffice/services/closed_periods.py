@@ -43,20 +43,25 @@ def insert_missing(session: Session, table, rows: list[dict], keys: list[str]) -
     conn.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
-def tiers_at(session: Session, ends: list[datetime]) -> tuple[dict[str, int], list[dict]]:
+def tiers_at(session: Session, ends: list[datetime], joined_since: tuple[datetime, ...] = ()
+             ) -> tuple[dict[str, int], list[dict], list[int]]:
     """Members by tier now, and just before each instant: rebuilt backwards from the tiers they
-    hold now and the tier changes since (members who joined after an instant are not in it)."""
+    hold now and the tier changes since (members who joined after an instant are not in it);
+    and how many joined since each of joined_since (the same pass over the members)."""
     rows = session.execute(
         select(Member.tier, *(func.count().filter(Member.created_at < end) for end in ends),
+               *(func.count().filter(Member.created_at >= since) for since in joined_since),
                func.count()).group_by(Member.tier)).all()
     now = dict.fromkeys(TIERS, 0)
     months = [dict.fromkeys(TIERS, 0) for _ in ends]
+    joined = [0] * len(joined_since)
     for tier, *counts, total in rows:
         now[tier] = total
-        for month, count in zip(months, counts, strict=True):
+        for month, count in zip(months, counts[:len(ends)], strict=True):
             month[tier] = count
+        joined = [a + b for a, b in zip(joined, counts[len(ends):], strict=True)]
     if not ends:
-        return now, months
+        return now, months, joined
     # members there at an instant whose tier changed after it: undo each change
     undo = session.execute(
         select(TierChange.from_tier, TierChange.to_tier,
@@ -69,7 +74,7 @@ def tiers_at(session: Session, ends: list[datetime]) -> tuple[dict[str, int], li
         for month, count in zip(months, counts, strict=True):
             month[to_tier] = month.get(to_tier, 0) - count
             month[from_tier] = month.get(from_tier, 0) + count
-    return now, months
+    return now, months, joined
 
 
 def _closed_months(starts: list[date], today: date) -> list[date]:
@@ -83,7 +88,7 @@ def roll_up_tier_months(session: Session, starts: list[date], today: date) -> in
                                .where(AllianceTierMonth.month.in_(closed))))
     missing = [start for start in closed if start not in done]
     if missing:
-        _, counts = tiers_at(session, [shanghai_midnight(next_month(m)) for m in missing])
+        _, counts, _ = tiers_at(session, [shanghai_midnight(next_month(m)) for m in missing])
         insert_missing(session, AllianceTierMonth.__table__,
                        [{"month": month, "tier": tier, "members": by_tier.get(tier, 0)}
                         for month, by_tier in zip(missing, counts, strict=True)
@@ -91,19 +96,23 @@ def roll_up_tier_months(session: Session, starts: list[date], today: date) -> in
     return len(missing)
 
 
-def tier_trend(session: Session, starts: list[date], today: date
-               ) -> tuple[dict[str, int], list[dict[str, int]]]:
-    """Members by tier now, and at the end of each month (this month: now)."""
+def tier_trend(session: Session, starts: list[date], today: date,
+               joined_since: tuple[date, ...] = ()
+               ) -> tuple[dict[str, int], list[dict[str, int]], list[int]]:
+    """Members by tier now, and at the end of each month (this month: now); and how many
+    joined since each Shanghai day of joined_since."""
     stored: dict[date, dict[str, int]] = {}
     for month, tier, members in session.execute(
             select(AllianceTierMonth.month, AllianceTierMonth.tier, AllianceTierMonth.members)
             .where(AllianceTierMonth.month >= starts[0])):
         stored.setdefault(date.fromisoformat(str(month)[:10]), {})[tier] = members
     open_months = [start for start in starts if start not in stored and start != starts[-1]]
-    now, counts = tiers_at(session, [shanghai_midnight(next_month(m)) for m in open_months])
+    now, counts, joined = tiers_at(session,
+                                   [shanghai_midnight(next_month(m)) for m in open_months],
+                                   tuple(shanghai_midnight(day) for day in joined_since))
     stored.update(zip(open_months, counts, strict=True))
     stored[starts[-1]] = now
-    return now, [stored[start] for start in starts]
+    return now, [stored[start] for start in starts], joined
 
 
 def _referrals_by_day(session: Session, first: date, last: date) -> dict[date, tuple[int, int]]:

@@ -8,7 +8,7 @@ part of a pinyin name are found without reading every row; SQLite gets plain ind
 Initials are searched from their start; the SMS outbox by recipient (a member's messages).
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 04:20:00
 
 """
@@ -19,7 +19,7 @@ from valliance.pinyin import name_keys
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -34,7 +34,7 @@ from valliance.demo.shops import (
 from valliance.demo.trade import play_trade
 from valliance.directory.services import OperatorSeat
 from valliance.members import services
-from valliance.members.models import AnnualSpend, Member
+from valliance.members.models import AnnualSpend, Member, TierChange
 from valliance.members.services.tier_review import review_reason
 from valliance.passwords import new_hash
 from valliance.points import last_seq
@@ -80,6 +80,11 @@ def _enroll(session, roster: list[DemoMember], rng: random.Random, now: datetime
         member.password_hash = password_hash
         joined = now - timedelta(days=HISTORY_DAYS + rng.randint(1, 400))
         member.created_at = member.claimed_at = member.card.issued_at = joined
+        # the tier came from last year's spend: granted at this year's review (or on joining)
+        granted = max(joined, datetime(this_year, 1, 1, tzinfo=SHANGHAI))
+        for change in session.scalars(select(TierChange).where(
+                TierChange.member_id == member.id)):
+            change.created_at = granted
         member.tier_valid_until = date(this_year, 12, 31)
         session.add(AnnualSpend(member_id=member.id, year=this_year - 1,
                                 telecom_fen=demo.telecom_fen, alliance_fen=demo.alliance_fen))

@@ -130,6 +130,8 @@ class Purchase(Base):
                         name="refunded_in_range"),
         Index("ix_purchases_merchant_id_created_at", "merchant_id", "created_at"),
         Index("ix_purchases_member_id", "member_id"),
+        # who bought lately, read from the index alone (the alliance dashboard, migration 0017)
+        Index("ix_purchases_created_at_member_id", "created_at", "member_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

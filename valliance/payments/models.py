@@ -29,6 +29,7 @@ class Payment(Base):
         CheckConstraint("points_reversed >= 0 AND points_reversed <= points_credited",
                         name="reversed_in_range"),
         Index("ix_payments_member_id_created_at", "member_id", "created_at"),
+        Index("ix_payments_paid_at", "paid_at"),  # the alliance dashboard (migration 0017)
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -81,3 +81,13 @@ __all__ += ["ExpiringPoints", "expiring_points", "member_balances"]
 from valliance.points.liability import Outstanding, expiring_by, outstanding_by  # noqa: E402
 
 __all__ += ["Outstanding", "expiring_by", "outstanding_by"]
+
+# The alliance dashboard's reads (issue #16).
+from valliance.points.alliance_figures import (  # noqa: E402
+    DayPoints,
+    outstanding_points,
+    points_by_day,
+    shanghai_day,
+)
+
+__all__ += ["DayPoints", "outstanding_points", "points_by_day", "shanghai_day"]

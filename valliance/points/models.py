@@ -71,6 +71,8 @@ class Transfer(Base):
         Index("ix_transfers_reverses_id", "reverses_id",
               sqlite_where=text("reverses_id IS NOT NULL"),
               postgresql_where=text("reverses_id IS NOT NULL")),
+        # what moved on recent days (the alliance dashboard, migration 0017)
+        Index("ix_transfers_created_at", "created_at"),
     )
 
     #: also the ledger's global sequence number: it only ever increases

@@ -83,7 +83,7 @@ def test_finance_closes_a_period_after_reading_its_totals(app, browser, page, li
             AuditEvent.action == "settlement.closed"))))
     assert closed_by.startswith("staff:") and reason == "月结"
 
-    page.get_by_role("link", name="‹ 全部期间").click()
+    page.get_by_role("link", name="← 全部期间").click()
     page.wait_for_url("**/staff/settlement/")
     assert page.get_by_role("link", name=period, exact=True).is_visible()
     assert "目前没有待结算的账本记录" in page.inner_text("main")

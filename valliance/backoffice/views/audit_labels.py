@@ -95,7 +95,7 @@ def _link(endpoint: str, **values) -> str | None:
 
 
 def _staff(staff) -> Shown:
-    roles = "、".join(role_name(r) for r in staff.role_list) or _("无角色")
+    roles = _("、").join(role_name(r) for r in staff.role_list) or _("无角色")
     return Shown(staff.name, roles, _link("backoffice.staff_account", staff_id=staff.id))
 
 

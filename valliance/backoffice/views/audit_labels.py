@@ -1,6 +1,7 @@
 """What the audit log page calls things: actions in words, who did it, what it was done to."""
 
 import json
+import re
 from dataclasses import dataclass
 
 from flask import url_for
@@ -58,6 +59,7 @@ PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N
 OFFER = (N_ctx("Offer", "优惠"), "Offer")
 TERMINAL = (N_ctx("Terminal", "收银终端"), "Terminal")
 ADJUSTMENT = (N_ctx("Points adjustment", "积分调整"), "Points adjustment")
+PERIOD = re.compile(r"\d{4}-\d{2}")  #: a settlement month ("2026-11"), the subject of closing it
 MERCHANT_ROLES = {"owner": N_("店主"), "cashier": N_("收银员")}
 
 
@@ -147,6 +149,11 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
         return Shown(names.terminals[subject].name or kind, kind + where)
     if subject.startswith("adj_"):  # an adjustment: its page, not its id
         return Shown(label_text(ADJUSTMENT), "", _link("backoffice.adjustment", adjustment_id=subject))
+    if subject.startswith("imp_"):  # a merchant import: its report
+        return Shown(_("批量导入商户"), "",
+                     _link("backoffice.merchant_import_job", import_id=subject))
+    if PERIOD.fullmatch(subject):  # a settlement month
+        return Shown(subject, _("结算"), _link("settlement_staff.period", period=subject))
     return Shown(subject, merchant.name if merchant else "", plain=True)
 
 

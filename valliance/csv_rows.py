@@ -15,7 +15,7 @@ class RowError:
     message: str
 
     def render(self) -> str:
-        return bilingual("第 %(line)s 行", line=self.line, message=self.message)
+        return bilingual("第 %(line)s 行：%(message)s", line=self.line, message=self.message)
 
 
 class ImportRejected(Exception):

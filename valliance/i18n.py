@@ -99,6 +99,13 @@ def _format(text: str, params: dict) -> str:
     return text % params if params else text
 
 
+def _part(params: dict, language: str) -> dict:
+    """A message's parameters with each Bilingual one in one language (a message inside a
+    message: "折扣 …：须在 0 到 90 之间 / percent_off …: between 0 and 90", not both twice)."""
+    return {key: getattr(value, language, value) if isinstance(value, Bilingual) else value
+            for key, value in params.items()}
+
+
 class Bilingual(str):
     """A message whose text is "中文 / English" (the API's, logs', the shell's, equality) and
     that a page shows in the visitor's language only (Jinja calls __html__)."""
@@ -107,17 +114,21 @@ class Bilingual(str):
         params = params or {}
         second = catalog(API_SECOND_LOCALE)
         english = second.pgettext(context, msgid) if context else second.gettext(msgid)
-        self = super().__new__(cls, f"{_format(msgid, params)} / {_format(english, params)}")
+        chinese = _format(msgid, _part(params, "chinese"))
+        english = _format(english, _part(params, "english"))
+        self = super().__new__(cls, f"{chinese} / {english}")
         self.msgid, self.context, self.params = msgid, context, params
+        self.chinese, self.english = chinese, english
         return self
 
     def localized(self) -> str:
         """The text in the request's language (the whole "中文 / English" outside a request)."""
         if not has_request_context():
             return str(self)
+        params = {key: localized(value) for key, value in self.params.items()}
         if self.context:
-            return flask_babel.pgettext(self.context, self.msgid, **self.params)
-        return flask_babel.gettext(self.msgid, **self.params)
+            return flask_babel.pgettext(self.context, self.msgid, **params)
+        return flask_babel.gettext(self.msgid, **params)
 
     def __html__(self) -> Markup:
         return escape(self.localized())

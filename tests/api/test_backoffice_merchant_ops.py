@@ -350,10 +350,12 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_line(app, client, ops):
     lines = re.findall(r'<tr><td class="num">(\d+)</td><td>(.*?)</td></tr>', html, re.S)
     assert [line for line, _ in lines] == ["5", "7"]
     assert "书店" in lines[0][1] and " / " not in lines[0][1]  # in the page's language only
+    assert "须在 0 到 90 之间" in lines[1][1] and " / " not in lines[1][1]  # a rule quoted too
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Merchant)) == 0
     english = page(client, response.headers["Location"] + "?lang=en")
     assert "nothing was imported" in english and "须为" not in english
+    assert "between 0 and 90" in english and "须在" not in english
 
 
 @pytest.mark.parametrize(("data", "message"), [

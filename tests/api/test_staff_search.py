@@ -10,7 +10,7 @@ from tests.api.test_staff_pages import staff  # noqa: F401 — a fixture
 def _rows(html: str) -> list[tuple[str, str]]:
     """(name, status shown) per result row."""
     return re.findall(r'<td><a href="/staff/merchants/[^"]+">([^<]+)</a></td>\s*'
-                      r'<td><span class="badge status-\w+" data-status="\w+">([^<]+)</span>',
+                      r'<td[^>]*><span class="badge status-\w+" data-status="\w+">([^<]+)</span>',
                       html)
 
 

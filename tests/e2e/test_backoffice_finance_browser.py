@@ -83,8 +83,27 @@ def test_finance_closes_a_period_after_reading_its_totals(app, browser, page, li
             AuditEvent.action == "settlement.closed"))))
     assert closed_by.startswith("staff:") and reason == "月结"
 
-    page.get_by_role("link", name="‹ 全部期间").click()
+    page.get_by_role("link", name="← 全部期间").click()
     page.wait_for_url("**/staff/settlement/")
     assert page.get_by_role("link", name=period, exact=True).is_visible()
     assert "目前没有待结算的账本记录" in page.inner_text("main")
+    assert page.console_errors == []
+
+
+def test_a_month_not_yet_over_is_not_offered_for_closing(app, browser, page, live_server):
+    """The month with sales has not ended: the list says when it can be closed, and offers no
+    button that would only be refused (the close page says "尚未结束")."""
+    period = _month(app)
+    opens = services.period_bounds(period)[1].strftime("%Y-%m-%d")
+
+    page.goto(live_server + "/staff/login")
+    page.get_by_label("用户名").fill("qian")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server + "/staff/")
+    page.get_by_role("link", name="结算", exact=True).click()
+    page.wait_for_url("**/staff/settlement/")
+    text = page.inner_text("[data-testid=next-period]")
+    assert f"{period} 还没有结束，{opens} 起可以结算。" in text
+    assert page.get_by_role("link", name=f"查看并结算 {period}").count() == 0
     assert page.console_errors == []

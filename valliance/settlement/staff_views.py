@@ -30,9 +30,12 @@ def _staff_helpers() -> dict:
 @role_required(FINANCE)
 def periods():
     """Every closed period with its alliance-wide figures, and the next month to close."""
+    next_period = services.next_to_close(db.session)
+    opens = services.period_bounds(next_period)[1] if next_period else None
     return render_template("settlement/staff_periods.html",
-                           periods=services.closed_periods(db.session),
-                           next_period=services.next_to_close(db.session))
+                           periods=services.closed_periods(db.session), next_period=next_period,
+                           next_opens=opens,
+                           next_open=bool(next_period and services.period_over(next_period)))
 
 
 @staff_bp.get("/<period>")

@@ -193,7 +193,11 @@ def names_for(session: Session, events: list[AuditEvent]) -> Names:
     subjects = {e.subject for e in events} | {e.merchant_id for e in events if e.merchant_id}
     staff_ids = ids[STAFF] | {s for s in subjects if s.startswith("stf_")}
     user_ids = ids[MERCHANT_USER] | {s for s in subjects if s.startswith("mus_")}
-    merchant_ids = {s for s in subjects if s.startswith("mer_")}
+    # a merchant's events carry its id (imported and demo merchants are not all "mer_…")
+    merchant_ids = {s for s in subjects if s.startswith("mer_")} | {
+        e.merchant_id for e in events if e.merchant_id}
+
+    scoped = {e.subject for e in events if e.merchant_id}  # a merchant's offer or terminal
 
     def by_id(model, wanted):
         if not wanted:
@@ -206,8 +210,8 @@ def names_for(session: Session, events: list[AuditEvent]) -> Names:
                   | {a.member_id for a in adjustments.values()})
     return Names(staff=by_id(StaffUser, staff_ids), merchant_users=by_id(MerchantUser, user_ids),
                  members=by_id(Member, member_ids), merchants=by_id(Merchant, merchant_ids),
-                 offers=by_id(Offer, {s for s in subjects if s.startswith("off_")}),
-                 terminals=by_id(Terminal, {s for s in subjects if s.startswith("ter_")}),
+                 offers=by_id(Offer, {s for s in subjects if s.startswith("off_")} | scoped),
+                 terminals=by_id(Terminal, {s for s in subjects if s.startswith("ter_")} | scoped),
                  adjustments=adjustments)
 
 

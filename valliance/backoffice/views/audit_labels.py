@@ -1,6 +1,7 @@
 """What the audit log page calls things: actions in words, who did it, what it was done to."""
 
 import json
+import re
 from dataclasses import dataclass
 
 from flask import url_for
@@ -35,10 +36,21 @@ ACTION_LABELS = {
     "purchase.refund": N_("退款"),
     "payout.paid": N_("向商户付款"),
     "collection.paid": N_("收到商户付款"),
+    "settlement.closed": N_("结算月度账期"),
+    "member.enrol": N_("会员开通"),
+    "member.freeze": N_("会员资格冻结"),
+    "member.unfreeze": N_("会员资格恢复"),
+    "member.tier": N_("会员等级调整"),
+    "member.claim_sms": N_("激活短信重发"),
+    "card.lost": N_("挂失会员卡"),
+    "card.reissue": N_("补发会员卡"),
     "adjustment.request": N_("提交积分调整"),
-    "adjustment.approve": N_("审批通过积分调整"),
     "adjustment.apply": N_("积分调整入账"),
+    "adjustment.approve": N_("审批通过积分调整"),
     "adjustment.reject": N_("驳回积分调整"),
+    "merchant.edit": N_("商户资料修改"),
+    "merchant_import.upload": N_("上传商户导入文件"),
+    "merchant_import.done": N_("完成商户批量导入"),
 }
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),
@@ -47,9 +59,9 @@ PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N
 #: what a row calls an offer and a till terminal (a context each: the words mean more elsewhere)
 OFFER = (N_ctx("Offer", "优惠"), "Offer")
 TERMINAL = (N_ctx("Terminal", "收银终端"), "Terminal")
+ADJUSTMENT = (N_ctx("Points adjustment", "积分调整"), "Points adjustment")
+PERIOD = re.compile(r"\d{4}-\d{2}")  #: a settlement month ("2026-11"), the subject of closing it
 MERCHANT_ROLES = {"owner": N_("店主"), "cashier": N_("收银员")}
-#: what a row calls a points adjustment (the staff page's name)
-ADJUSTMENT = (N_ctx("Points adjustments", "积分调整"), "Points adjustments")
 
 
 def action_label(action: str) -> str:
@@ -86,7 +98,7 @@ def _link(endpoint: str, **values) -> str | None:
 
 
 def _staff(staff) -> Shown:
-    roles = "、".join(role_name(r) for r in staff.role_list) or _("无角色")
+    roles = _("、").join(role_name(r) for r in staff.role_list) or _("无角色")
     return Shown(staff.name, roles, _link("backoffice.staff_account", staff_id=staff.id))
 
 
@@ -138,6 +150,14 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
     if subject in names.terminals:
         kind = label_text(TERMINAL)
         return Shown(names.terminals[subject].name or kind, kind + where)
+    if subject.startswith("adj_"):  # an adjustment: its page, not its id
+        return Shown(label_text(ADJUSTMENT), "",
+                     _link("backoffice.adjustment", adjustment_id=subject))
+    if subject.startswith("imp_"):  # a merchant import: its report
+        return Shown(_("批量导入商户"), "",
+                     _link("backoffice.merchant_import_job", import_id=subject))
+    if PERIOD.fullmatch(subject):  # a settlement month
+        return Shown(subject, _("结算"), _link("settlement_staff.period", period=subject))
     return Shown(subject, merchant.name if merchant else "", plain=True)
 
 

@@ -115,7 +115,7 @@ def _parse_row(row: dict[str, str]) -> tuple[tuple, MerchantFields, str, OfferFi
     category = row["category"]
     if category not in CATEGORIES:
         problems.append(bilingual(
-            "行业 %(category)s 须为",
+            "行业 %(category)s 须为以下之一：%(CATEGORIES)s",
             category=repr(category),
             CATEGORIES='、'.join(CATEGORIES),
         ))
@@ -126,13 +126,14 @@ def _parse_row(row: dict[str, str]) -> tuple[tuple, MerchantFields, str, OfferFi
     try:
         title = clean_title(title)
     except ValidationError as exc:
-        problems.append(f"优惠标题 title: {exc.details['title'][0]}")
+        problems.append(bilingual("优惠标题 title：%(problem)s", problem=exc.details["title"][0]))
     percent = Decimal(0)
     try:
         percent = parse_percent(row["percent_off"] or None)
     except ValidationError as exc:
-        problems.append(f"折扣 percent_off {row['percent_off']!r}: "
-                        f"{exc.details['percent_off'][0]}")
+        problems.append(bilingual("折扣 percent_off %(raw)s：%(problem)s",
+                                  raw=repr(row["percent_off"]),
+                                  problem=exc.details["percent_off"][0]))
     points = keep(_whole(row["points_per_yuan"], "points_per_yuan", "每元积分", 1,
                          MAX_POINTS_PER_YUAN))
     return ((name, district), MerchantFields(category, address, phone, avg_spend), title,

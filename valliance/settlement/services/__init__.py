@@ -5,6 +5,7 @@ from valliance.settlement.services.closing import (
     ClosePlan,
     close_period,
     next_to_close,
+    period_over,
     period_totals,
     preview_close,
 )
@@ -44,7 +45,7 @@ __all__ = [
     "SettlementRefused", "apply_stripe_checkout", "close_period", "closed_period",
     "closed_periods", "collection_due", "last_closed", "mark_payout_paid", "merchant_names",
     "next_to_close", "parse_period", "pay_collection_from_stripe", "payout_of",
-    "period_bounds", "period_of", "period_statements", "period_statements_named",
+    "period_bounds", "period_of", "period_over", "period_statements", "period_statements_named",
     "period_totals", "preview_close", "reconcile", "record_statement_checkout",
     "statement_named", "statement_of", "statements_of",
 ]

@@ -63,8 +63,13 @@ class ClosePlan:
         return self.period.cutoff_seq == self.period.lower_seq
 
 
+def period_over(period: str, now: datetime | None = None) -> bool:
+    """Whether the month has ended (it may be closed from then on)."""
+    return (now or utcnow()) >= period_bounds(period)[1]
+
+
 def _refuse_unless_over(period: str, now: datetime | None) -> None:
-    if (now or utcnow()) < period_bounds(period)[1]:
+    if not period_over(period, now):
         raise SettlementRefused(bilingual("%(period)s 尚未结束", period=period))
 
 

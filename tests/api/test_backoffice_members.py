@@ -139,6 +139,22 @@ def test_imported_and_renamed_members_are_found_by_pinyin(app, client, carer):
     assert found_names(client, "wangwu") == []
 
 
+def test_a_tier_alone_lists_its_members_and_narrows_a_search(app, client, carer, people):
+    enrol(app, "13600006666", "金卡王五", tier="gold")
+    enrol(app, "13600007777", "金卡张六", tier="gold")
+
+    def listed(**args):
+        html = client.get("/staff/members", query_string=args).get_data(as_text=True)
+        return re.findall(r'<td class="text mc-who"><a href="/staff/members/[^"]+">([^<]+)</a>',
+                          html), html
+
+    names, html = listed(tier="gold")
+    assert sorted(names) == ["金卡张六", "金卡王五"] and 'value="gold" selected' in html
+    assert listed(tier="gold", q="张")[0] == ["金卡张六"]
+    assert listed(tier="diamond")[0] == [] and "这个等级还没有会员" in listed(tier="diamond")[1]
+    assert listed(tier="platinum")[0] == []  # an unknown tier is no filter: nothing typed
+
+
 def test_short_queries_empty_results_and_pages(app, client, carer, people):
     assert "请至少输入4位数字" in client.get("/staff/members?q=138").get_data(as_text=True)
     assert "请至少输入2个字母" in client.get("/staff/members?q=z").get_data(as_text=True)

@@ -6,6 +6,8 @@ What was typed decides what is searched:
 - Latin letters: the name's full pinyin anywhere (zhangsan, sanfeng) or its initials from the
   start (zs), case-insensitive, and Latin names;
 - anything else (Chinese): part of the name as written.
+A tier narrows any of these; a tier alone lists its members (the dashboard's tier figures link
+to that list).
 PostgreSQL answers digits and pinyin from trigram indexes (migration 0018); names are short,
 so reading them all is cheap.
 """
@@ -24,7 +26,7 @@ MIN_DIGITS, MIN_LETTERS = 4, 2
 PHONE_DIGITS, CARD_DIGITS = 11, 16
 MAX_QUERY = 50
 PAGE_SIZE = 20
-DIGITS, PINYIN, NAME = "digits", "pinyin", "name"
+DIGITS, PINYIN, NAME, EVERYONE = "digits", "pinyin", "name", "everyone"
 _DIGITS = re.compile(r"^\+?[\d\s\-]+$")
 _LETTERS = re.compile(r"^[a-z\s'’]+$")
 
@@ -61,8 +63,11 @@ class ResultPage:
 
 
 def parse_query(raw: str) -> Query:
-    """Which key a query is, its search term, and whether it is too short to search."""
+    """Which key a query is, its search term, and whether it is too short to search (nothing
+    typed: everyone, for a list narrowed by tier)."""
     text = " ".join(unicodedata.normalize("NFKC", raw or "").split())[:MAX_QUERY]
+    if not text:
+        return Query("", EVERYONE, False)
     if _DIGITS.match(text):
         digits = re.sub(r"\D", "", text)
         if text.startswith("+86") or (digits.startswith("86") and len(digits) == 13):
@@ -96,21 +101,26 @@ def _matching_ids(query: Query):
     return select(Member.id).where(Member.name.like(like, escape="\\"))
 
 
-def search_members(session: Session, raw: str, page: int = 1) -> ResultPage:
-    """One page of the members a query finds, by name."""
+def search_members(session: Session, raw: str, page: int = 1,
+                   tier: str | None = None) -> ResultPage:
+    """One page of the members a query finds (in a tier, when given), by name."""
     query = parse_query(raw)
-    if query.too_short:
+    if query.too_short or (query.key == EVERYONE and tier is None):
         return ResultPage(query, [], 0, 1, 0)
-    ids = _matching_ids(query).subquery()
+    wanted = select(Member.id)
+    if query.key != EVERYONE:
+        wanted = wanted.where(Member.id.in_(select(_matching_ids(query).subquery().c[0])))
+    if tier is not None:
+        wanted = wanted.where(Member.tier == tier)
     page = max(1, page)
     # One pass: the page's members, each row with the number found (a window over them all).
     found = session.execute(
-        select(Member, func.count().over()).where(Member.id.in_(select(ids.c[0])))
+        select(Member, func.count().over()).where(Member.id.in_(wanted))
         .order_by(Member.name, Member.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     if not found and page > 1:  # past the last page: show the last one
-        total = session.scalar(select(func.count()).select_from(ids)) or 0
-        return search_members(session, raw, -(-total // PAGE_SIZE)) if total else \
+        total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
+        return search_members(session, raw, -(-total // PAGE_SIZE), tier) if total else \
             ResultPage(query, [], 0, 1, 1)
     total = found[0][1] if found else 0
     members = [member for member, _ in found]

@@ -18,6 +18,7 @@ from valliance.backoffice.views.member_labels import LABELS
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.input_guard import bounded_int
+from valliance.members.models import TIERS
 from valliance.messaging import deliver_pending
 from valliance.staff.auth import current_staff
 from valliance.staff.roles import MEMBER_CARE, role_required
@@ -30,11 +31,13 @@ ACTIONS = tuple(member_care.ACTIONS)
 @bp.get("/members")
 @role_required(MEMBER_CARE)
 def members():
-    """One search box: phone or card digits, name or pinyin; a page of the members found."""
+    """One search box: phone or card digits, name or pinyin, and a tier; a page of the members
+    found (a tier alone lists its members)."""
     q = (request.args.get("q") or "").strip()[:member_search.MAX_QUERY]
+    tier = request.args.get("tier") if request.args.get("tier") in TIERS else None
     found = member_search.search_members(db.session, q, request.args.get(
-        "page", 1, type=bounded_int(1))) if q else None
-    return render_template("backoffice/members.html", q=q, found=found,
+        "page", 1, type=bounded_int(1)), tier) if q or tier else None
+    return render_template("backoffice/members.html", q=q, tier=tier, TIERS=TIERS, found=found,
                            MIN_DIGITS=member_search.MIN_DIGITS,
                            MIN_LETTERS=member_search.MIN_LETTERS, **LABELS)
 

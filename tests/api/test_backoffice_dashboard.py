@@ -233,6 +233,21 @@ def test_each_figure_links_to_the_list_behind_it(app, client, demo):
     assert ('id="pending-adjustments"' in page) == ("backoffice.adjustments" in views)
 
 
+def test_each_member_figure_opens_a_list_of_as_many_members(app, client, demo):
+    make_staff(app, "admin")
+    staff_log_in(client, username="u_admin")
+    page = client.get("/staff/").get_data(as_text=True)
+    elements = ["members-total", "new-month", "new-30", "active-30", "active-90"]
+    for element in elements:
+        match = re.search(rf'id="{element}"><a href="([^"]+)">([\d,]+)</a>', page)
+        assert match, element
+        listed = client.get(html_lib.unescape(match.group(1))).get_data(as_text=True)
+        count = re.search(r'id="result-count">[^<]*?([\d,]+)', listed)
+        shown = int(match.group(2).replace(",", ""))
+        assert (int(count.group(1).replace(",", "")) if count else 0) == shown, element
+    assert int(text_of(page, "active-30").replace(",", "")) > 0  # the demo has buyers
+
+
 def test_an_empty_alliance_shows_zeros_and_empty_charts(app, client):
     make_staff(app, "marketing")
     staff_log_in(client, username="u_marketing")

@@ -6,8 +6,9 @@ What was typed decides what is searched:
 - Latin letters: the name's full pinyin anywhere (zhangsan, sanfeng) or its initials from the
   start (zs), case-insensitive, and Latin names;
 - anything else (Chinese): part of the name as written.
-A tier narrows any of these; a tier alone lists its members (the dashboard's tier figures link
-to that list).
+A `Narrowing` (tier, joined since a day, bought since a day) narrows any of these; with nothing
+typed it lists the members it names, and `everyone` lists them all — the lists behind the
+dashboard's member figures (days are Shanghai days, as the dashboard counts them).
 PostgreSQL answers digits and pinyin from trigram indexes (migration 0018); names are short,
 so reading them all is cheap.
 """
@@ -15,11 +16,14 @@ so reading them all is cheap.
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from valliance.members.models import Card, Member
+from valliance.members.models import TIERS, Card, Member
+from valliance.merchants.models import Purchase
+from valliance.merchants.services.reports import shanghai_midnight
 from valliance.points import member_balances
 
 MIN_DIGITS, MIN_LETTERS = 4, 2
@@ -37,6 +41,46 @@ class Query:
     term: str
     key: str
     too_short: bool
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What narrows a search, or makes a list with nothing typed."""
+
+    tier: str | None = None
+    #: members who joined on or after this Shanghai day
+    joined_since: date | None = None
+    #: members who bought at an alliance merchant on or after this Shanghai day
+    bought_since: date | None = None
+    #: list every member (nothing else given)
+    everyone: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "Narrowing":
+        """From a query string; what cannot be read is left out."""
+        return cls(tier=args.get("tier") if args.get("tier") in TIERS else None,
+                   joined_since=_day(args.get("joined_since")),
+                   bought_since=_day(args.get("bought_since")),
+                   everyone=args.get("everyone") == "1")
+
+    @property
+    def lists(self) -> bool:
+        return bool(self.tier or self.joined_since or self.bought_since or self.everyone)
+
+    def args(self) -> dict:
+        """The query string that gives this narrowing back (for pages and links)."""
+        return {key: value for key, value in (
+            ("tier", self.tier), ("everyone", "1" if self.everyone else None),
+            ("joined_since", self.joined_since and self.joined_since.isoformat()),
+            ("bought_since", self.bought_since and self.bought_since.isoformat())) if value}
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        day = date.fromisoformat((raw or "").strip()[:10])
+    except ValueError:
+        return None
+    return day if date(2000, 1, 1) <= day <= date(2999, 12, 31) else None
 
 
 @dataclass(frozen=True)
@@ -102,16 +146,14 @@ def _matching_ids(query: Query):
 
 
 def search_members(session: Session, raw: str, page: int = 1,
-                   tier: str | None = None) -> ResultPage:
-    """One page of the members a query finds (in a tier, when given), by name."""
+                   narrowing: Narrowing = Narrowing()) -> ResultPage:
+    """One page of the members a query finds (narrowed, when asked), by name."""
     query = parse_query(raw)
-    if query.too_short or (query.key == EVERYONE and tier is None):
+    if query.too_short or (query.key == EVERYONE and not narrowing.lists):
         return ResultPage(query, [], 0, 1, 0)
-    wanted = select(Member.id)
+    wanted = _narrowed(select(Member.id), narrowing)
     if query.key != EVERYONE:
         wanted = wanted.where(Member.id.in_(select(_matching_ids(query).subquery().c[0])))
-    if tier is not None:
-        wanted = wanted.where(Member.tier == tier)
     page = max(1, page)
     # One pass: the page's members, each row with the number found (a window over them all).
     found = session.execute(
@@ -120,7 +162,7 @@ def search_members(session: Session, raw: str, page: int = 1,
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     if not found and page > 1:  # past the last page: show the last one
         total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
-        return search_members(session, raw, -(-total // PAGE_SIZE), tier) if total else \
+        return search_members(session, raw, -(-total // PAGE_SIZE), narrowing) if total else \
             ResultPage(query, [], 0, 1, 1)
     total = found[0][1] if found else 0
     members = [member for member, _ in found]
@@ -129,6 +171,17 @@ def search_members(session: Session, raw: str, page: int = 1,
                 _matched_card(m, query), balances.get(m.points_account_id, 0))
             for m in members]
     return ResultPage(query, rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def _narrowed(wanted, narrowing: Narrowing):
+    if narrowing.tier is not None:
+        wanted = wanted.where(Member.tier == narrowing.tier)
+    if narrowing.joined_since is not None:
+        wanted = wanted.where(Member.created_at >= shanghai_midnight(narrowing.joined_since))
+    if narrowing.bought_since is not None:
+        wanted = wanted.where(Member.id.in_(select(Purchase.member_id).where(
+            Purchase.created_at >= shanghai_midnight(narrowing.bought_since))))
+    return wanted
 
 
 def _matched_card(member: Member, query: Query) -> Card | None:

@@ -1,5 +1,7 @@
 """The alliance dashboard (every role): members, sales and points, the channels, work waiting."""
 
+from datetime import timedelta
+
 from flask import render_template
 from markupsafe import Markup
 
@@ -26,7 +28,11 @@ def dashboard():
     found = figures_of.figures(db.session)
     return render_template("backoffice/dashboard.html", f=found,
                            c=channels(db.session, found.today), charts=_charts(found),
-                           TIERS=TIERS, tier_name=tier_name)
+                           TIERS=TIERS, tier_name=tier_name, days_before=days_before)
+
+
+def days_before(days: int) -> timedelta:
+    return timedelta(days=days)
 
 
 def _charts(found: figures_of.Figures) -> dict[str, Markup]:

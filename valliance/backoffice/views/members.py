@@ -34,10 +34,11 @@ def members():
     """One search box: phone or card digits, name or pinyin, and a tier; a page of the members
     found (a tier alone lists its members)."""
     q = (request.args.get("q") or "").strip()[:member_search.MAX_QUERY]
-    tier = request.args.get("tier") if request.args.get("tier") in TIERS else None
+    narrowing = member_search.Narrowing.from_args(request.args)
     found = member_search.search_members(db.session, q, request.args.get(
-        "page", 1, type=bounded_int(1)), tier) if q or tier else None
-    return render_template("backoffice/members.html", q=q, tier=tier, TIERS=TIERS, found=found,
+        "page", 1, type=bounded_int(1)), narrowing) if q or narrowing.lists else None
+    return render_template("backoffice/members.html", q=q, narrowing=narrowing, TIERS=TIERS,
+                           found=found,
                            MIN_DIGITS=member_search.MIN_DIGITS,
                            MIN_LETTERS=member_search.MIN_LETTERS, **LABELS)
 

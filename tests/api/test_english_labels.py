@@ -2,8 +2,8 @@
 the merchant's CSV names tiers (金卡 / Gold), never their codes."""
 
 import csv
-import re
 import io
+import re
 
 from tests.api import test_merchant_portal as portal
 from tests.api.test_staff_pages import make_staff, staff_log_in

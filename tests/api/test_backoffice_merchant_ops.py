@@ -380,6 +380,21 @@ def test_a_file_too_large_is_refused(app, client, ops, monkeypatch):
     assert 'data-max-bytes="100"' in page_html  # the page's script refuses it before sending
 
 
+def test_a_nul_byte_in_the_file_is_refused_plainly(app, client, ops):
+    """PostgreSQL stores no NUL: such a file used to be accepted and then fail every chunk."""
+    response = upload(client, (HEADER + ROWS.replace("老王火锅", "老王\x00火锅", 1)).encode())
+    assert response.status_code == 422
+    assert "无法处理的字符" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MerchantImport)) == 0
+
+
+def test_a_nul_byte_in_the_file_name_is_no_500(app, client, ops):
+    response = upload(client, (HEADER + ROWS).encode(), filename="a\x00b.csv")
+    assert response.status_code == 303
+    assert "a\\u0000b.csv" in page(client, "/staff/merchants/import")
+
+
 def test_no_file_chosen(app, client, ops):
     html = page(client, "/staff/merchants/import")
     response = client.post("/staff/merchants/import", data={"csrf_token": csrf_of(html)})

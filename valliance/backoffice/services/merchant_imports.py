@@ -20,6 +20,7 @@ from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.i18n import bilingual, localized
 from valliance.ids import new_id
+from valliance.input_guard import UNUSABLE_MESSAGE, printable, unusable
 from valliance.merchants.services import imports
 
 #: the largest file the page takes (the CLI takes any size)
@@ -47,6 +48,8 @@ def read_upload(data: bytes) -> list[tuple[int, dict[str, str]]]:
                                  "“另存为 → CSV UTF-8（逗号分隔）”后再上传")) from None
     if not text.strip():
         raise _refused(bilingual("文件是空的"))
+    if unusable(text):  # a NUL byte: no database stores it
+        raise _refused(UNUSABLE_MESSAGE)
     try:
         rows = read_csv(io.StringIO(text), imports.COLUMNS)
     except ImportRejected as exc:
@@ -63,7 +66,7 @@ def start_import(session: Session, *, filename: str, data: bytes, staff_id: str
     """Check the uploaded file whole; a job to write it, or one that records why not."""
     rows = read_upload(data)
     _, errors = imports.validate_rows(rows)
-    job = MerchantImport(id=new_id("imp"), filename=(filename or "merchants.csv")[:200],
+    job = MerchantImport(id=new_id("imp"), filename=printable(filename or "merchants.csv")[:200],
                          total=len(rows), made_by=staff_id, created_at=utcnow())
     # kept while running (a merchant's rows side by side: a chunk never splits a merchant, so
     # the counts are the CLI's), or to explain why not

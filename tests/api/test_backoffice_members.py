@@ -169,6 +169,10 @@ def test_short_queries_empty_results_and_pages(app, client, carer, people):
     assert len(re.findall(r'<td class="text mc-who">', second)) == 5
     past = client.get("/staff/members?q=1550000&page=9").get_data(as_text=True)
     assert "第 2 / 2 页" in past
+    # a page whose offset PostgreSQL's BIGINT cannot hold is the last page, not a 500
+    for args in ("q=1550000", "q=li", "everyone=1"):
+        huge = client.get(f"/staff/members?{args}&page={2**63 - 1}")
+        assert huge.status_code == 200 and "第 2 / 2 页" in huge.get_data(as_text=True)
 
 
 def test_results_show_tier_status_card_and_balance(app, client, carer):

@@ -416,3 +416,30 @@ def test_odd_queries_are_searched_as_typed(client, carer, people, q):
     assert response.status_code == 200
     assert "<b>张</b>" not in response.get_data(as_text=True)
     assert found_names(client, q) == []
+
+
+@pytest.mark.postgres_only
+def test_two_reissues_at_once_leave_the_member_one_live_card(app, carer, run_threads):
+    """Two staff (or a double submit) reissuing at once: the member row is locked, so the
+    second replaces the first one's new card — never two cards both live (PostgreSQL; SQLite
+    writes one transaction at a time)."""
+    from valliance.backoffice.services import member_care
+    from valliance.members.models import Card
+    import threading
+    made = enrol(app, "13912345678", "并发补卡")
+    both_read = threading.Barrier(2)
+
+    def reissue(_):
+        member = db.session.get(Member, made["id"])
+        assert member.card.status == "active"  # each request has read the member and its card
+        both_read.wait()
+        member_care.act(db.session, carer, member, "reissue", reason="两位客服同时补卡",
+                        support_phone="400")
+        db.session.commit()
+
+    run_threads(2, reissue)
+    with app.app_context():
+        statuses = sorted(db.session.scalars(select(Card.status).where(
+            Card.member_id == made["id"])))
+        db.session.remove()
+    assert statuses == ["active", "replaced", "replaced"]

@@ -550,3 +550,26 @@ def test_two_pages_stepping_one_import_at_once_write_each_chunk_once(app, ops, r
         job = db.session.get(MerchantImport, import_id)
         assert (job.status, job.position, job.created) == ("done", 8, 8)
         assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8
+
+
+@pytest.mark.postgres_only
+def test_the_same_file_uploaded_twice_and_run_at_once_makes_each_merchant_once(
+        app, ops, run_threads):
+    """Two imports of one file (a double upload, or two staff) written at the same time: the
+    second sees what the first wrote (imports take turns), no merchant is made twice."""
+    rows = "".join(f"重复商户{n},餐饮,鹿城区,,,5000,会员9折,10,1\n" for n in range(8))
+    with app.app_context():
+        jobs = [merchant_imports.start_import(db.session, filename="a.csv",
+                                              data=(HEADER + rows).encode(), staff_id=ops).id
+                for _ in range(2)]
+        db.session.commit()
+
+    def step(i):
+        merchant_imports.run_chunk(db.session, jobs[i], staff_id=ops)
+        db.session.commit()
+
+    run_threads(2, step)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8
+        created = sorted(db.session.get(MerchantImport, job).created for job in jobs)
+        assert created == [0, 8]

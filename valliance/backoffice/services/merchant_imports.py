@@ -10,7 +10,7 @@ there and updates what changed (the service's natural keys), never duplicates.
 
 import io
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
@@ -30,6 +30,9 @@ CHUNK = 500
 #: per-row errors kept for the report (a file of nothing but errors is not kept whole)
 MAX_ERRORS = 1000
 RECENT = 10
+#: pg_advisory_xact_lock key: chunks of different imports are written one at a time, so two
+#: imports of one file at once make each merchant once (the second finds the first's)
+WRITE_LOCK = 0x494D5054  # "IMPT"
 
 
 def _refused(message) -> ValidationError:
@@ -102,6 +105,7 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
     job = find_import(session, import_id, lock=True)
     if job.status != RUNNING:
         return job
+    _take_turns(session)
     end = min(job.position + CHUNK, job.total)
     while end < job.total and _merchant(job.rows[end][1]) == _merchant(job.rows[end - 1][1]):
         end += 1  # the rest of this merchant's rows
@@ -121,6 +125,13 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
                      created=job.created, updated=job.updated, skipped=job.skipped)
     session.flush()
     return job
+
+
+def _take_turns(session: Session) -> None:
+    """Wait for any other import's chunk to commit (PostgreSQL; SQLite has one writer)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 def _report(rows: dict[int, dict[str, str]], errors: list[RowError]) -> list[list]:

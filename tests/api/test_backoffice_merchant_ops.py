@@ -573,3 +573,21 @@ def test_the_same_file_uploaded_twice_and_run_at_once_makes_each_merchant_once(
         assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8
         created = sorted(db.session.get(MerchantImport, job).created for job in jobs)
         assert created == [0, 8]
+
+
+@pytest.mark.postgres_only
+def test_two_revokes_of_one_terminal_at_once_are_one_event(app, ops, merchant_id, run_threads):
+    """Two staff revoking the same terminal at once: the terminal's row is locked and read
+    again, so the second finds it revoked and the audit log says it once."""
+    import threading
+    terminal_id, _ = _terminal(app, merchant_id)
+    both_read = threading.Barrier(2)
+
+    def revoke(_):
+        assert db.session.get(Terminal, terminal_id).revoked_at is None
+        both_read.wait()
+        terminals.revoke_terminal(db.session, terminal_id, actor=f"staff:{ops}", reason="丢失")
+        db.session.commit()
+
+    run_threads(2, revoke)
+    assert len(events(app, "terminal.revoke")) == 1

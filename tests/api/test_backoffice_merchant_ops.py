@@ -363,6 +363,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_line(app, client, ops):
     ((HEADER + ROWS).encode("gbk"), "不是 UTF-8 编码"),
     (b"", "文件是空的"),
     (HEADER.encode(), "没有数据行"),
+    ((HEADER + "x" * 200_000 + ",餐饮,鹿城区,,,1,a,1,1\n").encode(), "无法按 CSV 读取"),
 ])
 def test_a_wrong_file_is_refused_with_a_plain_message(app, client, ops, data, message):
     response = upload(client, data)

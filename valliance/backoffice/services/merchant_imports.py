@@ -8,6 +8,7 @@ it got. Re-running a file, or a chunk again after an interruption, skips what is
 there and updates what changed (the service's natural keys), never duplicates.
 """
 
+import csv
 import io
 
 from sqlalchemy import select, text
@@ -55,6 +56,9 @@ def read_upload(data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise _refused(UNUSABLE_MESSAGE)
     try:
         rows = read_csv(io.StringIO(text), imports.COLUMNS)
+    except csv.Error:  # a cell over the csv module's field limit (131072 characters)
+        raise _refused(bilingual("文件无法按 CSV 读取（可能有一格内容过长），请检查后再上传")
+                       ) from None
     except ImportRejected as exc:
         raise _refused(bilingual("表头不对：第 1 行须为 %(columns)s（%(problem)s）",
                                  columns=",".join(imports.COLUMNS),

@@ -423,9 +423,10 @@ def test_two_reissues_at_once_leave_the_member_one_live_card(app, carer, run_thr
     """Two staff (or a double submit) reissuing at once: the member row is locked, so the
     second replaces the first one's new card — never two cards both live (PostgreSQL; SQLite
     writes one transaction at a time)."""
+    import threading
+
     from valliance.backoffice.services import member_care
     from valliance.members.models import Card
-    import threading
     made = enrol(app, "13912345678", "并发补卡")
     both_read = threading.Barrier(2)
 

@@ -222,6 +222,8 @@ def test_closing_is_refused_clearly(app, client, finance, month, monkeypatch):
     empty = client.get(f"/staff/settlement/{following}/close")
     assert empty.status_code == 422 and "没有账本记录" in empty.get_data(as_text=True)
     assert client.get("/staff/settlement/bad/close").status_code == 422
+    for impossible in ("0000-01", "9999-12"):  # no year 0; the month after is in year 10000
+        assert client.get(f"/staff/settlement/{impossible}/close").status_code == 422
     with app.app_context():
         assert db.session.scalar(select(SettlementPeriod.period).where(
             SettlementPeriod.period == following)) is None

@@ -169,6 +169,10 @@ def test_short_queries_empty_results_and_pages(app, client, carer, people):
     assert len(re.findall(r'<td class="text mc-who">', second)) == 5
     past = client.get("/staff/members?q=1550000&page=9").get_data(as_text=True)
     assert "第 2 / 2 页" in past
+    # a page whose offset PostgreSQL's BIGINT cannot hold is the last page, not a 500
+    for args in ("q=1550000", "q=li", "everyone=1"):
+        huge = client.get(f"/staff/members?{args}&page={2**63 - 1}")
+        assert huge.status_code == 200 and "第 2 / 2 页" in huge.get_data(as_text=True)
 
 
 def test_results_show_tier_status_card_and_balance(app, client, carer):
@@ -412,3 +416,31 @@ def test_odd_queries_are_searched_as_typed(client, carer, people, q):
     assert response.status_code == 200
     assert "<b>张</b>" not in response.get_data(as_text=True)
     assert found_names(client, q) == []
+
+
+@pytest.mark.postgres_only
+def test_two_reissues_at_once_leave_the_member_one_live_card(app, carer, run_threads):
+    """Two staff (or a double submit) reissuing at once: the member row is locked, so the
+    second replaces the first one's new card — never two cards both live (PostgreSQL; SQLite
+    writes one transaction at a time)."""
+    import threading
+
+    from valliance.backoffice.services import member_care
+    from valliance.members.models import Card
+    made = enrol(app, "13912345678", "并发补卡")
+    both_read = threading.Barrier(2)
+
+    def reissue(_):
+        member = db.session.get(Member, made["id"])
+        assert member.card.status == "active"  # each request has read the member and its card
+        both_read.wait()
+        member_care.act(db.session, carer, member, "reissue", reason="两位客服同时补卡",
+                        support_phone="400")
+        db.session.commit()
+
+    run_threads(2, reissue)
+    with app.app_context():
+        statuses = sorted(db.session.scalars(select(Card.status).where(
+            Card.member_id == made["id"])))
+        db.session.remove()
+    assert statuses == ["active", "replaced", "replaced"]

@@ -363,6 +363,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_line(app, client, ops):
     ((HEADER + ROWS).encode("gbk"), "不是 UTF-8 编码"),
     (b"", "文件是空的"),
     (HEADER.encode(), "没有数据行"),
+    ((HEADER + "x" * 200_000 + ",餐饮,鹿城区,,,1,a,1,1\n").encode(), "无法按 CSV 读取"),
 ])
 def test_a_wrong_file_is_refused_with_a_plain_message(app, client, ops, data, message):
     response = upload(client, data)
@@ -378,6 +379,21 @@ def test_a_file_too_large_is_refused(app, client, ops, monkeypatch):
     assert response.status_code == 422 and "文件过大" in response.get_data(as_text=True)
     page_html = page(client, "/staff/merchants/import")
     assert 'data-max-bytes="100"' in page_html  # the page's script refuses it before sending
+
+
+def test_a_nul_byte_in_the_file_is_refused_plainly(app, client, ops):
+    """PostgreSQL stores no NUL: such a file used to be accepted and then fail every chunk."""
+    response = upload(client, (HEADER + ROWS.replace("老王火锅", "老王\x00火锅", 1)).encode())
+    assert response.status_code == 422
+    assert "无法处理的字符" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MerchantImport)) == 0
+
+
+def test_a_nul_byte_in_the_file_name_is_no_500(app, client, ops):
+    response = upload(client, (HEADER + ROWS).encode(), filename="a\x00b.csv")
+    assert response.status_code == 303
+    assert "a\\u0000b.csv" in page(client, "/staff/merchants/import")
 
 
 def test_no_file_chosen(app, client, ops):
@@ -535,3 +551,44 @@ def test_two_pages_stepping_one_import_at_once_write_each_chunk_once(app, ops, r
         job = db.session.get(MerchantImport, import_id)
         assert (job.status, job.position, job.created) == ("done", 8, 8)
         assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8
+
+
+@pytest.mark.postgres_only
+def test_the_same_file_uploaded_twice_and_run_at_once_makes_each_merchant_once(
+        app, ops, run_threads):
+    """Two imports of one file (a double upload, or two staff) written at the same time: the
+    second sees what the first wrote (imports take turns), no merchant is made twice."""
+    rows = "".join(f"重复商户{n},餐饮,鹿城区,,,5000,会员9折,10,1\n" for n in range(8))
+    with app.app_context():
+        jobs = [merchant_imports.start_import(db.session, filename="a.csv",
+                                              data=(HEADER + rows).encode(), staff_id=ops).id
+                for _ in range(2)]
+        db.session.commit()
+
+    def step(i):
+        merchant_imports.run_chunk(db.session, jobs[i], staff_id=ops)
+        db.session.commit()
+
+    run_threads(2, step)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Merchant)) == 8
+        created = sorted(db.session.get(MerchantImport, job).created for job in jobs)
+        assert created == [0, 8]
+
+
+@pytest.mark.postgres_only
+def test_two_revokes_of_one_terminal_at_once_are_one_event(app, ops, merchant_id, run_threads):
+    """Two staff revoking the same terminal at once: the terminal's row is locked and read
+    again, so the second finds it revoked and the audit log says it once."""
+    import threading
+    terminal_id, _ = _terminal(app, merchant_id)
+    both_read = threading.Barrier(2)
+
+    def revoke(_):
+        assert db.session.get(Terminal, terminal_id).revoked_at is None
+        both_read.wait()
+        terminals.revoke_terminal(db.session, terminal_id, actor=f"staff:{ops}", reason="丢失")
+        db.session.commit()
+
+    run_threads(2, revoke)
+    assert len(events(app, "terminal.revoke")) == 1

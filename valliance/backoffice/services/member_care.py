@@ -107,8 +107,11 @@ def _claim_sms(session: Session, member: Member, support_phone: str) -> dict:
 
 def act(session: Session, staff_id: str, member: Member, action: str, *, reason: str,
         support_phone: str, tier: str | None = None) -> None:
-    """Do one of ACTIONS to the member and record it with the reason."""
+    """Do one of ACTIONS to the member and record it with the reason. The member's row is
+    locked first and read again (cards too): two actions at once take turns, so two reissues
+    never leave two live cards, and each checks what the other did."""
     reason = _reason(reason)
+    session.refresh(member, with_for_update=True)
     if action in ("freeze", "unfreeze"):
         detail = _membership(session, member, action)
     elif action == "lost":

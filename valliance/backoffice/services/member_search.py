@@ -30,6 +30,9 @@ MIN_DIGITS, MIN_LETTERS = 4, 2
 PHONE_DIGITS, CARD_DIGITS = 11, 16
 MAX_QUERY = 50
 PAGE_SIZE = 20
+#: the furthest page asked for that is read as asked (beyond: the last page); its offset
+#: stays inside PostgreSQL's BIGINT, which refuses a larger OFFSET
+MAX_PAGE = 10**9
 DIGITS, PINYIN, NAME, EVERYONE = "digits", "pinyin", "name", "everyone"
 _DIGITS = re.compile(r"^\+?[\d\s\-]+$")
 _LETTERS = re.compile(r"^[a-z\s'’]+$")
@@ -154,7 +157,7 @@ def search_members(session: Session, raw: str, page: int = 1,
     wanted = _narrowed(select(Member.id), narrowing)
     if query.key != EVERYONE:
         wanted = wanted.where(Member.id.in_(select(_matching_ids(query).subquery().c[0])))
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     # One pass: the page's members, each row with the number found (a window over them all).
     found = session.execute(
         select(Member, func.count().over()).where(Member.id.in_(wanted))

@@ -8,9 +8,10 @@ it got. Re-running a file, or a chunk again after an interruption, skips what is
 there and updates what changed (the service's natural keys), never duplicates.
 """
 
+import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
@@ -20,6 +21,7 @@ from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.i18n import bilingual, localized
 from valliance.ids import new_id
+from valliance.input_guard import UNUSABLE_MESSAGE, printable, unusable
 from valliance.merchants.services import imports
 
 #: the largest file the page takes (the CLI takes any size)
@@ -29,6 +31,9 @@ CHUNK = 500
 #: per-row errors kept for the report (a file of nothing but errors is not kept whole)
 MAX_ERRORS = 1000
 RECENT = 10
+#: pg_advisory_xact_lock key: chunks of different imports are written one at a time, so two
+#: imports of one file at once make each merchant once (the second finds the first's)
+WRITE_LOCK = 0x494D5054  # "IMPT"
 
 
 def _refused(message) -> ValidationError:
@@ -47,8 +52,13 @@ def read_upload(data: bytes) -> list[tuple[int, dict[str, str]]]:
                                  "“另存为 → CSV UTF-8（逗号分隔）”后再上传")) from None
     if not text.strip():
         raise _refused(bilingual("文件是空的"))
+    if unusable(text):  # a NUL byte: no database stores it
+        raise _refused(UNUSABLE_MESSAGE)
     try:
         rows = read_csv(io.StringIO(text), imports.COLUMNS)
+    except csv.Error:  # a cell over the csv module's field limit (131072 characters)
+        raise _refused(bilingual("文件无法按 CSV 读取（可能有一格内容过长），请检查后再上传")
+                       ) from None
     except ImportRejected as exc:
         raise _refused(bilingual("表头不对：第 1 行须为 %(columns)s（%(problem)s）",
                                  columns=",".join(imports.COLUMNS),
@@ -63,7 +73,7 @@ def start_import(session: Session, *, filename: str, data: bytes, staff_id: str
     """Check the uploaded file whole; a job to write it, or one that records why not."""
     rows = read_upload(data)
     _, errors = imports.validate_rows(rows)
-    job = MerchantImport(id=new_id("imp"), filename=(filename or "merchants.csv")[:200],
+    job = MerchantImport(id=new_id("imp"), filename=printable(filename or "merchants.csv")[:200],
                          total=len(rows), made_by=staff_id, created_at=utcnow())
     # kept while running (a merchant's rows side by side: a chunk never splits a merchant, so
     # the counts are the CLI's), or to explain why not
@@ -99,6 +109,7 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
     job = find_import(session, import_id, lock=True)
     if job.status != RUNNING:
         return job
+    _take_turns(session)
     end = min(job.position + CHUNK, job.total)
     while end < job.total and _merchant(job.rows[end][1]) == _merchant(job.rows[end - 1][1]):
         end += 1  # the rest of this merchant's rows
@@ -118,6 +129,13 @@ def run_chunk(session: Session, import_id: str, *, staff_id: str) -> MerchantImp
                      created=job.created, updated=job.updated, skipped=job.skipped)
     session.flush()
     return job
+
+
+def _take_turns(session: Session) -> None:
+    """Wait for any other import's chunk to commit (PostgreSQL; SQLite has one writer)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 def _report(rows: dict[int, dict[str, str]], errors: list[RowError]) -> list[list]:

@@ -39,8 +39,8 @@ def create_terminal(session: Session, merchant: Merchant, name: str = "", *,
 def revoke_terminal(session: Session, terminal_id: str, *, actor: str | None = None,
                     reason: str = "") -> Terminal:
     """Refuse the terminal's key from now on (revoking twice changes nothing); reason: why
-    (alliance staff give one)."""
-    terminal = session.get(Terminal, terminal_id)
+    (alliance staff give one). Locked and read again: two revokes at once are one event."""
+    terminal = session.get(Terminal, terminal_id, with_for_update=True, populate_existing=True)
     if terminal is None:
         raise NotFound()
     if terminal.revoked_at is None:

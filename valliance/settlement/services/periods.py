@@ -11,7 +11,8 @@ from valliance.errors import VallianceError
 from valliance.i18n import bilingual
 from valliance.settlement.models import SettlementPeriod
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: years 1000 to 9998: a datetime has no year 0, and 9999-12's end would be in year 10000
+PERIOD = re.compile(r"^((?!9999)[1-9]\d{3})-(0[1-9]|1[0-2])$")
 
 
 class SettlementRefused(VallianceError):

@@ -211,6 +211,9 @@ def test_closing_is_refused_clearly(app, client, finance, month, monkeypatch):
         "cutoff_seq": cutoff - 1})
     assert stale.status_code == 302
     assert "数字已变化" in client.get(stale.location).get_data(as_text=True)
+    too_long = _close_on_page(client, period, note="长" * 501)  # the form says so, no 400
+    assert too_long.status_code == 302 and too_long.location.endswith(f"/{period}/close")
+    assert "不超过500字" in client.get(too_long.location).get_data(as_text=True)
     assert _close_on_page(client, period).status_code == 302
 
     again = client.get(f"/staff/settlement/{period}/close")

@@ -72,8 +72,8 @@ def close_preview(period: str):
 def close(period: str):
     """Close the period the confirmation showed (refused if its figures moved since)."""
     form = ClosePeriodForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # a note too long: back to the confirmation, saying so
+        return _close_refused(form, period)
     on_error(form, lambda: _close_refused(form, period))
     services.close_period(db.session, period, actor=f"staff:{current_staff().id}",
                           reason=form.note.data or "", expect_cutoff=form.cutoff_seq.data,
@@ -83,7 +83,7 @@ def close(period: str):
 
 
 def _close_refused(form: ClosePeriodForm, period: str):
-    for message in form.form_errors:
+    for message in [*form.form_errors, *form.note.errors, *form.cutoff_seq.errors]:
         flash(message, FLASH)
     return redirect(url_for(".close_preview", period=period))
 

@@ -31,6 +31,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
         api_docs,
         backoffice,
         directory,
+        marketing,
         members,
         merchants,
         payments,
@@ -47,6 +48,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     directory.init_app(app)
     payments.init_app(app)
     settlement.init_app(app)
+    marketing.init_app(app)
     backoffice.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)

@@ -41,6 +41,8 @@ NAV = (
     NavEntry("referral_report.page", (N_("114推荐转化"),), (MERCHANT_OPS, MARKETING)),
     NavEntry("settlement_staff.periods", (N_("结算"),), (FINANCE,), ("settlement_staff.",)),
     NavEntry("backoffice.liability", (N_("积分负债"),), (FINANCE,)),
+    NavEntry("marketing.segments", (N_("客户分群"),), (MARKETING,), ("marketing.",)),
+    NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),
              ("backoffice.staff_account", "backoffice.staff_account_")),

@@ -1,0 +1,17 @@
+"""The marketing engine (issue #17): members' RFM scores and value bands, saved segments, and
+(next) campaigns reaching them through capped messages.
+
+It sits above members, merchants, payments and points (it reads purchases, bills paid and
+balances); the back office may show its figures. Nothing below imports it.
+"""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the marketing pages and commands."""
+    from valliance.marketing import cli, models, views  # noqa: F401
+
+    app.register_blueprint(views.bp)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)

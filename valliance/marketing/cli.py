@@ -1,0 +1,3 @@
+"""`flask rfm …` and `flask segments …` (contract §11)."""
+
+COMMANDS: tuple = ()

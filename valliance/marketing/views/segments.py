@@ -1,0 +1,3 @@
+"""Segments: build, preview and save (marketing)."""
+
+from valliance.marketing.views import bp  # noqa: F401

@@ -107,7 +107,17 @@ class Config:
             #: Fernet keys for secrets at rest, comma-separated, newest first (secret_box)
             "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
-            #: the SMS gateway (messaging.HttpSmsGateway); unset: SMS are printed to the log
+            #: 1: a production deployment (the console SMS sender refuses to send)
+            "PRODUCTION": _flag_env("PRODUCTION"),
+            #: who sends SMS (messaging.configured_sender): console, aliyun or http
+            "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", ""),
+            "SMS_ALIYUN_ACCESS_KEY_ID": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),
+            "SMS_ALIYUN_ACCESS_KEY_SECRET": os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+            "SMS_ALIYUN_SIGN_NAME": os.environ.get("SMS_ALIYUN_SIGN_NAME", ""),
+            "SMS_ALIYUN_TEMPLATE_CODE": os.environ.get("SMS_ALIYUN_TEMPLATE_CODE", ""),
+            "SMS_ALIYUN_ENDPOINT": os.environ.get("SMS_ALIYUN_ENDPOINT", "")
+            or "https://dysmsapi.aliyuncs.com/",
+            #: the generic SMS gateway (messaging.HttpSmsGateway, SMS_PROVIDER=http)
             "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
             "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
             #: the service line members are told to call (the operator's customer service)

@@ -1,9 +1,16 @@
 """Outgoing SMS through an outbox: written with the request's data, sent after its commit.
 
-Who sends them: with `SMS_GATEWAY_URL` set, an SMS gateway over HTTPS (HttpSmsGateway); without
-it (development, `make run`) the console sender writes each message to the log, so the operator
-of a development server can read sign-up codes. Tests put their own sender in
+Who sends them is chosen by `SMS_PROVIDER` (configured_sender): `aliyun`, Aliyun's SMS service
+(valliance.sms_aliyun); `http`, a generic gateway over HTTPS (HttpSmsGateway, also chosen when
+`SMS_PROVIDER` is unset and `SMS_GATEWAY_URL` is set); `console` (the default: development,
+`make run`), which writes each message to the log so the operator of a development server can
+read sign-up codes. In production (`PRODUCTION=1`) the console sender refuses to send: the
+messages stay pending and the refusal is logged. Tests put their own sender in
 `app.extensions["sms_sender"]`.
+
+Each row records its delivery: status (pending, sending, sent, failed), attempts and the last
+error. A failed send is kept (status failed, body intact) and tried again by the next delivery,
+up to MAX_ATTEMPTS times.
 
 Messages that carry a one-time code are queued with `secret=True`. Their body is sealed
 (valliance.secret_box: Fernet, keys from DATA_ENCRYPTION_KEYS) while it waits, so a database
@@ -22,7 +29,7 @@ from datetime import datetime
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import Boolean, Index, String, false, select, update
+from sqlalchemy import Boolean, Index, Integer, String, false, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from valliance import secret_box
@@ -32,6 +39,9 @@ log = logging.getLogger("valliance.sms")
 BODY_MAX = 500
 #: what a sent secret message's body becomes
 SENT_SECRET = "(sent)"  # noqa: S105 — a placeholder, not a password
+#: a failed message is tried this many times in all, then left failed for an operator
+MAX_ATTEMPTS = 3
+ERROR_MAX = 200
 
 
 class OutboxMessage(Base):
@@ -48,16 +58,30 @@ class OutboxMessage(Base):
     secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: pending (queued), sending (claimed by a worker), sent, failed (tried, kept for a retry)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the last failure's kind or the provider's error code (never the message's text)
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
 
 
 class Sender(Protocol):
     def send(self, recipient: str, body: str) -> None: ...
 
 
+class SendRefused(Exception):
+    """The sender will not send here (the console sender in production): the message waits."""
+
+
 class ConsoleSender:
     """Print messages where the operator of a development server sees them (no gateway)."""
 
+    #: set in production: a console is no way to reach a phone
+    refuse = False
+
     def send(self, recipient: str, body: str) -> None:
+        if self.refuse:
+            raise SendRefused("SMS_PROVIDER is console in production: set a real provider")
         log.warning("SMS to %s: %s", recipient, body)
 
 
@@ -85,12 +109,36 @@ class HttpSmsGateway:
                 raise RuntimeError(f"SMS gateway answered HTTP {answer.status}")
 
 
+def provider_name(config) -> str:
+    """SMS_PROVIDER, or http when only SMS_GATEWAY_URL is set, else console."""
+    name = (config.get("SMS_PROVIDER") or "").strip().lower()
+    if not name:
+        name = "http" if config.get("SMS_GATEWAY_URL") else "console"
+    return name
+
+
 def configured_sender(config) -> Sender:
-    """The sender the configuration asks for: the gateway when SMS_GATEWAY_URL is set."""
-    url = config.get("SMS_GATEWAY_URL", "")
-    if url:
-        return HttpSmsGateway(url, config.get("SMS_GATEWAY_TOKEN", ""))
-    return ConsoleSender()
+    """The sender SMS_PROVIDER names (module docstring); an unknown name is an error."""
+    name = provider_name(config)
+    if name == "aliyun":
+        from valliance.sms_aliyun import AliyunSmsSender
+
+        return AliyunSmsSender.from_config(config)
+    if name == "http":
+        return HttpSmsGateway(config.get("SMS_GATEWAY_URL", ""),
+                              config.get("SMS_GATEWAY_TOKEN", ""))
+    if name != "console":
+        raise ValueError(f"unknown SMS_PROVIDER {name!r} (console, aliyun or http)")
+    sender = ConsoleSender()
+    sender.refuse = bool(config.get("PRODUCTION"))
+    return sender
+
+
+def warn_if_console_in_production(app) -> None:
+    """At start-up: say loudly that a production app with the console sender sends no SMS."""
+    if app.config.get("PRODUCTION") and provider_name(app.config) == "console":
+        log.warning("PRODUCTION is set but SMS_PROVIDER is console: no SMS will be sent "
+                    "(messages stay pending) until SMS_PROVIDER is aliyun or http")
 
 
 def _app_sender() -> Sender:
@@ -115,41 +163,60 @@ def queue_sms(session: Session, recipient: str, body: str, *, secret: bool = Fal
 def deliver_pending(session: Session, sender: Sender | None = None) -> int:
     """Send queued messages (call after the commit that queued them); the number sent.
 
-    Each message is claimed and committed before it is sent, so no transaction stays open
-    during the gateway call and two workers never send the same message; a secret message's
-    body is blanked in the same commit. A gateway error is logged (never with the text) and
-    does not fail the request; the message stays claimed for an operator to see.
+    Each message is claimed (status sending) and committed before it is sent, so no
+    transaction stays open during the gateway call and two workers never send the same
+    message. Its outcome is committed after: sent (a secret body blanked), failed (attempts
+    and the error's kind or the provider's code recorded, the body kept for the next try), or
+    back to pending when the sender refuses (the console sender in production). A failure is
+    logged (never with the text) and does not fail the request.
     """
     sender = sender or _app_sender()
     pending = session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+        select(OutboxMessage.id).where(
+            OutboxMessage.sent_at.is_(None),
+            or_(OutboxMessage.status == "pending",
+                (OutboxMessage.status == "failed") & (OutboxMessage.attempts < MAX_ATTEMPTS)))
+        .order_by(OutboxMessage.id)
     ).all()
     session.rollback()
     sent = 0
     for message_id in pending:
         claimed = session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                        OutboxMessage.sent_at.is_(None))
-            .values(sent_at=utcnow())
+                                        OutboxMessage.status.in_(("pending", "failed")))
+            .values(status="sending")
             .returning(OutboxMessage.recipient, OutboxMessage.body, OutboxMessage.secret)
         ).first()
-        if claimed is not None and claimed.secret:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                            .values(body=SENT_SECRET))
         session.commit()
         if claimed is None:
             continue  # another worker took it
-        try:
-            body = secret_box.unseal(claimed.body) if claimed.secret else claimed.body
-            sender.send(claimed.recipient, body)
-            sent += 1
-        except Exception as exc:  # the gateway's failure must not undo the member's sign-up
-            if claimed.secret:  # the error's text might quote the message: its kind only
-                log.error("SMS %s to %s could not be sent: %s", message_id, claimed.recipient,
-                          type(exc).__name__)
-            else:
-                log.exception("SMS %s to %s could not be sent", message_id, claimed.recipient)
+        outcome = _send_one(sender, message_id, claimed)
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                        .values(**outcome))
+        session.commit()
+        sent += outcome["status"] == "sent"
     return sent
+
+
+def _send_one(sender: Sender, message_id: int, claimed) -> dict:
+    """Hand one claimed message to the sender; the row's new values."""
+    try:
+        body = secret_box.unseal(claimed.body) if claimed.secret else claimed.body
+        sender.send(claimed.recipient, body)
+    except SendRefused as exc:
+        log.error("SMS %s to %s not sent: %s", message_id, claimed.recipient, exc)
+        return {"status": "pending", "last_error": str(exc)[:ERROR_MAX]}
+    except Exception as exc:  # the gateway's failure must not undo the member's sign-up
+        if claimed.secret:  # the error's text might quote the message: its kind only
+            log.error("SMS %s to %s could not be sent: %s", message_id, claimed.recipient,
+                      type(exc).__name__)
+        else:
+            log.exception("SMS %s to %s could not be sent", message_id, claimed.recipient)
+        error = getattr(exc, "code", None) or type(exc).__name__
+        return {"status": "failed", "attempts": OutboxMessage.attempts + 1,
+                "last_error": str(error)[:ERROR_MAX]}
+    return {"status": "sent", "sent_at": utcnow(), "attempts": OutboxMessage.attempts + 1,
+            "last_error": None, **({"body": SENT_SECRET} if claimed.secret else {})}
 
 
 def deliver_after_response(response):

@@ -14,12 +14,14 @@ from valliance.members.models import Member
 from valliance.members.schemas import (
     LedgerOut,
     LedgerQuery,
+    Marketing,
     MeOut,
     PayCodeOut,
     SessionIn,
     SessionOut,
 )
 from valliance.members.services import pay_codes, statement
+from valliance.members.services.marketing_consent import set_marketing_opt_in
 from valliance.points import MEMBER_KINDS
 from valliance.sign_in import login_rate_limits
 
@@ -174,3 +176,27 @@ def card_svg():
     """The member's static code (card number) as an SVG QR code."""
     card = _current_card(current_member())
     return _image(qr.qr_svg(card.number), "image/svg+xml")
+
+
+@bp.route("/marketing", methods=["GET"])
+@bp.doc(summary="Whether the member accepts marketing messages", security=SECURITY)
+@bp.response(200, Marketing)
+def get_marketing():
+    """The member's consent to marketing SMS."""
+    return {"opted_in": current_member().marketing_opt_in}
+
+
+@bp.route("/marketing", methods=["PUT"])
+@bp.doc(summary="Accept or stop marketing messages", security=SECURITY,
+        requestBody={"required": True,
+                     "content": {"application/json": {"schema": Marketing}}})
+@bp.response(200, Marketing)
+@bp.alt_response(422, description="opted_in missing or not a boolean")
+def put_marketing():
+    """Set the member's consent to marketing SMS (audited when it changes)."""
+    member = current_member()
+    data = load(Marketing, json_body())
+    set_marketing_opt_in(db.session, member, data["opted_in"], actor=f"member:{member.id}",
+                         via="app")
+    db.session.commit()
+    return {"opted_in": member.marketing_opt_in}

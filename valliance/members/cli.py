@@ -13,7 +13,7 @@ from valliance.extensions import db
 from valliance.i18n import bilingual, pbilingual
 from valliance.members import services
 from valliance.members.models import TIERS, Card, Member
-from valliance.members.services import member_import, spend_import
+from valliance.members.services import marketing_consent, member_import, spend_import
 from valliance.members.services.tier_review import review_tiers
 from valliance.members.tiers import TIER_NAMES_ZH
 
@@ -78,6 +78,21 @@ def _membership_command(name: str, status: str, verb: str):
 
 _membership_command("freeze", "frozen", bilingual("已冻结会员资格"))
 _membership_command("unfreeze", "active", bilingual("已恢复会员资格"))
+
+
+@members_cli.command("sms-reply")
+@click.option("--phone", required=True, help="The phone the reply came from.")
+@click.option("--text", required=True, help="The reply's text (TD / 退订 opts out).")
+@json_option
+def sms_reply_command(phone, text, as_json):
+    """Handle an SMS reply (as the provider's webhook will): TD or 退订 stops marketing SMS."""
+    def work():
+        member = marketing_consent.opt_out_by_reply(db.session, phone, text)
+        return member and member.id
+
+    member_id = transaction(work, as_json)
+    emit(as_json, {"opted_out": member_id is not None, "member_id": member_id},
+         bilingual("已退订优惠活动短信") if member_id else bilingual("没有变化"))
 
 
 @contextmanager

@@ -5,8 +5,8 @@ bilingual "中文 / English" like the domain errors, and the templates show one 
 """
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Regexp
 
 from valliance.i18n import bilingual
 from valliance.web.forms import REQUIRED
@@ -51,3 +51,9 @@ class PasswordForm(FlaskForm):
     ])
 
 
+
+
+class MarketingForm(FlaskForm):
+    """One click: the choice the button stands for (1 yes, 0 no), so a repeated click is a no-op."""
+
+    opted_in = HiddenField(validators=[AnyOf(("0", "1"))])

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +61,11 @@ class Member(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: moves on when the user signs out: every session cookie made before stops working
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: accepts marketing messages (campaigns); off until the member says yes (consent), and
+    #: off again by one click in the portal, the app, or replying TD to a message
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when marketing_opt_in last changed (None: never)
+    marketing_opt_in_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cards: Mapped[list["Card"]] = relationship(
         back_populates="member", order_by="Card.issued_at.desc()", lazy="selectin"

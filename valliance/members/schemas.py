@@ -91,3 +91,19 @@ class LedgerOut(Schema):
 class PayCodeOut(Schema):
     code = fields.String(metadata={"description": "22 digits: card number + 6-digit time code"})
     expires_in = fields.Integer(metadata={"description": "seconds until the next code"})
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only (not "yes", 1 or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Marketing(Schema):
+    """The member's consent to marketing messages (campaigns); PUT it to change it."""
+
+    opted_in = StrictBoolean(required=True,
+                              metadata={"description": "true: marketing SMS are welcome"})

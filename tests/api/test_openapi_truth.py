@@ -89,6 +89,11 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("GET", f"{MEMBER}/me")  # 401
     call("GET", f"{MEMBER}/ledger", f"{MEMBER}/ledger?limit=2", headers=member)
     call("GET", f"{MEMBER}/ledger", f"{MEMBER}/ledger?limit=0", headers=member)  # 422
+    marketing = f"{MEMBER}/marketing"
+    call("GET", marketing, headers=member)
+    call("GET", marketing)  # 401
+    call("PUT", marketing, json={"opted_in": True}, headers=member)
+    call("PUT", marketing, json={"opted_in": "yes"}, headers=member)  # 422
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

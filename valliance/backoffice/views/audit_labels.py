@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "member.unfreeze": N_("会员资格恢复"),
     "member.tier": N_("会员等级调整"),
     "member.claim_sms": N_("激活短信重发"),
+    "member.marketing_opt_in": N_("订阅优惠活动短信"),
+    "member.marketing_opt_out": N_("退订优惠活动短信"),
     "card.lost": N_("挂失会员卡"),
     "card.reissue": N_("补发会员卡"),
     "adjustment.request": N_("提交积分调整"),

@@ -13,6 +13,8 @@ ACTION_NAMES = {
     "member.enrol": N_("开通会员"), "member.freeze": N_("冻结会员资格"),
     "member.unfreeze": N_("恢复会员资格"), "card.lost": N_("挂失"), "card.reissue": N_("补发新卡"),
     "member.tier": N_("调整等级"), "member.claim_sms": N_("重发激活短信"),
+    "member.marketing_opt_in": N_("订阅优惠活动短信"),
+    "member.marketing_opt_out": N_("退订优惠活动短信"),
 }
 
 

@@ -16,9 +16,9 @@ def accounts_with_balance(low: int | None, high: int | None) -> Select:
     """SELECT of member account ids whose posted balance is within [low, high] (None: open)."""
     query = select(accounts.c.id).where(accounts.c.kind == MEMBER)
     if low is not None:
-        query = query.where(BALANCE >= low)
+        query = query.where(low <= BALANCE)
     if high is not None:
-        query = query.where(BALANCE <= high)
+        query = query.where(high >= BALANCE)
     return query
 
 

@@ -63,8 +63,8 @@ def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
     if filters.tiers:
         where.append(Member.tier.in_(filters.tiers))
     if filters.districts:
-        where.append(exists(select(Merchant.id).where(
-            Merchant.id == most_frequent_merchant(), Merchant.district.in_(filters.districts))))
+        where.append(most_frequent_merchant().in_(
+            select(Merchant.id).where(Merchant.district.in_(filters.districts))))
     if filters.rfm_cells:
         where.append(exists(select(MemberScore.member_id).where(
             MemberScore.member_id == Member.id, MemberScore.cell.in_(filters.rfm_cells))

@@ -28,6 +28,12 @@ from valliance.web.transactions import on_error, transactional
 SAMPLE = 10
 
 
+@bp.context_processor
+def _page_helpers() -> dict:
+    """What the staff layout and these pages read: the flash category, the time zone."""
+    return {"FLASH": FLASH, "tz": SHANGHAI}
+
+
 @bp.get("/segments", endpoint="segments")
 @role_required(MARKETING)
 def segments_list():
@@ -35,8 +41,7 @@ def segments_list():
     options = choices()
     rows = [(saved, describe(saved.filters, options))
             for saved in saved_segments.saved_segments(db.session)]
-    return render_template("marketing/segments.html", rows=rows, confirm=ConfirmForm(),
-                           tz=SHANGHAI)
+    return render_template("marketing/segments.html", rows=rows, confirm=ConfirmForm())
 
 
 def _builder(fields: dict, *, segment=None, form: SaveForm | None = None, previewing: bool):

@@ -73,7 +73,7 @@ def describe(filters: Filters, options: dict) -> list[tuple[str, str]]:
     lines = []
     for name, value in filters.to_dict().items():
         if name in LIST_FIELDS:
-            text = "、".join(options[name].get(item, item) for item in value)
+            text = _("、").join(options[name].get(item, item) for item in value)
         elif name in ("balance_min", "balance_max"):
             text = f"{value:,}"
         else:

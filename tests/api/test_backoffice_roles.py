@@ -28,7 +28,8 @@ from valliance.extensions import db, limiter
 from valliance.staff import services as staff_services
 from valliance.staff.roles import ADMIN, ROLES
 
-STAFF_BLUEPRINTS = ("staff.", "backoffice.", "settlement_staff.", "referral_report.")
+STAFF_BLUEPRINTS = ("staff.", "backoffice.", "settlement_staff.", "referral_report.",
+                    "marketing.")
 OPEN = {"staff.login", "staff.logout"}
 
 

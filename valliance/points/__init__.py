@@ -91,3 +91,11 @@ from valliance.points.alliance_figures import (  # noqa: E402
 )
 
 __all__ += ["DayPoints", "outstanding_points", "points_by_day", "shanghai_day"]
+
+# Marketing's segments: member accounts by balance and by points expiring soon.
+from valliance.points.segment_reads import (  # noqa: E402
+    accounts_with_balance,
+    accounts_with_points_expiring,
+)
+
+__all__ += ["accounts_with_balance", "accounts_with_points_expiring"]

@@ -141,6 +141,18 @@ def test_joined_before_and_after_are_shanghai_days(session, alliance):
                  joined_before=date(2026, 3, 1)) == {"乙", "丙"}
 
 
+def test_opted_in_names_only_members_who_agreed_to_marketing(session, alliance):
+    from valliance.members.services.marketing_consent import set_marketing_opt_in
+
+    set_marketing_opt_in(session, alliance.members["乙"], True, actor="test", via="portal")
+    session.flush()
+    assert names(session, alliance, opted_in="1") == {"乙"}
+    assert names(session, alliance, opted_in="") == {"甲", "乙", "丙", "丁"}  # off: no filter
+    assert parse_filters({"opted_in": "on"}).to_dict() == {"opted_in": True}
+    with pytest.raises(ValidationError):
+        parse_filters({"opted_in": "maybe"})
+
+
 def test_filters_combine(session, alliance):
     assert names(session, alliance, tiers=["gold", "diamond", "standard"],
                  inactive_max=60, categories=["美容美发"]) == {"丁"}

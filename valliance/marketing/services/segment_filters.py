@@ -14,6 +14,8 @@ from valliance.merchants.models import CATEGORIES
 LIST_FIELDS = ("tiers", "districts", "rfm_cells", "categories", "merchants")
 INT_FIELDS = ("inactive_min", "inactive_max", "balance_min", "balance_max", "expiring_within")
 DATE_FIELDS = ("joined_after", "joined_before")
+#: yes-or-no filters: only True narrows
+FLAG_FIELDS = ("opted_in",)
 #: the largest number of days or points a filter takes
 LIMIT = 1_000_000_000
 
@@ -41,12 +43,14 @@ class Filters:
     #: joined on or after / on or before these days (Asia/Shanghai)
     joined_after: date | None = None
     joined_before: date | None = None
+    #: only members who agreed to receive marketing messages
+    opted_in: bool = False
 
     def to_dict(self) -> dict:
         """The JSON a Segment keeps (empty fields left out)."""
         out = {}
         for name, value in asdict(self).items():
-            if value in ((), None):
+            if value in ((), None) or value is False:
                 continue
             out[name] = list(value) if name in LIST_FIELDS else (
                 value.isoformat() if name in DATE_FIELDS else value)
@@ -90,6 +94,19 @@ def _date(value, errors: dict, name: str) -> date | None:
         return None
 
 
+def _flag(value, errors: dict, name: str) -> bool:
+    if value in (None, "", False) or (isinstance(value, list) and not value):
+        return False
+    if isinstance(value, list):
+        value = value[-1]
+    if value is True or str(value).strip().lower() in ("1", "true", "on", "y", "yes"):
+        return True
+    if str(value).strip().lower() in ("0", "false", "off", "n", "no"):
+        return False
+    errors[name] = [bilingual("请填写是或否")]
+    return False
+
+
 def _choices(values: list[str], allowed, errors: dict, name: str) -> tuple[str, ...]:
     wrong = [value for value in values if value not in allowed]
     if wrong:
@@ -121,6 +138,8 @@ def parse_filters(data: Mapping) -> Filters:
         values[name] = _int(data.get(name), errors, name)
     for name in DATE_FIELDS:
         values[name] = _date(data.get(name), errors, name)
+    for name in FLAG_FIELDS:
+        values[name] = _flag(data.get(name), errors, name)
     _range(values["inactive_min"], values["inactive_max"], errors, "inactive_max")
     _range(values["balance_min"], values["balance_max"], errors, "balance_max")
     _range(values["joined_after"], values["joined_before"], errors, "joined_before")

@@ -90,6 +90,8 @@ def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
         where.append(Member.created_at >= _start_of(filters.joined_after))
     if filters.joined_before is not None:
         where.append(Member.created_at < _start_of(filters.joined_before + timedelta(days=1)))
+    if filters.opted_in:
+        where.append(Member.marketing_opt_in.is_(True))
     return where
 
 

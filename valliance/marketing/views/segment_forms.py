@@ -13,6 +13,7 @@ from valliance.marketing.models import RFM_CELLS
 from valliance.marketing.services.saved_segments import MAX_NAME
 from valliance.marketing.services.segment_filters import (
     DATE_FIELDS,
+    FLAG_FIELDS,
     INT_FIELDS,
     LIST_FIELDS,
     Filters,
@@ -37,6 +38,7 @@ FIELD_NAMES = {
     "balance_max": N_("积分余额不超过"), "expiring_within": N_("积分将在几天内过期"),
     "categories": N_("消费过的商户类别"), "merchants": N_("消费过的商户"),
     "joined_after": N_("入会不早于"), "joined_before": N_("入会不晚于"),
+    "opted_in": N_("只含同意接收营销信息的会员"),
 }
 
 
@@ -47,12 +49,13 @@ class SaveForm(FlaskForm):
 def filter_fields(source: MultiDict) -> dict:
     """The filter fields of a query string or a posted form (as parse_filters reads them)."""
     fields: dict = {name: source.getlist(name) for name in LIST_FIELDS}
-    fields.update({name: source.get(name) for name in (*INT_FIELDS, *DATE_FIELDS)})
+    fields.update({name: source.get(name) for name in (*INT_FIELDS, *DATE_FIELDS, *FLAG_FIELDS)})
     return fields
 
 
 def has_filters(source: MultiDict) -> bool:
-    return any(source.get(name) for name in (*LIST_FIELDS, *INT_FIELDS, *DATE_FIELDS))
+    return any(source.get(name)
+               for name in (*LIST_FIELDS, *INT_FIELDS, *DATE_FIELDS, *FLAG_FIELDS))
 
 
 def choices() -> dict:
@@ -76,6 +79,8 @@ def describe(filters: Filters, options: dict) -> list[tuple[str, str]]:
             text = _("、").join(options[name].get(item, item) for item in value)
         elif name in ("balance_min", "balance_max"):
             text = f"{value:,}"
+        elif name in FLAG_FIELDS:
+            text = _("是")
         else:
             text = str(value)
         lines.append((_(FIELD_NAMES[name]), text))

@@ -14,7 +14,7 @@ high/high value, high/low develop, low/high keep, low/low retain.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, union_all
 from sqlalchemy.orm import Session
@@ -122,15 +122,30 @@ def score_members(session: Session, now: datetime | None = None) -> ScoreRun:
     rows = activity(session, now)
     scores = score(rows)
     session.execute(delete(MemberScore))
-    if scores:
-        session.execute(insert(MemberScore), [
-            {"member_id": s.member_id, "recency_days": a.recency_days,
-             "frequency": a.frequency, "monetary_fen": a.monetary_fen,
-             "r": s.r, "f": s.f, "m": s.m, "cell": s.cell, "scored_at": now}
-            for a, s in zip(rows, scores, strict=True)])
+    _write(session, [(s.member_id, a.recency_days, a.frequency, a.monetary_fen, s.r, s.f, s.m,
+                      s.cell) for a, s in zip(rows, scores, strict=True)], now)
     session.flush()
     counts = Counter(s.cell for s in scores)
     return ScoreRun(len(scores), now, {cell: counts.get(cell, 0) for cell in RFM_CELLS})
+
+
+COLUMNS = ("member_id", "recency_days", "frequency", "monetary_fen", "r", "f", "m", "cell",
+           "scored_at")
+
+
+def _write(session: Session, rows: list[tuple], now: datetime) -> None:
+    """Insert the run's rows: COPY on PostgreSQL (the one engine-specific part: 100,000 rows
+    in a fraction of a second), a bulk INSERT elsewhere; in the session's transaction."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        naive = now.astimezone(UTC).replace(tzinfo=None)  # the column holds naive UTC
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY member_scores ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, naive))
+    elif rows:
+        session.execute(insert(MemberScore), [dict(zip(COLUMNS, (*row, now), strict=True))
+                                              for row in rows])
 
 
 def member_score(session: Session, member_id: str) -> MemberScore | None:

@@ -126,3 +126,46 @@ def test_the_cli_scores_and_answers_in_json(app, session):
     assert set(answer["cells"]) == set(RFM_CELLS) and sum(answer["cells"].values()) == 5
     session.expire_all()
     assert len(_scores(session)) == 5
+
+
+def test_the_pyramid_in_sql_follows_the_rule_band_of_states(session):
+    """40 scored members (spend with ties) and 2 unscored, tiers mixed: the SQL's bands,
+    counts and spend equal band_of's."""
+    tiers = ("standard", "silver", "gold", "diamond")
+    spends = [900, 800, 700, 700, 650] + [100 * (i % 6 + 1) for i in range(35)]
+    people = [member(session, tier=tiers[i % 4])[0] for i in range(42)]
+    now = utcnow()
+    for someone, fen in zip(people, spends, strict=False):
+        session.add(MemberScore(member_id=someone.id, recency_days=1, frequency=1,
+                                monetary_fen=fen, r=1, f=1, m=1, cell="general_retain",
+                                scored_at=now))
+    session.flush()
+    expected = {band: {"members": 0, "fen": 0, "tiers": dict.fromkeys(tiers, 0)}
+                for band in pyramid.BAND_ORDER}
+    for someone, fen, band in zip(people, spends, pyramid.band_of(spends), strict=False):
+        expected[band]["members"] += 1
+        expected[band]["fen"] += fen
+        expected[band]["tiers"][someone.tier] += 1
+    for someone in people[40:]:
+        expected["none"]["members"] += 1
+        expected["none"]["tiers"][someone.tier] += 1
+    got = {b.band: {"members": b.members, "fen": b.spend_fen, "tiers": b.by_tier}
+           for b in pyramid.value_pyramid(session)}
+    assert got == expected
+    # n = 40: 900 top1 (b = 0); 800 next4 (b = 1); 700, 700, 650 and the five 600s (b ≤ 7)
+    assert [got[b]["members"] for b in ("top1", "next4", "next15")] == [1, 1, 8]
+
+
+def test_the_pyramid_is_counted_once_per_run(session):
+    someone, card = member(session)
+    hotpot = shop(session)
+    _buy(session, hotpot, card, 5_000, 1, utcnow())
+    rfm.score_members(session)
+    first = pyramid.value_pyramid(session)
+    assert first[0].by_tier["standard"] == 1
+    someone.tier = "gold"  # a tier changed after the run: shown after the next one
+    session.flush()
+    assert pyramid.value_pyramid(session) is first
+    rfm.score_members(session)
+    again = pyramid.value_pyramid(session)
+    assert again is not first and again[0].by_tier["gold"] == 1

@@ -24,6 +24,3 @@ def cell_name(cell: str) -> str:
 def band_name(band: str) -> str:
     """A value band's name: 前1%, Top 1%."""
     return _(BAND_NAMES[band]) if band in BAND_NAMES else band
-
-
-HELPERS = {"rfm_cell_name": cell_name, "value_band_name": band_name}

@@ -14,6 +14,8 @@ from valliance.audit import AuditEvent
 from valliance.db import SHANGHAI, today_shanghai
 from valliance.directory.models import Operator, Referral
 from valliance.errors import NotFound
+from valliance.marketing.models import MemberScore
+from valliance.marketing.services.rfm import member_score
 from valliance.members.models import AnnualSpend, Card, Member, TierChange
 from valliance.members.services import statement
 from valliance.merchants.models import Merchant, Offer, Purchase
@@ -72,6 +74,8 @@ class MemberFile:
     actions: Listing
     #: staff id → name, for the staff actions
     staff: dict[str, str]
+    #: the RFM score as last computed (None: not scored: no spend in the window)
+    rfm: MemberScore | None = None
 
 
 def get_member(session: Session, member_id: str) -> Member:
@@ -167,4 +171,5 @@ def member_file(session: Session, member_id: str, *, ledger_before: int | None =
         _purchases(session, member.id), _payments(session, member.id),
         _referrals(session, member.id), _messages(session, member.phone), actions,
         staff_names(session, {e.actor.partition(":")[2] for (e,) in actions.rows
-                              if e.actor.startswith("staff:")}))
+                              if e.actor.startswith("staff:")}),
+        member_score(session, member.id))

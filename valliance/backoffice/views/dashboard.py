@@ -11,6 +11,8 @@ from valliance.backoffice.services.dashboard_channels import channels
 from valliance.backoffice.views import bp
 from valliance.extensions import db
 from valliance.i18n import _
+from valliance.marketing.labels import band_name
+from valliance.marketing.services.pyramid import value_pyramid
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
 from valliance.money import format_yuan
@@ -28,7 +30,8 @@ def dashboard():
     found = figures_of.figures(db.session)
     return render_template("backoffice/dashboard.html", f=found,
                            c=channels(db.session, found.today), charts=_charts(found),
-                           TIERS=TIERS, tier_name=tier_name, days_before=days_before)
+                           TIERS=TIERS, tier_name=tier_name, days_before=days_before,
+                           pyramid=value_pyramid(db.session), band_name=band_name)
 
 
 def days_before(days: int) -> timedelta:

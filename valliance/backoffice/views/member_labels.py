@@ -3,6 +3,7 @@
 from flask_babel import get_locale
 
 from valliance.i18n import N_, _, label_text
+from valliance.marketing.labels import cell_name
 from valliance.members.labels import PAYMENT_LABELS, kind_label, status_label, tier_name
 from valliance.members.services.tier_change import STAFF_REASON
 from valliance.payments.views import STATUS_LABELS as PAYMENT_STATUS_LABELS
@@ -54,4 +55,4 @@ def payment_status(status: str) -> str:
 LABELS = {"tier_name": tier_name, "card_status": status_label, "kind_label": kind_label,
           "membership_name": membership_name, "action_name": action_name,
           "payment_kind": payment_kind, "payment_status": payment_status,
-          "tier_reason": tier_reason}
+          "tier_reason": tier_reason, "rfm_cell_name": cell_name}

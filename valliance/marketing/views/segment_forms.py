@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from valliance.extensions import db
 from valliance.i18n import N_, _
+from valliance.marketing.labels import CELL_NAMES
 from valliance.marketing.models import RFM_CELLS
 from valliance.marketing.services.saved_segments import MAX_NAME
 from valliance.marketing.services.segment_filters import (
@@ -24,12 +25,6 @@ from valliance.merchants.labels import category_name
 from valliance.merchants.models import CATEGORIES, Merchant
 from valliance.web.forms import REQUIRED
 
-CELL_NAMES = {
-    "important_value": N_("重要价值客户"), "important_develop": N_("重要发展客户"),
-    "important_keep": N_("重要保持客户"), "important_retain": N_("重要挽留客户"),
-    "general_value": N_("一般价值客户"), "general_develop": N_("一般发展客户"),
-    "general_keep": N_("一般保持客户"), "general_retain": N_("一般挽留客户"),
-}
 assert tuple(CELL_NAMES) == RFM_CELLS
 FIELD_NAMES = {
     "tiers": N_("会员等级"), "districts": N_("区域（最常消费的商户所在）"),

@@ -40,7 +40,9 @@ def flaky(session, subject: str) -> str:
 def test_jobs():
     jobs.register("test.note", write_note, label="test", backoff=())
     jobs.register("test.flaky", flaky, label="test", backoff=(0, 0))
+    jobs.register("test.later", flaky, label="test", backoff=(600,))
     yield
+    jobs.unregister("test.later")
     jobs.unregister("test.note")
     jobs.unregister("test.flaky")
 
@@ -107,6 +109,20 @@ def test_a_failing_job_is_rolled_back_and_retried_by_the_worker(app, redis_jobs)
     run_worker(app)
     assert failures_left["n"] == 0
     assert notes(app, "retried") == 1  # the two failed attempts wrote nothing
+
+
+def test_a_failed_attempt_waits_for_its_retry_with_backoff(app, redis_jobs):
+    failures_left["n"] = 1
+    with app.app_context():
+        jobs.enqueue("test.later", "later", key="later")
+    run_worker(app)
+    with app.app_context():
+        waiting = jobs.overview()["scheduled"]
+        assert [(job.name, job.error) for job in waiting] == [
+            ("test.later", "RuntimeError: not yet")]
+        # waiting for its retry, the key is still taken
+        assert jobs.enqueue("test.later", "later", key="later") == waiting[0].id
+    assert notes(app, "later") == 0
 
 
 def test_a_job_failing_past_its_retries_is_failed_and_can_be_retried(app, redis_jobs):

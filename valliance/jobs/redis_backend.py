@@ -40,7 +40,7 @@ def _status(job: RQJob) -> str:
 
 def _view(job: RQJob) -> JobView:
     error = None
-    if job.is_failed:
+    if _status(job) in ("failed", "scheduled"):  # scheduled: waiting to retry after a failure
         result = job.latest_result()
         text = (result.exc_string if result and result.exc_string else "") or ""
         error = text.strip().splitlines()[-1] if text.strip() else None

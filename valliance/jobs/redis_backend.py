@@ -41,9 +41,10 @@ def _status(job: RQJob) -> str:
 def _view(job: RQJob) -> JobView:
     error = None
     if _status(job) in ("failed", "scheduled"):  # scheduled: waiting to retry after a failure
-        result = job.latest_result()
-        text = (result.exc_string if result and result.exc_string else "") or ""
-        error = text.strip().splitlines()[-1] if text.strip() else None
+        error = job.meta.get("error")
+        result = None if error else job.latest_result()
+        text = (result.exc_string or "").strip() if result else ""
+        error = error or (text.splitlines()[-1] if text else None)
     return JobView(id=job.id, name=job.meta.get("name", job.func_name),
                    key=job.meta.get("key"), args=tuple(job.args[1:]),
                    status=_status(job),

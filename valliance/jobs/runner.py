@@ -20,11 +20,24 @@ def _app() -> Flask:
     return create_app()
 
 
+def _note_error(exc: Exception) -> None:
+    """Keep the error on the RQ job (RQ keeps none for an attempt that will be retried)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        job.save_meta()
+
+
 def execute(name: str, *args):
     """Run job `name` with args: commit once when it returns, roll back when it raises."""
     job = JOBS[name]
     with _app().app_context():
         try:
             return run_in_transaction(db.session, lambda: job.fn(db.session, *args))
+        except Exception as exc:
+            _note_error(exc)
+            raise
         finally:
             db.session.remove()

@@ -196,3 +196,8 @@ def test_the_page_shows_failed_jobs_and_retries_them_audited(app):
     assert notes(app, "page") == 1
     missing = client.post("/staff/jobs/no-such-job/retry", data={"csrf_token": csrf_of(html)})
     assert missing.status_code == 404
+
+
+def test_the_worker_needs_redis(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 1 and "REDIS_URL is not set" in result.output

@@ -40,15 +40,26 @@ messages: $(VENV)/.installed
 catalogs: $(VENV)/.installed
 	$(PY) -c "from valliance.i18n import compile_catalogs; compile_catalogs(force=True)"
 
-## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000
+## make run: migrate the embedded SQLite database and serve on http://127.0.0.1:5000; with
+## REDIS_URL set, an RQ worker (flask jobs worker) runs beside the server and Ctrl-C stops both;
+## without it the web process runs the background jobs itself (docs/jobs.md)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo ""
 	@echo "  Valliance is starting on http://$(HOST):$(PORT)"
 	@echo "  Health: http://$(HOST):$(PORT)/healthz   API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@if [ -n "$$REDIS_URL" ]; then echo "  Jobs: an RQ worker on REDIS_URL (flask jobs worker)"; \
+	else echo "  Jobs: run by the web process (no REDIS_URL)"; fi
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@if [ -n "$$REDIS_URL" ]; then \
+		$(FLASK) jobs worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT); \
+	else \
+		$(FLASK) run --host $(HOST) --port $(PORT); \
+	fi
 
 ## make test: lint, the whole suite on SQLite, and on PostgreSQL when one is reachable; with
 ## 2+ CPUs the two lanes run at once, each lane's output printed whole when it ends

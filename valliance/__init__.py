@@ -27,6 +27,10 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     extensions.init_app(app)
 
+    from valliance import jobs
+
+    jobs.init_app(app)
+
     from valliance import (
         api_docs,
         backoffice,
@@ -65,6 +69,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
     from valliance.points import models as ledger_models  # noqa: F401 (metadata)
     from valliance.points.cli import ledger_cli
+    from valliance.points.jobs import register_jobs as register_ledger_jobs
+
+    register_ledger_jobs()
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_cli)

@@ -104,6 +104,7 @@ class Config:
             "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
             "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "valliance"),
             #: Fernet keys for secrets at rest, comma-separated, newest first (secret_box)
             "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),

@@ -10,7 +10,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the back office's pages and commands."""
-    from valliance.backoffice import cli, models, views  # noqa: F401
+    from valliance.backoffice import cli, models, nightly, views  # noqa: F401
+
+    nightly.register_jobs()
 
     app.register_blueprint(views.bp)
     for command in cli.COMMANDS:

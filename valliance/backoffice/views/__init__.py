@@ -13,6 +13,7 @@ from valliance.backoffice.views import (  # noqa: E402,F401
     audit_log,
     dashboard,
     finance,
+    jobs,
     members,
     merchant_ops,
     staff_accounts,

@@ -154,12 +154,14 @@ def test_the_real_nightly_jobs_run(app, redis_jobs):
     build(app)
     with app.app_context():
         ids = [jobs.enqueue("ledger.expire", key="expire"),
-               jobs.enqueue("backoffice.roll_up", key="roll-up")]
+               jobs.enqueue("backoffice.roll_up", key="roll-up"),
+               jobs.enqueue("marketing.rfm_score", key="rfm")]
     run_worker(app)
     done = [redis_jobs.queue.fetch_job(job_id) for job_id in ids]
-    assert [job.is_finished for job in done] == [True, True]
+    assert [job.is_finished for job in done] == [True, True, True]
     assert done[0].return_value() == {"lots": 0, "points": 0}
     assert done[1].return_value()["days"] >= 0
+    assert set(done[2].return_value()) == {"scored", "cells"}
 
 
 def _admin(app):

@@ -30,16 +30,18 @@ def upgrade():
     # messages already handed over before this revision were sent
     op.execute("UPDATE outbox_messages SET status = 'sent', attempts = 1 "
                "WHERE sent_at IS NOT NULL")
-    with op.batch_alter_table('members') as batch:
-        batch.add_column(sa.Column('marketing_opt_in', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
-        batch.add_column(sa.Column('marketing_opt_in_changed_at', UTCDateTime(), nullable=True))
+    # In place (a batch copy of members would drop a table that others reference)
+    op.add_column('members', sa.Column('marketing_opt_in', sa.Boolean(), nullable=False,
+                                       server_default=sa.false()))
+    op.add_column('members', sa.Column('marketing_opt_in_changed_at', UTCDateTime(),
+                                       nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('members') as batch:
-        batch.drop_column('marketing_opt_in_changed_at')
-        batch.drop_column('marketing_opt_in')
+    # In place (SQLite >= 3.35 and PostgreSQL): a batch copy of members would drop a table
+    # that cards, purchases and member_scores reference.
+    op.execute('ALTER TABLE members DROP COLUMN marketing_opt_in_changed_at')
+    op.execute('ALTER TABLE members DROP COLUMN marketing_opt_in')
     with op.batch_alter_table('outbox_messages') as batch:
         batch.drop_column('last_error')
         batch.drop_column('attempts')

@@ -45,9 +45,10 @@ def marketer(app, world):
     return client_for(app, "only-marketing")
 
 
-def stored(app, model, *where):
+def stored(app, model, *where, order_by=None):
     with app.app_context():
-        rows = list(db.session.scalars(select(model).where(*where)))
+        query = select(model).where(*where)
+        rows = list(db.session.scalars(query if order_by is None else query.order_by(order_by)))
         db.session.expunge_all()
         db.session.remove()
     return rows
@@ -108,7 +109,7 @@ def test_save_edit_and_delete_are_audited(app, marketer):
                          data={"csrf_token": token})
     assert gone.status_code == 302 and stored(app, Segment) == []
     actions = [(e.action, e.subject) for e in stored(app, AuditEvent, AuditEvent.action.like(
-        "segment.%"))]
+        "segment.%"), order_by=AuditEvent.seq)]
     assert actions == [("segment.create", segment.id), ("segment.update", segment.id),
                        ("segment.delete", segment.id)]
 

@@ -61,6 +61,13 @@ def format_yuan(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
+def yuan_text(fen: int) -> str:
+    """Fen as a plain yuan amount, for CSV cells and form fields: -317 → "-3.17" (no symbol,
+    no separators; yuan_to_fen reads it back)."""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
+
+
 def discount_label(percent_off: Decimal | int) -> str:
     """Say a discount the Chinese way: 10 → 9折, 12 → 8.8折, 12.5 → 8.75折, 0 → 无折扣."""
     percent = Decimal(percent_off)

@@ -10,6 +10,7 @@ import io
 from flask import Response
 
 from valliance.csv_cells import text_cell
+from valliance.money import yuan_text
 from valliance.settlement.models import SettlementPeriod, Statement
 
 HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序号(不含) From seq",
@@ -21,12 +22,6 @@ HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序�
 YUAN_HEADER = ["应付联盟(元) Owed by merchant (yuan)", "联盟应付(元) Owed to merchant (yuan)",
                "净额(元) Net (yuan, + merchant pays)"]
 STAFF_HEADER = [*HEADER[:12], *YUAN_HEADER, *HEADER[12:]]
-
-
-def yuan_text(fen: int) -> str:
-    """Fen as a plain yuan amount: -317 → "-3.17" (no symbol, no separators)."""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
 
 
 def _row(statement: Statement, name: str, closed: SettlementPeriod, *, yuan: bool) -> list:

@@ -19,6 +19,7 @@ from valliance.merchants.services import terminals as pos_terminals
 from valliance.merchants.views.portal import ROLE_LABELS
 from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.messaging import deliver_pending
+from valliance.money import yuan_text
 from valliance.staff.auth import current_staff
 from valliance.staff.forms import ReviewForm
 from valliance.staff.roles import FINANCE, MERCHANT_OPS, has_role, role_required
@@ -127,7 +128,7 @@ def merchant_edit(merchant_id: str):
     """Correct the industry, district and typical spend customers see (the directory
     re-ranks the merchant's offers at once); audited with the reason."""
     merchant = _merchant(merchant_id)
-    spend = f"{merchant.avg_spend // 100}.{merchant.avg_spend % 100:02d}"  # yuan, as typed
+    spend = yuan_text(merchant.avg_spend)  # yuan, as typed
     form = ListingForm(data={"category": merchant.category, "district": merchant.district,
                              "avg_spend": spend})
     page = on_error(form, lambda: _edit_page(merchant, form))

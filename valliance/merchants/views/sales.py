@@ -21,7 +21,7 @@ from valliance.merchants.services import refunds, reports
 from valliance.merchants.services.terminals import list_terminals
 from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
 from valliance.merchants.views.sales_chart import daily_sales_svg
-from valliance.money import yuan_to_fen
+from valliance.money import yuan_text, yuan_to_fen
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -106,17 +106,13 @@ def purchases():
 # --- the CSV export ----------------------------------------------------------------------
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def _csv_row(purchase, card_number: str, terminal_name: str | None) -> list[str]:
     return [text_cell(cell) for cell in (
         iso_shanghai(purchase.created_at), purchase.id, terminal_name or "",
-        card_number[-4:], tier_name(purchase.tier), _yuan(purchase.amount),
-        purchase.percent_off, _yuan(purchase.discount), purchase.redeem_points,
-        _yuan(purchase.points_value), _yuan(purchase.payable),
-        purchase.points_earned, _yuan(purchase.refunded_amount), purchase.reference or "")]
+        card_number[-4:], tier_name(purchase.tier), yuan_text(purchase.amount),
+        purchase.percent_off, yuan_text(purchase.discount), purchase.redeem_points,
+        yuan_text(purchase.points_value), yuan_text(purchase.payable),
+        purchase.points_earned, yuan_text(purchase.refunded_amount), purchase.reference or "")]
 
 
 def _csv_pieces(query):

@@ -123,15 +123,22 @@ def seed(app, url: str) -> None:
                           roles=("admin",))
         adjustments = system_account(db.session.connection(), ALLIANCE_ADJUSTMENTS)
         db.session.commit()
+    run_timed(url, [statement.replace("{adjustments}", str(adjustments))
+                    for statement in SEED_SQL])
+    print(f"seeded in {time.perf_counter() - started:.0f} s")
+
+
+def run_timed(url: str, statements: list[str]) -> None:
+    """Run bulk seeding statements, printing each one's table and time, then VACUUM ANALYZE
+    (the other benches that seed with SEED_SQL call it too)."""
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
                          autocommit=True) as conn:
-        for statement in SEED_SQL:
+        for statement in statements:
             step = time.perf_counter()
-            conn.execute(statement.replace("{adjustments}", str(adjustments)))
+            conn.execute(statement)
             table = re.search(r"(?:INSERT INTO|UPDATE) (\w+)", statement).group(1)
             print(f"  {table:<14} {time.perf_counter() - step:6.1f} s")
         conn.execute("VACUUM ANALYZE")
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
 
 
 def is_seeded(url: str) -> bool:

@@ -14,10 +14,9 @@ import os
 import re
 import time
 
-import psycopg
 from sqlalchemy import func, select
 
-from bench.back_office_bench import MERCHANTS, PURCHASES, SEED_SQL
+from bench.back_office_bench import MERCHANTS, SEED_SQL, is_seeded, run_timed
 from bench.common import db_url, ensure_database, fresh_app
 from valliance import create_app
 from valliance.extensions import db
@@ -44,22 +43,8 @@ def seed(app, url: str) -> None:
     wanted = [s for s in SEED_SQL
               if re.search(r"INSERT INTO (\w+)", s) and
               re.search(r"INSERT INTO (\w+)", s).group(1) in TABLES]
-    with psycopg.connect(url, autocommit=True) as conn:
-        for statement in wanted + REFUNDS:
-            step = time.perf_counter()
-            conn.execute(statement)
-            table = re.search(r"(?:INSERT INTO|UPDATE) (\w+)", statement).group(1)
-            print(f"  {table:<14} {time.perf_counter() - step:6.1f} s")
-        conn.execute("VACUUM ANALYZE")
+    run_timed(url, wanted + REFUNDS)
     print(f"seeded in {time.perf_counter() - started:.0f} s")
-
-
-def is_seeded(url: str) -> bool:
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            return conn.execute("SELECT count(*) FROM purchases").fetchone()[0] >= PURCHASES
-    except psycopg.Error:
-        return False
 
 
 def main() -> None:

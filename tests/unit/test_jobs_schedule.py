@@ -50,3 +50,31 @@ def test_tick_enqueues_once_per_day_and_claim(nightly):
 def test_the_real_jobs_are_registered_nightly(app):
     assert {"ledger.expire", "backoffice.roll_up"} <= set(jobs.SCHEDULE)
     assert all(name in jobs.JOBS for name in jobs.SCHEDULE)
+
+
+def test_an_interval_job_is_due_once_per_stretch_of_the_clock():
+    jobs.register("test.often", lambda session: None, label="test", every_minutes=5)
+    try:
+        assert ("test.often", "2026-12-07T10:00") in schedule.due(
+            datetime(2026, 12, 7, 10, 4, 59, tzinfo=UTC))
+        assert ("test.often", "2026-12-07T10:05") in schedule.due(
+            datetime(2026, 12, 7, 10, 5, tzinfo=UTC))
+        claimed, enqueued = set(), []
+
+        def claim(name, slot):
+            first = (name, slot) not in claimed
+            claimed.add((name, slot))
+            return first
+
+        def enqueue(name, key):
+            enqueued.append(key)
+
+        at = datetime(2026, 12, 7, 10, 6, tzinfo=UTC)
+        schedule.tick(claim, enqueue, at)
+        schedule.tick(claim, enqueue, at)
+        assert enqueued.count("test.often@2026-12-07T10:05") == 1
+        with pytest.raises(ValueError):
+            jobs.register("test.often", lambda session: None, label="test", every_minutes=0)
+    finally:
+        jobs.unregister("test.often")
+    assert "test.often" not in jobs.registry.EVERY

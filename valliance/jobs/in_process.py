@@ -31,7 +31,7 @@ class InProcessBackend:
         self.pending: queue.Queue[str] = queue.Queue()
         self.jobs: dict[str, JobView] = {}
         self.attempts: dict[str, int] = {}
-        self.claimed: set[tuple[str, date]] = set()
+        self.claimed: set[tuple[str, date | str]] = set()
         self.thread: threading.Thread | None = None
 
     def enqueue(self, name: str, args: tuple, key: str | None) -> str:
@@ -107,7 +107,7 @@ class InProcessBackend:
         return {state: [job for job in jobs if job.status == state]
                 for state in ("queued", "started", "scheduled", "failed")}
 
-    def claim_day(self, name: str, day: date) -> bool:
+    def claim_day(self, name: str, day: date | str) -> bool:
         with self.lock:
             if (name, day) in self.claimed:
                 return False

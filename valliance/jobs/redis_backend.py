@@ -16,6 +16,7 @@ from rq.registry import (
     StartedJobRegistry,
 )
 
+from valliance.jobs import schedule
 from valliance.jobs.registry import ACTIVE, JOBS, JobView
 from valliance.jobs.runner import execute
 
@@ -109,7 +110,7 @@ class RedisBackend:
             "failed": self._jobs(self.failed.get_job_ids(0, SHOWN - 1)),
         }
 
-    def claim_day(self, name: str, day: date) -> bool:
-        """True for the first process to claim (job, day) (see schedule.tick)."""
-        claim = f"valliance:jobs:daily:{self.queue.name}:{name}:{day.isoformat()}"
+    def claim_day(self, name: str, day: date | str) -> bool:
+        """True for the first process to claim (job, day or slot) (see schedule.tick)."""
+        claim = f"valliance:jobs:daily:{self.queue.name}:{name}:{schedule.slot_text(day)}"
         return bool(self.connection.set(claim, "1", nx=True, ex=3 * 86400))

@@ -39,22 +39,32 @@ class JobView:
 JOBS: dict[str, Job] = {}
 #: name → time of day in Asia/Shanghai at which the job is enqueued once a day
 SCHEDULE: dict[str, time] = {}
+#: name → minutes: the job is enqueued once in every such stretch of the clock
+EVERY: dict[str, int] = {}
 
 
 def register(name: str, fn: Callable, *, label: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF,
-             daily_at: str | None = None) -> None:
-    """Name a job (and, with daily_at "HH:MM" Asia/Shanghai, run it once a day from then on)."""
+             daily_at: str | None = None, every_minutes: int | None = None) -> None:
+    """Name a job; with daily_at "HH:MM" (Asia/Shanghai) run it once a day from then on, with
+    every_minutes once in every so many minutes."""
     JOBS[name] = Job(name, fn, label, tuple(backoff))
     if daily_at is not None:
         SCHEDULE[name] = time.fromisoformat(daily_at)
     else:
         SCHEDULE.pop(name, None)
+    if every_minutes is not None:
+        if not 1 <= every_minutes <= 1440:
+            raise ValueError("every_minutes is 1 to 1440")
+        EVERY[name] = every_minutes
+    else:
+        EVERY.pop(name, None)
 
 
 def unregister(name: str) -> None:
     """Forget a job (tests)."""
     JOBS.pop(name, None)
     SCHEDULE.pop(name, None)
+    EVERY.pop(name, None)
 
 
 def label_of(name: str) -> str:

@@ -10,7 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the marketing pages and commands."""
-    from valliance.marketing import cli, models, nightly, views  # noqa: F401
+    from valliance.marketing import campaign_models, cli, models, nightly, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     nightly.register_jobs()

@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 
 from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.extensions import db
+from valliance.marketing.campaigns_cli import campaigns_cli
 from valliance.marketing.segments_cli import segments_cli
 from valliance.marketing.services import rfm
 
@@ -21,4 +22,4 @@ def score_command(as_json: bool):
         f"{cell}: {count}" for cell, count in run.cells.items()]))
 
 
-COMMANDS: tuple = (rfm_cli, segments_cli)
+COMMANDS: tuple = (rfm_cli, segments_cli, campaigns_cli)

@@ -7,7 +7,7 @@ KIND_LABELS = {
     "accrue": (N_("积分获得"), "Earned"), "redeem": (N_ctx("Redeemed", "积分抵扣"), "Redeemed"),
     "reverse": (N_("积分冲回"), "Reversed"), "return": (N_("积分退还"), "Returned"),
     "expire": (N_("积分过期"), "Expired"), "adjust": (N_("积分调整"), "Adjusted"),
-    "payment": (N_("缴费积分"), "Bill payment"),
+    "payment": (N_("缴费积分"), "Bill payment"), "reward": (N_("奖励积分"), "Reward"),
 }
 CARD_STATUS_LABELS = {
     "active": (N_("正常"), "Active"), "frozen": (N_("已冻结"), "Frozen"),

@@ -66,6 +66,9 @@ class Member(Base):
     marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: when marketing_opt_in last changed (None: never)
     marketing_opt_in_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the birthday the member gave (month and day, no year), for birthday care and segments
+    birth_month: Mapped[int | None] = mapped_column(Integer)
+    birth_day: Mapped[int | None] = mapped_column(Integer)
 
     cards: Mapped[list["Card"]] = relationship(
         back_populates="member", order_by="Card.issued_at.desc()", lazy="selectin"
@@ -188,3 +191,19 @@ class PendingSignup(Base):
     password_hash: Mapped[str] = mapped_column(String(500))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboxMessage(Base):
+    """A message in the member's portal inbox (campaigns, programmes, the service desk)."""
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (Index("ix_inbox_messages_member_id_id", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(String(1000))
+    #: who wrote it: "campaign:<id>", "service", …
+    source: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -96,6 +96,13 @@ __all__ += ["DayPoints", "outstanding_points", "points_by_day", "shanghai_day"]
 from valliance.points.segment_reads import (  # noqa: E402
     accounts_with_balance,
     accounts_with_points_expiring,
+    points_expiring_by,
 )
 
-__all__ += ["accounts_with_balance", "accounts_with_points_expiring"]
+__all__ += ["accounts_with_balance", "accounts_with_points_expiring", "points_expiring_by"]
+
+# Points the alliance gives away (campaign bonuses, programme rewards: kind "reward").
+from valliance.points.rewards import reward  # noqa: E402
+from valliance.points.rules import ALLIANCE_REWARDS  # noqa: E402
+
+__all__ += ["ALLIANCE_REWARDS", "reward"]

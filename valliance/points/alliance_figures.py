@@ -26,8 +26,8 @@ transfers = Transfer.__table__
 accounts = Account.__table__
 
 #: the transfer kinds that count, and the sign each brings to (issued, redeemed)
-_SIGNS = {"accrue": (1, 0), "payment": (1, 0), "reverse": (-1, 0), "redeem": (0, 1),
-          "return": (0, -1)}
+_SIGNS = {"accrue": (1, 0), "payment": (1, 0), "reward": (1, 0), "reverse": (-1, 0),
+          "redeem": (0, 1), "return": (0, -1)}
 
 
 @dataclass

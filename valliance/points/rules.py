@@ -9,6 +9,7 @@ ALLIANCE_BREAKAGE = "alliance_breakage"  #: expired points
 ALLIANCE_CLAWBACK = "alliance_clawback"  #: reversals the member could not cover yet
 ALLIANCE_ADJUSTMENTS = "alliance_adjustments"  #: staff adjustments and opening balances
 ALLIANCE_PAYMENTS = "alliance_payments"  #: points earned by paying telecom bills
+ALLIANCE_REWARDS = "alliance_rewards"  #: points the alliance gives away (campaigns, programmes)
 
 ALLIANCE_OWNER = "alliance"
 ACCOUNT_KINDS = frozenset(
@@ -20,11 +21,13 @@ ACCOUNT_KINDS = frozenset(
         ALLIANCE_CLAWBACK,
         ALLIANCE_ADJUSTMENTS,
         ALLIANCE_PAYMENTS,
+        ALLIANCE_REWARDS,
     }
 )
 #: counterparties whose flows into members count as points issued
 ISSUING_KINDS = frozenset(
-    {MERCHANT_ISSUED, ALLIANCE_CLAWBACK, ALLIANCE_ADJUSTMENTS, ALLIANCE_PAYMENTS}
+    {MERCHANT_ISSUED, ALLIANCE_CLAWBACK, ALLIANCE_ADJUSTMENTS, ALLIANCE_PAYMENTS,
+     ALLIANCE_REWARDS}
 )
 
 ACCRUE, REDEEM, REVERSE, EXPIRE, SETTLE, ADJUST = (
@@ -33,7 +36,8 @@ ACCRUE, REDEEM, REVERSE, EXPIRE, SETTLE, ADJUST = (
 TRANSFER_CODES = frozenset({ACCRUE, REDEEM, REVERSE, EXPIRE, SETTLE, ADJUST})
 
 #: how a member reads a transfer in the history (contract §7)
-MEMBER_KINDS = frozenset({"accrue", "redeem", "reverse", "return", "expire", "adjust", "payment"})
+MEMBER_KINDS = frozenset({"accrue", "redeem", "reverse", "return", "expire", "adjust", "payment",
+                          "reward"})
 
 #: why staff may adjust a balance; every adjustment names one (contract §13's codes, and
 #: "opening_balance", "fraud" and "campaign" that earlier transfers carry)

@@ -3,8 +3,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
+from valliance.db import select_where_in
 from valliance.points.accounts import BALANCE, accounts
 from valliance.points.models import Lot
 from valliance.points.rules import MEMBER
@@ -26,3 +28,14 @@ def accounts_with_points_expiring(before: datetime) -> Select:
     """SELECT of account ids holding points (an open lot) that expire before this moment."""
     return (select(lots.c.account_id)
             .where(lots.c.remaining > 0, lots.c.expires_at < before))
+
+
+def points_expiring_by(session: Session, account_ids: list[int], before: datetime
+                       ) -> dict[int, tuple[int, datetime]]:
+    """account id → (points expiring before this moment, when the soonest of them expire), for
+    those of these accounts that have any (a campaign message's {expiring_points})."""
+    query = (select(lots.c.account_id, func.sum(lots.c.remaining), func.min(lots.c.expires_at))
+             .where(lots.c.remaining > 0, lots.c.expires_at < before)
+             .group_by(lots.c.account_id))
+    rows = select_where_in(session, query, lots.c.account_id, sorted(set(account_ids)))
+    return {account: (int(points), soonest) for account, points, soonest in rows}

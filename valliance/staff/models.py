@@ -24,6 +24,8 @@ class StaffUser(Base):
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the roles held, space-separated in valliance.staff.roles.ROLES order (contract §13)
     roles: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    #: a mobile number for test sends of marketing messages (optional)
+    phone: Mapped[str | None] = mapped_column(String(11))
 
     @property
     def role_list(self) -> tuple[str, ...]:

@@ -182,6 +182,23 @@ def insert_ignoring_conflict(conn, table, values: dict, unique_columns: list[str
     return conn.execute(statement.returning(returning)).scalar()
 
 
+def insert_many_ignoring_conflict(conn, table, rows: list[dict], unique_columns: list[str],
+                                  returning=None) -> list:
+    """INSERT rows … ON CONFLICT DO NOTHING in one statement on SQLite and PostgreSQL; with
+    returning (columns), the rows actually written (not those that conflicted)."""
+    if not rows:
+        return []
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=unique_columns)
+    if returning is None:
+        conn.execute(statement)
+        return []
+    return list(conn.execute(statement.returning(*returning)))
+
+
 #: SQLite allows at most 999 parameters in one statement
 _IN_CHUNK = {"sqlite": 900}
 

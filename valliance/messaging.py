@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import Boolean, Index, Integer, String, false, or_, select, update
+from sqlalchemy import Boolean, Index, Integer, String, false, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from valliance import secret_box
@@ -160,42 +160,74 @@ def queue_sms(session: Session, recipient: str, body: str, *, secret: bool = Fal
     return message
 
 
+def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
+    """Queue (recipient, body) SMS in one statement (campaigns: never secret); their ids, in
+    the order given."""
+    if not messages:
+        return []
+    if any(len(body) > BODY_MAX for _, body in messages):
+        raise ValueError("SMS body too long")
+    now = utcnow()
+    table = OutboxMessage.__table__
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{"channel": "sms", "recipient": recipient, "body": body, "secret": False,
+          "created_at": now, "status": "pending", "attempts": 0}
+         for recipient, body in messages])
+    return [row[0] for row in result]
+
+
+#: how many messages one delivery claims (and commits the outcomes of) at a time
+CLAIM_BATCH = 200
+
+
 def deliver_pending(session: Session, sender: Sender | None = None) -> int:
     """Send queued messages (call after the commit that queued them); the number sent.
 
-    Each message is claimed (status sending) and committed before it is sent, so no
-    transaction stays open during the gateway call and two workers never send the same
-    message. Its outcome is committed after: sent (a secret body blanked), failed (attempts
-    and the error's kind or the provider's code recorded, the body kept for the next try), or
-    back to pending when the sender refuses (the console sender in production). A failure is
-    logged (never with the text) and does not fail the request.
+    Messages are claimed a batch at a time (status sending) and the claim committed before
+    they are sent, so no transaction stays open during the gateway calls and two workers never
+    send the same message (PostgreSQL: a worker skips rows another is claiming). Each outcome
+    is then written and the batch committed: sent (a secret body blanked), failed (attempts
+    and the error's kind or the provider's code recorded, the body kept for the next
+    delivery), or back to pending when the sender refuses (the console sender in production).
+    One call makes one pass, oldest first: a message that fails now waits for the next call. A
+    failure is logged (never with the text) and does not fail the request.
     """
     sender = sender or _app_sender()
-    pending = session.scalars(
-        select(OutboxMessage.id).where(
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.status == "pending",
-                (OutboxMessage.status == "failed") & (OutboxMessage.attempts < MAX_ATTEMPTS)))
-        .order_by(OutboxMessage.id)
-    ).all()
     session.rollback()
-    sent = 0
-    for message_id in pending:
-        claimed = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                        OutboxMessage.status.in_(("pending", "failed")))
-            .values(status="sending")
-            .returning(OutboxMessage.recipient, OutboxMessage.body, OutboxMessage.secret)
-        ).first()
+    sent, after = 0, 0
+    while True:
+        claimed = _claim(session, after)
         session.commit()
-        if claimed is None:
-            continue  # another worker took it
-        outcome = _send_one(sender, message_id, claimed)
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                        .values(**outcome))
+        if not claimed:
+            return sent
+        after = max(row.id for row in claimed)
+        for row in claimed:
+            outcome = _send_one(sender, row.id, row)
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                            .values(**outcome))
+            sent += outcome["status"] == "sent"
         session.commit()
-        sent += outcome["status"] == "sent"
-    return sent
+
+
+def _claim(session: Session, after: int) -> list:
+    """Mark the next batch of deliverable messages (ids above `after`) sending; their rows."""
+    waiting = (select(OutboxMessage.id)
+               .where(OutboxMessage.id > after, OutboxMessage.sent_at.is_(None),
+                      or_(OutboxMessage.status == "pending",
+                          (OutboxMessage.status == "failed")
+                          & (OutboxMessage.attempts < MAX_ATTEMPTS)))
+               .order_by(OutboxMessage.id).limit(CLAIM_BATCH))
+    if session.get_bind().dialect.name == "postgresql":
+        waiting = waiting.with_for_update(skip_locked=True)
+    return list(session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(waiting.scalar_subquery()),
+               OutboxMessage.status.in_(("pending", "failed")))
+        .values(status="sending")
+        .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.body,
+                   OutboxMessage.secret)
+        .execution_options(synchronize_session=False)))
 
 
 def _send_one(sender: Sender, message_id: int, claimed) -> dict:

@@ -2,4 +2,7 @@
 
 from flask.cli import AppGroup
 
+from valliance.marketing.cli_campaign_send import send_command
+
 campaigns_cli = AppGroup("campaigns", help="Campaigns: create, send now, report.")
+campaigns_cli.add_command(send_command)

@@ -10,5 +10,8 @@ def score_members(session) -> dict:
 
 
 def register_jobs() -> None:
+    from valliance.marketing.services import campaign_schedule
+
     jobs.register("marketing.rfm_score", score_members, label=N_("会员RFM评分"),
                   daily_at="02:00")
+    campaign_schedule.register_jobs()

@@ -133,6 +133,9 @@ class Config:
             #: 1: on PostgreSQL the POS API's purchase route, too, records a common sale with
             #: the ledger's one-statement writer (points.AtOnce); 0: always the generic writer
             "POS_SALE_AT_ONCE": _int_env("POS_SALE_AT_ONCE", 1) != 0,
+            #: marketing messages one member gets at most in any 30 days, across every
+            #: campaign (valliance/marketing/services/send_rules.py)
+            "MARKETING_MAX_PER_30_DAYS": _int_env("MARKETING_MAX_PER_30_DAYS", 4),
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
             #: back office: adjustments of more points than this (either sign) wait for a

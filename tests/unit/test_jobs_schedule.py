@@ -10,12 +10,14 @@ from valliance.jobs import schedule
 
 @pytest.fixture
 def nightly():
-    saved = dict(jobs.SCHEDULE)
+    saved, every = dict(jobs.SCHEDULE), dict(jobs.registry.EVERY)
     jobs.SCHEDULE.clear()
+    jobs.registry.EVERY.clear()
     jobs.register("test.nightly", lambda session: None, label="test", daily_at="03:00")
     yield
     jobs.unregister("test.nightly")
     jobs.SCHEDULE.update(saved)
+    jobs.registry.EVERY.update(every)
 
 
 def test_a_job_is_due_from_its_time_in_shanghai(nightly):

@@ -24,3 +24,26 @@ def cell_name(cell: str) -> str:
 def band_name(band: str) -> str:
     """A value band's name: 前1%, Top 1%."""
     return _(BAND_NAMES[band]) if band in BAND_NAMES else band
+
+
+#: a campaign's status (valliance.marketing.campaign_models.CAMPAIGN_STATUSES)
+CAMPAIGN_STATUS_NAMES = {
+    "draft": N_("草稿"), "scheduled": N_("已排期"), "sending": N_("发送中"),
+    "paused": N_("已暂停"), "stopped": N_("已停止"), "finished": N_("已完成"),
+}
+#: a campaign's channel (campaign_models.CHANNELS)
+CHANNEL_NAMES = {"sms": N_("短信"), "inbox": N_("会员站内信")}
+#: how a campaign is scheduled (campaign_models.SCHEDULE_KINDS)
+SCHEDULE_NAMES = {"now": N_("立即发送"), "at": N_("定时发送一次"), "daily": N_("每天定时发送")}
+
+
+def campaign_status_name(status: str) -> str:
+    return _(CAMPAIGN_STATUS_NAMES[status]) if status in CAMPAIGN_STATUS_NAMES else status
+
+
+def channel_name(channel: str) -> str:
+    return _(CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel
+
+
+def schedule_name(kind: str) -> str:
+    return _(SCHEDULE_NAMES[kind]) if kind in SCHEDULE_NAMES else kind

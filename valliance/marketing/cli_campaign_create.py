@@ -2,6 +2,7 @@
 sent "now" when `flask campaigns send ID` runs it."""
 
 import click
+from flask.cli import with_appcontext
 
 from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.extensions import db
@@ -26,6 +27,7 @@ from valliance.marketing.services import campaigns
 @click.option("--offer", "offer_id", default=None, help="The offer {offer} names.")
 @click.option("--channel", default="sms", help="sms (default) or inbox.")
 @json_option
+@with_appcontext
 def create_command(name, message, tiers, districts, inactive_days, birthday_month, rfm_cells,
                    bonus_points, coupon, control_percent, offer_id, channel, as_json):
     """Create a draft campaign: {"campaign_id"}."""

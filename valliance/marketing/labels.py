@@ -1,6 +1,6 @@
 """What marketing pages call things, in the visitor's language: RFM cells and value bands."""
 
-from valliance.i18n import N_, _
+from valliance.i18n import N_, N_ctx, _, label_text, pbilingual
 
 #: the eight classic RFM cells (valliance.marketing.models.RFM_CELLS)
 CELL_NAMES = {
@@ -27,9 +27,12 @@ def band_name(band: str) -> str:
 
 
 #: a campaign's status (valliance.marketing.campaign_models.CAMPAIGN_STATUSES)
+#: (words elsewhere mean a merchant's suspension: a context of their own)
+CAMPAIGN_STATUS = "Campaign status"
 CAMPAIGN_STATUS_NAMES = {
-    "draft": N_("草稿"), "scheduled": N_("已排期"), "sending": N_("发送中"),
-    "paused": N_("已暂停"), "stopped": N_("已停止"), "finished": N_("已完成"),
+    "draft": N_ctx("Campaign status", "草稿"), "scheduled": N_ctx("Campaign status", "已排期"),
+    "sending": N_ctx("Campaign status", "发送中"), "paused": N_ctx("Campaign status", "已暂停"),
+    "stopped": N_ctx("Campaign status", "已停止"), "finished": N_ctx("Campaign status", "已完成"),
 }
 #: a campaign's channel (campaign_models.CHANNELS)
 CHANNEL_NAMES = {"sms": N_("短信"), "inbox": N_("会员站内信")}
@@ -38,7 +41,15 @@ SCHEDULE_NAMES = {"now": N_("立即发送"), "at": N_("定时发送一次"), "da
 
 
 def campaign_status_name(status: str) -> str:
-    return _(CAMPAIGN_STATUS_NAMES[status]) if status in CAMPAIGN_STATUS_NAMES else status
+    """A campaign's status in words: 已暂停, Paused."""
+    if status not in CAMPAIGN_STATUS_NAMES:
+        return status
+    return label_text((CAMPAIGN_STATUS_NAMES[status], CAMPAIGN_STATUS))
+
+
+def campaign_status_bilingual(status: str):
+    """The status as a message parameter (both languages outside a request)."""
+    return pbilingual(CAMPAIGN_STATUS, CAMPAIGN_STATUS_NAMES.get(status, status))
 
 
 def channel_name(channel: str) -> str:

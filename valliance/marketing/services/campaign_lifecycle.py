@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import ValidationError
-from valliance.i18n import bilingual
+from valliance.i18n import N_, bilingual
 from valliance.marketing.campaign_models import Campaign
-from valliance.marketing.labels import CAMPAIGN_STATUS_NAMES
+from valliance.marketing.labels import campaign_status_bilingual
 from valliance.marketing.services import templates
 from valliance.marketing.services.campaigns import get_campaign
 from valliance.marketing.services.segment_filters import parse_filters
@@ -38,16 +38,20 @@ MOVES = {
     "resume": ("paused",),
     "stop": ("draft", "scheduled", "sending", "paused"),
 }
-ACTION_NAMES = {"schedule": "排期", "pause": "暂停", "resume": "恢复", "stop": "停止"}
+#: what a refused move says (the campaign's status as a parameter)
+REFUSED = {
+    "schedule": N_("活动状态为“%(status)s”，不能排期"),
+    "pause": N_("活动状态为“%(status)s”，不能暂停"),
+    "resume": N_("活动状态为“%(status)s”，不能恢复"),
+    "stop": N_("活动状态为“%(status)s”，不能停止"),
+}
 
 
 def _moving(session: Session, campaign_id: str, action: str) -> Campaign:
     campaign = get_campaign(session, campaign_id, lock=True)
     if campaign.status not in MOVES[action]:
-        raise ValidationError(bilingual(
-            "活动状态为“%(status)s”，不能%(action)s",
-            status=bilingual(CAMPAIGN_STATUS_NAMES[campaign.status]),
-            action=bilingual(ACTION_NAMES[action])))
+        raise ValidationError(bilingual(REFUSED[action],
+                                        status=campaign_status_bilingual(campaign.status)))
     return campaign
 
 

@@ -15,7 +15,7 @@ from valliance.errors import NotFound, ValidationError
 from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.marketing.campaign_models import Campaign
-from valliance.marketing.labels import CAMPAIGN_STATUS_NAMES
+from valliance.marketing.labels import campaign_status_bilingual
 from valliance.marketing.services.campaign_fields import CampaignFields, parse_campaign
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
@@ -87,7 +87,7 @@ def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor:
     if campaign.status not in EDITABLE:
         raise ValidationError(bilingual(
             "活动状态为“%(status)s”，只有草稿或已暂停的活动可以修改",
-            status=bilingual(CAMPAIGN_STATUS_NAMES[campaign.status])))
+            status=campaign_status_bilingual(campaign.status)))
     fields = parse_campaign(session, data, campaign_id=campaign.id)
     before = _audited(campaign)
     _apply(campaign, fields)

@@ -164,6 +164,9 @@ def test_edit_then_schedule_now_queues_the_run_then_pause_resume_stop(app, marke
                                         order_by=AuditEvent.seq)]
     assert actions == ["campaign.create", "campaign.update", "campaign.schedule",
                        "campaign.pause", "campaign.resume", "campaign.stop"]
+    admin = client_for(app, STAFF_USERNAME)
+    log = admin.get("/staff/audit").get_data(as_text=True)
+    assert "停止营销活动" in log and "新建营销活动" in log and f'href="{url}"' in log
 
 
 def test_the_runs_and_counts_show_on_the_page(app, marketer, world):

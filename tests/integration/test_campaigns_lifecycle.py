@@ -152,9 +152,11 @@ def test_only_a_draft_or_paused_campaign_changes(session, world, queued):
     with pytest.raises(ValidationError, match="只有草稿或已暂停的活动可以修改"):
         campaigns.update_campaign(session, campaign.id, fields(world), actor=ACTOR)
     lifecycle.pause(session, campaign.id, actor=ACTOR)
-    campaigns.update_campaign(session, campaign.id, fields(world, bonus_points="5"),
-                              actor=ACTOR)
-    assert campaign.bonus_points == 5
+    campaigns.update_campaign(session, campaign.id, fields(
+        world, bonus_points="5", schedule_kind="at", send_at="2099-01-01T10:00"), actor=ACTOR)
+    assert (campaign.bonus_points, campaign.next_run_at) == (5, None)
+    lifecycle.resume(session, campaign.id, actor=ACTOR)  # the run as the schedule now says
+    assert campaign.next_run_at == datetime(2099, 1, 1, 2, 0, tzinfo=UTC)
     [update, again] = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "campaign.update").order_by(AuditEvent.seq))
     assert update.details["before"]["message"].startswith("尊敬的")

@@ -169,6 +169,8 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
     if subject.startswith("imp_"):  # a merchant import: its report
         return Shown(_("批量导入商户"), "",
                      _link("backoffice.merchant_import_job", import_id=subject))
+    if subject.startswith("cmp_"):  # a marketing campaign: its page
+        return Shown(_("营销活动"), "", _link("marketing.campaign", campaign_id=subject))
     if PERIOD.fullmatch(subject):  # a settlement month
         return Shown(subject, _("结算"), _link("settlement_staff.period", period=subject))
     return Shown(subject, merchant.name if merchant else "", plain=True)

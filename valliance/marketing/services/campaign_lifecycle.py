@@ -107,10 +107,11 @@ def pause(session: Session, campaign_id: str, *, actor: str, reason: str = "") -
 
 
 def resume(session: Session, campaign_id: str, *, actor: str, reason: str = "") -> Campaign:
-    """Paused → scheduled: the run it was due for (a time that passed meanwhile: at once)."""
+    """Paused → scheduled: the run it was due for (a time that passed meanwhile: at once);
+    after an edit, the next run of the schedule as changed."""
     campaign = _moving(session, campaign_id, "resume")
-    if campaign.next_run_at is None:  # paused before it was ever scheduled (cannot, today)
-        campaign.next_run_at = utcnow()
+    if campaign.next_run_at is None:
+        campaign.next_run_at = _next_run(campaign)
     before, campaign.status = campaign.status, "scheduled"
     _audit(session, campaign, "resume", actor, reason, before)
     return campaign

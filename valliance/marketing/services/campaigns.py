@@ -91,6 +91,8 @@ def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor:
     fields = parse_campaign(session, data, campaign_id=campaign.id)
     before = _audited(campaign)
     _apply(campaign, fields)
+    if campaign.status == "paused":  # its next run follows the schedule as changed (resume)
+        campaign.next_run_at = None
     session.flush()
     record_event(session, actor=actor, action="campaign.update", subject=campaign.id,
                  reason="edited", before=before, **_audited(campaign))

@@ -13,6 +13,7 @@ from tests.integration.campaign_engine import engine  # noqa: F401 (a fixture)
 from valliance.audit import AuditEvent
 from valliance.extensions import db
 from valliance.marketing.campaign_models import Campaign, CampaignDelivery, CampaignRun
+from valliance.marketing.services import campaigns
 from valliance.marketing.services.saved_segments import create_segment
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.members.models import Member
@@ -237,3 +238,34 @@ def test_marketing_and_admin_only(app, world, username, status):
     token = csrf_of(client.get("/staff/").get_data(as_text=True))
     posted = client.post(NEW, data={"csrf_token": token, **form(world)})
     assert posted.status_code == (302 if status == 200 else 403)
+
+
+def test_the_list_goes_page_by_page_newest_first(app, marketer, world):
+    with app.app_context():
+        for n in range(21):
+            made = campaigns.create_campaign(db.session, {
+                "name": f"活动{n:02d}", "message": "周末见", "filters": {}}, actor="cli")
+            made.created_at = made.created_at.replace(year=2026, month=1, day=n + 1)
+        db.session.commit()
+        db.session.remove()
+    first = marketer.get(LIST).get_data(as_text=True)
+    assert "活动20" in first and "活动01" in first and "活动00" not in first
+    assert "第 1 / 2 页，共 21 个活动" in first and 'rel="next"' in first
+    second = marketer.get(LIST + "?page=2").get_data(as_text=True)
+    assert "活动00" in second and "活动01" not in second and 'rel="prev"' in second
+
+
+def test_the_actions_are_for_marketing_only(app, world):
+    with app.app_context():
+        campaign_id = campaigns.create_campaign(db.session, {
+            "name": "x", "message": "周末见", "filters": {}}, actor="cli").id
+        db.session.commit()
+        db.session.remove()
+    carer = client_for(app, "only-member_care")
+    assert carer.get(f"{LIST}/{campaign_id}").status_code == 403
+    token = csrf_of(carer.get("/staff/").get_data(as_text=True))
+    for action in ("schedule", "pause", "stop", "test", "my-phone", "edit"):
+        response = carer.post(f"{LIST}/{campaign_id}/{action}",
+                              data={"csrf_token": token, "reason": "x"})
+        assert response.status_code == 403, action
+    assert stored(app, Campaign)[0].status == "draft"

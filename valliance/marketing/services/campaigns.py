@@ -107,8 +107,13 @@ def campaigns_page(session: Session, page: int = 1, per_page: int = PER_PAGE) ->
     rows = list(session.scalars(select(Campaign).order_by(
         Campaign.created_at.desc(), Campaign.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
+    return CampaignPage(rows, {c.id: audience_size(session, c) for c in rows},
+                        _counts(session, rows), page, pages, total)
+
+
+def _counts(session: Session, rows: list[Campaign]) -> dict[str, dict]:
+    if not rows:
+        return {}
     from valliance.marketing.services import campaign_send  # the engine sits above this
 
-    return CampaignPage(rows, {c.id: audience_size(session, c) for c in rows},
-                        {c.id: campaign_send.counts(session, c.id).as_json() for c in rows},
-                        page, pages, total)
+    return {c.id: campaign_send.counts(session, c.id).as_json() for c in rows}

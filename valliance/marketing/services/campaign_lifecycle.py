@@ -31,7 +31,7 @@ TEST_PREFIX = "【测试】"
 #: what a test send is filled with when the audience names nobody
 SAMPLE_VALUES = templates.MemberValues(name="王小明", tier_zh="金卡", balance=1_280,
                                        expiring_points=200, expiring_at=None)
-#: status → the statuses it may move to, per action
+#: action → the statuses a campaign may be in for it
 MOVES = {
     "schedule": ("draft",),
     "pause": ("scheduled", "sending"),

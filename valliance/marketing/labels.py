@@ -1,6 +1,6 @@
 """What marketing pages call things, in the visitor's language: RFM cells and value bands."""
 
-from valliance.i18n import N_, _
+from valliance.i18n import N_, N_ctx, _, label_text, pbilingual
 
 #: the eight classic RFM cells (valliance.marketing.models.RFM_CELLS)
 CELL_NAMES = {
@@ -24,3 +24,37 @@ def cell_name(cell: str) -> str:
 def band_name(band: str) -> str:
     """A value band's name: 前1%, Top 1%."""
     return _(BAND_NAMES[band]) if band in BAND_NAMES else band
+
+
+#: a campaign's status (valliance.marketing.campaign_models.CAMPAIGN_STATUSES)
+#: (words elsewhere mean a merchant's suspension: a context of their own)
+CAMPAIGN_STATUS = "Campaign status"
+CAMPAIGN_STATUS_NAMES = {
+    "draft": N_ctx("Campaign status", "草稿"), "scheduled": N_ctx("Campaign status", "已排期"),
+    "sending": N_ctx("Campaign status", "发送中"), "paused": N_ctx("Campaign status", "已暂停"),
+    "stopped": N_ctx("Campaign status", "已停止"), "finished": N_ctx("Campaign status", "已完成"),
+}
+#: a campaign's channel (campaign_models.CHANNELS)
+CHANNEL_NAMES = {"sms": N_("短信"), "inbox": N_("会员站内信")}
+#: how a campaign is scheduled (campaign_models.SCHEDULE_KINDS)
+SCHEDULE_NAMES = {"now": N_("立即发送"), "at": N_("定时发送一次"), "daily": N_("每天定时发送")}
+
+
+def campaign_status_name(status: str) -> str:
+    """A campaign's status in words: 已暂停, Paused."""
+    if status not in CAMPAIGN_STATUS_NAMES:
+        return status
+    return label_text((CAMPAIGN_STATUS_NAMES[status], CAMPAIGN_STATUS))
+
+
+def campaign_status_bilingual(status: str):
+    """The status as a message parameter (both languages outside a request)."""
+    return pbilingual(CAMPAIGN_STATUS, CAMPAIGN_STATUS_NAMES.get(status, status))
+
+
+def channel_name(channel: str) -> str:
+    return _(CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel
+
+
+def schedule_name(kind: str) -> str:
+    return _(SCHEDULE_NAMES[kind]) if kind in SCHEDULE_NAMES else kind

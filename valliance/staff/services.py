@@ -14,6 +14,7 @@ from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
 from valliance.i18n import bilingual
 from valliance.ids import new_id
+from valliance.members.services.enrollment import normalize_phone
 from valliance.merchants.models import MERCHANT_STATUSES, Merchant, MerchantUser
 from valliance.passwords import hash_password, password_matches
 from valliance.staff.models import StaffUser
@@ -123,6 +124,20 @@ def set_staff_active(session: Session, username: str, active: bool, *,
     staff.active = active
     record_event(session, actor=actor, action="staff.enable" if active else "staff.disable",
                  subject=staff.id, reason=reason, username=staff.username)
+    session.flush()
+    return staff
+
+
+def set_staff_phone(session: Session, staff: StaffUser, phone: str | None, *, actor: str,
+                    reason: str = "") -> StaffUser:
+    """Set (or clear, with a blank) the mobile number test sends of campaigns go to
+    (11 digits, as members' phones; audited, masked)."""
+    phone = normalize_phone(phone) if (phone or "").strip() else None
+    if phone != staff.phone:
+        masked = f"{phone[:3]}****{phone[-4:]}" if phone else None
+        staff.phone = phone
+        record_event(session, actor=actor, action="staff.phone", subject=staff.id,
+                     reason=reason, username=staff.username, phone=masked)
     session.flush()
     return staff
 

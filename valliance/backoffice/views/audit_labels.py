@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "staff.disable": N_("停用员工账号"),
     "staff.enable": N_("启用员工账号"),
     "staff.password": N_("重置员工密码"),
+    "staff.phone": N_("修改员工手机号"),
     "merchant.apply": N_("商户提交加盟申请"),
     "merchant.reapply": N_("商户重新提交申请"),
     "merchant.approve": N_("通过商户申请"),
@@ -53,6 +54,16 @@ ACTION_LABELS = {
     "merchant.edit": N_("商户资料修改"),
     "merchant_import.upload": N_("上传商户导入文件"),
     "merchant_import.done": N_("完成商户批量导入"),
+    "segment.create": N_("新建客户分群"),
+    "segment.update": N_("修改客户分群"),
+    "segment.delete": N_("删除客户分群"),
+    "campaign.create": N_("新建营销活动"),
+    "campaign.update": N_("修改营销活动"),
+    "campaign.schedule": N_("营销活动排期"),
+    "campaign.pause": N_("暂停营销活动"),
+    "campaign.resume": N_("恢复营销活动"),
+    "campaign.stop": N_("停止营销活动"),
+    "campaign.test_send": N_("营销活动测试发送"),
 }
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),
@@ -158,6 +169,8 @@ def what(subject: str, merchant_id: str | None, names: Names) -> Shown:
     if subject.startswith("imp_"):  # a merchant import: its report
         return Shown(_("批量导入商户"), "",
                      _link("backoffice.merchant_import_job", import_id=subject))
+    if subject.startswith("cmp_"):  # a marketing campaign: its page
+        return Shown(_("营销活动"), "", _link("marketing.campaign", campaign_id=subject))
     if PERIOD.fullmatch(subject):  # a settlement month
         return Shown(subject, _("结算"), _link("settlement_staff.period", period=subject))
     return Shown(subject, merchant.name if merchant else "", plain=True)

@@ -44,3 +44,9 @@ class PasswordForm(FlaskForm):
     #: blank: a password is made and shown once
     password = PasswordField(validators=[Optional(), Length(max=128)])
     reason = _reason(True)
+
+
+class PhoneForm(FlaskForm):
+    #: 11 digits (checked by the service); blank removes it
+    phone = StringField(validators=[Optional(), Length(max=20)])
+    reason = _reason(True)

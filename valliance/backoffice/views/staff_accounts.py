@@ -13,6 +13,7 @@ from valliance.backoffice.views.staff_account_forms import (
     ActiveForm,
     CreateStaffForm,
     PasswordForm,
+    PhoneForm,
     RolesForm,
 )
 from valliance.extensions import db
@@ -38,6 +39,7 @@ def _account_page(staff_id: str, **forms):
     forms.setdefault("roles_form", RolesForm(formdata=None, roles=list(staff.role_list)))
     forms.setdefault("active_form", ActiveForm(formdata=None))
     forms.setdefault("password_form", PasswordForm(formdata=None))
+    forms.setdefault("phone_form", PhoneForm(formdata=None, phone=staff.phone or ""))
     return render_template("backoffice/staff_account.html", staff=staff, labels=audit_labels,
                            trail=audit_log.staff_trail(db.session, staff.id), **forms)
 
@@ -127,4 +129,19 @@ def staff_account_password(staff_id: str):
     if not form.password.data:
         return _shown_once(staff, password)
     flash(_("已设置新密码：%(name)s", name=staff.name), FLASH)
+    return redirect(url_for("backoffice.staff_account", staff_id=staff_id))
+
+
+@bp.post("/accounts/<staff_id>/phone")
+@role_required(ADMIN)
+@transactional
+def staff_account_phone(staff_id: str):
+    """Set or clear the mobile phone that campaign test sends go to (with the reason)."""
+    form = PhoneForm()
+    page = on_error(form, lambda: _account_page(staff_id, phone_form=form))
+    if not form.validate_on_submit():
+        return page()
+    staff = services.set_staff_phone(db.session, services.get_staff(db.session, staff_id),
+                                     form.phone.data, actor=_actor(), reason=form.reason.data)
+    flash(_("已保存手机号：%(name)s", name=staff.name), FLASH)
     return redirect(url_for("backoffice.staff_account", staff_id=staff_id))

@@ -1,0 +1,83 @@
+"""What staff do to a campaign from its page: schedule (or send now), pause, resume, stop,
+a test send to their own phone, and setting that phone. Each is audited by its service."""
+
+from flask import after_this_request, flash, redirect, url_for
+
+from valliance.extensions import db
+from valliance.i18n import bilingual
+from valliance.marketing.services import campaign_lifecycle as lifecycle
+from valliance.marketing.views import bp
+from valliance.marketing.views.campaign_forms import PhoneForm, ReasonForm
+from valliance.marketing.views.campaigns import campaign_page
+from valliance.messaging import deliver_pending
+from valliance.staff import services as staff_services
+from valliance.staff.auth import current_staff
+from valliance.staff.roles import MARKETING, role_required
+from valliance.web.navigation import FLASH
+from valliance.web.transactions import on_error, transactional
+
+ACTIONS = {"schedule": lifecycle.schedule, "pause": lifecycle.pause,
+           "resume": lifecycle.resume, "stop": lifecycle.stop}
+DONE = {"schedule": "已排期：%(name)s", "pause": "已暂停：%(name)s",
+        "resume": "已恢复：%(name)s", "stop": "已停止：%(name)s"}
+
+
+def _after_commit(work) -> None:
+    # Runs after @transactional has committed: the engine and the SMS gateway read the
+    # committed rows.
+    @after_this_request
+    def run(response):
+        work()
+        return response
+
+
+def _back(campaign_id: str):
+    return redirect(url_for("marketing.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<campaign_id>/<any(schedule, pause, resume, stop):action>",
+         endpoint="campaign_action")
+@role_required(MARKETING)
+@transactional
+def campaign_action(campaign_id: str, action: str):
+    """Move the campaign on (with the reason); a "now" campaign's run is queued at once."""
+    form = ReasonForm()
+    page = on_error(form, lambda: campaign_page(campaign_id, reason_form=form))
+    if not form.validate_on_submit():
+        return page()
+    campaign = ACTIONS[action](db.session, campaign_id, actor=f"staff:{current_staff().id}",
+                               reason=form.reason.data or "")
+    _after_commit(lambda: lifecycle.start_now(campaign))
+    flash(bilingual(DONE[action], name=campaign.name), FLASH)
+    return _back(campaign_id)
+
+
+@bp.post("/campaigns/<campaign_id>/test", endpoint="campaign_test")
+@role_required(MARKETING)
+@transactional
+def campaign_test(campaign_id: str):
+    """Text the message, as a sample member gets it, to one's own phone (【测试】 first)."""
+    form = PhoneForm()
+    page = on_error(form, lambda: campaign_page(campaign_id, phone_form=form))
+    if not form.validate_on_submit():
+        return page()
+    text = lifecycle.test_send(db.session, campaign_id, current_staff())
+    _after_commit(lambda: deliver_pending(db.session))
+    flash(bilingual("测试短信已发出：%(text)s", text=text), FLASH)
+    return _back(campaign_id)
+
+
+@bp.post("/campaigns/<campaign_id>/my-phone", endpoint="campaign_my_phone")
+@role_required(MARKETING)
+@transactional
+def campaign_my_phone(campaign_id: str):
+    """Set one's own mobile phone, where test sends go (audited)."""
+    form = PhoneForm()
+    page = on_error(form, lambda: campaign_page(campaign_id, phone_form=form))
+    if not form.validate_on_submit():
+        return page()
+    staff = current_staff()
+    staff_services.set_staff_phone(db.session, staff, form.phone.data,
+                                   actor=f"staff:{staff.id}", reason="own phone")
+    flash(bilingual("已保存您的手机号"), FLASH)
+    return _back(campaign_id)

@@ -44,10 +44,13 @@ def deliver_job(session: Session) -> int:
 
 
 def tick(session: Session, now: datetime | None = None) -> dict:
-    """Every minute: queue the runs that are due, the 09:00 release, and the SMS delivery."""
+    """Every minute: queue the runs that are due (or died part way), the 09:00 release, and
+    the SMS delivery."""
     now = now or utcnow()
+    # a campaign still "sending" had its run die (a killed worker): queuing it again resumes
+    # it, and queues nothing while its run is alive (the key is the campaign)
     due = session.scalars(select(Campaign.id).where(
-        Campaign.status == "scheduled", Campaign.next_run_at <= now)
+        Campaign.status.in_(("scheduled", "sending")), Campaign.next_run_at <= now)
         .order_by(Campaign.next_run_at)).all()
     for campaign_id in due:
         enqueue_run(campaign_id)

@@ -98,7 +98,11 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
     session.commit()
     audience = _undecided(session, campaign, round, now)
     for start in range(0, len(audience), BATCH):
-        if _status(session, campaign.id) != "sending":
+        status = _status(session, campaign.id)
+        if status != "sending":  # paused (resumed later) or stopped (for good)
+            if status == "stopped":
+                _finish(session, campaign, round)
+                session.commit()
             return counts(session, campaign.id, round)
         _decide_batch(session, campaign, round, audience[start:start + BATCH], now)
         session.commit()

@@ -84,6 +84,7 @@ def test_the_profile_page_gives_changes_and_clears_the_birthday(app, client):
     assert '<option value="5" selected>5月</option>' in page
     assert '<option value="12" selected>12</option>' in page
     assert "Your birthday: May 12" in client.get("/me/profile?lang=en").get_data(as_text=True)
+    client.get("/me/profile?lang=zh_CN")  # the choice of language sticks: back to Chinese
     assert _save(client, {"month": "2", "day": "29"}).status_code == 302
     assert _birthday(app, made["id"]) == (2, 29)
     assert _save(client, {"month": "2", "day": "29", "clear": "1"}).status_code == 302
@@ -188,4 +189,4 @@ def test_the_back_office_member_page_shows_the_birthday(app, client, carer):  # 
         db.session.commit()
     page = client.get(f"/staff/members/{made['id']}").get_data(as_text=True)
     assert '<dt>生日</dt><dd id="birthday">5月12日</dd>' in page
-    assert "填写生日" in page  # in the record of the member's changes
+    assert "修改生日" in page  # in the record of the member's changes

@@ -22,7 +22,7 @@ ACTION_NAMES = {
     "member.tier": N_("调整等级"), "member.claim_sms": N_("重发激活短信"),
     "member.marketing_opt_in": N_("订阅优惠活动短信"),
     "member.marketing_opt_out": N_("退订优惠活动短信"),
-    "member.birthday": N_("填写生日"),
+    "member.birthday": N_("修改生日"),
 }
 
 

@@ -93,7 +93,8 @@ def test_the_profile_page_gives_changes_and_clears_the_birthday(app, client):
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"month": "2", "day": "30"}, "2月没有30日"), ({"month": "13", "day": "1"}, "月份须在 1 到 12 之间"),
+    ({"month": "2", "day": "30"}, "2月没有30日"),
+    ({"month": "13", "day": "1"}, "月份须在 1 到 12 之间"),
     ({"month": "5", "day": ""}, "请选择日期"), ({"month": "", "day": "5"}, "请选择月份"),
     ({"month": "x", "day": "5"}, "月份须在 1 到 12 之间")])
 def test_the_profile_page_refuses_a_day_the_month_never_has(app, client, data, message):

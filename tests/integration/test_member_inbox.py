@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from tests.api.test_portal import PASSWORD, csrf_of, enroll, log_in
 from valliance.errors import NotFound

@@ -12,7 +12,8 @@ from tests.api import world as w
 from tests.api.pos_helpers import new_key, pay_code
 from valliance.errors import API_ERROR_CODES
 from valliance.extensions import db
-from valliance.members.models import Card
+from valliance.members.models import Card, Member
+from valliance.members.services import inbox
 from valliance.merchants.models import Merchant
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -94,6 +95,25 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("GET", marketing)  # 401
     call("PUT", marketing, json={"opted_in": True}, headers=member)
     call("PUT", marketing, json={"opted_in": "yes"}, headers=member)  # 422
+    birthday = f"{MEMBER}/profile/birthday"
+    call("GET", birthday, headers=member)
+    call("GET", birthday)  # 401
+    call("PUT", birthday, json={"month": 2, "day": 29}, headers=member)
+    call("PUT", birthday, json={"month": 2, "day": 30}, headers=member)  # 422
+    call("PUT", birthday, data=b"[]", content_type="application/json", headers=member)  # 400
+    with app.app_context():
+        owner = db.session.scalar(select(Member.id).where(Member.phone == w.MEMBER_PHONE))
+        message = inbox.post(db.session, owner, "标题", "正文", source="test")
+        db.session.commit()
+    listing = f"{MEMBER}/inbox"
+    call("GET", listing, f"{listing}?limit=1", headers=member)
+    call("GET", listing, f"{listing}?before=x", headers=member)  # 422
+    call("GET", listing)  # 401
+    read = f"{MEMBER}/inbox/{{message_id}}/read"
+    call("POST", read, f"{MEMBER}/inbox/{message}/read", headers=member)
+    call("POST", read, f"{MEMBER}/inbox/{message + 1}/read", headers=member)  # 404
+    call("POST", f"{MEMBER}/inbox/read-all", headers=member)
+    call("POST", f"{MEMBER}/inbox/read-all")  # 401
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

@@ -182,7 +182,9 @@ def test_filters_round_trip_through_a_dict():
     ({"balance_min": "-5"}, "balance_min"), ({"balance_min": 9, "balance_max": 3}, "balance_max"),
     ({"joined_after": "2025-13-01"}, "joined_after"),
     ({"joined_after": "2026-01-02", "joined_before": "2026-01-01"}, "joined_before"),
-    ({"birthday_month": "5"}, "birthday_month"), ({"colour": "red"}, "colour")])
+    ({"birthday_month": "13"}, "birthday_month"), ({"birthday_month": "0"}, "birthday_month"),
+    ({"birthday_month": "五"}, "birthday_month"), ({"birthday_today": "maybe"}, "birthday_today"),
+    ({"colour": "red"}, "colour")])
 def test_wrong_filters_are_refused_per_field(fields, field):
     with pytest.raises(ValidationError) as refused:
         parse_filters(fields)
@@ -207,15 +209,15 @@ def test_cli_preview_counts(app, alliance):
     assert human.exit_code == 0 and "1" in human.stdout and "138****0001" in human.stdout
 
 
-def test_cli_refuses_a_birthday_month_and_bad_values(app, alliance):
-    result = run(app, "--birthday-month", "5", "--json")
+def test_cli_refuses_a_wrong_birthday_month_and_bad_values(app, alliance):
+    result = run(app, "--birthday-month", "13", "--json")
     assert result.exit_code == 1
     answer = json.loads(result.stdout)
-    assert answer["error"] == "validation_error" and "生日" in answer["message"]
-    assert "birthday" in answer["message"]
+    assert answer["error"] == "validation_error" and "birthday_month" in answer["details"]
+    assert "月份" in answer["details"]["birthday_month"][0]
     bad = json.loads(run(app, "--tier", "platinum", "--json").stdout)
     assert bad["error"] == "validation_error" and "tiers" in bad["details"]
     usage = run(app, "--colour", "red", "--json")
     assert usage.exit_code == 2 and json.loads(usage.stdout)["error"] == "usage_error"
-    plain = run(app, "--birthday-month", "5")
-    assert plain.exit_code == 1 and "Traceback" not in plain.output and "生日" in plain.stderr
+    plain = run(app, "--birthday-month", "13")
+    assert plain.exit_code == 1 and "Traceback" not in plain.output and "月份" in plain.stderr

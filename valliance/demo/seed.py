@@ -1,4 +1,5 @@
-"""`seed_demo`: members of every tier, six months of trade at the demo merchants, closed months.
+"""`seed_demo`: members of every tier, six months of trade at the demo merchants, closed months,
+members' birthdays and consent to marketing, the logins' inbox messages.
 
 Everything is written by the services that write it in production: members are enrolled,
 purchases and refunds recorded by the POS service, referrals by the directory's, past months
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
+from valliance.demo.profiles import seed_profiles
 from valliance.demo.roster import (
     DEMO_PASSWORD,
     DEMO_SEED,
@@ -55,6 +57,7 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
         result.members, result.created = len(created), bool(created)
         if created:
             _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
+            seed_profiles(session, roster, created, random.Random(seed + 3), now)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

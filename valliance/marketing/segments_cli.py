@@ -17,15 +17,20 @@ segments_cli = AppGroup("segments", help="Segments: preview who a set of filters
               help="District of the member's most frequent merchant (repeatable).")
 @click.option("--inactive-days", default=None, help="No purchase in at least N days.")
 @click.option("--birthday-month", default=None,
-              help="Refused: members' birthdays are not recorded yet.")
+              help="Members whose birthday is in month M (1-12; members who gave one).")
+@click.option("--birthday-today", is_flag=True,
+              help="Members whose birthday is today, Asia/Shanghai (2/29 counts on 2/28 "
+                   "in other years).")
 @click.option("--rfm", "rfm_cells", multiple=True, help="An RFM cell (repeatable).")
 @json_option
-def preview_command(tiers, districts, inactive_days, birthday_month, rfm_cells, as_json):
+def preview_command(tiers, districts, inactive_days, birthday_month, birthday_today, rfm_cells,
+                    as_json):
     """Count the members these filters name (and show a sample)."""
     def work():
         filters = parse_filters({"tiers": tiers, "districts": districts, "rfm_cells": rfm_cells,
                                  "inactive_min": inactive_days,
-                                 "birthday_month": birthday_month})
+                                 "birthday_month": birthday_month,
+                                 "birthday_today": birthday_today})
         return preview(db.session, filters, sample=0 if as_json else 10)
 
     result = transaction(work, as_json)

@@ -12,6 +12,7 @@ from valliance.i18n import bilingual
 from valliance.members import qr, services
 from valliance.members.models import Member
 from valliance.members.schemas import (
+    Birthday,
     LedgerOut,
     LedgerQuery,
     Marketing,
@@ -21,12 +22,14 @@ from valliance.members.schemas import (
     SessionOut,
 )
 from valliance.members.services import pay_codes, statement
+from valliance.members.services.birthday import set_birthday
 from valliance.members.services.marketing_consent import set_marketing_opt_in
 from valliance.points import MEMBER_KINDS
 from valliance.sign_in import login_rate_limits
 
 bp = Blueprint("member_api", __name__, url_prefix="/api/v1/member",
-               description="The member app: session, card, balance, history, pay code.")
+               description="The member app: session, card, balance, history, pay code, "
+                           "inbox, consent, birthday.")
 
 SECURITY = [{"memberToken": []}]
 WRONG_LOGIN = bilingual("手机号或密码错误")
@@ -200,3 +203,32 @@ def put_marketing():
                          via="app")
     db.session.commit()
     return {"opted_in": member.marketing_opt_in}
+
+
+@bp.route("/profile/birthday", methods=["GET"])
+@bp.doc(summary="The member's birthday (month and day, no year)", security=SECURITY)
+@bp.response(200, Birthday)
+def get_birthday():
+    """The birthday the member gave (null and null: none)."""
+    member = current_member()
+    return {"month": member.birth_month, "day": member.birth_day}
+
+
+@bp.route("/profile/birthday", methods=["PUT"])
+@bp.doc(summary="Give, change or clear (nulls) the birthday", security=SECURITY,
+        requestBody={"required": True,
+                     "content": {"application/json": {"schema": Birthday}}})
+@bp.response(200, Birthday)
+@bp.alt_response(422, description="not integers, or not a day of the year (2/30, month 13)")
+def put_birthday():
+    """Set the member's birthday, or clear it with nulls (audited when it changes)."""
+    member = current_member()
+    data = load(Birthday, json_body())
+    set_birthday(db.session, member, data["month"], data["day"], actor=f"member:{member.id}",
+                 via="app")
+    db.session.commit()
+    return {"month": member.birth_month, "day": member.birth_day}
+
+
+# The inbox's routes join bp (imported last: it imports bp from here).
+from valliance.members import api_inbox  # noqa: E402, F401

@@ -52,8 +52,27 @@ class PasswordForm(FlaskForm):
 
 
 
-
 class MarketingForm(FlaskForm):
     """One click: the choice the button stands for (1 yes, 0 no), so a repeated click is a no-op."""
 
     opted_in = HiddenField(validators=[AnyOf(("0", "1"))])
+
+
+class BirthdayForm(FlaskForm):
+    """Month and day selects ("" for none); the service says what is wrong with them."""
+
+    month = StringField(validators=[Length(max=2)])
+    day = StringField(validators=[Length(max=2)])
+
+    def values(self, clear: bool = False) -> tuple:
+        """(month, day) as numbers, None for a blank; text that is no number stays as given."""
+        if clear:
+            return None, None
+        return tuple(_number(f.data) for f in (self.month, self.day))
+
+
+def _number(text: str | None):
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() else text

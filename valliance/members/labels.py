@@ -1,4 +1,10 @@
-"""What member pages call things, in the visitor's language: tiers, history rows, card states."""
+"""What member pages call things, in the visitor's language: tiers, history rows, card states,
+birthdays."""
+
+from datetime import date
+
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 
 from valliance.i18n import N_, N_ctx, _, label_text
 from valliance.members import tiers
@@ -35,3 +41,20 @@ def kind_label(kind: str) -> str:
 def status_label(status: str) -> str:
     """What a card's status is called."""
     return label_text(CARD_STATUS_LABELS.get(status, (status, status)))
+
+
+def _calendar(skeleton: str, month: int, day: int = 1) -> str:
+    # 2000 was a leap year: February 29 is a birthday too
+    return format_skeleton(skeleton, date(2000, month, day), locale=get_locale() or "zh_CN")
+
+
+def month_name(month: int) -> str:
+    """A month as the visitor's calendar names it: 5月, May."""
+    return _calendar("MMM", month)
+
+
+def birthday_text(month: int | None, day: int | None) -> str:
+    """A birthday (no year) as the visitor's calendar writes it: 5月12日, May 12 ("" for none)."""
+    if month is None or day is None:
+        return ""
+    return _calendar("MMMd", month, day)

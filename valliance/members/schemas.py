@@ -107,3 +107,42 @@ class Marketing(Schema):
 
     opted_in = StrictBoolean(required=True,
                               metadata={"description": "true: marketing SMS are welcome"})
+
+
+class InboxQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=20,
+                           validate=validate.Range(min=1, max=100, error=LIMIT_RANGE))
+    before = fields.String(metadata={"description": "the `next` of the previous page"})
+
+
+class InboxMessageOut(Schema):
+    id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    created_at = ShanghaiTime(metadata={"format": "date-time"})
+    read = fields.Function(lambda message: message.read_at is not None,
+                           metadata={"type": "boolean"})
+
+
+class InboxOut(Schema):
+    messages = fields.List(fields.Nested(InboxMessageOut))
+    next = fields.String(attribute="next_before", allow_none=True,
+                         metadata={"description": "cursor of the older page"})
+    unread = fields.Integer(metadata={"description": "unread messages in the whole inbox"})
+
+
+class UnreadOut(Schema):
+    unread = fields.Integer()
+
+
+class Birthday(Schema):
+    """The member's birthday, no year (null and null: not given); PUT nulls to clear it."""
+
+    month = fields.Integer(required=True, strict=True, allow_none=True,
+                           metadata={"example": 5, "description": "1–12, or null"})
+    day = fields.Integer(required=True, strict=True, allow_none=True,
+                         metadata={"example": 12, "description": "1–31 as the month has "
+                                   "(February 29 allowed), or null"})

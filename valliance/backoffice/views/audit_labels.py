@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "member.claim_sms": N_("激活短信重发"),
     "member.marketing_opt_in": N_("订阅优惠活动短信"),
     "member.marketing_opt_out": N_("退订优惠活动短信"),
+    "member.birthday": N_("会员生日修改"),
     "card.lost": N_("挂失会员卡"),
     "card.reissue": N_("补发会员卡"),
     "adjustment.request": N_("提交积分调整"),

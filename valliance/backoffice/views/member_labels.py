@@ -4,7 +4,13 @@ from flask_babel import get_locale
 
 from valliance.i18n import N_, _, label_text
 from valliance.marketing.labels import cell_name
-from valliance.members.labels import PAYMENT_LABELS, kind_label, status_label, tier_name
+from valliance.members.labels import (
+    PAYMENT_LABELS,
+    birthday_text,
+    kind_label,
+    status_label,
+    tier_name,
+)
 from valliance.members.services.tier_change import STAFF_REASON
 from valliance.payments.views import STATUS_LABELS as PAYMENT_STATUS_LABELS
 
@@ -16,6 +22,7 @@ ACTION_NAMES = {
     "member.tier": N_("调整等级"), "member.claim_sms": N_("重发激活短信"),
     "member.marketing_opt_in": N_("订阅优惠活动短信"),
     "member.marketing_opt_out": N_("退订优惠活动短信"),
+    "member.birthday": N_("修改生日"),
 }
 
 
@@ -55,4 +62,5 @@ def payment_status(status: str) -> str:
 LABELS = {"tier_name": tier_name, "card_status": status_label, "kind_label": kind_label,
           "membership_name": membership_name, "action_name": action_name,
           "payment_kind": payment_kind, "payment_status": payment_status,
-          "tier_reason": tier_reason, "rfm_cell_name": cell_name}
+          "tier_reason": tier_reason, "rfm_cell_name": cell_name,
+          "birthday_text": birthday_text}

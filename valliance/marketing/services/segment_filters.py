@@ -12,10 +12,11 @@ from valliance.members.models import TIERS
 from valliance.merchants.models import CATEGORIES
 
 LIST_FIELDS = ("tiers", "districts", "rfm_cells", "categories", "merchants")
-INT_FIELDS = ("inactive_min", "inactive_max", "balance_min", "balance_max", "expiring_within")
+INT_FIELDS = ("inactive_min", "inactive_max", "balance_min", "balance_max", "expiring_within",
+              "birthday_month")
 DATE_FIELDS = ("joined_after", "joined_before")
 #: yes-or-no filters: only True narrows
-FLAG_FIELDS = ("opted_in",)
+FLAG_FIELDS = ("opted_in", "birthday_today")
 #: the largest number of days or points a filter takes
 LIMIT = 1_000_000_000
 
@@ -45,6 +46,11 @@ class Filters:
     joined_before: date | None = None
     #: only members who agreed to receive marketing messages
     opted_in: bool = False
+    #: members whose birthday (as they gave it) is in this month, 1–12
+    birthday_month: int | None = None
+    #: members whose birthday is today in Asia/Shanghai (February 29 counts on February 28
+    #: in other years)
+    birthday_today: bool = False
 
     def to_dict(self) -> dict:
         """The JSON a Segment keeps (empty fields left out)."""
@@ -121,11 +127,9 @@ def _range(low, high, errors: dict, name: str) -> None:
 
 def parse_filters(data: Mapping) -> Filters:
     """Filters from a dict of field → value (lists as lists or one string); refuses unknown
-    fields, the birthday month (not recorded yet) and wrong values (ValidationError)."""
+    fields and wrong values (ValidationError)."""
     errors: dict = {}
-    if data.get("birthday_month") not in (None, ""):
-        errors["birthday_month"] = [bilingual("会员生日尚未登记，暂不能按生日月份筛选")]
-    known = {f.name for f in fields(Filters)} | {"birthday_month"}
+    known = {f.name for f in fields(Filters)}
     for name in sorted(set(data) - known):
         errors[name] = [bilingual("未知的筛选条件")]
     values: dict = {name: _as_list(data.get(name)) for name in LIST_FIELDS}
@@ -140,10 +144,11 @@ def parse_filters(data: Mapping) -> Filters:
         values[name] = _date(data.get(name), errors, name)
     for name in FLAG_FIELDS:
         values[name] = _flag(data.get(name), errors, name)
+    if values["birthday_month"] is not None and not 1 <= values["birthday_month"] <= 12:
+        errors["birthday_month"] = [bilingual("月份须在 1 到 12 之间")]
     _range(values["inactive_min"], values["inactive_max"], errors, "inactive_max")
     _range(values["balance_min"], values["balance_max"], errors, "balance_max")
     _range(values["joined_after"], values["joined_before"], errors, "joined_before")
     if errors:
-        birthday = errors.get("birthday_month")
-        raise ValidationError(birthday[0] if birthday else None, details=errors)
+        raise ValidationError(details=errors)
     return Filters(**values)

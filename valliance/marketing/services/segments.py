@@ -7,10 +7,11 @@ they bought at most often; on a tie, the one they bought at last, then the small
 id. Purchases count whatever was refunded since; members who never bought have no district.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from valliance.db import SHANGHAI, utcnow
@@ -57,6 +58,15 @@ def _start_of(day) -> datetime:
     return datetime.combine(day, time(), SHANGHAI)
 
 
+def birthday_on(day: date) -> ColumnElement:
+    """Members whose birthday is this day; on February 28 of a year without a 29th, also
+    those born on February 29."""
+    today = and_(Member.birth_month == day.month, Member.birth_day == day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        return or_(today, and_(Member.birth_month == 2, Member.birth_day == 29))
+    return today
+
+
 def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
     """The WHERE conditions on members that these filters make."""
     where: list[ColumnElement] = []
@@ -92,6 +102,10 @@ def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
         where.append(Member.created_at < _start_of(filters.joined_before + timedelta(days=1)))
     if filters.opted_in:
         where.append(Member.marketing_opt_in.is_(True))
+    if filters.birthday_month is not None:
+        where.append(Member.birth_month == filters.birthday_month)
+    if filters.birthday_today:
+        where.append(birthday_on(now.astimezone(SHANGHAI).date()))
     return where
 
 

@@ -19,7 +19,7 @@ from valliance.marketing.services.segment_filters import (
     LIST_FIELDS,
     Filters,
 )
-from valliance.members.labels import tier_name
+from valliance.members.labels import month_name, tier_name
 from valliance.members.models import TIERS
 from valliance.merchants.labels import category_name
 from valliance.merchants.models import CATEGORIES, Merchant
@@ -34,6 +34,7 @@ FIELD_NAMES = {
     "categories": N_("消费过的商户类别"), "merchants": N_("消费过的商户"),
     "joined_after": N_("入会不早于"), "joined_before": N_("入会不晚于"),
     "opted_in": N_("只含同意接收营销信息的会员"),
+    "birthday_month": N_("生日月份"), "birthday_today": N_("今天过生日"),
 }
 
 
@@ -63,6 +64,7 @@ def choices() -> dict:
         "categories": {category: category_name(category) for category in CATEGORIES},
         "districts": {d: d for d in sorted({row.district for row in merchants})},
         "merchants": {row.id: row.name for row in merchants},
+        "birthday_month": {str(month): month_name(month) for month in range(1, 13)},
     }
 
 
@@ -74,6 +76,8 @@ def describe(filters: Filters, options: dict) -> list[tuple[str, str]]:
             text = _("、").join(options[name].get(item, item) for item in value)
         elif name in ("balance_min", "balance_max"):
             text = f"{value:,}"
+        elif name == "birthday_month":
+            text = month_name(value)
         elif name in FLAG_FIELDS:
             text = _("是")
         else:

@@ -1,17 +1,28 @@
-"""Member portal: the profile page (name, masked phone) and changing the password."""
+"""Member portal: the profile page (name, masked phone, birthday, marketing consent) and
+changing the password."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.members import services
 from valliance.members.auth import MemberUser, member_required
-from valliance.members.forms import MarketingForm, PasswordForm
+from valliance.members.forms import BirthdayForm, MarketingForm, PasswordForm
+from valliance.members.services.birthday import set_birthday
 from valliance.members.services.marketing_consent import set_marketing_opt_in
 from valliance.members.views import bp
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
+
+
+def _page(member, *, form=None, birthday=None):
+    """The profile page with its three forms (the one posted keeps what was typed)."""
+    if birthday is None:
+        birthday = BirthdayForm(formdata=None, month=str(member.birth_month or ""),
+                                day=str(member.birth_day or ""))
+    return render_template("members/profile.html", member=member, form=form or PasswordForm(),
+                           marketing=MarketingForm(), birthday=birthday)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -21,8 +32,7 @@ def profile():
     """Name, masked phone and the change-password form."""
     member = current_user.member
     form = PasswordForm()
-    page = on_error(form, lambda: render_template("members/profile.html", member=member,
-                                                  form=form, marketing=MarketingForm()))
+    page = on_error(form, lambda: _page(member, form=form))
     if form.validate_on_submit():
         services.change_password(db.session, member, form.current_password.data,
                                  form.password.data)
@@ -32,6 +42,22 @@ def profile():
               FLASH)
         return redirect(url_for("members.profile"))
     return page()
+
+
+@bp.route("/profile/birthday", methods=["POST"])
+@member_required
+@transactional
+def birthday():
+    """Give, change or clear (the clear button) the birthday."""
+    member = current_user.member
+    form = BirthdayForm()
+    page = on_error(form, lambda: _page(member, birthday=form))
+    if not form.validate_on_submit():
+        return page()
+    month, day = form.values(clear="clear" in request.form)
+    set_birthday(db.session, member, month, day, actor=f"member:{member.id}", via="portal")
+    flash(_("生日已保存。") if month else _("生日已清除。"), FLASH)
+    return redirect(url_for("members.profile", _anchor="birthday"))
 
 
 @bp.route("/profile/marketing", methods=["POST"])

@@ -3,3 +3,7 @@
 from flask.cli import AppGroup
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns: create, send now, report.")
+
+from valliance.marketing.cli_campaign_report import report_command  # noqa: E402
+
+campaigns_cli.add_command(report_command)

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import render_template
+from flask_babel import force_locale
 
 from valliance.errors import NotFound
 from valliance.marketing.campaign_models import ONCE, Campaign, CampaignDelivery
@@ -182,3 +184,35 @@ def test_flask_campaigns_report_of_an_unknown_campaign(app):
     answer = app.test_cli_runner().invoke(args=["campaigns", "report", "cmp_nope", "--json"])
     assert answer.exit_code == 1
     assert json.loads(answer.output)["error"] == "not_found"
+
+
+def _render(app, lang, report_):
+    # the test's app context caches the locale: force it for this rendering
+    with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+        return render_template("marketing/_campaign_report.html", report=report_)
+
+
+def test_the_report_partial_renders_in_both_languages(app, session, one_off):
+    result = report(session, one_off.id)
+    # 3/5 v 1/3: se = sqrt(0.6 × 0.4 / 5 + (1/3)(2/3) / 3) = sqrt(0.048 + 0.0740741) = 0.3493911
+    # 1.96 × se = 0.6848; 0.2666667 ∓ 0.6848 → −41.8 to +95.1: not significant
+    assert (result.uplift.low, result.uplift.high) == (-41.8, 95.1)
+    chinese = _render(app, "zh_CN", result)
+    assert "提升 +26.7 个百分点（95%置信区间 -41.8 至 +95.1）" in chinese
+    assert "差异不显著" in chinese and 'data-verdict="not_significant"' in chinese
+    assert "奖励积分：共发放 100 分" in chinese
+    english = _render(app, "en", result)
+    assert "Uplift +26.7 percentage points (95% confidence interval -41.8 to +95.1)" in english
+    assert "Not significant" in english
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english)
+
+
+def test_the_partial_says_when_there_is_nothing_to_compare(app, session):
+    draft = _campaign(session, "cmp_draft")
+    alone = _campaign(session, "cmp_alone")
+    _row(session, alone, _member(session, 1), "sent")
+    session.commit()
+    assert "活动尚未发送" in _render(app, "zh_CN", report(session, draft.id))
+    assert "未设对照组，无法计算提升" in _render(app, "zh_CN", report(session, alone.id))
+    english = _render(app, "en", report(session, alone.id))
+    assert "No control group" in english

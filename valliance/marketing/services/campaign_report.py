@@ -3,12 +3,12 @@ in the 30 days after, against the held-out control group (docs/marketing.md, "Ca
 report"). Counted by four aggregate queries, whatever the number of deliveries."""
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
-from valliance.db import utcnow
+from valliance.db import SHANGHAI, utcnow
 from valliance.errors import NotFound
 from valliance.i18n import bilingual
 from valliance.marketing.campaign_models import Campaign, CampaignDelivery
@@ -99,6 +99,11 @@ class CampaignReport(Counts):
     @property
     def sent_yet(self) -> bool:
         return self.targeted > 0
+
+    @property
+    def window_ends_on(self) -> date | None:
+        """The Shanghai day the last counted member's 30 days end."""
+        return self.window_ends_at.astimezone(SHANGHAI).date() if self.window_ends_at else None
 
 
 def _window_end(session: Session, moment):

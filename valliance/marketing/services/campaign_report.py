@@ -5,8 +5,8 @@ report"). Counted by four aggregate queries, whatever the number of deliveries."
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, literal, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, false, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.errors import NotFound
@@ -114,24 +114,33 @@ def _window_end(session: Session, moment):
     return func.strftime("%Y-%m-%d %H:%M:%f", moment, f"+{WINDOW_DAYS} days")
 
 
-def _bought(session: Session, *conditions):
-    """A purchase not refunded in full, within the window after the row's moment."""
-    moment = func.coalesce(d.reached_at, d.created_at)
-    return exists(select(Purchase.id).where(
-        Purchase.member_id == d.member_id, Purchase.created_at >= moment,
-        Purchase.created_at < _window_end(session, moment),
-        Purchase.refunded_amount < Purchase.amount, *conditions))
+def _buyers(session: Session, campaign_id: str, merchant_id: str | None):
+    """Subquery: the campaign's reached and held-out rows whose member bought (not refunded in
+    full) within the window after the row's moment, and whether at the offer's merchant."""
+    row = aliased(CampaignDelivery)
+    moment = func.coalesce(row.reached_at, row.created_at)
+    # one join and GROUP BY, not an EXISTS per row: the planner then reads each member's
+    # purchases once, never a busy merchant's whole month per row
+    at_offer = Purchase.merchant_id == merchant_id if merchant_id else false()
+    return (select(row.id.label("id"), func.max(case((at_offer, 1), else_=0)).label("at_offer"))
+            .join(Purchase, and_(Purchase.member_id == row.member_id,
+                                 Purchase.created_at >= moment,
+                                 Purchase.created_at < _window_end(session, moment),
+                                 Purchase.refunded_amount < Purchase.amount))
+            .where(row.campaign_id == campaign_id, row.status.in_((*REACHED, CONTROL)))
+            .group_by(row.id).subquery("buyers"))
 
 
 def _rounds(session: Session, campaign_id: str, merchant_id: str | None):
     counted = d.status.in_((*REACHED, CONTROL))
-    redeemed = (func.count().filter(and_(d.status.in_(REACHED), _bought(
-        session, Purchase.merchant_id == merchant_id))) if merchant_id else literal(0))
+    buyers = _buyers(session, campaign_id, merchant_id)
     return session.execute(
         select(d.round, d.status, func.count(),
                func.count().filter(and_(d.status == "deferred", d.sent_at.is_(None))),
-               func.count().filter(and_(counted, _bought(session))), redeemed,
+               func.count(buyers.c.id),
+               func.count().filter(and_(d.status.in_(REACHED), buyers.c.at_offer == 1)),
                func.max(func.coalesce(d.reached_at, d.created_at)).filter(counted))
+        .outerjoin(buyers, buyers.c.id == d.id)
         .where(d.campaign_id == campaign_id)
         .group_by(d.round, d.status).order_by(d.round, d.status)).all()
 

@@ -3,8 +3,10 @@
 from flask.cli import AppGroup
 
 from valliance.marketing.cli_campaign_create import create_command
+from valliance.marketing.cli_campaign_report import report_command
 from valliance.marketing.cli_campaign_send import send_command
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns: create, send now, report.")
 campaigns_cli.add_command(create_command)
 campaigns_cli.add_command(send_command)
+campaigns_cli.add_command(report_command)

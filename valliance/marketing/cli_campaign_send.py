@@ -2,6 +2,7 @@
 the gateway; re-running reaches nobody twice."""
 
 import click
+from flask.cli import with_appcontext
 
 from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.extensions import db
@@ -13,6 +14,7 @@ from valliance.messaging import deliver_pending
 @click.command("send", cls=JsonCommand)
 @click.argument("campaign_id")
 @json_option
+@with_appcontext
 def send_command(campaign_id: str, as_json: bool):
     """Run the campaign now: {"targeted", "sent", "deferred", "control", "capped",
     "opted_out"} for its round (a daily campaign's round is today)."""

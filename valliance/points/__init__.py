@@ -106,3 +106,8 @@ from valliance.points.rewards import reward  # noqa: E402
 from valliance.points.rules import ALLIANCE_REWARDS  # noqa: E402
 
 __all__ += ["ALLIANCE_REWARDS", "reward"]
+
+# Marketing's campaign report: the points a campaign's reward transfers credited.
+from valliance.points.transfer_reads import points_of_transfers  # noqa: E402
+
+__all__ += ["points_of_transfers"]

@@ -11,5 +11,6 @@ from valliance.marketing.services import campaign_schedule
 def engine(monkeypatch) -> list[str]:
     """The campaign ids whose run was queued (enqueue_run), in order."""
     queued: list[str] = []
-    monkeypatch.setattr(campaign_schedule, "enqueue_run", queued.append)
+    monkeypatch.setattr(campaign_schedule, "enqueue_run",
+                        lambda campaign_id, started_by="schedule": queued.append(campaign_id))
     return queued

@@ -12,13 +12,21 @@ from valliance.marketing.campaign_models import Campaign, CampaignDelivery, Camp
 from valliance.marketing.services import campaign_schedule, campaign_send
 
 
+def _empty(backend) -> None:
+    with backend.lock:
+        backend.jobs.clear()
+        backend.attempts.clear()
+    while not backend.pending.empty():
+        backend.pending.get_nowait()
+
+
 @pytest.fixture
 def queue(app):
-    """The in-process queue, empty before and after (the app outlives a test)."""
+    """The in-process queue, emptied (not run) before and after: the app outlives a test."""
     backend = jobs.backend(app)
-    backend.drain()
+    _empty(backend)
     yield backend
-    backend.drain()
+    _empty(backend)
 
 
 def queued(backend) -> list[tuple]:
@@ -34,8 +42,9 @@ def test_the_tick_queues_due_and_dying_runs_only(session, queue):
     session.commit()
     result = campaign_schedule.tick(session, now=MORNING)
     assert result["runs"] == 2
-    assert queued(queue) == sorted([(campaign_schedule.SEND_JOB, (made["scheduled"].id,)),
-                                    (campaign_schedule.SEND_JOB, (made["sending"].id,))])
+    assert queued(queue) == sorted([
+        (campaign_schedule.SEND_JOB, (made["scheduled"].id, "schedule")),
+        (campaign_schedule.SEND_JOB, (made["sending"].id, "schedule"))])
     campaign_schedule.tick(session, now=MORNING)  # queued already: not twice
     assert len(queued(queue)) == 2
 

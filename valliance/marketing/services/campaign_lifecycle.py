@@ -91,11 +91,11 @@ def schedule(session: Session, campaign_id: str, *, actor: str, reason: str = ""
     return campaign
 
 
-def start_now(campaign: Campaign) -> bool:
+def start_now(campaign: Campaign, actor: str = "schedule") -> bool:
     """Queue a run at once for a campaign scheduled to go now (call after the commit)."""
     if campaign.status != "scheduled" or campaign.schedule_kind != "now":
         return False
-    campaign_schedule.enqueue_run(campaign.id)
+    campaign_schedule.enqueue_run(campaign.id, actor)
     return True
 
 

@@ -22,18 +22,19 @@ DELIVER_JOB = "messaging.deliver"
 deliveries = CampaignDelivery.__table__
 
 
-def enqueue_run(campaign_id: str) -> None:
-    """Queue a run of the campaign (one at a time per campaign: the key is the campaign)."""
-    jobs.enqueue(SEND_JOB, campaign_id, key=f"campaign:{campaign_id}")
+def enqueue_run(campaign_id: str, started_by: str = "schedule") -> None:
+    """Queue a run of the campaign (one at a time per campaign: the key is the campaign);
+    started_by says who asked ("staff:<id>", or the schedule)."""
+    jobs.enqueue(SEND_JOB, campaign_id, started_by, key=f"campaign:{campaign_id}")
 
 
-def send_job(session: Session, campaign_id: str) -> dict:
+def send_job(session: Session, campaign_id: str, started_by: str = "schedule") -> dict:
     """The job: run the campaign unless it was paused or stopped since it was queued; then
     queue the SMS delivery."""
     status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
     if status is None or status in ("paused", "stopped", "finished", "draft"):
         return {"skipped": status}
-    result: SendCounts = run_campaign(session, campaign_id, started_by="schedule")
+    result: SendCounts = run_campaign(session, campaign_id, started_by=started_by)
     jobs.enqueue(DELIVER_JOB, key=DELIVER_JOB)
     return result.as_json()
 

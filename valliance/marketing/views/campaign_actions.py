@@ -45,9 +45,9 @@ def campaign_action(campaign_id: str, action: str):
     page = on_error(form, lambda: campaign_page(campaign_id, reason_form=form))
     if not form.validate_on_submit():
         return page()
-    campaign = ACTIONS[action](db.session, campaign_id, actor=f"staff:{current_staff().id}",
-                               reason=form.reason.data or "")
-    _after_commit(lambda: lifecycle.start_now(campaign))
+    actor = f"staff:{current_staff().id}"
+    campaign = ACTIONS[action](db.session, campaign_id, actor=actor, reason=form.reason.data or "")
+    _after_commit(lambda: lifecycle.start_now(campaign, actor))
     flash(bilingual(DONE[action], name=campaign.name), FLASH)
     return _back(campaign_id)
 

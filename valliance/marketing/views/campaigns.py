@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from valliance.extensions import db
 from valliance.i18n import bilingual
 from valliance.marketing import labels
-from valliance.marketing.services import campaigns, templates
+from valliance.marketing.services import campaign_report, campaigns, templates
 from valliance.marketing.services.campaign_detail import campaign_detail
 from valliance.marketing.services.campaign_lifecycle import MOVES
 from valliance.marketing.views import bp
@@ -42,12 +42,11 @@ def campaign_page(campaign_id: str, **forms):
     detail, options = campaign_detail(db.session, campaign_id), choices()
     forms.setdefault("reason_form", ReasonForm(formdata=None))
     forms.setdefault("phone_form", PhoneForm(formdata=None))
-    # TODO: report=valliance.marketing.services.campaign_report.report(db.session, campaign_id)
-    # once that service lands (another helper writes it and marketing/_campaign_report.html).
     return render_template(
         "marketing/campaign.html", detail=detail, c=detail.campaign, labels=labels,
         can=[action for action, froms in MOVES.items() if detail.campaign.status in froms],
-        lines=describe(detail.filters, options), options=options, report=None,
+        lines=describe(detail.filters, options), options=options,
+        report=campaign_report.report(db.session, campaign_id),
         staff_phone=current_staff().phone, editable=campaigns.EDITABLE, **forms)
 
 

@@ -30,6 +30,7 @@ DEMO_STAFF = (
     ("ops", "商户运营小周", ("merchant_ops",)),
     ("finance", "财务小陈", ("finance",)),
     ("finance2", "财务主管吴", ("finance",)),
+    ("mkt", "市场小郑", ("marketing",)),
 )
 #: published demo keys (like the demo password): the till of the demo shop and a 114 console
 DEMO_TILL_KEY = "vt_demo2026-laowang-till"  # noqa: S105 — demo only, printed by the seed

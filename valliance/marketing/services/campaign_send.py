@@ -12,6 +12,7 @@ the campaign has been paused or stopped. Unlike most jobs, a run commits as it g
 batch is whole, and holding 100,000 members' rows in one transaction helps nobody.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -80,8 +81,11 @@ def round_of(campaign: Campaign, now: datetime) -> str:
 
 
 def run_campaign(session: Session, campaign_id: str, *, started_by: str,
-                 now: datetime | None = None) -> SendCounts:
-    """Run the campaign's current round now (see the module's doc); its counts after."""
+                 now: datetime | None = None, commit: Callable | None = None) -> SendCounts:
+    """Run the campaign's current round now (see the module's doc); its counts after.
+    commit ends each batch (session.commit; the demo seed, one transaction, passes flush)."""
+    commit = commit or session.commit
+    clock = (lambda: now) if now is not None else utcnow  # a run dated by hand ends then too
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(bilingual("营销活动不存在"))
@@ -95,19 +99,19 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
         [{"campaign_id": campaign.id, "round": round, "started_by": started_by,
           "started_at": now}], ["campaign_id", "round"])
     campaign.status = "sending"
-    session.commit()
+    commit()
     audience = _undecided(session, campaign, round, now)
     for start in range(0, len(audience), BATCH):
         status = _status(session, campaign.id)
         if status != "sending":  # paused (resumed later) or stopped (for good)
             if status == "stopped":
-                _finish(session, campaign, round)
-                session.commit()
+                _finish(session, campaign, round, clock())
+                commit()
             return counts(session, campaign.id, round)
         _decide_batch(session, campaign, round, audience[start:start + BATCH], now)
-        session.commit()
-    _finish(session, campaign, round)
-    session.commit()
+        commit()
+    _finish(session, campaign, round, clock())
+    commit()
     return counts(session, campaign.id, round)
 
 
@@ -186,18 +190,18 @@ def _reward(session: Session, campaign: Campaign, reached: list[tuple[int, str]]
                         .execution_options(synchronize_session=False), transfers)
 
 
-def _finish(session: Session, campaign: Campaign, round: str) -> None:
+def _finish(session: Session, campaign: Campaign, round: str, now: datetime) -> None:
     """The round is done: a one-off campaign is finished, a daily one waits for tomorrow."""
     session.refresh(campaign)
     run = session.scalar(select(CampaignRun).where(CampaignRun.campaign_id == campaign.id,
                                                    CampaignRun.round == round))
     if run is not None and run.finished_at is None:
-        run.finished_at = utcnow()
+        run.finished_at = now
     if campaign.status != "sending":
         return
     if campaign.schedule_kind == "daily" and campaign.daily_at:
         campaign.status = "scheduled"
-        campaign.next_run_at = send_rules.next_daily(campaign.daily_at, utcnow())
+        campaign.next_run_at = send_rules.next_daily(campaign.daily_at, now)
     else:
         campaign.status, campaign.next_run_at = "finished", None
-    campaign.updated_at = utcnow()
+    campaign.updated_at = now

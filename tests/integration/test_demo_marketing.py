@@ -1,0 +1,36 @@
+"""The demo's marketing: a segment, a campaign sent three weeks ago with a control group (its
+report has buyers on both sides), a daily birthday campaign scheduled, a draft; once."""
+
+import json
+
+from sqlalchemy import func, select
+
+from valliance.marketing.campaign_models import Campaign, CampaignDelivery
+from valliance.marketing.models import MemberScore, Segment
+from valliance.members.models import Member
+
+
+def test_the_demo_seeds_campaigns_through_the_services(app, session):
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.count()).select_from(MemberScore)) > 0
+    assert session.scalar(select(Segment.name)) == "重要客户（已同意营销）"
+    campaigns = {c.status: c for c in session.scalars(select(Campaign))}
+    assert set(campaigns) == {"finished", "scheduled", "draft"}
+    assert campaigns["scheduled"].schedule_kind == "daily"
+    sent = campaigns["finished"]
+    statuses = dict(session.execute(select(CampaignDelivery.status, func.count())
+                                    .where(CampaignDelivery.campaign_id == sent.id)
+                                    .group_by(CampaignDelivery.status)).all())
+    assert statuses.get("sent", 0) > 0 and statuses.get("control", 0) > 0
+    opted_out = session.scalar(select(func.count()).select_from(CampaignDelivery).join(
+        Member, Member.id == CampaignDelivery.member_id).where(
+        Member.marketing_opt_in.is_(False), CampaignDelivery.status == "sent"))
+    assert opted_out == 0
+    report = app.test_cli_runner().invoke(args=["campaigns", "report", sent.id, "--json"])
+    figures = json.loads(report.stdout)
+    assert figures["targeted"] == sum(statuses.values())
+    assert figures["buyers"] > 0
+    again = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
+    assert again.exit_code == 0
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 3

@@ -97,3 +97,41 @@ def test_every_choice_of_districts_names_the_rules_members(session, shoppers, si
         gold = parse_filters({"districts": list(districts), "tiers": ["gold"]})
         assert set(session.scalars(members_of(session, gold))) == {
             m for m in expected if tiers[m] == "gold"}, districts
+
+
+def _check_every_district(session, shoppers) -> None:
+    rows = session.execute(select(Purchase.member_id, Purchase.merchant_id,
+                                  Purchase.created_at)).all()
+    top = python_rule(rows)
+    district_of = dict(session.execute(select(Merchant.id, Merchant.district)).all())
+    tiers = {member.id: member.tier for member in shoppers.values()}
+    for size in (1, 2):
+        for districts in combinations(sorted(set(SHOPS.values())), size):
+            expected = {m for m, shop in top.items() if district_of[shop] in districts}
+            filters = parse_filters({"districts": list(districts)})
+            assert set(session.scalars(members_of(session, filters))) == expected, districts
+            assert preview(session, filters).count == len(expected)
+            gold = parse_filters({"districts": list(districts), "tiers": ["gold"]})
+            assert set(session.scalars(members_of(session, gold))) == {
+                m for m in expected if tiers[m] == "gold"}, districts
+
+
+def test_after_a_scoring_run_stored_homes_and_later_purchases_still_give_the_rule(
+        session, shoppers):
+    from valliance.marketing.models import HomeMerchant
+    from valliance.marketing.services import rfm
+
+    rfm.score_members(session, now=T0 + timedelta(days=2))
+    session.commit()
+    assert len(session.scalars(select(HomeMerchant)).all()) == 7  # never bought: no home
+    _check_every_district(session, shoppers)
+    # purchases after the run move two members' homes: they are ranked live
+    shops = {m.id: m for m in session.scalars(select(Merchant))}
+    later = T0 + timedelta(days=3)
+    for key, shop, times in (("count wins", "m_c", 3), ("never bought", "m_a", 1)):
+        for i in range(times):
+            purchases.record_purchase(session, shops[shop], None,
+                                      shoppers[key].card.number, 5_000, 0, None,
+                                      at=later + timedelta(minutes=i))
+    session.commit()
+    _check_every_district(session, shoppers)

@@ -50,3 +50,16 @@ class Segment(Base):
     created_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HomeMerchant(Base):
+    """Each member's most frequent merchant as of the last scoring run (the segments'
+    district filter; services/home_merchants.py)."""
+
+    __tablename__ = "member_home_merchants"
+    __table_args__ = (Index("ix_member_home_merchants_merchant_id", "merchant_id"),)
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    #: when the run that wrote it began: purchases from then on are ranked live
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

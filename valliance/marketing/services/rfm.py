@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
 from valliance.marketing.models import RFM_CELLS, MemberScore
+from valliance.marketing.services import home_merchants
+from valliance.marketing.services.segments import most_frequent_merchants
 from valliance.merchants.models import Purchase
 from valliance.payments.models import PAID_STATUSES, Payment
 
@@ -125,6 +127,7 @@ def score_members(session: Session, now: datetime | None = None) -> ScoreRun:
     _write(session, [(s.member_id, a.recency_days, a.frequency, a.monetary_fen, s.r, s.f, s.m,
                       s.cell) for a, s in zip(rows, scores, strict=True)], now)
     session.flush()
+    home_merchants.refresh(session, most_frequent_merchants(), now)
     counts = Counter(s.cell for s in scores)
     return ScoreRun(len(scores), now, {cell: counts.get(cell, 0) for cell in RFM_CELLS})
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.marketing.models import MemberScore
+from valliance.marketing.services import home_merchants
 from valliance.marketing.services.segment_filters import Filters, parse_filters
 from valliance.members.models import Member
 from valliance.merchants.models import Merchant, Purchase
@@ -83,8 +84,10 @@ def birthday_on(day: date) -> ColumnElement:
     return today
 
 
-def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
-    """The WHERE conditions on members that these filters make."""
+def conditions(filters: Filters, now: datetime, session: Session | None = None
+               ) -> list[ColumnElement]:
+    """The WHERE conditions on members that these filters make (with the session, the
+    district filter reads the members' home merchants kept by the last scoring run)."""
     where: list[ColumnElement] = []
     if filters.tiers:
         where.append(Member.tier.in_(filters.tiers))
@@ -119,23 +122,27 @@ def conditions(filters: Filters, now: datetime) -> list[ColumnElement]:
         where.append(Member.birth_month == filters.birthday_month)
     if filters.birthday_today:
         where.append(birthday_on(now.astimezone(SHANGHAI).date()))
-    if filters.districts:
-        # the district's members are picked among those the other filters leave: no need to
-        # test those filters a second time
+    since = home_merchants.last_run(session) if filters.districts and session else None
+    if since is not None:
+        where.append(home_merchants.in_districts(filters.districts, since,
+                                                 most_frequent_merchants))
+    elif filters.districts:
+        # before any scoring run: the district's members are picked among those the other
+        # filters leave (no need to test those filters a second time)
         return [_in_districts(filters.districts, where)]
     return where
 
 
 def members_of(session: Session, filters: Filters, *, now: datetime | None = None) -> Select:
     """SELECT of the ids of the members these filters name (not run)."""
-    return select(Member.id).where(and_(True, *conditions(filters, now or utcnow())))
+    return select(Member.id).where(and_(True, *conditions(filters, now or utcnow(), session)))
 
 
 def preview(session: Session, filters: Filters, sample: int = 10, *,
             now: datetime | None = None) -> Preview:
     """How many members the filters name, and up to `sample` of them (newest members
     first): one query, which works the filters out once for both."""
-    where = and_(True, *conditions(filters, now or utcnow()))
+    where = and_(True, *conditions(filters, now or utcnow(), session))
     if not sample:
         return Preview(session.scalar(select(func.count()).select_from(Member).where(where))
                        or 0, [])

@@ -1,5 +1,6 @@
-"""The demo's marketing: a segment, a campaign sent three weeks ago with a control group (its
-report has buyers on both sides), a daily birthday campaign scheduled, a draft; once."""
+"""The demo's marketing: a segment, a campaign sent three weeks ago to every consenting member
+with a control group (its report has buyers on both sides), a daily birthday campaign
+scheduled, a draft; once."""
 
 import json
 
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 
 from valliance.marketing.campaign_models import Campaign, CampaignDelivery
 from valliance.marketing.models import MemberScore, Segment
+from valliance.marketing.services.send_rules import in_control
 from valliance.members.models import Member
 
 
@@ -22,7 +24,13 @@ def test_the_demo_seeds_campaigns_through_the_services(app, session):
     statuses = dict(session.execute(select(CampaignDelivery.status, func.count())
                                     .where(CampaignDelivery.campaign_id == sent.id)
                                     .group_by(CampaignDelivery.status)).all())
-    assert statuses.get("sent", 0) > 0 and statuses.get("control", 0) > 0
+    assert statuses.get("sent", 0) > 0
+    reached = session.scalars(select(CampaignDelivery.member_id).where(
+        CampaignDelivery.campaign_id == sent.id,
+        CampaignDelivery.status.in_(("sent", "control")))).all()
+    # ~24 consenting members, 30 % held out: the group is drawn by the rule, never by luck here
+    assert statuses.get("control", 0) == sum(in_control(sent.id, m, 30) for m in reached)
+    assert len(reached) >= 15 and sent.control_percent == 30
     opted_out = session.scalar(select(func.count()).select_from(CampaignDelivery).join(
         Member, Member.id == CampaignDelivery.member_id).where(
         Member.marketing_opt_in.is_(False), CampaignDelivery.status == "sent"))

@@ -108,7 +108,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     assert staff_logins["admin"] == {"username": "admin", "password": DEMO_PASSWORD,
                                      "name": "联盟管理员", "roles": ["admin"]}
     assert {login["roles"][0] for login in first["staff_logins"]} == {
-        "admin", "member_care", "merchant_ops", "finance"}
+        "admin", "member_care", "merchant_ops", "finance", "marketing"}
     for login in first["staff_logins"]:
         staff = authenticate_staff(session, login["username"], DEMO_PASSWORD)
         assert staff is not None and list(staff.role_list) == login["roles"]
@@ -129,7 +129,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     second = run_json(app, "demo", "seed", "--force")
     assert second["staff_logins"] == first["staff_logins"]
     assert second["merchant_logins"] == first["merchant_logins"]
-    assert len(session.scalars(select(StaffUser)).all()) == len(first["staff_logins"]) == 5
+    assert len(session.scalars(select(StaffUser)).all()) == len(first["staff_logins"]) == 6
     assert len(session.scalars(select(MerchantUser)).all()) == 4
     assert len(session.scalars(select(Merchant).where(Merchant.status == "pending")).all()) == 2
 

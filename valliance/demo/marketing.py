@@ -1,7 +1,7 @@
 """The demo's marketing: members scored, a saved segment of the important members who agreed
-to marketing, a campaign sent three weeks ago with a control group (so its report has buyers
-against the control), a daily birthday campaign waiting for 10:00, and a draft — all through
-the services staff use (audited as "demo")."""
+to marketing, a campaign sent three weeks ago to every member who agreed with a control group
+(so its report has buyers against the control), a daily birthday campaign waiting for 10:00,
+and a draft — all through the services staff use (audited as "demo")."""
 
 from datetime import datetime, time, timedelta
 
@@ -37,12 +37,12 @@ def seed_marketing(session, now: datetime) -> None:
                                          "opted_in": True}), staff.id if staff else None)
     offers = active_offers(session)
     offer = offers[0][0].id if offers else None
-    sent = create_campaign(session, {
-        "name": "会员专享回馈", "channel": "sms", "segment_id": segment.id,
+    sent = create_campaign(session, {  # every consenting member: a control group worth reading
+        "name": "会员专享回馈", "channel": "sms", "filters": {"opted_in": True},
         "offer_id": offer or "",
         "message": "尊敬的{name}，感谢您对V卡联盟的支持！您是{tier}会员，现有{balance}积分。"
                    + ("{offer}，欢迎光临。" if offer else "欢迎到联盟商户消费。"),
-        "control_percent": "20", "bonus_points": "0", "schedule_kind": "now"}, actor=actor)
+        "control_percent": "30", "bonus_points": "0", "schedule_kind": "now"}, actor=actor)
     day = (now - timedelta(days=SENT_DAYS_AGO)).astimezone(SHANGHAI).date()
     run_campaign(session, sent.id, started_by=actor, commit=session.flush,
                  now=datetime.combine(day, time(10, 0), SHANGHAI))

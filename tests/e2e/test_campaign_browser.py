@@ -9,8 +9,13 @@ from sqlalchemy import select
 
 from valliance import jobs
 from valliance.extensions import db
+from valliance.marketing.campaign_models import CampaignDelivery
 from valliance.marketing.models import MemberScore
+from valliance.marketing.services.send_rules import in_control
+from valliance.members.models import Member
 from valliance.members.services import enroll_member
+from valliance.merchants.services import purchases
+from valliance.merchants.services.onboarding import create_merchant
 from valliance.messaging import OutboxMessage
 from valliance.staff.models import StaffUser
 from valliance.staff.services import create_staff_user
@@ -53,6 +58,29 @@ def _outbox(app) -> list[tuple[str, str]]:
         return [tuple(row) for row in rows]
 
 
+def _held_out(app) -> int:
+    """The control group as the rule draws it (a hash of campaign and member)."""
+    with app.app_context():
+        rows = db.session.execute(select(CampaignDelivery.campaign_id, CampaignDelivery.member_id)
+                                  .where(CampaignDelivery.status.in_(
+                                      ("sent", "deferred", "control")))).all()
+        db.session.remove()
+    return sum(in_control(campaign, member, 50) for campaign, member in rows)
+
+
+def _everyone_reached_buys(app) -> None:
+    with app.app_context():
+        shop = create_merchant(db.session, name="金卡餐厅", category="餐饮", district="鹿城区",
+                               avg_spend=8000, approved=True)
+        reached = db.session.scalars(select(CampaignDelivery.member_id).where(
+            CampaignDelivery.status.in_(("sent", "deferred")))).all()
+        for member_id in reached:
+            card = db.session.get(Member, member_id).card
+            purchases.record_purchase(db.session, shop, None, card.number, 10_000, 0, None)
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844},
                                       {"width": 1280, "height": 800}], ids=["phone", "desktop"])
 def test_segment_to_campaign_to_report(app, browser, live_server, viewport):
@@ -77,14 +105,14 @@ def test_segment_to_campaign_to_report(app, browser, live_server, viewport):
     page.get_by_role("button", name="保存分群").click()
     page.wait_for_url(live_server + "/staff/marketing/segments")
 
-    # the campaign: SMS, a bonus, a control group of 20 %
+    # the campaign: SMS, a bonus, a control group of half (never empty by luck with 12 members)
     page.goto(live_server + "/staff/marketing/campaigns")
     page.get_by_role("link", name="新建活动").first.click()
     page.get_by_label("活动名称").fill("金卡回馈")
     page.get_by_label("受众（客户分群）").select_option(label="金卡重要价值客户")
     page.get_by_label("消息内容").fill("尊敬的{name}，您的{tier}账户有{balance}积分，今日赠您50积分。")
     page.get_by_label("赠送积分（每位收到的会员）").fill("50")
-    page.get_by_label("对照组比例（%）").fill("20")
+    page.get_by_label("对照组比例（%）").fill("50")
     page.get_by_role("button", name="保存活动").click()
     page.wait_for_url("**/staff/marketing/campaigns/cmp_*")
     assert page.locator("[data-count]").get_attribute("data-count") == "13"
@@ -110,6 +138,17 @@ def test_segment_to_campaign_to_report(app, browser, live_server, viewport):
     assert counts["sent"] + counts["deferred"] + counts["control"] == 12
     texted = [phone for phone, _ in _outbox(app)[1:]]
     assert len(texted) == counts["sent"] == len(set(texted))
+    assert counts["control"] == _held_out(app)
+
+    # the report: every reached member buys, no one held out does — an uplift of +100 points
+    _everyone_reached_buys(app)
+    page.reload()
+    buyers = page.locator("#report-buyers tbody tr")
+    assert buyers.nth(0).locator("td").nth(3).inner_text() == "100.0%"
+    assert buyers.nth(1).locator("td").nth(3).inner_text() == "0.0%"
+    uplift = page.locator("#report-uplift")
+    assert uplift.inner_text().startswith("提升 +100.0 个百分点（95%置信区间")
+    assert uplift.get_attribute("data-verdict") == "positive"
     _shot(page, f"campaign-sent-{viewport['width']}")
     assert errors == []
     context.close()

@@ -49,28 +49,62 @@ def test_the_tick_queues_due_and_dying_runs_only(session, queue):
     assert len(queued(queue)) == 2
 
 
-def test_a_daily_campaign_runs_a_round_a_day(session):
-    people = members(session, 2)
-    made = campaign(session)
+def _daily(session, **fields) -> Campaign:
+    made = campaign(session, **fields)
     made.schedule_kind, made.daily_at, made.status = "daily", "10:00", "scheduled"
     made.next_run_at = MORNING  # 10:00 in Shanghai on 2026-12-07
     session.commit()
-    first = campaign_send.run_campaign(session, made.id, started_by="schedule",
-                                       now=MORNING + timedelta(minutes=1))
-    assert first.sent == 2
+    return made
+
+
+def _run_due(session, made, late=timedelta(minutes=1)):
+    return campaign_send.run_campaign(session, made.id, started_by="schedule",
+                                      now=made.next_run_at + late)
+
+
+def test_a_daily_campaign_runs_a_round_a_day_and_reaches_a_member_once_a_year(session):
+    people = members(session, 2)
+    made = _daily(session)
+    assert _run_due(session, made).sent == 2
     session.refresh(made)
     assert made.status == "scheduled"
-    assert made.next_run_at > MORNING
-    made.next_run_at = MORNING + timedelta(days=1)
-    session.commit()
-    second = campaign_send.run_campaign(session, made.id, started_by="schedule",
-                                        now=MORNING + timedelta(days=1, minutes=1))
-    assert second.sent == 2
+    assert made.next_run_at == MORNING + timedelta(days=1)
+    people += members(session, 1, start=2)  # joins the next day
+    second = _run_due(session, made)
+    assert (second.targeted, second.sent) == (1, 1)  # the first two are not reached again
     rounds = session.scalars(select(CampaignRun.round).order_by(CampaignRun.round)).all()
     assert rounds == ["2026-12-07", "2026-12-08"]
+    # a year and a day after the first round: the first two again, not the newcomer yet
+    made.next_run_at = MORNING + timedelta(days=366)
+    session.commit()
+    third = _run_due(session, made)
+    assert (third.targeted, third.sent) == (2, 2)
     per_member = session.execute(select(CampaignDelivery.member_id, CampaignDelivery.round)
                                  ).all()
-    assert len(per_member) == 4 and {m for m, _ in per_member} == {p.id for p in people}
+    assert sorted(m for m, _ in per_member) == sorted(
+        [people[0].id, people[1].id, people[2].id, people[0].id, people[1].id])
+
+
+def test_a_birthday_round_run_late_serves_its_own_day_and_no_one_twice(session):
+    on_7th, on_8th = members(session, 2)
+    on_7th.birth_month, on_7th.birth_day = 12, 7
+    on_8th.birth_month, on_8th.birth_day = 12, 8
+    session.commit()
+    made = _daily(session, filters={"birthday_today": True}, bonus=200)
+    # the workers were down: the 7th's round runs at 00:30 on the 8th (Shanghai)
+    late = _run_due(session, made, late=timedelta(hours=14, minutes=30))
+    assert (late.targeted, late.deferred) == (1, 1)
+    session.refresh(made)
+    assert made.next_run_at == MORNING + timedelta(days=1)
+    assert _run_due(session, made).sent == 1  # the 8th's birthday, at 10:00
+    # the member born on the 7th says the 9th now: no second greeting, no second gift
+    on_7th.birth_day = 9
+    session.commit()
+    session.refresh(made)
+    assert _run_due(session, made).targeted == 0
+    rows = session.execute(select(CampaignDelivery.member_id, CampaignDelivery.round)
+                           .order_by(CampaignDelivery.round)).all()
+    assert [tuple(r) for r in rows] == [(on_7th.id, "2026-12-07"), (on_8th.id, "2026-12-08")]
 
 
 def test_a_stop_between_batches_ends_the_run(session, monkeypatch):

@@ -209,3 +209,27 @@ def test_two_campaigns_at_once_never_pass_the_cap(app, session, run_threads, mon
     per_member = session.execute(select(OutboxMessage.recipient, func.count())
                                  .group_by(OutboxMessage.recipient)).all()
     assert len(per_member) == 40 and all(n == 1 for _, n in per_member)
+
+
+def test_frozen_and_expired_members_are_left_out(session):
+    active, frozen, expired = members(session, 3)
+    frozen.membership_status, expired.membership_status = "frozen", "expired"
+    session.commit()
+    result = run_campaign(session, campaign(session, bonus=10).id, started_by="cli", now=MORNING)
+    assert (result.targeted, result.sent) == (1, 1)
+    assert session.scalar(select(CampaignDelivery.member_id)) == active.id
+
+
+def test_a_run_that_reaches_21_00_defers_the_rest(session, monkeypatch):
+    from valliance.marketing.services import campaign_send
+    members(session, 5)
+    made = campaign(session)
+    monkeypatch.setattr(campaign_send, "BATCH", 2)
+    ticks = iter(datetime(2026, 12, 7, 12, 57, tzinfo=UTC) + timedelta(minutes=minute)
+                 for minute in range(9))
+    # the run starts at 20:57 (Shanghai); its batches at 20:58, 20:59 and 21:00
+    monkeypatch.setattr(campaign_send, "utcnow", lambda: next(ticks))
+    result = run_campaign(session, made.id, started_by="cli")
+    assert (result.sent, result.deferred) == (4, 1)
+    last = session.scalar(select(CampaignDelivery).where(CampaignDelivery.status == "deferred"))
+    assert last.due_at == datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

@@ -71,13 +71,21 @@ def counts(session: Session, campaign_id: str, round: str | None = None) -> Send
                                         "opted_out")})
 
 
+def round_moment(campaign: Campaign, now: datetime) -> datetime:
+    """The moment a run's round stands for: a daily campaign's scheduled run when it is due
+    (a run late past midnight still serves yesterday's birthdays), else now."""
+    if campaign.schedule_kind == "daily" and campaign.next_run_at \
+            and campaign.next_run_at <= now:
+        return campaign.next_run_at
+    return now
+
+
 def round_of(campaign: Campaign, now: datetime) -> str:
     """A one-off campaign has one round; a daily one a round per day (Asia/Shanghai): the day
     of its scheduled run, or today when run by hand."""
     if campaign.schedule_kind != "daily":
         return ONCE
-    when = campaign.next_run_at if campaign.next_run_at and campaign.next_run_at <= now else now
-    return when.astimezone(SHANGHAI).date().isoformat()
+    return round_moment(campaign, now).astimezone(SHANGHAI).date().isoformat()
 
 
 def run_campaign(session: Session, campaign_id: str, *, started_by: str,
@@ -86,21 +94,22 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
     commit ends each batch (session.commit; the demo seed, one transaction, passes flush)."""
     commit = commit or session.commit
     clock = (lambda: now) if now is not None else utcnow  # a run dated by hand ends then too
-    campaign = session.get(Campaign, campaign_id)
+    # the row lock orders the run after a pause or stop being committed (PostgreSQL)
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None:
         raise NotFound(bilingual("营销活动不存在"))
     if campaign.status in ("paused", "stopped"):
         raise ValidationError(bilingual("活动已暂停或停止，不能发送"),
                               details={"status": [campaign.status]})
     now = now or utcnow()
-    round = round_of(campaign, now)
+    round, moment = round_of(campaign, now), round_moment(campaign, now)
     insert_many_ignoring_conflict(
         session.connection(), CampaignRun.__table__,
         [{"campaign_id": campaign.id, "round": round, "started_by": started_by,
           "started_at": now}], ["campaign_id", "round"])
     campaign.status = "sending"
     commit()
-    audience = _undecided(session, campaign, round, now)
+    audience = _undecided(session, campaign, round, moment)
     for start in range(0, len(audience), BATCH):
         status = _status(session, campaign.id)
         if status != "sending":  # paused (resumed later) or stopped (for good)
@@ -108,7 +117,8 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
                 _finish(session, campaign, round, clock())
                 commit()
             return counts(session, campaign.id, round)
-        _decide_batch(session, campaign, round, audience[start:start + BATCH], now)
+        # each batch on the clock: a long run that reaches 21:00 defers the rest
+        _decide_batch(session, campaign, round, audience[start:start + BATCH], clock())
         commit()
     _finish(session, campaign, round, clock())
     commit()
@@ -119,11 +129,18 @@ def _status(session: Session, campaign_id: str) -> str:
     return session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
 
 
-def _undecided(session: Session, campaign: Campaign, round: str, now: datetime) -> list[str]:
-    audience = members_of(session, parse_filters(campaign.filters), now=now).where(
+def _undecided(session: Session, campaign: Campaign, round: str, moment: datetime) -> list[str]:
+    """The round's audience at its moment: members in good standing the round has not decided
+    and, for a daily campaign, that no round reached or held out in the last year (a birthday
+    greeting once a year, however often a member changes their birthday)."""
+    seen = deliveries.c.round == round
+    if round != ONCE:
+        seen = seen | (deliveries.c.status.in_((*send_rules.REACHED, "control"))
+                       & (deliveries.c.created_at > moment - send_rules.RECURRING_GAP))
+    audience = members_of(session, parse_filters(campaign.filters), now=moment).where(
+        Member.membership_status == "active",
         ~select(deliveries.c.id).where(deliveries.c.campaign_id == campaign.id,
-                                       deliveries.c.round == round,
-                                       deliveries.c.member_id == Member.id).exists())
+                                       deliveries.c.member_id == Member.id, seen).exists())
     return list(session.scalars(audience.order_by(Member.id)))
 
 
@@ -179,7 +196,8 @@ def _reward(session: Session, campaign: Campaign, reached: list[tuple[int, str]]
     accounts = dict(select_where_in(session, select(Member.id, Member.points_account_id),
                                     Member.id, [member_id for _, member_id in reached]))
     transfers = []
-    for delivery_id, member_id in reached:
+    # accounts are locked in id order (the ledger's rule), never in members' order
+    for delivery_id, member_id in sorted(reached, key=lambda pair: accounts[pair[1]]):
         posting = reward(session, member_account=accounts[member_id],
                          points=campaign.bonus_points, reason=f"campaign:{campaign.id}",
                          now=now)
@@ -191,8 +209,9 @@ def _reward(session: Session, campaign: Campaign, reached: list[tuple[int, str]]
 
 
 def _finish(session: Session, campaign: Campaign, round: str, now: datetime) -> None:
-    """The round is done: a one-off campaign is finished, a daily one waits for tomorrow."""
-    session.refresh(campaign)
+    """The round is done: a one-off campaign is finished, a daily one waits for tomorrow
+    (unless a stop or pause came first: the row is read under its lock)."""
+    session.refresh(campaign, with_for_update=True)
     run = session.scalar(select(CampaignRun).where(CampaignRun.campaign_id == campaign.id,
                                                    CampaignRun.round == round))
     if run is not None and run.finished_at is None:

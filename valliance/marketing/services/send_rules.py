@@ -17,7 +17,10 @@ For each member of a campaign's audience, in this order:
 5. Otherwise the message goes now: `sent`.
 
 And never twice: one row per (campaign, round, member), decided under one lock, so a run that
-is retried, resumed or started twice at once reaches nobody twice.
+is retried, resumed or started twice at once reaches nobody twice. A daily campaign's rounds
+leave out the members another round reached or held out in the last RECURRING_GAP (a year):
+a birthday greeting comes once a year, however often the member changes their birthday.
+Only members in good standing (membership active) are in an audience.
 """
 
 import hashlib
@@ -28,6 +31,8 @@ from valliance.db import SHANGHAI
 QUIET_START = time(21, 0)
 QUIET_END = time(9, 0)
 CAP_WINDOW = timedelta(days=30)
+#: a daily campaign reaches (or holds out) one member at most once in this long
+RECURRING_GAP = timedelta(days=365)
 DEFAULT_MAX_PER_30_DAYS = 4
 #: delivery statuses that count towards the cap (the member was, or will be, messaged)
 REACHED = ("sent", "deferred")

@@ -47,7 +47,7 @@ from sqlalchemy import func, select
 
 from bench.back_office_bench import run_timed
 from bench.common import ROOT, db_url, ensure_database, fresh_app
-from valliance import create_app
+from valliance import create_app, jobs
 from valliance.db import SHANGHAI, utcnow
 from valliance.extensions import db
 from valliance.marketing.campaign_models import CampaignDelivery, CampaignRun
@@ -210,6 +210,10 @@ def through_worker(url: str, campaign_id: str) -> None:
     now = utcnow()
     if send_rules.in_quiet_hours(now):
         print("worker: NOTE it is the quiet hours in Asia/Shanghai: its messages are deferred")
+    # a retry left waiting by an earlier run of the bench would run first
+    queue = jobs.backend().queue
+    for key in queue.connection.scan_iter(f"rq:*{QUEUE}*"):
+        queue.connection.delete(key)
     campaign_schedule.enqueue_run(campaign_id, "bench")
     log = LOGS / "campaign_bench_worker.log"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": BENCH_REDIS_URL, "JOBS_QUEUE": QUEUE}

@@ -203,3 +203,21 @@ def test_the_page_shows_failed_jobs_and_retries_them_audited(app):
 def test_the_worker_needs_redis(app):
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code == 1 and "REDIS_URL is not set" in result.output
+
+
+def test_a_job_registered_with_a_timeout_may_run_that_long_on_rq(app, redis_jobs):
+    jobs.register("test.long", write_note, label="test", backoff=(), timeout=3600)
+    try:
+        with app.app_context():
+            long_id = jobs.enqueue("test.long", "long", key="long")
+            short_id = jobs.enqueue("test.note", "short", key="short")
+        assert redis_jobs.queue.fetch_job(long_id).timeout == 3600
+        assert redis_jobs.queue.fetch_job(short_id).timeout == redis_jobs.queue.DEFAULT_TIMEOUT
+    finally:
+        jobs.unregister("test.long")
+
+
+def test_campaign_runs_and_deliveries_may_outlast_rqs_default_timeout(app):
+    # a run of 100,000 members takes minutes (docs/benchmarks.md): RQ's 180 s stopped it
+    for name in ("marketing.send_campaign", "marketing.release_deferred", "messaging.deliver"):
+        assert jobs.JOBS[name].timeout >= 3600

@@ -78,6 +78,7 @@ class RedisBackend:
             backoff = JOBS[name].backoff
             self.queue.enqueue(execute, name, *args, job_id=jid, description=name,
                                meta={"name": name, "key": key},
+                               job_timeout=JOBS[name].timeout,
                                retry=Retry(max=len(backoff), interval=list(backoff))
                                if backoff else None,
                                result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)

@@ -18,6 +18,8 @@ class Job:
     #: the msgid shown on the jobs page (marked with N_ by the registering package)
     label: str
     backoff: tuple[int, ...] = DEFAULT_BACKOFF
+    #: seconds an attempt may run before RQ stops it (None: RQ's default, 180 s)
+    timeout: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,11 @@ EVERY: dict[str, int] = {}
 
 
 def register(name: str, fn: Callable, *, label: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF,
-             daily_at: str | None = None, every_minutes: int | None = None) -> None:
+             daily_at: str | None = None, every_minutes: int | None = None,
+             timeout: int | None = None) -> None:
     """Name a job; with daily_at "HH:MM" (Asia/Shanghai) run it once a day from then on, with
-    every_minutes once in every so many minutes."""
-    JOBS[name] = Job(name, fn, label, tuple(backoff))
+    every_minutes once in every so many minutes; timeout: seconds an attempt may run on RQ."""
+    JOBS[name] = Job(name, fn, label, tuple(backoff), timeout)
     if daily_at is not None:
         SCHEDULE[name] = time.fromisoformat(daily_at)
     else:

@@ -59,6 +59,13 @@ class HistoryPage:
 
 def account_for(conn, kind: str, owner_id: str) -> int:
     """Return the id of the (kind, owner) account, opening it if it does not exist."""
+    query = select(accounts.c.id).where(accounts.c.kind == kind, accounts.c.owner_id == owner_id)
+    # Nearly always it exists (the alliance's accounts: every reward, every clawback): one
+    # read, not an insert that conflicts and then the read (a campaign's rewards paid twice
+    # the round trips for the same id).
+    found = conn.execute(query).scalar()
+    if found is not None:
+        return found
     insert_ignoring_conflict(
         conn,
         accounts,
@@ -70,9 +77,7 @@ def account_for(conn, kind: str, owner_id: str) -> int:
         },
         ["kind", "owner_id"],
     )
-    return conn.execute(
-        select(accounts.c.id).where(accounts.c.kind == kind, accounts.c.owner_id == owner_id)
-    ).scalar_one()
+    return conn.execute(query).scalar_one()
 
 
 def open_member_account(session: Session, member_id: str) -> int:

@@ -18,6 +18,10 @@ from valliance.messaging import OutboxMessage, deliver_pending
 SEND_JOB = "marketing.send_campaign"
 RELEASE_JOB = "marketing.release_deferred"
 DELIVER_JOB = "messaging.deliver"
+#: seconds a run, a release or a delivery may take on RQ (whose default, 180 s, stops a run of
+#: 100,000 members part way: each attempt resumed where the last stopped, the SMS only queued
+#: at the end, and a delivery killed mid-batch leaves its claimed messages "sending")
+LONG_JOB = 4 * 3600
 
 deliveries = CampaignDelivery.__table__
 
@@ -113,8 +117,9 @@ def _release(session: Session, rows, released: dict, now: datetime) -> None:
 
 
 def register_jobs() -> None:
-    jobs.register(SEND_JOB, send_job, label=N_("发送营销活动"))
-    jobs.register(RELEASE_JOB, release_deferred, label=N_("发送免打扰时段暂缓的消息"))
-    jobs.register(DELIVER_JOB, deliver_job, label=N_("发送短信"))
+    jobs.register(SEND_JOB, send_job, label=N_("发送营销活动"), timeout=LONG_JOB)
+    jobs.register(RELEASE_JOB, release_deferred, label=N_("发送免打扰时段暂缓的消息"),
+                  timeout=LONG_JOB)
+    jobs.register(DELIVER_JOB, deliver_job, label=N_("发送短信"), timeout=LONG_JOB)
     jobs.register("marketing.campaigns_tick", tick, label=N_("营销活动定时检查"),
                   every_minutes=1)

@@ -114,6 +114,8 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("POST", read, f"{MEMBER}/inbox/{message + 1}/read", headers=member)  # 404
     call("POST", f"{MEMBER}/inbox/read-all", headers=member)
     call("POST", f"{MEMBER}/inbox/read-all")  # 401
+    call("GET", f"{MEMBER}/coupons", headers=member)
+    call("GET", f"{MEMBER}/coupons")  # 401
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

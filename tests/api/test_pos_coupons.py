@@ -238,3 +238,50 @@ def test_the_openapi_document_names_the_coupon_fields_and_errors(client):
         assert {"coupon", "coupon_value"} <= set(schemas[answer]["required"])
     assert {"coupon_invalid", "coupon_min_spend"} <= set(
         schemas["ErrorOut"]["properties"]["error"]["enum"])
+
+
+@pytest.mark.postgres_only
+def test_a_coupon_sale_is_handed_by_the_lane_to_the_app_which_records_it_once(app, client,
+                                                                             session):
+    from valliance.merchants.lane import BUG, EXPECTED, PurchaseLane
+
+    lane = app.wsgi_app
+    assert isinstance(lane, PurchaseLane)
+    before = lane.fallbacks[EXPECTED]
+    store = shop(session)
+    someone, card = member(session)
+    made = coupon(session, template(session, value=1000, min_spend=0), someone)
+    sold = sell(client, store, card.number, 5000, made.code, key="lane-1")
+    assert sold.status_code == 201 and sold.get_json()["coupon_value"] == 1000
+    assert lane.fallbacks[EXPECTED] == before + 1 and lane.fallbacks[BUG] == 0
+    replay = sell(client, store, card.number, 5000, made.code, key="lane-1")
+    assert replay.get_json() == sold.get_json()
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+
+
+@pytest.mark.postgres_only
+def test_members_racing_for_a_template_get_no_more_than_its_limits(app, session, run_threads):
+    someone, _ = member(session)
+    made = template(session, per_member=1)
+    scarce = template(session, per_member=5, total_limit=3)
+    member_id, made_id, scarce_id = someone.id, made.id, scarce.id
+
+    def issue(template_id):
+        def attempt(_):
+            try:
+                holder = db.session.get(type(someone), member_id)
+                issuing.issue_coupon(db.session, template_id, holder, source="test")
+                db.session.commit()
+                return "issued"
+            except issuing.CouponNotIssued:
+                db.session.rollback()
+                return "refused"
+        return attempt
+
+    assert sorted(run_threads(10, issue(made_id))) == ["issued"] + ["refused"] * 9
+    assert sorted(run_threads(10, issue(scarce_id))) == ["issued"] * 3 + ["refused"] * 7
+    with app.app_context():
+        counts = [db.session.scalar(select(func.count()).select_from(Coupon)
+                                    .where(Coupon.template_id == t)) for t in (made_id,
+                                                                               scarce_id)]
+        assert counts == [1, 3]

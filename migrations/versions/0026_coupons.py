@@ -1,7 +1,7 @@
-"""coupons: templates, issued coupons, the alliance's coupon lines; purchases and statements
-carry them
+"""coupons: templates, issued coupons, the alliance's coupon lines
 
-Added in issue #18 (contract §11).
+Added in issue #18 (contract §11). Purchases gain the coupon they used and its value;
+settlement periods and statements gain the alliance-coupon line.
 
 Revision ID: 0026
 Revises: 0025

@@ -34,6 +34,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance import (
         api_docs,
         backoffice,
+        coupons,
         directory,
         marketing,
         members,
@@ -47,6 +48,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     site.init_app(app)
     members.init_app(app)
+    coupons.init_app(app)
     merchants.init_app(app)
     staff.init_app(app)
     directory.init_app(app)

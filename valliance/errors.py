@@ -116,6 +116,16 @@ class RedemptionExceedsAmount(VallianceError):
     message = bilingual("抵扣积分超过应付金额")
 
 
+class CouponInvalid(VallianceError):
+    """Unknown, another member's, used, expired, void or not valid here (contract §11)."""
+
+    status, code, message = 422, "coupon_invalid", bilingual("优惠券无效")
+
+
+class CouponMinSpend(VallianceError):
+    status, code, message = 422, "coupon_min_spend", bilingual("未达到优惠券的最低消费")
+
+
 class RefundExceedsPurchase(VallianceError):
     status, code, message = 422, "refund_exceeds_purchase", bilingual("退款超过剩余金额")
 

@@ -291,13 +291,26 @@
       return { error: t("使用积分需出示付款码（22 位）",
                         "Redeeming points needs the pay code (22 digits)") };
     }
-    return { body: { card: card, amount: amount, redeem_points: redeem } };
+    var coupon = $("coupon").value.replace(/\s+/g, "");
+    if (coupon && !/^\d{12}$/.test(coupon)) {
+      return { error: t("优惠券码应为 12 位数字", "A coupon code is 12 digits") };
+    }
+    var body = { card: card, amount: amount, redeem_points: redeem };
+    if (coupon) { body.coupon = coupon; }
+    return { body: body };
+  }
+
+  /** What the coupon took off, and its code ("—" without one). */
+  function couponText(answer) {
+    if (!answer.coupon) { return "—"; }
+    return yuan(answer.coupon_value) + t("（券 ", " (coupon ") + answer.coupon + t("）", ")");
   }
 
   function showQuote(quote) {
     setText("q-tier", TIERS[quote.tier] || quote.tier);
     setText("q-label", discountLabel(quote.percent_off));
     setText("q-discount", yuan(quote.discount));
+    setText("q-coupon", couponText(quote));
     setText("q-points-value", grouped(quote.redeem_points) + t(" 分 = ", " pts = ") +
             yuan(quote.points_value));
     setText("q-payable", yuan(quote.payable));
@@ -328,7 +341,7 @@
       $("amount").focus();
     }
   });
-  ["card", "amount", "redeem"].forEach(function (id) {
+  ["card", "amount", "redeem", "coupon"].forEach(function (id) {
     $(id).addEventListener("input", dropQuote);
   });
 
@@ -359,7 +372,7 @@
     var current = sale;
     current.busy = true;
     $("confirm-button").disabled = true;
-    ["card", "amount", "redeem"].forEach(function (id) { $(id).readOnly = true; });
+    ["card", "amount", "redeem", "coupon"].forEach(function (id) { $(id).readOnly = true; });
     say(t("正在收款…", "Taking payment…"));
     call("POST", "/api/v1/pos/purchases", current.body, current.key).then(function (purchase) {
       current.done = true;
@@ -371,7 +384,7 @@
       failWith(error);
     }).then(function () {
       current.busy = false;
-      ["card", "amount", "redeem"].forEach(function (id) { $(id).readOnly = false; });
+      ["card", "amount", "redeem", "coupon"].forEach(function (id) { $(id).readOnly = false; });
     });
   });
 
@@ -388,6 +401,7 @@
     setText("r-amount", yuan(p.amount));
     setText("r-label", discountLabel(p.percent_off));
     setText("r-discount", yuan(p.discount));
+    setText("r-coupon", couponText(p));
     setText("r-redeemed", grouped(p.redeem_points) + t(" 分 = ", " pts = ") + yuan(p.points_value));
     setText("r-payable", yuan(p.payable));
     setText("r-earned", grouped(p.points_earned));

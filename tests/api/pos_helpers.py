@@ -16,7 +16,8 @@ PURCHASES = "/api/v1/pos/purchases"
 QUOTE = "/api/v1/pos/quote"
 ERROR_KEYS = {"error", "message", "details"}
 QUOTE_KEYS = {"merchant_id", "card_last4", "tier", "amount", "percent_off", "discount",
-              "redeem_points", "points_value", "payable", "points_earned", "points_balance"}
+              "redeem_points", "points_value", "payable", "points_earned", "points_balance",
+              "coupon", "coupon_value"}
 PURCHASE_KEYS = QUOTE_KEYS | {"id", "reference", "refunded_amount", "created_at"}
 REFUND_KEYS = {"id", "purchase_id", "amount", "cash_refund", "points_reversed",
                "points_returned", "points_balance", "created_at"}

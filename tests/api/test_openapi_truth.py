@@ -50,6 +50,8 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("POST", quote, data=b"nope", content_type="application/json", headers=terminal)  # 400
     call("POST", quote, json={"card": world.card, "amount": "1"}, headers=terminal)  # 422
     call("POST", quote, json={"card": "1234567812345670", "amount": 100}, headers=terminal)  # 404
+    call("POST", quote, json={"card": world.card, "amount": 100, "coupon": "123456789015"},
+         headers=terminal)  # 422 coupon_invalid
     first = sale({"card": world.card, "amount": 12850, "reference": "r-1"}, key="same").get_json()
     sale({"card": world.card, "amount": 12850, "reference": "r-1"}, key="same")  # replay
     sale({"card": world.card, "amount": 99}, key="same")  # 409
@@ -114,6 +116,8 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("POST", read, f"{MEMBER}/inbox/{message + 1}/read", headers=member)  # 404
     call("POST", f"{MEMBER}/inbox/read-all", headers=member)
     call("POST", f"{MEMBER}/inbox/read-all")  # 401
+    call("GET", f"{MEMBER}/coupons", headers=member)
+    call("GET", f"{MEMBER}/coupons")  # 401
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

@@ -244,3 +244,26 @@ def test_the_statement_csv_keeps_a_formula_like_name_and_reference_as_text(app, 
     assert row["商户 Merchant"] == "'=HYPERLINK(\"http://x.example\")"
     assert row[rows[0][-1]] == "'+1-800"
     assert row["净额(分) Net (fen, + merchant pays)"] == "-317"  # numbers stay numbers
+
+
+def test_the_statement_shows_the_alliance_coupons_line_in_page_and_csv(app, client, store):
+    from tests.api.coupon_helpers import coupon, template
+
+    with app.app_context():
+        someone, card = member(db.session)
+        code = coupon(db.session, template(db.session, value=1500, min_spend=0), someone).code
+        shop = db.session.get(Merchant, store["merchant_id"])
+        pos.record_purchase(db.session, shop, None, card.number, 10_000, 0, None, coupon=code)
+        db.session.commit()
+    _close_this_month(app)
+    sign_in(client)
+    statement_id = _statement_id(app, store["merchant_id"])
+    html = client.get(f"/merchant/statements/{statement_id}").get_data(as_text=True)
+    # ¥100.00, 12% off, ¥15.00 coupon → ¥73.00 paid → 146 points = ¥1.46; owed ¥15.00 − ¥1.46.
+    assert 'data-testid="coupons">−¥15.00<' in html
+    assert 'data-testid="net"><strong>¥13.54<' in html and "联盟应付您" in html
+    rows = list(csv.reader(io.StringIO(client.get(f"/merchant/statements/{statement_id}.csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["联盟通用券(分) Alliance coupons, owed to merchant (fen)"] == "1500"
+    assert row["净额(分) Net (fen, + merchant pays)"] == "-1354"

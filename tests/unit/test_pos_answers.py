@@ -21,6 +21,7 @@ ROW = {"id": "pur_1", "merchant_id": "mer_1", "terminal_id": "ter_1", "member_id
        "card_id": "car_1", "offer_id": None, "reference": "小票 1", "tier": "gold",
        "amount": 12850, "percent_off": Decimal("12.5"), "discount": 1606, "redeem_points": 100,
        "points_value": 100, "payable": 11144, "points_earned": 200, "refunded_amount": 5000,
+       "coupon_code": None, "coupon_value": 0,
        "created_at": AT}
 REFUND = SimpleNamespace(id="ref_1", purchase_id="pur_1", amount=5000, cash_refund=4336,
                          points_reversed=77, points_returned=38, points_balance=1234,

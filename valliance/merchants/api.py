@@ -128,7 +128,8 @@ def _sold_at_once(data: dict, key: str) -> dict | None:
     tried), which the generic path answers in the contract's order, nothing having been
     written."""
     token = bearer_token()
-    if (data["redeem_points"] or not token or not current_app.config["POS_SALE_AT_ONCE"]
+    if (data["redeem_points"] or data.get("coupon") or not token
+            or not current_app.config["POS_SALE_AT_ONCE"]
             or request.environ.get(purchases.TRIED_AT_ONCE)
             or db.engine.dialect.name != "postgresql"):
         return None
@@ -190,11 +191,13 @@ def create_quote():
     data = _body_after_credential(lambda: load(QuoteIn, json_body()))
     with _connection() as conn:
         context, pay_part = purchases.live_terminal_context(conn, bearer_token(), data["card"])
+        coupon = purchases.coupon_for(conn, data.get("coupon"))
     if context is None:  # not a live terminal's key: 401 or 403, and nothing else is read
         _, merchant = _terminal_merchant()
         context, pay_part = purchases.context_at(db.session, merchant, data["card"])
     sale_context.require_selling(context.merchant.status)
-    quote = sale_context.price_sale(context, pay_part, data["amount"], data["redeem_points"])
+    quote = sale_context.price_sale(context, pay_part, data["amount"], data["redeem_points"],
+                                    coupon)
     body = quote_answer(context.merchant.id, quote, data["amount"])
     db.session.rollback()
     return answer(body)
@@ -220,7 +223,8 @@ def create_purchase():
         # read in this transaction; a retry of the transaction reads it again
         context, pay_part = unused.pop() if unused else _selling_context(data["card"])
         return 201, purchases.sell(points.InSession(db.session), context, pay_part,
-                                   data["amount"], data["redeem_points"], data["reference"])
+                                   data["amount"], data["redeem_points"], data["reference"],
+                                   coupon=data.get("coupon"))
 
     return _idempotent(first[0].merchant.id, key, _fingerprint(data), work)
 

@@ -130,8 +130,9 @@ class PurchaseLane:
         data = load(PurchaseIn, json_object(raw))
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
         token = bearer_secret(environ.get("HTTP_AUTHORIZATION", ""))
-        if not 1 <= len(key) <= 255 or not token or data["redeem_points"]:
-            raise Handover()  # (a redemption: sell_at_once would refuse it after a read)
+        if not 1 <= len(key) <= 255 or not token or data["redeem_points"] or data.get("coupon"):
+            # (a redemption or a coupon: sell_at_once would refuse it after a read)
+            raise Handover()
         fingerprint = points.request_fingerprint("POST", PATH, data)
         environ[purchases.TRIED_AT_ONCE] = True  # handed over, the route does not try again
         return purchases.sell_on_postgres(db.engine, token, key, fingerprint, data)

@@ -42,18 +42,22 @@ class Price:
     points_value: int
     payable: int
     points_earned: int
+    #: what a coupon took off (contract §11), after the discount and before points
+    coupon_value: int = 0
 
 
 def price_purchase(amount: int, terms: OfferTerms | None, multiplier: Decimal,
-                   redeem_points: int, point_value_fen: int) -> Price:
-    """Steps 1–5 of contract §5 (the caller has checked the redemption is allowed)."""
+                   redeem_points: int, point_value_fen: int, coupon_value: int = 0) -> Price:
+    """Steps 1–5 of contract §5 with §11's coupon between the discount and the points (the
+    caller has checked the redemption and the coupon are allowed)."""
     percent_off = terms.percent_off if terms else Decimal(0)
     points_per_yuan = terms.points_per_yuan if terms else 1
     discount = money.discount_fen(amount, percent_off)
     points_value = redeem_points * point_value_fen
-    payable = amount - discount - points_value
+    payable = amount - discount - coupon_value - points_value
     earned = money.points_earned(payable, points_per_yuan, multiplier)
-    return Price(percent_off, discount, redeem_points, points_value, payable, earned)
+    return Price(percent_off, discount, redeem_points, points_value, payable, earned,
+                 coupon_value)
 
 
 def refund_share(total: int, refunded_before: int, refunded_now: int, amount: int) -> int:

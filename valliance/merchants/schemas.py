@@ -25,6 +25,11 @@ class QuoteIn(Schema):
                                    metadata={"description": "points to spend (needs a pay code)"})
 
 
+    coupon = fields.String(allow_none=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "a coupon's 12-digit code (contract §11); omitted or null: none",
+        "example": "123456789015"})
+
+
 class PurchaseIn(QuoteIn):
     reference = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=100),
@@ -51,6 +56,10 @@ class QuoteOut(Schema):
     payable = fields.Integer(required=True, metadata=fen("The cash the member pays"))
     points_earned = fields.Integer(required=True)
     points_balance = fields.Integer(required=True)
+    coupon = fields.String(required=True, allow_none=True,
+                           metadata={"description": "the coupon's code, or null"})
+    coupon_value = fields.Integer(required=True, metadata=fen(
+        "What the coupon took off (after the discount, before points; 0 without one)"))
 
 
 class RefundOut(Schema):
@@ -100,7 +109,9 @@ def quote_answer(merchant_id: str, quote, amount: int) -> dict:
             "percent_off": percent_json(price.percent_off), "discount": price.discount,
             "redeem_points": price.redeem_points, "points_value": price.points_value,
             "payable": price.payable, "points_earned": price.points_earned,
-            "points_balance": quote.points_balance}
+            "points_balance": quote.points_balance,
+            "coupon": quote.coupon.code if quote.coupon else None,
+            "coupon_value": price.coupon_value}
 
 
 def refund_answer(refund) -> dict:
@@ -118,7 +129,9 @@ def purchase_answer(row: dict, card_last4: str, points_balance: int) -> dict:
             "percent_off": percent_json(row["percent_off"]), "discount": row["discount"],
             "redeem_points": row["redeem_points"], "points_value": row["points_value"],
             "payable": row["payable"], "points_earned": row["points_earned"],
-            "points_balance": points_balance, "refunded_amount": row["refunded_amount"],
+            "points_balance": points_balance, "coupon": row.get("coupon_code"),
+            "coupon_value": row.get("coupon_value", 0),
+            "refunded_amount": row["refunded_amount"],
             "created_at": iso_shanghai(row["created_at"])}
 
 
@@ -132,4 +145,4 @@ def purchase_detail(purchase, card_last4: str) -> dict:
 
 _PURCHASE_FIELDS = ("id", "reference", "merchant_id", "tier", "amount", "percent_off",
                     "discount", "redeem_points", "points_value", "payable", "points_earned",
-                    "refunded_amount", "created_at")
+                    "refunded_amount", "coupon_code", "coupon_value", "created_at")

@@ -47,6 +47,10 @@ class SettlementPeriod(Base):
     outstanding_at_cutoff: Mapped[int] = mapped_column(BigInteger)
     cost_fen: Mapped[int] = mapped_column(BigInteger)
     reimbursement_fen: Mapped[int] = mapped_column(BigInteger)
+    #: alliance-wide coupons paid back: coupon lines with coupon_lower_id < id <= coupon_cutoff_id
+    coupon_lower_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    coupon_cutoff_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    coupon_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str] = mapped_column(String(100))
 
@@ -69,7 +73,9 @@ class Statement(Base):
     cost_fen: Mapped[int] = mapped_column(BigInteger)
     #: owed to the merchant: points_redeemed × reimbursement per point
     reimbursement_fen: Mapped[int] = mapped_column(BigInteger)
-    #: cost − reimbursement: > 0 the merchant pays, < 0 the alliance pays out
+    #: owed to the merchant: alliance-wide coupons used in its shop, net of refunds
+    coupon_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: cost − reimbursement − coupons: > 0 the merchant pays, < 0 the alliance pays out
     net_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

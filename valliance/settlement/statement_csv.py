@@ -17,11 +17,12 @@ HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序�
           "截止序号 To seq", "发放积分 Points issued", "每分成本(分) Cost per point (fen)",
           "应付联盟(分) Owed by merchant (fen)", "兑换积分 Points redeemed",
           "每分补偿(分) Reimbursement per point (fen)", "联盟应付(分) Owed to merchant (fen)",
+          "联盟通用券(分) Alliance coupons, owed to merchant (fen)",
           "净额(分) Net (fen, + merchant pays)", "状态 Status", "付款参考 Reference"]
 #: finance's files add yuan (text: "-3.17") after the fen columns
 YUAN_HEADER = ["应付联盟(元) Owed by merchant (yuan)", "联盟应付(元) Owed to merchant (yuan)",
                "净额(元) Net (yuan, + merchant pays)"]
-STAFF_HEADER = [*HEADER[:12], *YUAN_HEADER, *HEADER[12:]]
+STAFF_HEADER = [*HEADER[:13], *YUAN_HEADER, *HEADER[13:]]
 
 
 def _row(statement: Statement, name: str, closed: SettlementPeriod, *, yuan: bool) -> list:
@@ -29,7 +30,7 @@ def _row(statement: Statement, name: str, closed: SettlementPeriod, *, yuan: boo
     row = [statement.period, text_cell(name), statement.id, closed.lower_seq,
            closed.cutoff_seq, statement.points_issued, closed.cost_per_point_fen,
            statement.cost_fen, statement.points_redeemed, closed.reimburse_per_point_fen,
-           statement.reimbursement_fen, statement.net_fen]
+           statement.reimbursement_fen, statement.coupon_fen, statement.net_fen]
     if yuan:
         row += [yuan_text(statement.cost_fen), yuan_text(statement.reimbursement_fen),
                 yuan_text(statement.net_fen)]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from valliance import points
 from valliance.api_keys import key_digest
+from valliance.coupons import redeeming as coupons
 from valliance.db import utcnow
 from valliance.errors import NotFound
 from valliance.ids import new_id
@@ -54,22 +55,35 @@ def live_terminal_context(conn: Connection, token: str | None, scanned: str
     return sale_context.context_for_terminal(conn, key_digest(token), number), pay_part
 
 
+def coupon_for(conn: Connection, code: str | None) -> coupons.CouponTerms | None:
+    """The coupon a sale names (an unknown code reads as one that is refused), or None."""
+    return coupons.find_for_sale(conn, code) if code else None
+
+
 def quote(session: Session, merchant: Merchant, scanned: str, amount: int,
-          redeem_points: int, terminal_id: str | None = None) -> Quote:
+          redeem_points: int, terminal_id: str | None = None, *,
+          coupon: str | None = None) -> Quote:
     """Price a sale without recording it; raises the contract's errors in its order."""
     context, pay_part = context_at(session, merchant, scanned, terminal_id)
-    return sale_context.price_sale(context, pay_part, amount, redeem_points)
+    return sale_context.price_sale(context, pay_part, amount, redeem_points,
+                                   coupon_for(session.connection(), coupon))
 
 
 def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part: str | None,
          amount: int, redeem_points: int, reference: str | None, *,
-         at: datetime | None = None) -> dict:
+         at: datetime | None = None, coupon: str | None = None) -> dict:
     """Record a sale: the purchase, the redemption and the accrual; the till's answer.
 
     at: when the sale happened, for a history recorded afterwards (the demo); default now.
+    coupon: its code; a sale with one is the generic writer's (InSession): it is taken
+    before the postings, so a sale that lost the race for it writes nothing.
     """
-    priced = sale_context.price_sale(context, pay_part, amount, redeem_points)
+    terms = coupon_for(sales.session.connection(), coupon) if coupon else None
+    priced = sale_context.price_sale(context, pay_part, amount, redeem_points, terms)
     card, price, merchant = priced.card, priced.price, context.merchant
+    at = at or utcnow()
+    if terms is not None:
+        coupons.use_coupon(sales.session, terms, member_id=card.member.id, now=at)
     if price.redeem_points:  # the pay code authorizes this redemption and no other
         pay_codes.retire(sales.session, card.id, card.pay_code_uses)
     row = {
@@ -80,12 +94,17 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         "discount": price.discount, "redeem_points": price.redeem_points,
         "points_value": price.points_value, "payable": price.payable,
         "points_earned": price.points_earned, "refunded_amount": 0,
-        "created_at": at or utcnow()}
-    return sales.record(points.Sale(
+        "coupon_code": terms.code if terms else None, "coupon_value": price.coupon_value,
+        "created_at": at}
+    answer = sales.record(points.Sale(
         purchase=row, member_account=card.member.points_account_id,
         issued_account=merchant.issued_account_id,
         redeemed_account=merchant.redeemed_account_id, balance=priced.points_balance,
         answer=purchase_answer(row, card.last4, priced.points_balance)))
+    if terms is not None:
+        coupons.link_purchase(sales.session, terms, purchase_id=row["id"],
+                              merchant_id=merchant.id, value=price.coupon_value, now=at)
+    return answer
 
 
 def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerprint: str,
@@ -98,7 +117,7 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
     """
     number, pay_part = sale_context.parse_card(data["card"])
     context = sale_context.context_on_postgres(run, key_digest(token), number)
-    if (data["redeem_points"] or context is None or context.owed
+    if (data["redeem_points"] or data.get("coupon") or context is None or context.owed
             or context.merchant.status != "approved"):
         raise points.NotAtOnce()
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
@@ -132,11 +151,12 @@ def sell_on_postgres(engine: Engine, token: str, key: str, fingerprint: str, dat
 
 def record_purchase(session: Session, merchant: Merchant, terminal_id: str | None,
                     scanned: str, amount: int, redeem_points: int,
-                    reference: str | None, *, at: datetime | None = None) -> Purchase:
+                    reference: str | None, *, at: datetime | None = None,
+                    coupon: str | None = None) -> Purchase:
     """Record a sale at this merchant (sell, in the session); the purchase row."""
     context, pay_part = context_at(session, merchant, scanned, terminal_id)
     answer = sell(points.InSession(session), context, pay_part, amount, redeem_points,
-                  reference, at=at)
+                  reference, at=at, coupon=coupon)
     return session.get(Purchase, answer["id"])
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Connection
 
+from valliance.coupons.redeeming import CouponTerms, coupon_value
 from valliance.db import today_shanghai
 from valliance.errors import (
     CardNotFound,
@@ -95,6 +96,8 @@ class Quote:
     #: the member's balance and points owed when the sale was priced
     balance_before: int
     owed_before: int
+    #: the coupon the sale uses (contract §11), or None
+    coupon: CouponTerms | None = None
 
 
 terminals, merchants, offers = Terminal.__table__, Merchant.__table__, Offer.__table__
@@ -209,8 +212,12 @@ def _active_terms(context: SaleContext, today: date) -> list[pricing.OfferTerms]
 
 
 def price_sale(context: SaleContext, pay_part: str | None, amount: int,
-               redeem_points: int) -> Quote:
-    """Price a sale from its context; raises the contract's errors in the contract's order."""
+               redeem_points: int, coupon: CouponTerms | None = None) -> Quote:
+    """Price a sale from its context; raises the contract's errors in the contract's order.
+
+    The coupon is checked after the card and the pay code (coupon_invalid, coupon_min_spend),
+    before redemption_exceeds_amount, which it takes part in (contract §11's arithmetic).
+    """
     card = context.card
     if card is None:
         raise CardNotFound()
@@ -218,18 +225,24 @@ def price_sale(context: SaleContext, pay_part: str | None, amount: int,
     tier = card.member.tier
     multiplier = tiers.multiplier(tier)
     point_value = current_app.config["POINT_VALUE_FEN"]
-    terms = pricing.best_offer(_active_terms(context, today_shanghai()), multiplier, point_value)
+    today = today_shanghai()
+    terms = pricing.best_offer(_active_terms(context, today), multiplier, point_value)
     if redeem_points > 0:
         # 429 while locked, pay_code_used, redemption_not_authorized (contract §3, §10)
         pay_codes.authorize(card, pay_part, context.terminal_id)
         if redeem_points > context.available:
             raise InsufficientPoints(details={"points_balance": [str(context.available)]})
     price = pricing.price_purchase(amount, terms, multiplier, 0, point_value)
-    if redeem_points * point_value > amount - price.discount:
+    off = 0
+    if coupon is not None:
+        off = coupon_value(coupon, member_id=card.member.id, merchant_id=context.merchant.id,
+                           today=today, amount=amount, discount=price.discount)
+    if redeem_points * point_value > amount - price.discount - off:
         raise RedemptionExceedsAmount()
-    if redeem_points:
-        price = pricing.price_purchase(amount, terms, multiplier, redeem_points, point_value)
+    if redeem_points or off:
+        price = pricing.price_purchase(amount, terms, multiplier, redeem_points, point_value,
+                                       off)
     # Points earned first settle what the member owes (ledger rule), so say what will remain.
     owed_paid = min(price.points_earned, context.owed)
     after = context.balance - redeem_points + price.points_earned - owed_paid
-    return Quote(card, terms, price, after, context.balance, context.owed)
+    return Quote(card, terms, price, after, context.balance, context.owed, coupon)

@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
+from valliance.coupons import reads as coupon_lines
 from valliance.db import SHANGHAI, utcnow
 from valliance.i18n import bilingual
 from valliance.ids import new_id
@@ -60,7 +61,8 @@ class ClosePlan:
     @property
     def empty(self) -> bool:
         """No ledger transfer falls in the period."""
-        return self.period.cutoff_seq == self.period.lower_seq
+        return (self.period.cutoff_seq == self.period.lower_seq
+                and self.period.coupon_cutoff_id == self.period.coupon_lower_id)
 
 
 def period_over(period: str, now: datetime | None = None) -> bool:
@@ -109,6 +111,7 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
         _refuse_unless_over(period, now)
         _serialize_closes(session)
         ledger_reads.freeze_ledger_writes(session)
+        coupon_lines.freeze_line_writes(session)
         existing = session.get(SettlementPeriod, period)  # closed while we waited for the locks
     if existing is not None:
         if strict:
@@ -152,6 +155,11 @@ def _plan(session: Session, period: str) -> ClosePlan:
         raise SettlementRefused(bilingual("账本不平，请运行 flask ledger verify"))
     cost, reimburse = _rate("SETTLEMENT_COST_PER_POINT_FEN"), _rate(
         "SETTLEMENT_REIMBURSE_PER_POINT_FEN")
+    # Alliance-wide coupons used in each shop, net of refunds that restored them: a line of
+    # its statement, cut by the coupon lines' ids as the ledger is by its seq.
+    coupon_lower = previous.coupon_cutoff_id if previous else 0
+    coupon_cutoff = coupon_lines.line_cutoff_before(session, coupon_lower, ends)
+    coupons = coupon_lines.lines_between(session, coupon_lower, coupon_cutoff)
     closed = SettlementPeriod(
         period=period, starts_at=starts, ends_at=ends, lower_seq=lower, cutoff_seq=cutoff,
         cost_per_point_fen=cost, reimburse_per_point_fen=reimburse,
@@ -162,14 +170,21 @@ def _plan(session: Session, period: str) -> ClosePlan:
         outstanding_at_cutoff=(previous.outstanding_at_cutoff if previous else 0)
         + flows.outstanding_change,
         cost_fen=flows.issued_by_merchants * cost, reimbursement_fen=flows.redeemed * reimburse,
-        closed_at=utcnow())
-    statements = [
-        Statement(id=new_id("stm"), period=period, merchant_id=merchant_id,
-                  points_issued=flow.issued, points_redeemed=flow.redeemed,
-                  cost_fen=flow.issued * cost, reimbursement_fen=flow.redeemed * reimburse,
-                  net_fen=flow.issued * cost - flow.redeemed * reimburse)
-        for merchant_id, flow in sorted(flows.merchants.items())]
+        coupon_lower_id=coupon_lower, coupon_cutoff_id=coupon_cutoff,
+        coupon_fen=sum(coupons.values()), closed_at=utcnow())
+    statements = [_statement(period, merchant_id, flows.merchants.get(merchant_id),
+                             coupons.get(merchant_id, 0), cost, reimburse)
+                  for merchant_id in sorted(set(flows.merchants) | set(coupons))]
     return ClosePlan(period=closed, statements=statements)
+
+
+def _statement(period: str, merchant_id: str, flow, coupon_fen: int, cost: int,
+               reimburse: int) -> Statement:
+    issued, redeemed = (flow.issued, flow.redeemed) if flow else (0, 0)
+    return Statement(id=new_id("stm"), period=period, merchant_id=merchant_id,
+                     points_issued=issued, points_redeemed=redeemed, cost_fen=issued * cost,
+                     reimbursement_fen=redeemed * reimburse, coupon_fen=coupon_fen,
+                     net_fen=issued * cost - redeemed * reimburse - coupon_fen)
 
 
 def _write_statements(session: Session, statements: list[Statement]) -> None:
@@ -201,7 +216,8 @@ def period_totals(session: Session, closed: SettlementPeriod) -> dict:
         "outstanding_change": closed.outstanding_change,
         "outstanding_at_cutoff": closed.outstanding_at_cutoff,
         "cost_fen": closed.cost_fen, "reimbursement_fen": closed.reimbursement_fen,
-        "net_fen": closed.cost_fen - closed.reimbursement_fen,
+        "coupon_fen": closed.coupon_fen,
+        "net_fen": closed.cost_fen - closed.reimbursement_fen - closed.coupon_fen,
         "owed_by_merchants_fen": owed_by, "owed_to_merchants_fen": owed_to,
         "closed_at": closed.closed_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
     }

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valliance.coupons import reads as coupon_lines
 from valliance.points import settlement_queries as ledger_reads
 from valliance.settlement.models import SettlementPeriod, Statement
 
@@ -69,8 +70,17 @@ def _check_period(session: Session, report: Reconciliation, closed: SettlementPe
                    for statement in statements}
     from_ledger = {merchant_id: (flow.issued, flow.redeemed)
                    for merchant_id, flow in flows.merchants.items()}
+    coupons = coupon_lines.lines_between(session, closed.coupon_lower_id,
+                                         closed.coupon_cutoff_id)
+    for merchant_id in coupons:  # a shop with coupon lines only has a statement of 0 points
+        from_ledger.setdefault(merchant_id, (0, 0))
     _check(report, period, by_merchant == from_ledger,
            "merchant statements differ from the ledger")
+    _check(report, period, closed.coupon_lower_id == (previous.coupon_cutoff_id
+                                                      if previous else 0),
+           "coupon lines do not carry over from the previous period")
+    _check(report, period, {s.merchant_id: s.coupon_fen for s in statements if s.coupon_fen}
+           == coupons, "statements' alliance coupon lines differ from the coupons used")
     _check_statements(report, closed, statements)
 
 
@@ -82,7 +92,8 @@ def _check_statements(report: Reconciliation, closed: SettlementPeriod,
     for statement in statements:
         _check(report, period, statement.cost_fen == statement.points_issued * cost
                and statement.reimbursement_fen == statement.points_redeemed * reimburse
-               and statement.net_fen == statement.cost_fen - statement.reimbursement_fen,
+               and statement.net_fen == statement.cost_fen - statement.reimbursement_fen
+               - statement.coupon_fen,
                f"statement {statement.id}: fen ≠ points × rates")
         owed = statement.settlement
         _check(report, period, (owed is None and statement.net_fen == 0) or (
@@ -92,5 +103,6 @@ def _check_statements(report: Reconciliation, closed: SettlementPeriod,
     _check(report, period, closed.cost_fen == sum(s.cost_fen for s in statements)
            == closed.points_issued_by_merchants * cost
            and closed.reimbursement_fen == sum(s.reimbursement_fen for s in statements)
-           == closed.points_redeemed * reimburse,
+           == closed.points_redeemed * reimburse
+           and closed.coupon_fen == sum(s.coupon_fen for s in statements),
            "the period's fen totals ≠ the sum of its statements ≠ points × rates")

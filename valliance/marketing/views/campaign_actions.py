@@ -4,7 +4,7 @@ a test send to their own phone, and setting that phone. Each is audited by its s
 from flask import after_this_request, flash, redirect, url_for
 
 from valliance.extensions import db
-from valliance.i18n import bilingual
+from valliance.i18n import N_ctx, bilingual, pbilingual
 from valliance.marketing.services import campaign_lifecycle as lifecycle
 from valliance.marketing.views import bp
 from valliance.marketing.views.campaign_forms import PhoneForm, ReasonForm
@@ -18,8 +18,11 @@ from valliance.web.transactions import on_error, transactional
 
 ACTIONS = {"schedule": lifecycle.schedule, "pause": lifecycle.pause,
            "resume": lifecycle.resume, "stop": lifecycle.stop}
-DONE = {"schedule": "已排期：%(name)s", "pause": "已暂停：%(name)s",
-        "resume": "已恢复：%(name)s", "stop": "已停止：%(name)s"}
+#: flashed after each action (context "Campaign": the merchants' 已暂停 means suspended)
+DONE = {"schedule": N_ctx("Campaign", "已排期：%(name)s"),
+        "pause": N_ctx("Campaign", "已暂停：%(name)s"),
+        "resume": N_ctx("Campaign", "已恢复：%(name)s"),
+        "stop": N_ctx("Campaign", "已停止：%(name)s")}
 
 
 def _after_commit(work) -> None:
@@ -48,7 +51,7 @@ def campaign_action(campaign_id: str, action: str):
     actor = f"staff:{current_staff().id}"
     campaign = ACTIONS[action](db.session, campaign_id, actor=actor, reason=form.reason.data or "")
     _after_commit(lambda: lifecycle.start_now(campaign, actor))
-    flash(bilingual(DONE[action], name=campaign.name), FLASH)
+    flash(pbilingual("Campaign", DONE[action], name=campaign.name), FLASH)
     return _back(campaign_id)
 
 

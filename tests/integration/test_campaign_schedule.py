@@ -125,3 +125,16 @@ def test_a_stop_between_batches_ends_the_run(session, monkeypatch):
     run = session.scalar(select(CampaignRun))
     assert run.finished_at is not None
     assert session.get(Campaign, made.id).status == "stopped"
+
+
+def test_a_stop_cancels_the_night_held_messages_at_once(session):
+    from tests.integration.test_campaign_send import NIGHT
+    from valliance.marketing.services import campaign_lifecycle
+    members(session, 2)
+    made = _daily(session)  # still live after its round (a one-off is finished)
+    assert campaign_send.run_campaign(session, made.id, started_by="cli", now=NIGHT).deferred == 2
+    campaign_lifecycle.stop(session, made.id, actor="cli")
+    session.commit()
+    statuses = session.scalars(select(CampaignDelivery.status)).all()
+    assert statuses == ["cancelled", "cancelled"]  # they no longer count toward any cap
+    assert campaign_schedule.tick(session, now=NIGHT + timedelta(hours=12))["release"] is False

@@ -14,6 +14,7 @@ from valliance.marketing.campaign_models import Campaign, CampaignDelivery
 from valliance.marketing.services import campaign_lifecycle as lifecycle
 from valliance.marketing.services import campaigns, saved_segments
 from valliance.marketing.services.segment_filters import parse_filters
+from valliance.members.models import Member
 from valliance.members.services import enroll_member
 from valliance.merchants.services.offers import create_offer
 from valliance.merchants.services.onboarding import create_merchant
@@ -274,3 +275,22 @@ def test_a_test_send_to_an_empty_audience_uses_sample_values(session, world, que
     text = lifecycle.test_send(session, campaign.id, world["staff"])
     assert text.startswith("【测试】王小明您好，金卡会员1,280积分，200积分")
     assert text.endswith("日到期 回复TD退订")
+
+
+def test_a_campaign_that_reached_anyone_keeps_its_control_group_reward_and_channel(
+        session, world):
+    campaign = campaigns.create_campaign(session, fields(world), actor=ACTOR)
+    campaign.status = "paused"
+    member_id = session.scalar(select(Member.id).limit(1))
+    session.add(CampaignDelivery(campaign_id=campaign.id, round="once", member_id=member_id,
+                                 status="sent"))
+    session.commit()
+    with pytest.raises(ValidationError) as caught:
+        campaigns.update_campaign(session, campaign.id, fields(
+            world, control_percent="30", bonus_points="5", channel="inbox"), actor=ACTOR)
+    session.rollback()
+    assert set(caught.value.details) == {"control_percent", "bonus_points", "channel"}
+    assert "不能再改对照组比例" in str(caught.value.details["control_percent"][0])
+    edited = campaigns.update_campaign(session, campaign.id, fields(world, name="改个名字"),
+                                       actor=ACTOR)
+    assert edited.name == "改个名字"  # the name and the message may still change

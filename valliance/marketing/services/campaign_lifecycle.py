@@ -9,14 +9,14 @@ run at once (start_now) after its commit, so the engine reads the committed stat
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import ValidationError
 from valliance.i18n import N_, bilingual
-from valliance.marketing.campaign_models import Campaign
+from valliance.marketing.campaign_models import Campaign, CampaignDelivery
 from valliance.marketing.labels import campaign_status_bilingual
 from valliance.marketing.services import (
     campaign_delivery,
@@ -124,6 +124,11 @@ def stop(session: Session, campaign_id: str, *, actor: str, reason: str = "") ->
         raise ValidationError(details={"reason": [bilingual("请填写停止活动的原因")]})
     campaign = _moving(session, campaign_id, "stop")
     before, campaign.status, campaign.next_run_at = campaign.status, "stopped", None
+    # the messages the quiet hours held back will not go: no longer counted toward any cap
+    session.execute(update(CampaignDelivery).where(CampaignDelivery.campaign_id == campaign.id,
+                                                   CampaignDelivery.status == "deferred")
+                    .values(status="cancelled")
+                    .execution_options(synchronize_session=False))
     _audit(session, campaign, "stop", actor, reason, before)
     return campaign
 

@@ -60,8 +60,9 @@ def tick(session: Session, now: datetime | None = None) -> dict:
     for campaign_id in due:
         enqueue_run(campaign_id)
     releasing = not send_rules.in_quiet_hours(now) and session.scalar(
-        select(deliveries.c.id).where(deliveries.c.status == "deferred",
-                                      deliveries.c.due_at <= now).limit(1)) is not None
+        select(deliveries.c.id).join(Campaign, Campaign.id == deliveries.c.campaign_id)
+        .where(deliveries.c.status == "deferred", deliveries.c.due_at <= now,
+               Campaign.status != "paused").limit(1)) is not None
     if releasing:
         jobs.enqueue(RELEASE_JOB, key=RELEASE_JOB)
     pending = session.scalar(select(OutboxMessage.id).where(

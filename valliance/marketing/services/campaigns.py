@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.errors import NotFound, ValidationError
-from valliance.i18n import bilingual
+from valliance.i18n import N_, bilingual
 from valliance.ids import new_id
-from valliance.marketing.campaign_models import Campaign
+from valliance.marketing.campaign_models import Campaign, CampaignDelivery
 from valliance.marketing.labels import campaign_status_bilingual
 from valliance.marketing.services import campaign_send
 from valliance.marketing.services.campaign_fields import CampaignFields, parse_campaign
@@ -90,6 +90,7 @@ def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor:
             "活动状态为“%(status)s”，只有草稿或已暂停的活动可以修改",
             status=campaign_status_bilingual(campaign.status)))
     fields = parse_campaign(session, data, campaign_id=campaign.id)
+    _keep_what_was_sent(session, campaign, fields)
     before = _audited(campaign)
     _apply(campaign, fields)
     if campaign.status == "paused":  # its next run follows the schedule as changed (resume)
@@ -98,6 +99,22 @@ def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor:
     record_event(session, actor=actor, action="campaign.update", subject=campaign.id,
                  reason="edited", before=before, **_audited(campaign))
     return campaign
+
+
+#: what a campaign that reached anyone keeps: its control group (who is held out), what
+#: each member gets and by which channel — changed halfway, the report compares nothing
+FIXED_ONCE_SENT = {"control_percent": N_("对照组比例"), "bonus_points": N_("赠送积分"),
+                   "channel": N_("发送渠道")}
+
+
+def _keep_what_was_sent(session: Session, campaign: Campaign, fields: CampaignFields) -> None:
+    changed = [name for name in FIXED_ONCE_SENT if getattr(fields, name) != getattr(campaign, name)]
+    if not changed or session.scalar(select(CampaignDelivery.id).where(
+            CampaignDelivery.campaign_id == campaign.id).limit(1)) is None:
+        return
+    raise ValidationError(details={name: [bilingual(
+        "活动已开始发送，不能再改%(field)s（否则对照组与效果报告失去意义）",
+        field=bilingual(FIXED_ONCE_SENT[name]))] for name in changed})
 
 
 def campaigns_page(session: Session, page: int = 1, per_page: int = PER_PAGE) -> CampaignPage:

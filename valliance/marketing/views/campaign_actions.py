@@ -3,7 +3,7 @@ a test send to their own phone, and setting that phone. Each is audited by its s
 
 from flask import after_this_request, flash, redirect, url_for
 
-from valliance.extensions import db
+from valliance.extensions import db, limiter
 from valliance.i18n import N_ctx, bilingual, pbilingual
 from valliance.marketing.services import campaign_lifecycle as lifecycle
 from valliance.marketing.views import bp
@@ -56,6 +56,7 @@ def campaign_action(campaign_id: str, action: str):
 
 
 @bp.post("/campaigns/<campaign_id>/test", endpoint="campaign_test")
+@limiter.limit("5 per minute")  # each is a real SMS
 @role_required(MARKETING)
 @transactional
 def campaign_test(campaign_id: str):
@@ -71,6 +72,7 @@ def campaign_test(campaign_id: str):
 
 
 @bp.post("/campaigns/<campaign_id>/my-phone", endpoint="campaign_my_phone")
+@limiter.limit("5 per minute")
 @role_required(MARKETING)
 @transactional
 def campaign_my_phone(campaign_id: str):

@@ -194,15 +194,15 @@ def _render(app, lang, report_):
 
 def test_the_report_partial_renders_in_both_languages(app, session, one_off):
     result = report(session, one_off.id)
-    # 3/5 v 1/3: se = sqrt(0.6 × 0.4 / 5 + (1/3)(2/3) / 3) = sqrt(0.048 + 0.0740741) = 0.3493911
-    # 1.96 × se = 0.6848; 0.2666667 ∓ 0.6848 → −41.8 to +95.1: not significant
-    assert (result.uplift.low, result.uplift.high) == (-41.8, 95.1)
+    # 3/5 v 1/3, Agresti–Caffo: 4/7 v 2/5, centre 0.1714286; se = sqrt((4/7)(3/7) / 7
+    # + 0.4 × 0.6 / 5) = 0.2880719; 1.96 × se = 0.5646209 → −39.3 to +73.6: not significant
+    assert (result.uplift.low, result.uplift.high) == (-39.3, 73.6)
     chinese = _render(app, "zh_CN", result)
-    assert "提升 +26.7 个百分点（95%置信区间 -41.8 至 +95.1）" in chinese
+    assert "提升 +26.7 个百分点（95%置信区间 -39.3 至 +73.6）" in chinese
     assert "差异不显著" in chinese and 'data-verdict="not_significant"' in chinese
     assert "奖励积分：共发放 100 分" in chinese
     english = _render(app, "en", result)
-    assert "Uplift +26.7 percentage points (95% confidence interval -41.8 to +95.1)" in english
+    assert "Uplift +26.7 percentage points (95% confidence interval -39.3 to +73.6)" in english
     assert "Not significant" in english
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in english)
 

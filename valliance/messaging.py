@@ -56,6 +56,8 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(String(BODY_MAX))
     #: the body holds a one-time code (see the module's docstring)
     secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: a campaign's message: sent after the others, and only before `marketing_until`
+    marketing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: pending (queued), sending (claimed by a worker), sent, failed (tried, kept for a retry)
@@ -161,8 +163,8 @@ def queue_sms(session: Session, recipient: str, body: str, *, secret: bool = Fal
 
 
 def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
-    """Queue (recipient, body) SMS in one statement (campaigns: never secret); their ids, in
-    the order given."""
+    """Queue (recipient, body) marketing SMS in one statement (campaigns: never secret);
+    their ids, in the order given."""
     if not messages:
         return []
     if any(len(body) > BODY_MAX for _, body in messages):
@@ -172,7 +174,7 @@ def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
     result = session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
         [{"channel": "sms", "recipient": recipient, "body": body, "secret": False,
-          "created_at": now, "status": "pending", "attempts": 0}
+          "marketing": True, "created_at": now, "status": "pending", "attempts": 0}
          for recipient, body in messages])
     return [row[0] for row in result]
 
@@ -181,7 +183,8 @@ def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
 CLAIM_BATCH = 200
 
 
-def deliver_pending(session: Session, sender: Sender | None = None) -> int:
+def deliver_pending(session: Session, sender: Sender | None = None, *,
+                    marketing_until: datetime | None = None) -> int:
     """Send queued messages (call after the commit that queued them); the number sent.
 
     Messages are claimed a batch at a time (status sending) and the claim committed before
@@ -192,12 +195,24 @@ def deliver_pending(session: Session, sender: Sender | None = None) -> int:
     delivery), or back to pending when the sender refuses (the console sender in production).
     One call makes one pass, oldest first: a message that fails now waits for the next call. A
     failure is logged (never with the text) and does not fail the request.
+
+    Sign-up codes, alerts and test sends go first; marketing messages (campaigns) only when
+    the caller says until when they may go (`marketing_until`: the start of the quiet hours,
+    worked out by the marketing jobs) and only while it has not come — a request's delivery
+    never carries a campaign's backlog.
     """
     sender = sender or _app_sender()
     session.rollback()
+    sent = _pass(session, sender, marketing=False, until=None)
+    if marketing_until is not None:
+        sent += _pass(session, sender, marketing=True, until=marketing_until)
+    return sent
+
+
+def _pass(session: Session, sender: Sender, *, marketing: bool, until: datetime | None) -> int:
     sent, after = 0, 0
-    while True:
-        claimed = _claim(session, after)
+    while until is None or utcnow() < until:
+        claimed = _claim(session, after, marketing)
         session.commit()
         if not claimed:
             return sent
@@ -208,12 +223,14 @@ def deliver_pending(session: Session, sender: Sender | None = None) -> int:
                             .values(**outcome))
             sent += outcome["status"] == "sent"
         session.commit()
+    return sent
 
 
-def _claim(session: Session, after: int) -> list:
+def _claim(session: Session, after: int, marketing: bool) -> list:
     """Mark the next batch of deliverable messages (ids above `after`) sending; their rows."""
     waiting = (select(OutboxMessage.id)
                .where(OutboxMessage.id > after, OutboxMessage.sent_at.is_(None),
+                      OutboxMessage.marketing.is_(marketing),
                       or_(OutboxMessage.status == "pending",
                           (OutboxMessage.status == "failed")
                           & (OutboxMessage.attempts < MAX_ATTEMPTS)))

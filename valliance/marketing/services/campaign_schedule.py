@@ -44,8 +44,9 @@ def send_job(session: Session, campaign_id: str, started_by: str = "schedule") -
 
 
 def deliver_job(session: Session) -> int:
-    """The job: hand every queued SMS to the gateway (valliance.messaging)."""
-    return deliver_pending(session)
+    """The job: hand the queued SMS to the gateway (valliance.messaging); campaigns' only
+    outside the quiet hours, and only until they begin."""
+    return deliver_pending(session, marketing_until=send_rules.marketing_until(utcnow()))
 
 
 def tick(session: Session, now: datetime | None = None) -> dict:
@@ -65,8 +66,10 @@ def tick(session: Session, now: datetime | None = None) -> dict:
                Campaign.status != "paused").limit(1)) is not None
     if releasing:
         jobs.enqueue(RELEASE_JOB, key=RELEASE_JOB)
-    pending = session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending").limit(1)) is not None
+    waiting = OutboxMessage.status == "pending"
+    if send_rules.in_quiet_hours(now):  # campaigns' messages wait for 09:00
+        waiting = waiting & OutboxMessage.marketing.is_(False)
+    pending = session.scalar(select(OutboxMessage.id).where(waiting).limit(1)) is not None
     if pending:
         jobs.enqueue(DELIVER_JOB, key=DELIVER_JOB)
     return {"runs": len(due), "release": bool(releasing), "deliver": pending}

@@ -47,6 +47,14 @@ def in_quiet_hours(now: datetime) -> bool:
     return local >= QUIET_START or local < QUIET_END
 
 
+def marketing_until(now: datetime) -> datetime | None:
+    """Until when marketing messages may be handed to the gateway: the coming 21:00
+    Asia/Shanghai, or None inside the quiet hours (messaging.deliver_pending's deadline)."""
+    if in_quiet_hours(now):
+        return None
+    return datetime.combine(now.astimezone(SHANGHAI).date(), QUIET_START, SHANGHAI)
+
+
 def quiet_hours_end(now: datetime) -> datetime:
     """The next 09:00 Asia/Shanghai at or after now."""
     local = now.astimezone(SHANGHAI)

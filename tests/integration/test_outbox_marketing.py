@@ -1,0 +1,71 @@
+"""Campaign SMS in the outbox (issue #17): sign-up codes and alerts go first, and a campaign's
+messages reach the gateway only outside the quiet hours — a delivery or a retry at night, or a
+request's delivery after its answer, never carries a campaign's backlog."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from tests.integration.test_campaign_schedule import queue  # noqa: F401 (a fixture)
+from valliance.db import utcnow
+from valliance.marketing.services import campaign_schedule, send_rules
+from valliance.messaging import OutboxMessage, deliver_pending, queue_many, queue_sms
+
+
+class Recorder:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, recipient, body):
+        self.sent.append(recipient)
+
+
+def _queue(session):
+    queue_many(session, [("13900000001", "活动一"), ("13900000002", "活动二")])
+    queue_sms(session, "13800000000", "您的验证码是 123456", secret=True)
+    session.commit()
+
+
+def _statuses(session):
+    return dict(session.execute(select(OutboxMessage.recipient, OutboxMessage.status)).all())
+
+
+def test_without_a_deadline_only_the_members_own_messages_go(session):
+    _queue(session)
+    sender = Recorder()
+    assert deliver_pending(session, sender) == 1
+    assert sender.sent == ["13800000000"]
+    assert _statuses(session) == {"13800000000": "sent", "13900000001": "pending",
+                                  "13900000002": "pending"}
+
+
+def test_before_the_deadline_campaigns_go_after_the_codes(session):
+    _queue(session)
+    sender = Recorder()
+    assert deliver_pending(session, sender, marketing_until=utcnow() + timedelta(hours=1)) == 3
+    assert sender.sent == ["13800000000", "13900000001", "13900000002"]
+
+
+def test_once_the_deadline_has_come_campaigns_wait(session):
+    _queue(session)
+    sender = Recorder()
+    assert deliver_pending(session, sender, marketing_until=utcnow() - timedelta(seconds=1)) == 1
+    assert _statuses(session)["13900000001"] == "pending"
+
+
+def test_the_deadline_is_the_coming_21_00_and_none_in_the_quiet_hours():
+    # Asia/Shanghai is UTC+8: 12:00 UTC is 20:00 there
+    assert send_rules.marketing_until(datetime(2026, 12, 7, 12, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 7, 13, 0, tzinfo=UTC)
+    assert send_rules.marketing_until(datetime(2026, 12, 7, 14, 0, tzinfo=UTC)) is None  # 22:00
+    assert send_rules.marketing_until(datetime(2026, 12, 7, 0, 30, tzinfo=UTC)) is None  # 08:30
+    assert send_rules.marketing_until(datetime(2026, 12, 7, 1, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 7, 13, 0, tzinfo=UTC)  # 09:00: the day's window opens
+
+
+def test_the_tick_queues_no_delivery_at_night_for_campaign_messages_alone(session, queue):  # noqa: F811
+    queue_many(session, [("13900000001", "活动一")])
+    session.commit()
+    night, day = datetime(2026, 12, 7, 14, 0, tzinfo=UTC), datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    assert campaign_schedule.tick(session, now=night)["deliver"] is False
+    assert campaign_schedule.tick(session, now=day)["deliver"] is True

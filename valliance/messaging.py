@@ -25,7 +25,7 @@ how long the answer took does not tell whether the phone was texted.
 import json
 import logging
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -58,6 +58,8 @@ class OutboxMessage(Base):
     secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: a campaign's message: sent after the others, and only before `marketing_until`
     marketing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when a delivery claimed it (status sending); a claim older than RECLAIM_AFTER is stale
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: pending (queued), sending (claimed by a worker), sent, failed (tried, kept for a retry)
@@ -181,6 +183,9 @@ def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
 
 #: how many messages one delivery claims (and commits the outcomes of) at a time
 CLAIM_BATCH = 200
+#: a claim this old belongs to a delivery that died (killed between its claim and its
+#: outcomes): the message is claimed again — sent twice at worst, never lost
+RECLAIM_AFTER = timedelta(minutes=15)
 
 
 def deliver_pending(session: Session, sender: Sender | None = None, *,
@@ -194,7 +199,9 @@ def deliver_pending(session: Session, sender: Sender | None = None, *,
     and the error's kind or the provider's code recorded, the body kept for the next
     delivery), or back to pending when the sender refuses (the console sender in production).
     One call makes one pass, oldest first: a message that fails now waits for the next call. A
-    failure is logged (never with the text) and does not fail the request.
+    failure is logged (never with the text) and does not fail the request. A message claimed
+    more than RECLAIM_AFTER ago and still sending was left by a delivery that died: it is
+    claimed again.
 
     Sign-up codes, alerts and test sends go first; marketing messages (campaigns) only when
     the caller says until when they may go (`marketing_until`: the start of the quiet hours,
@@ -228,20 +235,23 @@ def _pass(session: Session, sender: Sender, *, marketing: bool, until: datetime 
 
 def _claim(session: Session, after: int, marketing: bool) -> list:
     """Mark the next batch of deliverable messages (ids above `after`) sending; their rows."""
+    now = utcnow()
     waiting = (select(OutboxMessage.id)
                .where(OutboxMessage.id > after, OutboxMessage.sent_at.is_(None),
                       OutboxMessage.marketing.is_(marketing),
                       or_(OutboxMessage.status == "pending",
                           (OutboxMessage.status == "failed")
-                          & (OutboxMessage.attempts < MAX_ATTEMPTS)))
+                          & (OutboxMessage.attempts < MAX_ATTEMPTS),
+                          (OutboxMessage.status == "sending")
+                          & (OutboxMessage.claimed_at < now - RECLAIM_AFTER)))
                .order_by(OutboxMessage.id).limit(CLAIM_BATCH))
     if session.get_bind().dialect.name == "postgresql":
         waiting = waiting.with_for_update(skip_locked=True)
     return list(session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(waiting.scalar_subquery()),
-               OutboxMessage.status.in_(("pending", "failed")))
-        .values(status="sending")
+               OutboxMessage.status.in_(("pending", "failed", "sending")))
+        .values(status="sending", claimed_at=now)
         .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.body,
                    OutboxMessage.secret)
         .execution_options(synchronize_session=False)))

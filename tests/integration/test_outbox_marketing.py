@@ -69,3 +69,18 @@ def test_the_tick_queues_no_delivery_at_night_for_campaign_messages_alone(sessio
     night, day = datetime(2026, 12, 7, 14, 0, tzinfo=UTC), datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     assert campaign_schedule.tick(session, now=night)["deliver"] is False
     assert campaign_schedule.tick(session, now=day)["deliver"] is True
+
+
+def test_a_claim_left_by_a_dead_delivery_is_taken_again(session):
+    from valliance.messaging import RECLAIM_AFTER
+    queue_sms(session, "13800000001", "您的账户已冻结")
+    queue_sms(session, "13800000002", "您的账户已解冻")
+    session.commit()
+    stale, live = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    stale.status, stale.claimed_at = "sending", utcnow() - RECLAIM_AFTER - timedelta(minutes=1)
+    live.status, live.claimed_at = "sending", utcnow() - timedelta(minutes=1)  # still at work
+    session.commit()
+    sender = Recorder()
+    assert deliver_pending(session, sender) == 1
+    assert sender.sent == ["13800000001"]
+    assert _statuses(session) == {"13800000001": "sent", "13800000002": "sending"}

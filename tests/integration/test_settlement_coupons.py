@@ -97,3 +97,30 @@ def test_settlement_verify_reconciles_a_month_with_coupons(app, session):
     verified = runner.invoke(args=["settlement", "verify", "--json"])
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout) == {"periods": 1, "reconciled": True, "failures": []}
+
+
+def test_every_refund_takes_back_its_share_of_an_alliance_coupon(app, session):
+    from sqlalchemy import func, select
+
+    from valliance.coupons.models import Coupon, CouponLine
+    hotpot = shop(session, "老王火锅")
+    someone, card = member(session)
+    code = coupon(session, template(session, value=2000, min_spend=0), someone).code
+    sale = _sell(session, hotpot, card, 10_000, code)  # ¥100.00 − ¥20.00 coupon: ¥80.00 paid
+
+    def owed():
+        return session.scalar(select(func.sum(CouponLine.value_fen))
+                              .where(CouponLine.purchase_id == sale.id))
+
+    half = refunds.refund_purchase(session, hotpot.merchant, sale.id, 5_000)
+    session.commit()
+    # half the goods back: half the cash (¥40.00) and half the alliance's ¥20.00
+    assert (half.cash_refund, owed()) == (4_000, 1_000)
+    # the rest, after the coupon's last day: it stays used, and the alliance owes nothing
+    used = session.scalar(select(Coupon).where(Coupon.code == code))
+    late = utcnow() + timedelta(days=(used.valid_until - utcnow().date()).days + 2)
+    refunds.refund_purchase(session, hotpot.merchant, sale.id, None, at=late)
+    session.commit()
+    session.refresh(used)
+    assert (owed(), used.status) == (0, "used")
+    assert services.reconcile(session).ok

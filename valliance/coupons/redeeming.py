@@ -90,23 +90,30 @@ def link_purchase(session: Session, coupon: CouponTerms, *, purchase_id: str, me
         session.flush()
 
 
-def restore_after_refund(session: Session, *, code: str, purchase_id: str, merchant_id: str,
-                         value: int, now: datetime) -> bool:
-    """A refund completed the purchase: its coupon is active again if still within validity
-    (and the alliance's line for it is taken back). Whether it was restored."""
-    coupon = session.execute(select(coupons.c.id, templates.c.merchant_id)
-                             .join(templates, templates.c.id == coupons.c.template_id)
-                             .where(coupons.c.code == code)).first()
+def restore_after_refund(session: Session, *, code: str, purchase_id: str,
+                         now: datetime) -> bool:
+    """A refund completed the purchase: its coupon is active again if still within validity.
+    Whether it was restored (the alliance's line follows the refunds: take_back_share)."""
     today = now.astimezone(SHANGHAI).date()
     restored = session.execute(
         update(coupons).where(coupons.c.code == code, coupons.c.status == "used",
                               coupons.c.used_purchase_id == purchase_id,
                               coupons.c.valid_until >= today)
         .values(status="active", used_purchase_id=None, used_at=None))
-    if restored.rowcount != 1:
-        return False
-    if coupon.merchant_id is None and value:
-        session.add(CouponLine(coupon_id=coupon.id, purchase_id=purchase_id,
-                               merchant_id=merchant_id, value_fen=-value, created_at=now))
-        session.flush()
-    return True
+    return restored.rowcount == 1
+
+
+def take_back_share(session: Session, *, code: str, purchase_id: str, merchant_id: str,
+                    share: int, now: datetime) -> None:
+    """A refund's share of an alliance-wide coupon's value, taken back from the merchant: the
+    goods came back, so the alliance no longer owes that part (a −share line). Over refunds
+    that complete the purchase the shares add up to the value, whatever becomes of the coupon;
+    a merchant's own coupon has no line."""
+    coupon = session.execute(select(coupons.c.id, templates.c.merchant_id)
+                             .join(templates, templates.c.id == coupons.c.template_id)
+                             .where(coupons.c.code == code)).first()
+    if coupon is None or coupon.merchant_id is not None or not share:
+        return
+    session.add(CouponLine(coupon_id=coupon.id, purchase_id=purchase_id,
+                           merchant_id=merchant_id, value_fen=-share, created_at=now))
+    session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from valliance import points
 from valliance.audit import record_event
-from valliance.coupons.redeeming import restore_after_refund
+from valliance.coupons.redeeming import restore_after_refund, take_back_share
 from valliance.db import utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase, ValidationError
 from valliance.i18n import bilingual
@@ -63,11 +63,15 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
         balance = points.reverse(session, purchase.redemption_transfer_id, returned,
                                  now=at).balance
     purchase.refunded_amount = before + amount
+    if purchase.coupon_code:
+        # the alliance takes back its share of an alliance-wide coupon with every refund
+        take_back_share(session, code=purchase.coupon_code, purchase_id=purchase.id,
+                        merchant_id=purchase.merchant_id, now=at, share=pricing.refund_share(
+                            purchase.coupon_value, before, amount, purchase.amount))
     if purchase.coupon_code and purchase.refunded_amount == purchase.amount:
         # The refund that completes the purchase gives the coupon back while it is still
         # valid (contract §11); a partial refund never does.
         restore_after_refund(session, code=purchase.coupon_code, purchase_id=purchase.id,
-                             merchant_id=purchase.merchant_id, value=purchase.coupon_value,
                              now=at)
     refund = Refund(id=new_id("ref"), purchase_id=purchase.id, amount=amount, cash_refund=cash,
                     points_reversed=reversed_points, points_returned=returned,

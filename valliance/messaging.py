@@ -22,11 +22,8 @@ Sign-up and claim call the gateway after their answer has gone (deliver_after_re
 how long the answer took does not tell whether the phone was texted.
 """
 
-import json
 import logging
-import urllib.request
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import Boolean, Index, Integer, String, false, insert, or_, select, update
@@ -34,6 +31,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from valliance import secret_box
 from valliance.db import Base, BigId, UTCDateTime, utcnow
+from valliance.sms_senders import (  # noqa: F401 (the senders, where callers look for them)
+    ConsoleSender,
+    HttpSmsGateway,
+    Sender,
+    SendRefused,
+    _app_sender,
+    configured_sender,
+    provider_name,
+    warn_if_console_in_production,
+)
 
 log = logging.getLogger("valliance.sms")
 BODY_MAX = 500
@@ -62,94 +69,12 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    #: pending (queued), sending (claimed by a worker), sent, failed (tried, kept for a retry)
+    #: pending (queued), sending (claimed by a worker), sent, failed (tried, kept for a retry),
+    #: cancelled (a marketing message whose campaign stopped or member opted out first)
     status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the last failure's kind or the provider's error code (never the message's text)
     last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
-
-
-class Sender(Protocol):
-    def send(self, recipient: str, body: str) -> None: ...
-
-
-class SendRefused(Exception):
-    """The sender will not send here (the console sender in production): the message waits."""
-
-
-class ConsoleSender:
-    """Print messages where the operator of a development server sees them (no gateway)."""
-
-    #: set in production: a console is no way to reach a phone
-    refuse = False
-
-    def send(self, recipient: str, body: str) -> None:
-        if self.refuse:
-            raise SendRefused("SMS_PROVIDER is console in production: set a real provider")
-        log.warning("SMS to %s: %s", recipient, body)
-
-
-class HttpSmsGateway:
-    """An SMS gateway over HTTP(S): POST {"to", "text"} as JSON, with a bearer token if set.
-
-    Any 2xx answer means the gateway took the message; anything else raises (without the
-    message's text, so an error logged by the outbox never carries a code).
-    """
-
-    #: a network round trip: where whether a message went must not show in the answer's time,
-    #: it is sent after the answer (deliver_after_response)
-    round_trip = True
-
-    def __init__(self, url: str, token: str = "", timeout: float = 5.0):
-        self.url, self.token, self.timeout = url, token, timeout
-
-    def send(self, recipient: str, body: str) -> None:
-        request = urllib.request.Request(  # noqa: S310 — the operator's configured https URL
-            self.url, method="POST", data=json.dumps({"to": recipient, "text": body}).encode(),
-            headers={"Content-Type": "application/json",
-                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
-        with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-            if not 200 <= answer.status < 300:
-                raise RuntimeError(f"SMS gateway answered HTTP {answer.status}")
-
-
-def provider_name(config) -> str:
-    """SMS_PROVIDER, or http when only SMS_GATEWAY_URL is set, else console."""
-    name = (config.get("SMS_PROVIDER") or "").strip().lower()
-    if not name:
-        name = "http" if config.get("SMS_GATEWAY_URL") else "console"
-    return name
-
-
-def configured_sender(config) -> Sender:
-    """The sender SMS_PROVIDER names (module docstring); an unknown name is an error."""
-    name = provider_name(config)
-    if name == "aliyun":
-        from valliance.sms_aliyun import AliyunSmsSender
-
-        return AliyunSmsSender.from_config(config)
-    if name == "http":
-        return HttpSmsGateway(config.get("SMS_GATEWAY_URL", ""),
-                              config.get("SMS_GATEWAY_TOKEN", ""))
-    if name != "console":
-        raise ValueError(f"unknown SMS_PROVIDER {name!r} (console, aliyun or http)")
-    sender = ConsoleSender()
-    sender.refuse = bool(config.get("PRODUCTION"))
-    return sender
-
-
-def warn_if_console_in_production(app) -> None:
-    """At start-up: say loudly that a production app with the console sender sends no SMS."""
-    if app.config.get("PRODUCTION") and provider_name(app.config) == "console":
-        log.warning("PRODUCTION is set but SMS_PROVIDER is console: no SMS will be sent "
-                    "(messages stay pending) until SMS_PROVIDER is aliyun or http")
-
-
-def _app_sender() -> Sender:
-    sender = current_app.extensions.get("sms_sender")
-    if sender is None:
-        sender = current_app.extensions["sms_sender"] = configured_sender(current_app.config)
-    return sender
 
 
 def queue_sms(session: Session, recipient: str, body: str, *, secret: bool = False
@@ -184,8 +109,9 @@ def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
 #: how many messages one delivery claims (and commits the outcomes of) at a time
 CLAIM_BATCH = 200
 #: a claim this old belongs to a delivery that died (killed between its claim and its
-#: outcomes): the message is claimed again — sent twice at worst, never lost
-RECLAIM_AFTER = timedelta(minutes=15)
+#: outcomes): the message is claimed again — sent twice at worst, never lost. Longer than a
+#: batch can take with a slow gateway (200 × a 5 s timeout ≈ 17 minutes).
+RECLAIM_AFTER = timedelta(minutes=30)
 
 
 def deliver_pending(session: Session, sender: Sender | None = None, *,
@@ -219,31 +145,55 @@ def deliver_pending(session: Session, sender: Sender | None = None, *,
 def _pass(session: Session, sender: Sender, *, marketing: bool, until: datetime | None) -> int:
     sent, after = 0, 0
     while until is None or utcnow() < until:
-        claimed = _claim(session, after, marketing)
+        claimed_at = utcnow()
+        claimed = _claim(session, after, marketing, claimed_at)
         session.commit()
         if not claimed:
             return sent
         after = max(row.id for row in claimed)
         for row in claimed:
+            # the outcome is this claim's only while it holds (a stale claim taken again is
+            # the other delivery's to finish)
+            mine = (OutboxMessage.id == row.id) & (OutboxMessage.claimed_at == claimed_at)
+            if until is not None and utcnow() >= until:  # the deadline came mid-batch
+                session.execute(update(OutboxMessage).where(mine)
+                                .values(status="pending", claimed_at=None))
+                continue
             outcome = _send_one(sender, row.id, row)
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                            .values(**outcome))
+            session.execute(update(OutboxMessage).where(mine).values(**outcome))
             sent += outcome["status"] == "sent"
         session.commit()
     return sent
 
 
-def _claim(session: Session, after: int, marketing: bool) -> list:
+def cancel_pending(session: Session, *, ids=None, recipient: str | None = None) -> int:
+    """Cancel marketing messages not yet handed to the gateway (pending, or failed and waiting
+    for a retry): those with these ids (a stopped campaign's), or to this phone (a member who
+    opted out). How many."""
+    where = [OutboxMessage.marketing.is_(True),
+             OutboxMessage.status.in_(("pending", "failed"))]
+    if ids is not None:
+        where.append(OutboxMessage.id.in_(ids))
+    if recipient is not None:
+        where.append(OutboxMessage.recipient == recipient)
+    return session.execute(update(OutboxMessage).where(*where).values(status="cancelled")
+                           .execution_options(synchronize_session=False)).rowcount
+
+
+def stale_claims_or_retries():
+    """The condition of messages a delivery should pick up besides pending ones: failed with
+    tries left, or claimed by a delivery that died."""
+    return or_((OutboxMessage.status == "failed") & (OutboxMessage.attempts < MAX_ATTEMPTS),
+               (OutboxMessage.status == "sending")
+               & (OutboxMessage.claimed_at < utcnow() - RECLAIM_AFTER))
+
+
+def _claim(session: Session, after: int, marketing: bool, now: datetime) -> list:
     """Mark the next batch of deliverable messages (ids above `after`) sending; their rows."""
-    now = utcnow()
     waiting = (select(OutboxMessage.id)
                .where(OutboxMessage.id > after, OutboxMessage.sent_at.is_(None),
                       OutboxMessage.marketing.is_(marketing),
-                      or_(OutboxMessage.status == "pending",
-                          (OutboxMessage.status == "failed")
-                          & (OutboxMessage.attempts < MAX_ATTEMPTS),
-                          (OutboxMessage.status == "sending")
-                          & (OutboxMessage.claimed_at < now - RECLAIM_AFTER)))
+                      or_(OutboxMessage.status == "pending", stale_claims_or_retries()))
                .order_by(OutboxMessage.id).limit(CLAIM_BATCH))
     if session.get_bind().dialect.name == "postgresql":
         waiting = waiting.with_for_update(skip_locked=True)

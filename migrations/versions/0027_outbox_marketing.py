@@ -11,6 +11,8 @@ Revises: 0026
 Create Date: 2026-12-07 13:00:00
 
 """
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,6 +29,13 @@ def upgrade():
     op.add_column('outbox_messages', sa.Column('marketing', sa.Boolean(), nullable=False,
                                                server_default=sa.false()))
     op.add_column('outbox_messages', sa.Column('claimed_at', UTCDateTime(), nullable=True))
+    # what campaigns queued before: marketing; a claim left sending: as if made now
+    op.execute("UPDATE outbox_messages SET marketing = true WHERE id IN (SELECT "
+               "outbox_message_id FROM campaign_deliveries WHERE outbox_message_id IS NOT NULL)")
+    outbox = sa.table('outbox_messages', sa.column('status', sa.String),
+                      sa.column('claimed_at', UTCDateTime()))
+    op.execute(outbox.update().where(outbox.c.status == 'sending')
+               .values(claimed_at=datetime.now(UTC)))
 
 
 def downgrade():

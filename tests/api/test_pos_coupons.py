@@ -173,6 +173,18 @@ def test_a_replayed_purchase_answers_the_same_and_uses_the_coupon_once(client, s
     assert (detail["coupon"], detail["coupon_value"]) == (made.code, 1000)
 
 
+def test_a_null_coupon_and_no_coupon_are_the_same_sale_on_a_replay(client, session):
+    store = shop(session)
+    _, card = member(session)
+    headers = {**store.headers, "Idempotency-Key": "no-coupon"}
+    first = client.post(PURCHASES, json={"card": card.number, "amount": 5000}, headers=headers)
+    again = client.post(PURCHASES, json={"card": card.number, "amount": 5000, "coupon": None},
+                        headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert (again.get_json()["coupon"], again.get_json()["coupon_value"]) == (None, 0)
+
+
 def test_a_full_refund_makes_the_coupon_active_again(client, session):
     store = shop(session)
     someone, card = member(session)

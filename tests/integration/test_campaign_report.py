@@ -111,7 +111,8 @@ def test_counts_buyers_redemptions_and_uplift_of_a_one_off_campaign(session, one
     assert (result.uplift.target_rate, result.uplift.control_rate,
             result.uplift.uplift_points) == (60.0, 33.3, 26.7)
     assert result.has_offer and result.reward_points == 100
-    assert result.messages.sms == {"pending": 1, "sending": 0, "sent": 2, "failed": 1}
+    assert result.messages.sms == {"pending": 1, "sending": 0, "sent": 2, "failed": 1,
+                                   "cancelled": 0}
     assert [r.round for r in result.rounds] == [ONCE]
     assert result.rounds[0].buyers == 3
     assert result.complete and result.window_ends_at == BASE + 30 * DAY

@@ -74,8 +74,8 @@ def test_a_daily_campaign_runs_a_round_a_day_and_reaches_a_member_once_a_year(se
     assert (second.targeted, second.sent) == (1, 1)  # the first two are not reached again
     rounds = session.scalars(select(CampaignRun.round).order_by(CampaignRun.round)).all()
     assert rounds == ["2026-12-07", "2026-12-08"]
-    # a year and a day after the first round: the first two again, not the newcomer yet
-    made.next_run_at = MORNING + timedelta(days=366)
+    # the same day a year later (2027-12-07): the first two again, not the newcomer yet
+    made.next_run_at = MORNING + timedelta(days=365)
     session.commit()
     third = _run_due(session, made)
     assert (third.targeted, third.sent) == (2, 2)
@@ -138,3 +138,14 @@ def test_a_stop_cancels_the_night_held_messages_at_once(session):
     statuses = session.scalars(select(CampaignDelivery.status)).all()
     assert statuses == ["cancelled", "cancelled"]  # they no longer count toward any cap
     assert campaign_schedule.tick(session, now=NIGHT + timedelta(hours=12))["release"] is False
+
+
+def test_a_stop_cancels_the_campaigns_sms_still_in_the_outbox(session):
+    from valliance.marketing.services import campaign_lifecycle
+    from valliance.messaging import OutboxMessage
+    members(session, 2)
+    made = _daily(session)
+    assert _run_due(session, made).sent == 2  # queued at 10:01; say the gateway was down
+    campaign_lifecycle.stop(session, made.id, actor="cli")
+    session.commit()
+    assert session.scalars(select(OutboxMessage.status)).all() == ["cancelled", "cancelled"]

@@ -84,3 +84,44 @@ def test_a_claim_left_by_a_dead_delivery_is_taken_again(session):
     assert deliver_pending(session, sender) == 1
     assert sender.sent == ["13800000001"]
     assert _statuses(session) == {"13800000001": "sent", "13800000002": "sending"}
+
+
+def test_a_member_who_opts_out_gets_no_campaign_sms_still_queued(session):
+    from valliance.members.services import enroll_member
+    from valliance.members.services.marketing_consent import set_marketing_opt_in
+    member = enroll_member(session, phone="13900000001", name="会员")
+    member.marketing_opt_in = True
+    _queue(session)
+    set_marketing_opt_in(session, member, False, actor="member", via="sms")
+    session.commit()
+    assert _statuses(session)["13900000001"] == "cancelled"
+    assert _statuses(session)["13900000002"] == "pending"  # someone else's still goes
+    assert deliver_pending(session, Recorder(), marketing_until=utcnow() + timedelta(hours=1)) == 2
+
+
+def test_the_deadline_coming_mid_batch_puts_the_rest_back(session, monkeypatch):
+    import valliance.messaging as messaging
+    _queue(session)
+    deadline = utcnow() + timedelta(hours=1)
+    sender = Recorder()
+    real_send = sender.send
+
+    def send_then_21_00(recipient, body):
+        real_send(recipient, body)
+        if recipient == "13900000001":  # the clock passes the deadline after this one
+            monkeypatch.setattr(messaging, "utcnow", lambda: deadline + timedelta(seconds=1))
+
+    sender.send = send_then_21_00
+    assert deliver_pending(session, sender, marketing_until=deadline) == 2
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "13900000002"))
+    assert (row.status, row.claimed_at) == ("pending", None)
+
+
+def test_the_tick_starts_a_delivery_for_a_dead_claim(session, queue):  # noqa: F811
+    from valliance.messaging import RECLAIM_AFTER
+    queue_sms(session, "13800000001", "您的账户已冻结")
+    session.commit()
+    row = session.scalar(select(OutboxMessage))
+    row.status, row.claimed_at = "sending", utcnow() - RECLAIM_AFTER - timedelta(minutes=1)
+    session.commit()
+    assert campaign_schedule.tick(session)["deliver"] is True

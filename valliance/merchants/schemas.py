@@ -1,6 +1,6 @@
 """POS API bodies and answers (shape and format only)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from valliance.api_support import iso_shanghai
 from valliance.money import percent_json
@@ -28,6 +28,13 @@ class QuoteIn(Schema):
     coupon = fields.String(allow_none=True, validate=validate.Length(min=1, max=64), metadata={
         "description": "a coupon's 12-digit code (contract §11); omitted or null: none",
         "example": "123456789015"})
+
+    @post_load
+    def _no_coupon(self, data: dict, **_) -> dict:
+        # "coupon": null is no coupon, as is leaving it out: one idempotency fingerprint
+        if data.get("coupon") is None:
+            data.pop("coupon", None)
+        return data
 
 
 class PurchaseIn(QuoteIn):

@@ -29,7 +29,7 @@ from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
 from valliance.members.models import Member
 from valliance.merchants.models import Offer
-from valliance.messaging import BODY_MAX, queue_sms
+from valliance.messaging import BODY_MAX, cancel_pending, queue_sms
 from valliance.staff.models import StaffUser
 
 TEST_PREFIX = "【测试】"
@@ -124,11 +124,15 @@ def stop(session: Session, campaign_id: str, *, actor: str, reason: str = "") ->
         raise ValidationError(details={"reason": [bilingual("请填写停止活动的原因")]})
     campaign = _moving(session, campaign_id, "stop")
     before, campaign.status, campaign.next_run_at = campaign.status, "stopped", None
-    # the messages the quiet hours held back will not go: no longer counted toward any cap
+    # the messages the quiet hours held back will not go: no longer counted toward any cap;
+    # nor will its SMS still waiting in the outbox (a batch queued just before 21:00)
     session.execute(update(CampaignDelivery).where(CampaignDelivery.campaign_id == campaign.id,
                                                    CampaignDelivery.status == "deferred")
                     .values(status="cancelled")
                     .execution_options(synchronize_session=False))
+    cancel_pending(session, ids=select(CampaignDelivery.outbox_message_id).where(
+        CampaignDelivery.campaign_id == campaign.id,
+        CampaignDelivery.outbox_message_id.is_not(None)).scalar_subquery())
     _audit(session, campaign, "stop", actor, reason, before)
     return campaign
 

@@ -23,7 +23,7 @@ REACHED = ("sent", "deferred")
 CONTROL = "control"
 #: how long after being reached (held out, for the control group) a purchase counts
 WINDOW_DAYS = 30
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 d = CampaignDelivery
 

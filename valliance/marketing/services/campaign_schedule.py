@@ -13,7 +13,7 @@ from valliance.marketing.campaign_models import Campaign, CampaignDelivery
 from valliance.marketing.services import campaign_delivery, send_rules
 from valliance.marketing.services.campaign_send import BATCH, SendCounts, run_campaign
 from valliance.members.models import Member
-from valliance.messaging import OutboxMessage, deliver_pending
+from valliance.messaging import OutboxMessage, deliver_pending, stale_claims_or_retries
 
 SEND_JOB = "marketing.send_campaign"
 RELEASE_JOB = "marketing.release_deferred"
@@ -66,7 +66,7 @@ def tick(session: Session, now: datetime | None = None) -> dict:
                Campaign.status != "paused").limit(1)) is not None
     if releasing:
         jobs.enqueue(RELEASE_JOB, key=RELEASE_JOB)
-    waiting = OutboxMessage.status == "pending"
+    waiting = (OutboxMessage.status == "pending") | stale_claims_or_retries()
     if send_rules.in_quiet_hours(now):  # campaigns' messages wait for 09:00
         waiting = waiting & OutboxMessage.marketing.is_(False)
     pending = session.scalar(select(OutboxMessage.id).where(waiting).limit(1)) is not None

@@ -95,7 +95,7 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
     commit = commit or session.commit
     clock = (lambda: now) if now is not None else utcnow  # a run dated by hand ends then too
     # the row lock orders the run after a pause or stop being committed (PostgreSQL)
-    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    campaign = session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise NotFound(bilingual("营销活动不存在"))
     if campaign.status in ("paused", "stopped"):
@@ -126,7 +126,10 @@ def run_campaign(session: Session, campaign_id: str, *, started_by: str,
 
 
 def _status(session: Session, campaign_id: str) -> str:
-    return session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+    """The campaign's status, held (PostgreSQL: FOR SHARE) until the batch commits: a stop or
+    pause waits for the batch, then sees its rows (and cancels what it held for 09:00)."""
+    return session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)
+                          .with_for_update(read=True))
 
 
 def _undecided(session: Session, campaign: Campaign, round: str, moment: datetime) -> list[str]:
@@ -134,9 +137,9 @@ def _undecided(session: Session, campaign: Campaign, round: str, moment: datetim
     and, for a daily campaign, that no round reached or held out in the last year (a birthday
     greeting once a year, however often a member changes their birthday)."""
     seen = deliveries.c.round == round
-    if round != ONCE:
+    if round != ONCE:  # rounds are ISO days: a later round than the same day a year before
         seen = seen | (deliveries.c.status.in_((*send_rules.REACHED, "control"))
-                       & (deliveries.c.created_at > moment - send_rules.RECURRING_GAP))
+                       & (deliveries.c.round > send_rules.year_before(round)))
     audience = members_of(session, parse_filters(campaign.filters), now=moment).where(
         Member.membership_status == "active",
         ~select(deliveries.c.id).where(deliveries.c.campaign_id == campaign.id,

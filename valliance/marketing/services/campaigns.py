@@ -20,6 +20,7 @@ from valliance.marketing.services import campaign_send
 from valliance.marketing.services.campaign_fields import CampaignFields, parse_campaign
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
+from valliance.members.models import Member
 
 PER_PAGE = 20
 #: the statuses in which a campaign's fields may still change
@@ -47,8 +48,10 @@ def get_campaign(session: Session, campaign_id: str, *, lock: bool = False) -> C
 
 
 def audience_size(session: Session, campaign: Campaign) -> int:
-    """How many members the campaign's audience names now."""
-    ids = members_of(session, parse_filters(campaign.filters or {})).subquery()
+    """How many members the campaign's audience names now (in good standing: who a run
+    would decide)."""
+    ids = members_of(session, parse_filters(campaign.filters or {})).where(
+        Member.membership_status == "active").subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
 
 

@@ -18,21 +18,19 @@ For each member of a campaign's audience, in this order:
 
 And never twice: one row per (campaign, round, member), decided under one lock, so a run that
 is retried, resumed or started twice at once reaches nobody twice. A daily campaign's rounds
-leave out the members another round reached or held out in the last RECURRING_GAP (a year):
+leave out the members another round reached or held out since the same day a year before:
 a birthday greeting comes once a year, however often the member changes their birthday.
 Only members in good standing (membership active) are in an audience.
 """
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from valliance.db import SHANGHAI
 
 QUIET_START = time(21, 0)
 QUIET_END = time(9, 0)
 CAP_WINDOW = timedelta(days=30)
-#: a daily campaign reaches (or holds out) one member at most once in this long
-RECURRING_GAP = timedelta(days=365)
 DEFAULT_MAX_PER_30_DAYS = 4
 #: delivery statuses that count towards the cap (the member was, or will be, messaged)
 REACHED = ("sent", "deferred")
@@ -45,6 +43,16 @@ def max_per_30_days(config) -> int:
 def in_quiet_hours(now: datetime) -> bool:
     local = now.astimezone(SHANGHAI).time()
     return local >= QUIET_START or local < QUIET_END
+
+
+def year_before(day: str) -> str:
+    """The same ISO day a year before (29 February: the 28th): a daily campaign reaches or
+    holds out one member at most once in any round after it."""
+    when = date.fromisoformat(day)
+    try:
+        return when.replace(year=when.year - 1).isoformat()
+    except ValueError:  # 29 February
+        return when.replace(year=when.year - 1, day=28).isoformat()
 
 
 def marketing_until(now: datetime) -> datetime | None:

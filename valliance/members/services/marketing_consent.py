@@ -11,6 +11,7 @@ from valliance.audit import record_event
 from valliance.db import utcnow
 from valliance.members.models import Member
 from valliance.members.services.enrollment import find_member_by_phone, normalize_phone
+from valliance.messaging import cancel_pending
 
 #: replies that opt out ("回复TD退订"): compared without spaces, case-insensitively
 OPT_OUT_REPLIES = frozenset({"TD", "退订"})
@@ -23,6 +24,8 @@ def set_marketing_opt_in(session: Session, member: Member, opted_in: bool, *, ac
         return False
     member.marketing_opt_in = opted_in
     member.marketing_opt_in_changed_at = utcnow()
+    if not opted_in:  # what a campaign queued for them and the gateway has not taken
+        cancel_pending(session, recipient=member.phone)
     session.flush()
     record_event(session, actor=actor, subject=member.id, reason=reason, via=via,
                  action="member.marketing_opt_in" if opted_in else "member.marketing_opt_out")

@@ -535,3 +535,18 @@ def test_offer_and_terminal_commands_leave_an_audit_trail(app, store):
             .order_by(AuditEvent.id)).all()
     assert [tuple(e) for e in events][-3:] == [
         ("cli", "offer.create"), ("cli", "terminal.create"), ("cli", "terminal.revoke")]
+
+
+def test_a_coupon_sale_shows_the_coupon_between_the_discount_and_the_cash(app, client, store):
+    from tests.api.coupon_helpers import coupon, template
+    with app.app_context():
+        someone, card = member(db.session)
+        code = coupon(db.session, template(db.session, value=1000, min_spend=0), someone).code
+        body = {"card": card.number, "amount": 10_000, "coupon": code}
+    sold = client.post(PURCHASES, json=body,
+                       headers={**store["headers"], "Idempotency-Key": new_key()}).get_json()
+    assert sign_in(client).status_code == 302
+    html = client.get(f"/merchant/purchases/{sold['id']}").get_data(as_text=True)
+    # ¥100.00 − 12 % (¥12.00) − ¥10.00 coupon = ¥78.00
+    assert '优惠券抵扣</dt><dd data-figure="coupon">−¥10.00<' in html
+    assert 'data-figure="payable"><strong>¥78.00<' in html

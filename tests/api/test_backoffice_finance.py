@@ -398,3 +398,22 @@ def test_admin_and_finance_open_them(app, client, month):
         assert client.get(url).status_code == 200, url
     anonymous = app.test_client().get("/staff/finance/liability")
     assert anonymous.status_code == 302 and "/staff/login" in anonymous.location
+
+
+def test_a_month_with_alliance_coupons_shows_each_merchants_coupon_column(
+        app, client, finance, next_month):
+    from tests.api.coupon_helpers import coupon, template
+    with app.app_context():
+        hotpot = db.session.get(Merchant, next_month["hotpot"])
+        someone, card = member(db.session)
+        code = coupon(db.session, template(db.session, value=1500, min_spend=0), someone).code
+        pos.record_purchase(db.session, hotpot, None, card.number, 10_000, 0, None, coupon=code)
+        db.session.commit()
+        db.session.remove()
+    period = next_month["period"]
+    page = client.get(f"/staff/settlement/{period}/close").get_data(as_text=True)
+    assert "<th scope=\"col\" class=\"num\">优惠券</th>" in page
+    assert sorted(re.findall(r'data-testid="coupon">([^<]*)<', page)) == ["¥0.00", "¥15.00"]
+    assert _close_on_page(client, period).status_code == 302
+    closed = client.get(f"/staff/settlement/{period}").get_data(as_text=True)
+    assert sorted(re.findall(r'data-testid="coupon">([^<]*)<', closed)) == ["¥0.00", "¥15.00"]

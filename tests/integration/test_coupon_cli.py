@@ -7,20 +7,11 @@ from sqlalchemy import select
 
 from tests.api.coupon_helpers import coupon, template
 from tests.api.pos_helpers import member, shop
+from tests.integration.test_member_cli import run, run_json
 from valliance.coupons.issuing import expire_coupons
 from valliance.coupons.models import Coupon, CouponTemplate
 from valliance.db import today_shanghai
 from valliance.members.codes import luhn_valid
-
-
-def run(app, *args):
-    return app.test_cli_runner().invoke(args=list(args))
-
-
-def run_json(app, *args) -> dict:
-    result = run(app, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def assert_clean_failure(result, code: str, *words):

@@ -68,11 +68,11 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
         take_back_share(session, code=purchase.coupon_code, purchase_id=purchase.id,
                         merchant_id=purchase.merchant_id, now=at, share=pricing.refund_share(
                             purchase.coupon_value, before, amount, purchase.amount))
-    if purchase.coupon_code and purchase.refunded_amount == purchase.amount:
-        # The refund that completes the purchase gives the coupon back while it is still
-        # valid (contract §11); a partial refund never does.
-        restore_after_refund(session, code=purchase.coupon_code, purchase_id=purchase.id,
-                             now=at)
+        if purchase.refunded_amount == purchase.amount:
+            # The refund that completes the purchase gives the coupon back while it is still
+            # valid (contract §11); a partial refund never does.
+            restore_after_refund(session, code=purchase.coupon_code, purchase_id=purchase.id,
+                                 now=at)
     refund = Refund(id=new_id("ref"), purchase_id=purchase.id, amount=amount, cash_refund=cash,
                     points_reversed=reversed_points, points_returned=returned,
                     points_balance=balance, created_at=at)

@@ -197,14 +197,15 @@ def _claim(session: Session, after: int, marketing: bool, now: datetime) -> list
                .order_by(OutboxMessage.id).limit(CLAIM_BATCH))
     if session.get_bind().dialect.name == "postgresql":
         waiting = waiting.with_for_update(skip_locked=True)
-    return list(session.execute(
+    # UPDATE … RETURNING gives no order (PostgreSQL): oldest first is sorted here
+    return sorted(session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(waiting.scalar_subquery()),
                OutboxMessage.status.in_(("pending", "failed", "sending")))
         .values(status="sending", claimed_at=now)
         .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.body,
                    OutboxMessage.secret)
-        .execution_options(synchronize_session=False)))
+        .execution_options(synchronize_session=False)), key=lambda row: row.id)
 
 
 def _send_one(sender: Sender, message_id: int, claimed) -> dict:

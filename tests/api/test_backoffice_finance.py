@@ -109,12 +109,14 @@ def _closed_state(app, period: str) -> dict:
             "transfers": totals["cutoff_seq"] - totals["lower_seq"], "statements": statements}
 
 
-def _close_on_page(client, period: str, note: str = ""):
+def _close_on_page(client, period: str, note: str = "", coupon_shift: int = 0):
     page = client.get(f"/staff/settlement/{period}/close").get_data(as_text=True)
     cutoff = re.search(r'<input[^>]*name="cutoff_seq"[^>]*value="(\d+)"', page)
-    assert cutoff, page
+    coupons = re.search(r'<input[^>]*name="coupon_cutoff_id"[^>]*value="(\d+)"', page)
+    assert cutoff and coupons, page
     return client.post(f"/staff/settlement/{period}/close", data={
-        "csrf_token": csrf_of(page), "cutoff_seq": cutoff.group(1), "note": note})
+        "csrf_token": csrf_of(page), "cutoff_seq": cutoff.group(1),
+        "coupon_cutoff_id": int(coupons.group(1)) + coupon_shift, "note": note})
 
 
 # --- closing ----------------------------------------------------------------------------------
@@ -414,6 +416,10 @@ def test_a_month_with_alliance_coupons_shows_each_merchants_coupon_column(
     page = client.get(f"/staff/settlement/{period}/close").get_data(as_text=True)
     assert "<th scope=\"col\" class=\"num\">优惠券</th>" in page
     assert sorted(re.findall(r'data-testid="coupon">([^<]*)<', page)) == ["¥0.00", "¥15.00"]
+    # an alliance coupon used since the confirmation moves the coupon cutoff it showed
+    stale = _close_on_page(client, period, coupon_shift=-1)
+    assert stale.status_code == 302 and stale.location.endswith(f"/{period}/close")
+    assert "数字已变化" in client.get(stale.location).get_data(as_text=True)
     assert _close_on_page(client, period).status_code == 302
     closed = client.get(f"/staff/settlement/{period}").get_data(as_text=True)
     assert sorted(re.findall(r'data-testid="coupon">([^<]*)<', closed)) == ["¥0.00", "¥15.00"]

@@ -19,8 +19,10 @@ MAX_NOTE = 500  #: the close's note, as the audit log keeps it
 
 
 class ClosePeriodForm(FlaskForm):
-    """Finance staff confirm closing a period: the cutoff the confirmation showed, and a note."""
+    """Finance staff confirm closing a period: the cutoffs the confirmation showed, and a note."""
 
     cutoff_seq = IntegerField(validators=[InputRequired()])
+    #: the coupon lines' cutoff the confirmation showed (a coupon used since moves it too)
+    coupon_cutoff_id = IntegerField(validators=[Optional()])
     note = TextAreaField(validators=[Optional(), Length(max=MAX_NOTE, message=bilingual(
         "不超过%(MAX_NOTE)s字", MAX_NOTE=MAX_NOTE))])

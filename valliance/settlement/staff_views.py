@@ -61,7 +61,8 @@ def close_preview(period: str):
                                refused=refused.message, form=None,
                                closed=services.closed_period(db.session, period)), 422
     names = services.merchant_names(db.session, [s.merchant_id for s in plan.statements])
-    form = ClosePeriodForm(cutoff_seq=plan.period.cutoff_seq)
+    form = ClosePeriodForm(cutoff_seq=plan.period.cutoff_seq,
+                           coupon_cutoff_id=plan.period.coupon_cutoff_id)
     return render_template("settlement/staff_close.html", period=period, plan=plan,
                            names=names, refused=None, form=form)
 
@@ -77,13 +78,14 @@ def close(period: str):
     on_error(form, lambda: _close_refused(form, period))
     services.close_period(db.session, period, actor=f"staff:{current_staff().id}",
                           reason=form.note.data or "", expect_cutoff=form.cutoff_seq.data,
-                          strict=True)
+                          expect_coupon_cutoff=form.coupon_cutoff_id.data, strict=True)
     flash(_("%(period)s 已结算。", period=period), FLASH)
     return redirect(url_for(".period", period=period))
 
 
 def _close_refused(form: ClosePeriodForm, period: str):
-    for message in [*form.form_errors, *form.note.errors, *form.cutoff_seq.errors]:
+    for message in [*form.form_errors, *form.note.errors, *form.cutoff_seq.errors,
+                    *form.coupon_cutoff_id.errors]:
         flash(message, FLASH)
     return redirect(url_for(".close_preview", period=period))
 

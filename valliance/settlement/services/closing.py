@@ -99,11 +99,12 @@ def preview_close(session: Session, period: str, *, now: datetime | None = None)
 
 def close_period(session: Session, period: str, *, now: datetime | None = None,
                  actor: str = "cli", reason: str = "", expect_cutoff: int | None = None,
-                 strict: bool = False) -> SettlementPeriod:
+                 expect_coupon_cutoff: int | None = None, strict: bool = False) -> SettlementPeriod:
     """Close a period into statements, once: a closed period is returned as it is.
 
     strict (the staff page): refuse a closed period, or one without ledger activity, rather
-    than pass quietly. expect_cutoff: the cutoff the confirmation showed (refused if it moved).
+    than pass quietly. expect_cutoff, expect_coupon_cutoff: the cutoffs the confirmation
+    showed (refused if either moved: a sale's points or an alliance coupon used since).
     """
     period = parse_period(period)
     existing = session.get(SettlementPeriod, period)
@@ -120,7 +121,9 @@ def close_period(session: Session, period: str, *, now: datetime | None = None,
     plan = _plan(session, period)
     if strict:
         _refuse_empty(plan)
-    if expect_cutoff is not None and plan.period.cutoff_seq != expect_cutoff:
+    if ((expect_cutoff is not None and plan.period.cutoff_seq != expect_cutoff)
+            or (expect_coupon_cutoff is not None
+                and plan.period.coupon_cutoff_id != expect_coupon_cutoff)):
         raise SettlementRefused(bilingual("%(period)s 的数字已变化，请重新确认", period=period))
     plan.period.closed_by = actor
     session.add(plan.period)

@@ -64,7 +64,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['member_id'], ['members.id'],
                                 name=op.f('fk_birthday_gifts_member_id_members')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_birthday_gifts')),
-        sa.UniqueConstraint('member_id', 'year', name=op.f('uq_birthday_gifts_member_id_year')),
+        sa.UniqueConstraint('member_id', 'year', name=op.f('uq_birthday_gifts_member_id')),
     )
     op.create_index('ix_birthday_gifts_member_id_double_until', 'birthday_gifts',
                     ['member_id', 'double_until'])

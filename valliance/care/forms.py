@@ -11,7 +11,8 @@ class ProgrammeForm(FlaskForm):
     channel = RadioField(lazy_gettext("问候渠道"), choices=[
         ("inbox", lazy_gettext("站内消息")), ("sms", lazy_gettext("短信"))], default="inbox")
     message = TextAreaField(lazy_gettext("问候语"))
-    cap_exempt = BooleanField(lazy_gettext("不计入每30天营销条数上限（退订会员、夜间免打扰仍然遵守）"))
+    cap_exempt = BooleanField(
+        lazy_gettext("不计入每30天营销条数上限（退订会员、夜间免打扰仍然遵守）"))
     control_percent = StringField(lazy_gettext("对照组比例（%）"), default="0")
     gift = RadioField(lazy_gettext("生日礼"), choices=[
         ("none", lazy_gettext("无（仅问候）")), ("points", lazy_gettext("赠送积分")),

@@ -41,7 +41,7 @@ def _page(form: ProgrammeForm | None = None):
     current = programme.get_programme(db.session)
     campaign = programme.programme_campaign(db.session, current)
     return render_template("care/birthday.html", form=_form(form), programme=current,
-                           campaign=campaign, gift_names=GIFT_NAMES,
+                           campaign=campaign, gift_names=GIFT_NAMES, yuan=format_yuan,
                            figures=figures.programme_figures(
                                db.session, campaign.id if campaign else None))
 

@@ -31,7 +31,9 @@ HOLIDAYS = (
      "{name}您好，月圆人团圆，V卡联盟祝您中秋快乐！"),
 )
 #: what the birthday members bought in their double-points month (fen)
-SALES = (16_800, 9_350)
+SALES = (16_800, 9_350, 23_600)
+#: members without a birthday who give one this month or last (the programme has an audience)
+BIRTHDAYS = 10
 
 
 def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
@@ -42,6 +44,7 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
     actor = f"staff:{staff.id}" if staff else "demo"
     this_month = now.astimezone(SHANGHAI).date().replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
+    _birthdays(session, this_month.month, last_month.month)
     login = next(iter(login_members(roster).values()), None)
     if login is not None:  # the printed login's inbox shows the greeting
         member = session.scalar(select(Member).where(Member.phone == login.phone))
@@ -66,6 +69,16 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
             "control_percent": "0", "bonus_points": "0", "schedule_kind": "at",
             "send_at": at}, actor=actor)
         campaign_lifecycle.schedule(session, holiday.id, actor=actor, reason="demo")
+
+
+def _birthdays(session, this_month: int, last_month: int) -> None:
+    """Members who agreed to marketing and gave no birthday give one in these two months."""
+    quiet = session.scalars(select(Member).where(
+        Member.birth_month.is_(None), Member.marketing_opt_in.is_(True))
+        .order_by(Member.phone).limit(BIRTHDAYS)).all()
+    for index, member in enumerate(quiet):
+        set_birthday(session, member, (this_month, last_month)[index % 2], 10 + index,
+                     actor="demo", via="demo")
 
 
 def _double_sales(session, this_month, now: datetime) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.api.coupon_helpers import template
 from tests.api.pos_helpers import PURCHASES, QUOTE, member, new_key, shop
+from tests.api.test_pos_lane import handed_over, on_postgres  # noqa: F401 (a fixture)
 from valliance.care.services.figures import programme_figures
 from valliance.care.services.programme import configure, get_programme
 from valliance.coupons.models import Coupon
@@ -216,3 +217,54 @@ def test_a_refused_configuration_says_which_field(session):
                   actor="test")
     assert set(refused.value.details) == {"coupon_template_id"}
     assert get_programme(session) is None
+
+
+def test_a_holiday_greeting_is_queued_by_the_tick_at_its_time_and_sent_once(session, app):
+    from valliance import jobs
+    from valliance.marketing.services import campaign_lifecycle, campaign_schedule
+    from valliance.marketing.services.campaigns import create_campaign
+
+    backend = jobs.backend(app)
+    spring = datetime(2027, 2, 6, 9, 30, tzinfo=SHANGHAI)
+    glad, _ = birthday_member(session, 5)
+    made = create_campaign(session, {
+        "name": "春节问候", "channel": "sms", "filters": {"opted_in": True},
+        "message": "{name}您好，新春快乐！", "schedule_kind": "at", "send_at": spring},
+        actor="test")
+    campaign_lifecycle.schedule(session, made.id, actor="test")
+    session.commit()
+    assert made.next_run_at == spring
+    try:
+        assert campaign_schedule.tick(session, now=spring - timedelta(minutes=1))["runs"] == 0
+        assert campaign_schedule.tick(session, now=spring)["runs"] == 1
+        assert [(job.name, job.args) for job in backend.overview()["queued"]
+                if job.name == campaign_schedule.SEND_JOB] == [
+            (campaign_schedule.SEND_JOB, (made.id, "schedule"))]
+        session.commit()
+        # the queued job's run, on the frozen clock (send_job reads the real one)
+        assert run_campaign(session, made.id, started_by="schedule", now=spring).sent == 1
+    finally:
+        with backend.lock:
+            backend.jobs.clear()
+            backend.attempts.clear()
+        while not backend.pending.empty():
+            backend.pending.get_nowait()
+    session.commit()
+    assert session.get(Campaign, made.id).status == "finished"
+    assert session.scalar(select(CampaignDelivery.status).where(
+        CampaignDelivery.member_id == glad.id)) == "sent"
+
+
+@on_postgres
+def test_the_lane_hands_a_double_points_sale_to_the_app(client, session, handed_over):  # noqa: F811
+    till = shop(session)
+    made = programme(session, gift="double")
+    glad, card = birthday_member(session, first_of().month)
+    plain, plain_card = birthday_member(session, first_of(1).month)
+    run(session, made.campaign_id, first_of())
+    ordinary = sell(client, till, plain_card.number, 10_000).get_json()
+    assert handed_over == [] and ordinary["points_balance"] == 100
+    birthday = sell(client, till, card.number, 10_000).get_json()
+    assert handed_over == ["POST"]
+    assert (birthday["points_earned"], birthday["points_balance"]) == (100, 200)
+    assert verify_ledger(session).ok

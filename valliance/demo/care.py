@@ -5,7 +5,7 @@ the 春节 and 中秋 greetings scheduled for 2027 — all through the services 
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from valliance.care.services.programme import configure, get_programme
 from valliance.db import SHANGHAI
@@ -18,8 +18,9 @@ from valliance.members.gift_models import BirthdayGift
 from valliance.members.models import Member
 from valliance.members.services.birthday import set_birthday
 from valliance.members.services.marketing_consent import set_marketing_opt_in
-from valliance.merchants.models import Merchant
+from valliance.merchants.models import Merchant, Terminal
 from valliance.merchants.services.purchases import record_purchase
+from valliance.points import Transfer
 from valliance.staff.models import StaffUser
 
 GREETING = "亲爱的{name}，V卡联盟祝您生日快乐！本月在联盟商户消费可得双倍积分，愿您天天开心。"
@@ -36,10 +37,11 @@ SALES = (16_800, 9_350, 23_600)
 BIRTHDAYS = 10
 
 
-def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
-    """Once: when the programme is not configured yet (flushed with the rest of the seed)."""
+def seed_care(session, roster: list[DemoMember], now: datetime) -> int:
+    """Once: when the programme is not configured yet (flushed with the rest of the seed);
+    the purchases it recorded."""
     if get_programme(session) is not None:
-        return
+        return 0
     staff = session.scalar(select(StaffUser).where(StaffUser.username == "mkt"))
     actor = f"staff:{staff.id}" if staff else "demo"
     this_month = now.astimezone(SHANGHAI).date().replace(day=1)
@@ -60,7 +62,7 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
         run_campaign(session, campaign.id, started_by=actor, commit=session.flush,
                      now=datetime.combine(first, time(10, 0), SHANGHAI))
     campaign.next_run_at = send_rules.next_daily(campaign.daily_at, now)
-    _double_sales(session, this_month, now)
+    sales = _double_sales(session, this_month, now)
     for name, at, message in HOLIDAYS:
         if at <= now:
             continue
@@ -69,6 +71,7 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> None:
             "control_percent": "0", "bonus_points": "0", "schedule_kind": "at",
             "send_at": at}, actor=actor)
         campaign_lifecycle.schedule(session, holiday.id, actor=actor, reason="demo")
+    return sales
 
 
 def _birthdays(session, this_month: int, last_month: int) -> None:
@@ -81,17 +84,23 @@ def _birthdays(session, this_month: int, last_month: int) -> None:
                      actor="demo", via="demo")
 
 
-def _double_sales(session, this_month, now: datetime) -> None:
-    """A few members in their double-points month buy at an alliance merchant."""
-    merchant = session.scalar(select(Merchant).where(Merchant.status == "approved")
-                              .order_by(Merchant.created_at))
+def _double_sales(session, this_month, now: datetime) -> int:
+    """A few members in their double-points month buy at an alliance merchant's till, just
+    after the demo's last ledger posting (the ledger's ids grow with its dates); how many."""
+    till = session.scalar(select(Terminal).join(Merchant, Merchant.id == Terminal.merchant_id)
+                          .where(Merchant.status == "approved", Terminal.revoked_at.is_(None))
+                          .order_by(Terminal.created_at))
     members = session.scalars(select(Member).join(
         BirthdayGift, BirthdayGift.member_id == Member.id).where(
         BirthdayGift.kind == "double", BirthdayGift.double_from == this_month,
         Member.membership_status == "active").order_by(Member.id).limit(len(SALES))).all()
     members = [member for member in members if member.card and member.card.status == "active"]
-    if merchant is None:
-        return
-    for hours, (member, amount) in enumerate(zip(members, SALES, strict=False), start=1):
-        record_purchase(session, merchant, None, member.card.number, amount, 0, None,
-                        at=now - timedelta(hours=hours))
+    if till is None:
+        return 0
+    last = session.scalar(select(func.max(Transfer.created_at))) or now
+    start = max(last, now - timedelta(hours=1))
+    merchant = session.get(Merchant, till.merchant_id)
+    for minutes, (member, amount) in enumerate(zip(members, SALES, strict=False), start=1):
+        record_purchase(session, merchant, till.id, member.card.number, amount, 0, None,
+                        at=min(start + timedelta(minutes=minutes), now))
+    return min(len(members), len(SALES))

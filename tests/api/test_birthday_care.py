@@ -268,3 +268,18 @@ def test_the_lane_hands_a_double_points_sale_to_the_app(client, session, handed_
     assert handed_over == ["POST"]
     assert (birthday["points_earned"], birthday["points_balance"]) == (100, 200)
     assert verify_ledger(session).ok
+
+
+def test_the_portal_tells_a_member_in_a_double_points_month(client, session):
+    from tests.api.test_merchant_apply import post_form
+
+    made = programme(session, gift="double")
+    glad, _ = birthday_member(session, first_of().month)
+    page = post_form(client, "/me/login", {"phone": glad.phone, "password": "secret123"})
+    assert page.status_code == 302
+    assert 'id="birthday-double"' not in client.get("/me/").get_data(as_text=True)
+    run(session, made.campaign_id, first_of())
+    shown = client.get("/me/").get_data(as_text=True)
+    last = first_of().replace(day=28) + timedelta(days=4)
+    last = last.replace(day=1) - timedelta(days=1)
+    assert f"生日月快乐！{last.month}月{last.day}日前在联盟商户消费，积分翻倍。" in shown

@@ -56,6 +56,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     settlement.init_app(app)
     marketing.init_app(app)
     backoffice.init_app(app)
+    from valliance import care  # birthday care (issue #18): above marketing and coupons
+
+    care.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

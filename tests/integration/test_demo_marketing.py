@@ -1,6 +1,6 @@
 """The demo's marketing: a segment, a campaign sent three weeks ago to every consenting member
-with a control group (its report has buyers on both sides), a daily birthday campaign
-scheduled, a draft; once."""
+with a control group (its report has buyers on both sides), the birthday programme's
+daily greeting and the holidays' scheduled (demo/care.py), a draft; once."""
 
 import json
 
@@ -19,7 +19,10 @@ def test_the_demo_seeds_campaigns_through_the_services(app, session):
     assert session.scalar(select(Segment.name)) == "重要客户（已同意营销）"
     campaigns = {c.status: c for c in session.scalars(select(Campaign))}
     assert set(campaigns) == {"finished", "scheduled", "draft"}
-    assert campaigns["scheduled"].schedule_kind == "daily"
+    # scheduled: the birthday programme's daily greeting and the holidays' (demo/care.py)
+    assert {(c.name, c.schedule_kind) for c in session.scalars(select(Campaign).where(
+        Campaign.status == "scheduled"))} == {
+        ("生日关怀计划", "daily"), ("春节问候", "at"), ("中秋问候", "at")}
     sent = campaigns["finished"]
     statuses = dict(session.execute(select(CampaignDelivery.status, func.count())
                                     .where(CampaignDelivery.campaign_id == sent.id)
@@ -41,4 +44,4 @@ def test_the_demo_seeds_campaigns_through_the_services(app, session):
     assert figures["buyers"] > 0
     again = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
     assert again.exit_code == 0
-    assert session.scalar(select(func.count()).select_from(Campaign)) == 3
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 5

@@ -1,7 +1,7 @@
 """The demo's marketing: members scored, a saved segment of the important members who agreed
 to marketing, a campaign sent three weeks ago to every member who agreed with a control group
-(so its report has buyers against the control), a daily birthday campaign waiting for 10:00,
-and a draft — all through the services staff use (audited as "demo")."""
+(so its report has buyers against the control) and a draft (the birthday programme and the
+holiday greetings: demo/care.py) — all through the services staff use (audited as "demo")."""
 
 from datetime import datetime, time, timedelta
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from valliance.db import SHANGHAI
 from valliance.marketing.campaign_models import Campaign
-from valliance.marketing.services import campaign_lifecycle, rfm, saved_segments
+from valliance.marketing.services import rfm, saved_segments
 from valliance.marketing.services.campaign_fields import active_offers
 from valliance.marketing.services.campaign_send import run_campaign
 from valliance.marketing.services.campaigns import create_campaign
@@ -46,13 +46,7 @@ def seed_marketing(session, now: datetime) -> None:
     day = (now - timedelta(days=SENT_DAYS_AGO)).astimezone(SHANGHAI).date()
     run_campaign(session, sent.id, started_by=actor, commit=session.flush,
                  now=datetime.combine(day, time(10, 0), SHANGHAI))
-    birthday = create_campaign(session, {
-        "name": "生日关怀", "channel": "inbox", "filters": {"birthday_today": True,
-                                                           "opted_in": True},
-        "message": "亲爱的{name}，祝您生日快乐！V卡联盟送上200积分生日礼，愿您天天开心。",
-        "bonus_points": "200", "control_percent": "10", "schedule_kind": "daily",
-        "daily_at": "10:00"}, actor=actor)
-    campaign_lifecycle.schedule(session, birthday.id, actor=actor, reason="demo")
+    # birthdays: the birthday programme's own daily campaign (demo/care.py)
     create_campaign(session, {
         "name": "春节问候（草稿）", "channel": "sms", "segment_id": segment.id,
         "message": "{name}您好，V卡联盟恭祝您新春快乐，阖家幸福！", "schedule_kind": "now"},

@@ -11,12 +11,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,6 +69,9 @@ class Campaign(Base):
     bonus_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: a coupon template issued to each member reached (issue #18)
     coupon_template_id: Mapped[str | None] = mapped_column(String(40))
+    #: not counted against MARKETING_MAX_PER_30_DAYS (the birthday greeting); never exempt
+    #: from the opt-out, the quiet hours or good standing
+    cap_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: percent of the audience held out (no message, no reward), fixed per campaign and member
     control_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     schedule_kind: Mapped[str] = mapped_column(String(16), default="now")

@@ -32,6 +32,7 @@ from valliance.marketing.campaign_models import (
 from valliance.marketing.services import campaign_delivery, send_rules
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
+from valliance.marketing.signals import members_reached
 from valliance.members.models import Member
 from valliance.points import reward
 
@@ -177,7 +178,8 @@ def _decide_batch(session: Session, campaign: Campaign, round: str, member_ids: 
     rows = []
     for member_id in member_ids:
         status = send_rules.decide(
-            opted_in=bool(opted_in.get(member_id)), reached_recently=recent.get(member_id, 0),
+            opted_in=bool(opted_in.get(member_id)),
+            reached_recently=0 if campaign.cap_exempt else recent.get(member_id, 0),
             cap=cap, held_out=send_rules.in_control(campaign.id, member_id,
                                                     campaign.control_percent), quiet=quiet)
         reached = status in send_rules.REACHED
@@ -190,6 +192,8 @@ def _decide_batch(session: Session, campaign: Campaign, round: str, member_ids: 
     reached = [(row.id, row.member_id) for row in written if row.status in send_rules.REACHED]
     if campaign.bonus_points:
         _reward(session, campaign, reached, now)
+    if reached:  # programmes give their gifts in the batch's transaction (e.g. birthday care)
+        members_reached.send(campaign, session=session, reached=reached, round=round, now=now)
     campaign_delivery.deliver(session, campaign, [
         (row.id, row.member_id) for row in written if row.status == "sent"], now=now)
 

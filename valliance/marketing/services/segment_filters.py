@@ -16,7 +16,7 @@ INT_FIELDS = ("inactive_min", "inactive_max", "balance_min", "balance_max", "exp
               "birthday_month")
 DATE_FIELDS = ("joined_after", "joined_before")
 #: yes-or-no filters: only True narrows
-FLAG_FIELDS = ("opted_in", "birthday_today")
+FLAG_FIELDS = ("opted_in", "birthday_today", "birthday_this_month")
 #: the largest number of days or points a filter takes
 LIMIT = 1_000_000_000
 
@@ -51,6 +51,8 @@ class Filters:
     #: members whose birthday is today in Asia/Shanghai (February 29 counts on February 28
     #: in other years)
     birthday_today: bool = False
+    #: members whose birthday is in this month in Asia/Shanghai (the birthday programme)
+    birthday_this_month: bool = False
 
     def to_dict(self) -> dict:
         """The JSON a Segment keeps (empty fields left out)."""

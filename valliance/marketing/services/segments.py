@@ -122,6 +122,8 @@ def conditions(filters: Filters, now: datetime, session: Session | None = None
         where.append(Member.birth_month == filters.birthday_month)
     if filters.birthday_today:
         where.append(birthday_on(now.astimezone(SHANGHAI).date()))
+    if filters.birthday_this_month:
+        where.append(Member.birth_month == now.astimezone(SHANGHAI).month)
     since = home_merchants.last_run(session) if filters.districts and session else None
     if since is not None:
         where.append(home_merchants.in_districts(filters.districts, since,

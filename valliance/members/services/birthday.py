@@ -2,11 +2,15 @@
 for birthday care and segments. Every change is audited (member.birthday) with who made it;
 giving the birthday a member already has changes nothing and records nothing."""
 
+from datetime import date
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance.audit import record_event
 from valliance.errors import ValidationError
 from valliance.i18n import bilingual
+from valliance.members.gift_models import BirthdayGift
 from valliance.members.models import Member
 
 #: the most days of each month in any year: February 29 is a birthday too
@@ -51,3 +55,13 @@ def set_birthday(session: Session, member: Member, month: int | None, day: int |
     record_event(session, actor=actor, subject=member.id, action="member.birthday", via=via,
                  reason="cleared" if month is None else "set", month=month, day=day)
     return True
+
+
+def double_points_until(session: Session, member: Member, today: date) -> date | None:
+    """The last day of the member's double-points birthday month when today is in it (and
+    they still agree to marketing, as the till checks), else None — for the portal."""
+    if not member.marketing_opt_in:
+        return None
+    return session.scalar(select(BirthdayGift.double_until).where(
+        BirthdayGift.member_id == member.id, BirthdayGift.kind == "double",
+        BirthdayGift.double_from <= today, BirthdayGift.double_until >= today))

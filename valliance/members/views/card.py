@@ -12,6 +12,7 @@ from valliance.i18n import _
 from valliance.members import qr, services, tiers
 from valliance.members.auth import member_required
 from valliance.members.models import AnnualSpend
+from valliance.members.services.birthday import double_points_until
 from valliance.members.views import bp
 from valliance.members.views import pay_code as pay_code_view
 from valliance.points import accounts
@@ -40,6 +41,7 @@ def card():
         progress=tiers.progress(member.tier, spend_fen), spend_fen=spend_fen,
         pay=pay_code_view.payload(the_card) if active else None,
         locked_until=pay_code_view.locked_until(the_card) if active else None,
+        double_until=double_points_until(db.session, member, datetime.now(SHANGHAI).date()),
         form=ConfirmForm()))
     page.headers["Cache-Control"] = "no-store"  # it shows a live pay code (QR and barcode)
     return page

@@ -24,7 +24,7 @@ from valliance.ids import new_id
 from valliance.members.services import pay_codes
 from valliance.merchants.models import Merchant, Purchase
 from valliance.merchants.schemas import purchase_answer
-from valliance.merchants.services import sale_context
+from valliance.merchants.services import birthday_points, sale_context
 from valliance.merchants.services.sale_context import Quote, SaleContext
 
 __all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
@@ -86,8 +86,14 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         coupons.use_coupon(sales.session, terms, member_id=card.member.id, now=at)
     if price.redeem_points:  # the pay code authorizes this redemption and no other
         pay_codes.retire(sales.session, card.id, card.pay_code_uses)
+    purchase_id = new_id("pur")
+    bonus = None
+    if priced.birthday_points:  # the alliance's extra (the generic writer's: AtOnce refuses)
+        bonus = birthday_points.credit(sales.session, purchase_id=purchase_id,
+                                       member_account=card.member.points_account_id,
+                                       extra=priced.birthday_points, now=at)
     row = {
-        "id": new_id("pur"), "merchant_id": merchant.id, "terminal_id": context.terminal_id,
+        "id": purchase_id, "merchant_id": merchant.id, "terminal_id": context.terminal_id,
         "member_id": card.member.id, "card_id": card.id,
         "offer_id": priced.terms.offer_id if priced.terms else None, "reference": reference,
         "tier": card.member.tier, "amount": amount, "percent_off": price.percent_off,
@@ -101,6 +107,10 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         issued_account=merchant.issued_account_id,
         redeemed_account=merchant.redeemed_account_id, balance=priced.points_balance,
         answer=purchase_answer(row, card.last4, priced.points_balance)))
+    if bonus is not None:
+        birthday_points.record(sales.session, purchase_id=purchase_id, member_id=card.member.id,
+                               merchant_id=merchant.id, extra=priced.birthday_points,
+                               transfer_id=bonus.transfer_id, now=at)
     if terms is not None:
         coupons.link_purchase(sales.session, terms, purchase_id=row["id"],
                               merchant_id=merchant.id, value=price.coupon_value, now=at)
@@ -118,7 +128,7 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
     number, pay_part = sale_context.parse_card(data["card"])
     context = sale_context.context_on_postgres(run, key_digest(token), number)
     if (data["redeem_points"] or data.get("coupon") or context is None or context.owed
-            or context.merchant.status != "approved"):
+            or context.birthday_double or context.merchant.status != "approved"):
         raise points.NotAtOnce()
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
     return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,

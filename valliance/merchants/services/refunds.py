@@ -16,6 +16,7 @@ from valliance.ids import new_id
 from valliance.members.models import Card
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Purchase, Refund
+from valliance.merchants.services import birthday_points
 from valliance.merchants.services.purchases import key_scope
 from valliance.money import format_yuan
 
@@ -62,6 +63,9 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
     if returned:
         balance = points.reverse(session, purchase.redemption_transfer_id, returned,
                                  now=at).balance
+    extra = birthday_points.take_back(session, purchase.id, before, amount, purchase.amount,
+                                      at)
+    balance = balance if extra is None else extra
     purchase.refunded_amount = before + amount
     if purchase.coupon_code:
         # the alliance takes back its share of an alliance-wide coupon with every refund

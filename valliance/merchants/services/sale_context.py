@@ -32,6 +32,7 @@ from valliance.members.models import Card, Member
 from valliance.members.services import pay_codes
 from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Offer, OfferTierRate, Terminal
+from valliance.merchants.services.birthday_points import double_points_column, extra_points
 from valliance.points import AVAILABLE, BALANCE, MEMBER, fetch
 from valliance.points import accounts_table as accounts
 
@@ -84,6 +85,8 @@ class SaleContext:
     owed: int
     #: the merchant's switched-on offers, each at the member's tier rate (dates not checked)
     offers: tuple[tuple[pricing.OfferTerms, date | None, date | None], ...]
+    #: the member is in a double-points birthday month today (services.birthday_points)
+    birthday_double: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class Quote:
     owed_before: int
     #: the coupon the sale uses (contract §11), or None
     coupon: CouponTerms | None = None
+    #: the alliance's extra points in a double-points birthday month (birthday_points)
+    birthday_points: int = 0
 
 
 terminals, merchants, offers = Terminal.__table__, Merchant.__table__, Offer.__table__
@@ -124,6 +129,7 @@ def _context_query(root, root_condition, terminal_id):
         BALANCE, AVAILABLE, accounts.c.owed,
         offers.c.id, offers.c.percent_off, offers.c.points_per_yuan, offers.c.valid_from,
         offers.c.valid_until, offers.c.created_at, tier_rates.c.percent_off,
+        double_points_column(),
     ).select_from(joined).where(root_condition)
 
 
@@ -154,9 +160,10 @@ def _context(rows) -> SaleContext | None:
                             created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)),
          valid_from, valid_until)
         for (offer_id, base, per_yuan, valid_from, valid_until, created_at, override)
-        in (row[18:] for row in rows) if offer_id is not None)
+        in (row[18:25] for row in rows) if offer_id is not None)
     return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
-                       card, balance or 0, available or 0, owed or 0, offers)
+                       card, balance or 0, available or 0, owed or 0, offers,
+                       bool(rows[0][25]))
 
 
 def parse_card(scanned: str) -> tuple[str, str | None]:
@@ -171,19 +178,21 @@ def context_for_terminal(conn: Connection, key_hash: str, number: str) -> SaleCo
     """The sale's context for a live terminal's key hash, or None: no such live terminal."""
     if conn.dialect.name == "postgresql":
         return context_on_postgres(partial(fetch, conn), key_hash, number)
-    return _context(conn.execute(_BY_KEY, {"key_hash": key_hash, "number": number}).all())
+    return _context(conn.execute(_BY_KEY, {"key_hash": key_hash, "number": number,
+                                           "today": today_shanghai()}).all())
 
 
 def context_on_postgres(fetch: Callable[[str, dict], list], key_hash: str, number: str
                         ) -> SaleContext | None:
     """context_for_terminal on PostgreSQL, through fetch(sql, params) → rows."""
     return _context(fetch(_BY_KEY_SQL, {**_BY_KEY_PARAMS, "key_hash": key_hash,
-                                        "number": number}))
+                                        "number": number, "today": today_shanghai()}))
 
 
 def context_for_merchant(conn: Connection, merchant_id: str, number: str) -> SaleContext:
     """The sale's context at this merchant."""
-    rows = conn.execute(_BY_MERCHANT, {"merchant_id": merchant_id, "number": number}).all()
+    rows = conn.execute(_BY_MERCHANT, {"merchant_id": merchant_id, "number": number,
+                                       "today": today_shanghai()}).all()
     context = _context(rows)
     if context is None:
         raise LookupError(f"no merchant {merchant_id}")
@@ -242,7 +251,8 @@ def price_sale(context: SaleContext, pay_part: str | None, amount: int,
     if redeem_points or off:
         price = pricing.price_purchase(amount, terms, multiplier, redeem_points, point_value,
                                        off)
+    extra = extra_points(price.points_earned, context.birthday_double)
     # Points earned first settle what the member owes (ledger rule), so say what will remain.
-    owed_paid = min(price.points_earned, context.owed)
-    after = context.balance - redeem_points + price.points_earned - owed_paid
-    return Quote(card, terms, price, after, context.balance, context.owed, coupon)
+    owed_paid = min(price.points_earned + extra, context.owed)
+    after = context.balance - redeem_points + price.points_earned + extra - owed_paid
+    return Quote(card, terms, price, after, context.balance, context.owed, coupon, extra)

@@ -2,7 +2,7 @@
 programme and holiday greetings."""
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,8 @@ from tests.integration.campaign_engine import engine  # noqa: F401 (a fixture)
 from tests.integration.test_demo_seed import seed
 from valliance.audit import AuditEvent
 from valliance.care.models import BirthdayProgramme
-from valliance.db import SHANGHAI
+from valliance.db import SHANGHAI, utcnow
+from valliance.demo.care import MID_AUTUMNS, SPRING_FESTIVALS, next_holiday
 from valliance.extensions import db
 from valliance.marketing.campaign_models import Campaign
 from valliance.members.gift_models import BirthdayGift
@@ -78,7 +79,18 @@ def test_the_demo_shows_the_programme_with_gifts_and_the_holidays_scheduled(app,
     assert session.scalar(select(func.count()).select_from(BirthdayBonus)) > 0
     holidays = {c.name: c for c in session.scalars(select(Campaign).where(
         Campaign.schedule_kind == "at"))}
-    assert holidays["春节问候"].send_at == datetime(2027, 2, 6, 9, 30, tzinfo=SHANGHAI)
-    assert holidays["中秋问候"].send_at == datetime(2027, 9, 15, 10, 0, tzinfo=SHANGHAI)
+    now = utcnow()  # the demo greets each holiday's next date
+    assert holidays["春节问候"].send_at == next_holiday(SPRING_FESTIVALS, time(9, 30), now)
+    assert holidays["中秋问候"].send_at == next_holiday(MID_AUTUMNS, time(10, 0), now)
     assert {c.status for c in holidays.values()} == {"scheduled"}
     assert verify_ledger(session).ok
+
+
+def test_the_demo_greets_each_holidays_next_date():
+    before = datetime(2027, 2, 6, 9, 29, tzinfo=SHANGHAI)
+    assert next_holiday(SPRING_FESTIVALS, time(9, 30), before) == datetime(
+        2027, 2, 6, 9, 30, tzinfo=SHANGHAI)
+    after = datetime(2027, 2, 6, 9, 30, tzinfo=SHANGHAI)  # sent: next year's
+    assert next_holiday(SPRING_FESTIVALS, time(9, 30), after) == datetime(
+        2028, 1, 26, 9, 30, tzinfo=SHANGHAI)
+    assert next_holiday(MID_AUTUMNS, time(10, 0), datetime(2033, 1, 1, tzinfo=SHANGHAI)) is None

@@ -3,7 +3,7 @@ double points for the birthday month (10 % held out), its greeting sent to last 
 this month's birthdays (a printed login among them), two sales in a double-points month, and
 the 春节 and 中秋 greetings scheduled for 2027 — all through the services staff use."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -24,13 +24,24 @@ from valliance.points import Transfer
 from valliance.staff.models import StaffUser
 
 GREETING = "亲爱的{name}，V卡联盟祝您生日快乐！本月在联盟商户消费可得双倍积分，愿您天天开心。"
-#: (name, Asia/Shanghai moment, message)
+#: the lunar holidays' Gregorian dates (the demo greets the next one after it is seeded)
+SPRING_FESTIVALS = (date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13), date(2030, 2, 3),
+                    date(2031, 1, 23), date(2032, 2, 11))
+MID_AUTUMNS = (date(2027, 9, 15), date(2028, 10, 3), date(2029, 9, 22), date(2030, 9, 12),
+               date(2031, 10, 1), date(2032, 9, 19))
+#: (name, dates, Asia/Shanghai time of day, message)
 HOLIDAYS = (
-    ("春节问候", datetime(2027, 2, 6, 9, 30, tzinfo=SHANGHAI),
-     "{name}您好，V卡联盟恭祝您新春快乐，阖家幸福！"),
-    ("中秋问候", datetime(2027, 9, 15, 10, 0, tzinfo=SHANGHAI),
-     "{name}您好，月圆人团圆，V卡联盟祝您中秋快乐！"),
+    ("春节问候", SPRING_FESTIVALS, time(9, 30), "{name}您好，V卡联盟恭祝您新春快乐，阖家幸福！"),
+    ("中秋问候", MID_AUTUMNS, time(10, 0), "{name}您好，月圆人团圆，V卡联盟祝您中秋快乐！"),
 )
+
+
+def next_holiday(dates, at: time, now: datetime) -> datetime | None:
+    """The first of these holidays still to come (None: past the table's last year)."""
+    return next((moment for moment in (datetime.combine(day, at, SHANGHAI) for day in dates)
+                 if moment > now), None)
+
+
 #: what the birthday members bought in their double-points month (fen)
 SALES = (16_800, 9_350, 23_600)
 #: members without a birthday who give one this month or last (the programme has an audience)
@@ -63,8 +74,9 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> int:
                      now=datetime.combine(first, time(10, 0), SHANGHAI))
     campaign.next_run_at = send_rules.next_daily(campaign.daily_at, now)
     sales = _double_sales(session, this_month, now)
-    for name, at, message in HOLIDAYS:
-        if at <= now:
+    for name, dates, time_of_day, message in HOLIDAYS:
+        at = next_holiday(dates, time_of_day, now)
+        if at is None:
             continue
         holiday = create_campaign(session, {
             "name": name, "channel": "sms", "filters": {"opted_in": True}, "message": message,

@@ -18,6 +18,8 @@ from valliance.members.services import find_member_by_phone, normalize_phone
 
 MAX_VALUE = 100_000_000  #: ¥1,000,000 in fen, as a POS amount
 MAX_DAYS = 3660
+#: sources naming a person (audited); campaigns and rules are audited where they run
+PERSONS = ("staff:", "merchant_user:")
 
 
 class CouponNotIssued(VallianceError):
@@ -88,8 +90,9 @@ def new_code() -> str:
 
 
 def valid_until(issued_at: datetime, valid_days: int) -> date:
-    """The last Asia/Shanghai date a coupon issued at that moment may be used."""
-    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days)
+    """The last Asia/Shanghai date a coupon issued at that moment may be used: valid_days
+    days counting the day of issue (1: that day only)."""
+    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days - 1)
 
 
 def _locked_template(session: Session, template_id: str) -> CouponTemplate:
@@ -132,15 +135,20 @@ def issue_coupon(session: Session, template_id: str, member: Member, *, source: 
                     valid_until=valid_until(now, template.valid_days), source=source)
     session.add(coupon)
     session.flush()
+    if source == "cli" or source.startswith(PERSONS):  # a person chose to give it
+        record_event(session, actor=source, action="coupon.issue", subject=coupon.id,
+                     merchant_id=template.merchant_id, template_id=template.id,
+                     member_id=member.id)
     return coupon
 
 
-def issue_to_phone(session: Session, template_id: str, phone: str, *, source: str) -> Coupon:
+def issue_to_phone(session: Session, template_id: str, phone: str, *, source: str,
+                   now: datetime | None = None) -> Coupon:
     """issue_coupon to the member enrolled with this phone."""
     member = find_member_by_phone(session, normalize_phone(phone))
     if member is None:
         raise NotFound(bilingual("没有这个手机号的会员"), details={"phone": [phone]})
-    return issue_coupon(session, template_id, member, source=source)
+    return issue_coupon(session, template_id, member, source=source, now=now)
 
 
 def void_coupon(session: Session, code: str, *, actor: str) -> Coupon:

@@ -159,9 +159,40 @@ def void_coupon(session: Session, code: str, *, actor: str) -> Coupon:
     if coupon.status != "active":
         raise _refuse(bilingual("只有未使用的优惠券可以作废"))
     coupon.status = "void"
-    record_event(session, actor=actor, action="coupon.void", subject=coupon.id)
+    record_event(session, actor=actor, action="coupon.void", subject=coupon.id,
+                 template_id=coupon.template_id)
     session.flush()
     return coupon
+
+
+def get_template(session: Session, template_id: str, *,
+                 merchant_id: str | None = None) -> CouponTemplate:
+    """A template; with merchant_id, only that merchant's own (anyone else's: not found)."""
+    template = session.get(CouponTemplate, template_id)
+    if template is None or (merchant_id is not None and template.merchant_id != merchant_id):
+        raise NotFound(bilingual("没有这个优惠券模板"))
+    return template
+
+
+def find_coupon(session: Session, template_id: str, code: str) -> Coupon:
+    """A coupon of this template (another template's: not found)."""
+    coupon = session.scalar(select(Coupon).where(Coupon.code == code,
+                                                 Coupon.template_id == template_id))
+    if coupon is None:
+        raise NotFound(bilingual("没有这张优惠券"))
+    return coupon
+
+
+def retire_template(session: Session, template_id: str, *, actor: str,
+                    merchant_id: str | None = None) -> CouponTemplate:
+    """Switch a template off: no more coupons are issued from it (those issued stay usable)."""
+    template = get_template(session, template_id, merchant_id=merchant_id)
+    if template.status != "retired":
+        template.status = "retired"
+        session.flush()
+        record_event(session, actor=actor, action="coupon_template.retire",
+                     subject=template.id, merchant_id=template.merchant_id)
+    return template
 
 
 def expire_coupons(session: Session, today: date) -> int:

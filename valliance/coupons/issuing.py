@@ -147,7 +147,8 @@ def issue_to_phone(session: Session, template_id: str, phone: str, *, source: st
     """issue_coupon to the member enrolled with this phone."""
     member = find_member_by_phone(session, normalize_phone(phone))
     if member is None:
-        raise NotFound(bilingual("没有这个手机号的会员"), details={"phone": [phone]})
+        missing = bilingual("没有这个手机号的会员")
+        raise NotFound(missing, details={"phone": [missing]})
     return issue_coupon(session, template_id, member, source=source, now=now)
 
 

@@ -41,4 +41,4 @@ def grouped(code: str) -> str:
 
 HELPERS = {"coupon_terms": terms, "coupon_status": coupon_status,
            "template_status": template_status, "where_valid": where_valid,
-           "grouped_code": grouped, "short_yuan": short_yuan}
+           "grouped_code": grouped, "short_yuan": short_yuan, "yuan": format_yuan}

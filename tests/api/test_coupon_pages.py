@@ -248,3 +248,22 @@ def test_the_purchases_csv_ends_with_the_coupon_value(app, client, store):  # no
     header, row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert header[13:] == ["参考号 Reference", "优惠券抵扣 Coupon value"]
     assert (row[5], row[7], row[10], row[14]) == ("100.00", "12.00", "73.00", "15.00")
+
+
+def test_the_template_list_and_a_templates_coupons_go_page_by_page(app, world):
+    with app.app_context():
+        made = [template(db.session, title=f"券{n:02d}", per_member=30) for n in range(21)]
+        someone = db.session.scalar(select(Member).where(Member.phone == MEMBER_PHONE))
+        for _ in range(21):
+            coupon(db.session, made[0], someone)
+        first_id = made[0].id
+    staff = _staff(app)
+    one = staff.get(LIST).get_data(as_text=True)
+    two = staff.get(LIST + "?page=2").get_data(as_text=True)
+    assert one.count("<tr data-template=") == 20 and two.count("<tr data-template=") == 1
+    assert 'rel="next"' in one and 'rel="prev"' in two and "共 21 个优惠券模板" in one
+    shown = set(re.findall(r"券\d\d", one + two))
+    assert shown == {f"券{n:02d}" for n in range(21)}
+    page = f"{LIST}/{first_id}"
+    assert staff.get(page).get_data(as_text=True).count('class="mono">') == 20
+    assert staff.get(page + "?page=2").get_data(as_text=True).count('class="mono">') == 1

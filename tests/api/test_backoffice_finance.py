@@ -423,3 +423,12 @@ def test_a_month_with_alliance_coupons_shows_each_merchants_coupon_column(
     assert _close_on_page(client, period).status_code == 302
     closed = client.get(f"/staff/settlement/{period}").get_data(as_text=True)
     assert sorted(re.findall(r'data-testid="coupon">([^<]*)<', closed)) == ["¥0.00", "¥15.00"]
+    # the finance CSV: the coupon in yuan appended after every earlier column
+    text = client.get(f"/staff/settlement/{period}.csv").get_data(as_text=True)
+    header, *rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[-3:] == ["状态 Status", "付款参考 Reference",
+                           "联盟通用券(元) Alliance coupons, owed to merchant (yuan)"]
+    assert sorted(row[-1] for row in rows) == ["0.00", "15.00"]
+    by_fen = {row[header.index("联盟通用券(分) Alliance coupons, owed to merchant (fen)")]
+              for row in rows}
+    assert by_fen == {"0", "1500"}

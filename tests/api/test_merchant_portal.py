@@ -393,7 +393,8 @@ def test_csv_export_has_every_matching_purchase_in_yuan_and_defuses_formulas(
     by_amount = {row[5]: row for row in rows[1:]}
     assert set(by_amount) == {"123.45", "0.05"}
     assert by_amount["123.45"][7] == "14.81"  # 12 % of ¥123.45 = 14.814 → 14.81
-    assert by_amount["123.45"][-1].startswith("'=")
+    assert by_amount["123.45"][13].startswith("'=")  # the reference
+    assert rows[0][-1] == "优惠券抵扣 Coupon value" and by_amount["123.45"][-1] == "0.00"
 
 
 # --- refunds from the portal ------------------------------------------------------------

@@ -9,9 +9,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the member's coupon API and `flask coupons`."""
+    """Register the member's coupon API and page, and `flask coupons`."""
     from valliance import jobs
-    from valliance.coupons import api, cli, models  # noqa: F401 (models: metadata)
+    from valliance.coupons import api, cli, models, portal  # noqa: F401 (models: metadata)
     from valliance.coupons.jobs import expire
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
@@ -19,5 +19,6 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     rest_api.register_blueprint(api.bp)
+    app.register_blueprint(portal.bp)  # 我的优惠券 in the member portal
     app.cli.add_command(cli.coupons_cli)
     jobs.register("coupons.expire", expire, label=N_("优惠券到期"), daily_at="00:40")

@@ -18,6 +18,8 @@ from valliance.members.services import find_member_by_phone, normalize_phone
 
 MAX_VALUE = 100_000_000  #: ¥1,000,000 in fen, as a POS amount
 MAX_DAYS = 3660
+#: sources naming a person (audited); campaigns and rules are audited where they run
+PERSONS = ("staff:", "merchant_user:")
 
 
 class CouponNotIssued(VallianceError):
@@ -88,8 +90,9 @@ def new_code() -> str:
 
 
 def valid_until(issued_at: datetime, valid_days: int) -> date:
-    """The last Asia/Shanghai date a coupon issued at that moment may be used."""
-    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days)
+    """The last Asia/Shanghai date a coupon issued at that moment may be used: valid_days
+    days counting the day of issue (1: that day only)."""
+    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days - 1)
 
 
 def _locked_template(session: Session, template_id: str) -> CouponTemplate:
@@ -132,15 +135,21 @@ def issue_coupon(session: Session, template_id: str, member: Member, *, source: 
                     valid_until=valid_until(now, template.valid_days), source=source)
     session.add(coupon)
     session.flush()
+    if source == "cli" or source.startswith(PERSONS):  # a person chose to give it
+        record_event(session, actor=source, action="coupon.issue", subject=coupon.id,
+                     merchant_id=template.merchant_id, template_id=template.id,
+                     member_id=member.id)
     return coupon
 
 
-def issue_to_phone(session: Session, template_id: str, phone: str, *, source: str) -> Coupon:
+def issue_to_phone(session: Session, template_id: str, phone: str, *, source: str,
+                   now: datetime | None = None) -> Coupon:
     """issue_coupon to the member enrolled with this phone."""
     member = find_member_by_phone(session, normalize_phone(phone))
     if member is None:
-        raise NotFound(bilingual("没有这个手机号的会员"), details={"phone": [phone]})
-    return issue_coupon(session, template_id, member, source=source)
+        missing = bilingual("没有这个手机号的会员")
+        raise NotFound(missing, details={"phone": [missing]})
+    return issue_coupon(session, template_id, member, source=source, now=now)
 
 
 def void_coupon(session: Session, code: str, *, actor: str) -> Coupon:
@@ -151,9 +160,40 @@ def void_coupon(session: Session, code: str, *, actor: str) -> Coupon:
     if coupon.status != "active":
         raise _refuse(bilingual("只有未使用的优惠券可以作废"))
     coupon.status = "void"
-    record_event(session, actor=actor, action="coupon.void", subject=coupon.id)
+    record_event(session, actor=actor, action="coupon.void", subject=coupon.id,
+                 template_id=coupon.template_id)
     session.flush()
     return coupon
+
+
+def get_template(session: Session, template_id: str, *,
+                 merchant_id: str | None = None) -> CouponTemplate:
+    """A template; with merchant_id, only that merchant's own (anyone else's: not found)."""
+    template = session.get(CouponTemplate, template_id)
+    if template is None or (merchant_id is not None and template.merchant_id != merchant_id):
+        raise NotFound(bilingual("没有这个优惠券模板"))
+    return template
+
+
+def find_coupon(session: Session, template_id: str, code: str) -> Coupon:
+    """A coupon of this template (another template's: not found)."""
+    coupon = session.scalar(select(Coupon).where(Coupon.code == code,
+                                                 Coupon.template_id == template_id))
+    if coupon is None:
+        raise NotFound(bilingual("没有这张优惠券"))
+    return coupon
+
+
+def retire_template(session: Session, template_id: str, *, actor: str,
+                    merchant_id: str | None = None) -> CouponTemplate:
+    """Switch a template off: no more coupons are issued from it (those issued stay usable)."""
+    template = get_template(session, template_id, merchant_id=merchant_id)
+    if template.status != "retired":
+        template.status = "retired"
+        session.flush()
+        record_event(session, actor=actor, action="coupon_template.retire",
+                     subject=template.id, merchant_id=template.merchant_id)
+    return template
 
 
 def expire_coupons(session: Session, today: date) -> int:

@@ -42,7 +42,7 @@ class CouponTemplate(Base):
     min_spend: Mapped[int] = mapped_column()
     #: None: valid at every alliance merchant (the alliance pays it back in settlement)
     merchant_id: Mapped[str | None] = mapped_column(ForeignKey("merchants.id"), index=True)
-    #: a coupon is valid through the Asia/Shanghai date of issue + valid_days
+    #: a coupon is valid for valid_days Asia/Shanghai days, the day of issue the first
     valid_days: Mapped[int] = mapped_column()
     #: how many unexpired active coupons of this template one member may hold
     per_member: Mapped[int] = mapped_column()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
 from valliance.demo.care import seed_care
+from valliance.demo.coupon_pages import seed_coupons
 from valliance.demo.marketing import seed_marketing
 from valliance.demo.profiles import seed_profiles
 from valliance.demo.roster import (
@@ -62,6 +63,8 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
             result.purchases += seed_care(session, roster, now)
+            result.purchases += seed_coupons(session, now, [m.phone for m in logins.values()],
+                                             merchants)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

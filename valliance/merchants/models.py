@@ -155,7 +155,7 @@ class Purchase(Base):
     accrual_transfer_id: Mapped[int | None] = mapped_column()
     redemption_transfer_id: Mapped[int | None] = mapped_column()
     #: the coupon used (contract §11) and what it took off; no foreign key: coupons point here
-    coupon_code: Mapped[str | None] = mapped_column(String(12))
+    coupon_code: Mapped[str | None] = mapped_column(String(12), index=True)
     coupon_value: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

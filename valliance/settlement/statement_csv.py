@@ -22,7 +22,9 @@ HEADER = ["期间 Period", "商户 Merchant", "账单号 Statement", "起始序�
 #: finance's files add yuan (text: "-3.17") after the fen columns
 YUAN_HEADER = ["应付联盟(元) Owed by merchant (yuan)", "联盟应付(元) Owed to merchant (yuan)",
                "净额(元) Net (yuan, + merchant pays)"]
-STAFF_HEADER = [*HEADER[:13], *YUAN_HEADER, *HEADER[13:]]
+#: appended at the end of finance's files (issue #18): earlier columns keep their places
+COUPON_YUAN = "联盟通用券(元) Alliance coupons, owed to merchant (yuan)"
+STAFF_HEADER = [*HEADER[:13], *YUAN_HEADER, *HEADER[13:], COUPON_YUAN]
 
 
 def _row(statement: Statement, name: str, closed: SettlementPeriod, *, yuan: bool) -> list:
@@ -34,8 +36,8 @@ def _row(statement: Statement, name: str, closed: SettlementPeriod, *, yuan: boo
     if yuan:
         row += [yuan_text(statement.cost_fen), yuan_text(statement.reimbursement_fen),
                 yuan_text(statement.net_fen)]
-    return row + [due.status if due else "settled",
-                  text_cell(due.reference or "") if due else ""]
+    row += [due.status if due else "settled", text_cell(due.reference or "") if due else ""]
+    return row + [yuan_text(statement.coupon_fen)] if yuan else row
 
 
 def csv_response(closed: SettlementPeriod, rows: list[tuple[Statement, str]], filename: str,

@@ -81,6 +81,7 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
     terms = coupon_for(sales.session.connection(), coupon) if coupon else None
     priced = sale_context.price_sale(context, pay_part, amount, redeem_points, terms)
     card, price, merchant = priced.card, priced.price, context.merchant
+    terms = priced.coupon  # None when it would take nothing off: then it stays active
     at = at or utcnow()
     if terms is not None:
         coupons.use_coupon(sales.session, terms, member_id=card.member.id, now=at)

@@ -246,6 +246,8 @@ def price_sale(context: SaleContext, pay_part: str | None, amount: int,
     if coupon is not None:
         off = coupon_value(coupon, member_id=card.member.id, merchant_id=context.merchant.id,
                            today=today, amount=amount, discount=price.discount)
+        if not off:  # nothing left to take off: the coupon is not used (docs/coupons.md)
+            coupon = None
     if redeem_points * point_value > amount - price.discount - off:
         raise RedemptionExceedsAmount()
     if redeem_points or off:

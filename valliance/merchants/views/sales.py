@@ -30,7 +30,9 @@ FILTER_ARGS = ("from", "to", "terminal", "card", "refund")
 CSV_HEADER = ["时间 Time", "流水号 Purchase", "终端 Terminal", "卡号后四位 Card", "等级 Tier",
               "原价 Amount", "折扣 % off", "优惠 Discount", "积分抵扣 Points used",
               "积分抵现 Points value", "实收 Paid", "获得积分 Points earned",
-              "已退（原价） Refunded (list)", "参考号 Reference"]
+              "已退（原价） Refunded (list)", "参考号 Reference",
+              # appended (issue #18): earlier columns keep their places
+              "优惠券抵扣 Coupon value"]
 #: the CSV is sent in pieces of about this many characters
 CSV_PIECE = 64_000
 
@@ -112,7 +114,8 @@ def _csv_row(purchase, card_number: str, terminal_name: str | None) -> list[str]
         card_number[-4:], tier_name(purchase.tier), yuan_text(purchase.amount),
         purchase.percent_off, yuan_text(purchase.discount), purchase.redeem_points,
         yuan_text(purchase.points_value), yuan_text(purchase.payable),
-        purchase.points_earned, yuan_text(purchase.refunded_amount), purchase.reference or "")]
+        purchase.points_earned, yuan_text(purchase.refunded_amount), purchase.reference or "",
+        yuan_text(purchase.coupon_value))]
 
 
 def _csv_pieces(query):

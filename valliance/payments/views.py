@@ -25,10 +25,10 @@ from valliance.i18n import N_, label_text
 from valliance.members.auth import member_required
 from valliance.money import format_yuan
 from valliance.payments import services, stripe_client
-from valliance.payments.services import bill_points
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
+from valliance.payments.services import bill_points
 from valliance.web.forms import ConfirmForm
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional

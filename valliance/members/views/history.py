@@ -14,6 +14,7 @@ from valliance.members.services import statement
 from valliance.members.views import bp
 from valliance.members.views.chart import balance_svg
 from valliance.money import format_yuan
+from valliance import points
 from valliance.points import accounts
 
 HISTORY_PAGE = 20
@@ -32,9 +33,18 @@ def history():
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
     details = statement.entry_details(db.session, member.id, [e.id for e in page.entries])
+    held = points.held_points(db.session, member.points_account_id) if not before else []
     return render_template("members/history.html", page=page, kind=kind, before=before,
                            kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
-                           detail=lambda e: describe(details.get(e.id)))
+                           detail=lambda e: describe(details.get(e.id)) or _bill_line(e),
+                           held=held)
+
+
+def _bill_line(entry) -> str:
+    """积分抵话费: points spent on a bill (or given back by its refund) name no merchant."""
+    if entry.merchant_id is None and entry.kind in ("redeem", "return"):
+        return _("积分抵话费")
+    return ""
 
 
 def _balance_chart(member) -> Markup:

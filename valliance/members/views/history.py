@@ -4,6 +4,7 @@ from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from valliance import points
 from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import _
@@ -14,7 +15,6 @@ from valliance.members.services import statement
 from valliance.members.views import bp
 from valliance.members.views.chart import balance_svg
 from valliance.money import format_yuan
-from valliance import points
 from valliance.points import accounts
 
 HISTORY_PAGE = 20

@@ -97,9 +97,14 @@ def hold_points(session: Session, payment: Payment, member: Member, points: int)
         errors = bilingual("本次最多可用 %(points)s 积分", points=f"{points_cap(payment.amount):,}")
     if errors is not None:
         raise ValidationError(details={"points": [errors]})
-    ledger.hold(session, member_account=member.points_account_id, points=points,
-                reference=payment.hold_reference, expires_at=hold_expires_at(payment),
-                now=payment.created_at)
+    try:
+        ledger.hold(session, member_account=member.points_account_id, points=points,
+                    reference=payment.hold_reference, expires_at=hold_expires_at(payment),
+                    now=payment.created_at)
+    except InsufficientPoints:
+        have = points_offer(session, member)[0]
+        raise InsufficientPoints(details={"points": [bilingual(
+            "积分不足，可用 %(points)s 积分", points=f"{have:,}")]}) from None
     payment.points_redeemed = points
     payment.points_value = points * point_value_fen()
 

@@ -331,3 +331,46 @@ def test_refunds_in_localstripe_give_back_the_bill_points_in_proportion(app, loc
     assert balance(app, member).balance == 5000
     assert spent_on_bills(app) == 0
     assert ledger_ok(app)
+
+
+# --- settlement: the alliance's own cost, never a merchant's -----------------------------
+
+
+def test_bill_points_leave_merchant_statements_alone_and_settlement_reconciles(
+        app, client, stripe_keys, clear_of_month_end):
+    from tests.api.pos_helpers import member as pos_member
+    from tests.api.pos_helpers import shop
+    from valliance.merchants.services import purchases
+    from valliance.settlement import services as settlement
+
+    with app.app_context():
+        hotpot = shop(db.session, "老王火锅")
+        buyer, card = pos_member(db.session)
+        purchases.record_purchase(db.session, hotpot.merchant, None, card.number, 10_000, 0,
+                                  None)
+        db.session.commit()
+        who = {"id": buyer.id, "account": buyer.points_account_id}
+        merchant_id = hotpot.merchant.id
+    with app.app_context():
+        points.adjust(db.session, member_account=who["account"], points=4000,
+                      reason="goodwill", actor="test")
+        db.session.commit()
+    payment_id = start(app, who, 12850, 3000)
+    deliver(client, stripe_event("checkout.session.completed",
+                                 checkout_session(payment_id, 9850)))
+    held = start(app, who, 5000, 500)  # still held when the month closes: nothing posted
+
+    with app.app_context():
+        period = settlement.period_of(utcnow())
+        closed = settlement.close_period(
+            db.session, period, now=settlement.period_bounds(period)[1] + timedelta(minutes=1))
+        db.session.commit()
+        [statement] = settlement.period_statements(db.session, period)
+        assert statement.merchant_id == merchant_id
+        assert (statement.points_issued, statement.points_redeemed) == (100, 0)
+        # alliance: 4,000 goodwill + 98 for the card part − 3,000 spent on the bill
+        assert closed.points_issued_by_alliance == 4000 + 98 - 3000
+        assert settlement.reconcile(db.session).ok
+        db.session.remove()
+    assert hold_status(app, held) == "pending"
+    assert ledger_ok(app)

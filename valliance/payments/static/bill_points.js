@@ -43,6 +43,8 @@
         var value = chosen * pointValue;
         lines += " · " + box.dataset.summary.replace("{value}", yuan(value))
           .replace("{card}", yuan(fen - value));
+      } else {
+        lines += " · " + box.dataset.over;
       }
       summary.textContent = lines;
     }

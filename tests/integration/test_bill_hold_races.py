@@ -11,6 +11,9 @@ from valliance import points
 from valliance.db import run_in_transaction, utcnow
 from valliance.errors import InsufficientPoints
 from valliance.extensions import db
+from valliance.members.models import Member
+from valliance.members.services import enroll_member
+from valliance.payments import services as payments
 from valliance.points import accounts, ledger
 from valliance.points.verify import verify_ledger
 
@@ -19,19 +22,17 @@ pytestmark = pytest.mark.postgres_only
 THREADS = 12
 
 
-def test_holds_and_till_redemptions_racing_for_the_same_points_never_overspend(session,
-                                                                             run_threads):
+def test_bills_with_points_and_till_redemptions_racing_never_overspend(session, run_threads):
     shop = open_shop(session, "busy-shop")
-    [member] = open_members(session, 1)
-    ledger.accrue(session, member_account=member, source_account=shop.issued, points=1000)
+    enrolled = enroll_member(session, phone="13800138000", name="王芳", opening_points=1000)
+    member_id, member = enrolled.id, enrolled.points_account_id
     session.commit()
 
     def worker(i):
         def work():
-            if i % 2:
-                return ("hold", points.hold(db.session, member_account=member, points=600,
-                                            reference=f"payment:pay_{i}",
-                                            expires_at=utcnow() + timedelta(minutes=90)))
+            if i % 2:  # a bill of ¥50.00 paying ¥6.00 with points: held by the payment
+                return ("hold", payments.start_payment(
+                    db.session, db.session.get(Member, member_id), "bill", 5000, 600))
             return ("redeem", ledger.redeem(db.session, member_account=member,
                                             merchant_account=shop.redeemed, points=600))
         try:

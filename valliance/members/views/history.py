@@ -33,7 +33,8 @@ def history():
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
     details = statement.entry_details(db.session, member.id, [e.id for e in page.entries])
-    held = points.held_points(db.session, member.points_account_id) if not before else []
+    held = (points.held_points(db.session, member.points_account_id)
+            if not before and kind in (None, "redeem") else [])
     return render_template("members/history.html", page=page, kind=kind, before=before,
                            kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
                            detail=lambda e: describe(details.get(e.id)) or _bill_line(e),

@@ -374,3 +374,35 @@ def test_bill_points_leave_merchant_statements_alone_and_settlement_reconciles(
         db.session.remove()
     assert hold_status(app, held) == "pending"
     assert ledger_ok(app)
+
+
+def test_the_release_job_runs_through_the_rq_worker(app, stripe_keys, monkeypatch):
+    from tests.api.test_jobs import REDIS_URL, run_worker
+    from valliance import jobs
+    from valliance.jobs import EXTENSION
+
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    import uuid
+
+    from valliance.jobs.redis_backend import RedisBackend
+
+    backend = RedisBackend(REDIS_URL, f"valliance-test-{uuid.uuid4().hex[:10]}")
+    monkeypatch.setitem(app.extensions, EXTENSION, backend)
+    member = enroll(app, 5000)
+    with app.app_context():  # started two hours ago: its 90 minutes of hold are over
+        payment = services.start_payment(db.session, db.session.get(Member, member["id"]),
+                                         "bill", 12850, 3000,
+                                         now=utcnow() - timedelta(hours=2))
+        db.session.commit()
+        payment_id = payment.id
+        job_id = jobs.enqueue("payments.release_holds", key="release-holds")
+    run_worker(app)
+    assert backend.queue.fetch_job(job_id).return_value() == {"released": 1, "points": 3000}
+    assert hold_status(app, payment_id) == "released"
+    assert balance(app, member).available == 5000
+    for key in redis.Redis.from_url(REDIS_URL).scan_iter(f"*{backend.queue.name}*"):
+        redis.Redis.from_url(REDIS_URL).delete(key)

@@ -149,6 +149,12 @@ class Config:
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
             #: points per yuan a member earns for a bill or VIP fee paid through Stripe
             "BILL_POINTS_PER_YUAN": _int_env("BILL_POINTS_PER_YUAN", 1),
+            #: 积分抵话费: at most this share of a bill (percent) may be paid with points; the
+            #: card always pays at least 1 fen (a value over 100 or below 0 turns points off)
+            "BILL_POINTS_MAX_SHARE_PERCENT": _int_env("BILL_POINTS_MAX_SHARE_PERCENT", 50),
+            #: minutes points stay held for a bill's Checkout (which expires 30 minutes
+            #: sooner); the release job gives back holds that no Stripe event settled
+            "BILL_POINTS_HOLD_MINUTES": _int_env("BILL_POINTS_HOLD_MINUTES", 90),
             #: the VIP annual fee in fen (¥360.00 by default)
             "VIP_FEE_FEN": _int_env("VIP_FEE_FEN", 36000),
             #: settlement: what a merchant pays per point it issues, in fen

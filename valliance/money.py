@@ -43,6 +43,15 @@ def proportional_floor(total: int, part: int, whole: int) -> int:
     return total * part // whole
 
 
+def bill_points_cap(amount: int, share_percent: int, point_value_fen: int) -> int:
+    """The most points that may pay a bill of `amount` fen: their value is at most
+    floor(amount × share_percent / 100) fen and always leaves at least 1 fen for the card."""
+    if amount <= 0 or point_value_fen <= 0 or not 0 <= share_percent <= 100:
+        raise ValueError("a positive amount and point value, and a share of 0 … 100 percent")
+    most_fen = min(amount * share_percent // 100, amount - 1)
+    return most_fen // point_value_fen
+
+
 def effective_percent(
     percent_off: Decimal | int,
     points_per_yuan: int,

@@ -52,4 +52,4 @@ def test_verify_catches_a_stored_balance_that_drifted(app, session):
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert "FAILED every member's stored totals equal the sum of its entries" in result.output
-    assert "issued − redeemed − expired − outstanding = 0" in result.output
+    assert "issued − redeemed − spent on bills − expired − outstanding = 0" in result.output

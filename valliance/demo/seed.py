@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
+from valliance.demo.bill_points import seed_bill_points
 from valliance.demo.care import seed_care
 from valliance.demo.coupon_pages import seed_coupons
 from valliance.demo.marketing import seed_marketing
@@ -65,6 +66,8 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             result.purchases += seed_care(session, roster, now)
             result.purchases += seed_coupons(session, now, [m.phone for m in logins.values()],
                                              merchants)
+            seed_bill_points(session, [created[i] for i in sorted(created)], now,
+                             frozenset(m.phone for m in logins.values()))
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

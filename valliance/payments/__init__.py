@@ -6,7 +6,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member payment pages and the Stripe webhook."""
     from valliance.extensions import csrf, limiter
-    from valliance.payments import api, models, views  # noqa: F401 (models: metadata)
+    from valliance.payments import api, jobs, models, views  # noqa: F401 (models: metadata)
+
+    jobs.register_jobs()
 
     app.register_blueprint(views.bp)
     # Stripe signs its requests instead of sending cookies: CSRF does not apply, and its

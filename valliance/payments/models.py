@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valliance.db import Base, UTCDateTime, utcnow
@@ -28,6 +28,12 @@ class Payment(Base):
                         name="refunded_in_range"),
         CheckConstraint("points_reversed >= 0 AND points_reversed <= points_credited",
                         name="reversed_in_range"),
+        CheckConstraint("points_redeemed >= 0", name="points_redeemed_not_negative"),
+        # Points never pay a whole payment: Stripe always takes the rest (at least 1 fen).
+        CheckConstraint("points_value >= 0 AND points_value < amount",
+                        name="points_value_in_range"),
+        CheckConstraint("points_returned >= 0 AND points_returned <= points_redeemed",
+                        name="points_returned_in_range"),
         Index("ix_payments_member_id_created_at", "member_id", "created_at"),
         Index("ix_payments_paid_at", "paid_at"),  # the alliance dashboard (migration 0017)
     )
@@ -47,6 +53,14 @@ class Payment(Base):
     points_reversed: Mapped[int] = mapped_column(default=0)
     #: the ledger's ACCRUE transfer that credited the points (None: no points were due)
     accrual_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    #: points the member chose to pay with (held at the start, captured when the money
+    #: arrives, released when the payment fails or expires): the ledger's hold
+    #: "payment:<id>"
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: what those points paid, in fen (points × POINT_VALUE_FEN); the card pays the rest
+    points_value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: redeemed points given back by refunds so far (cumulative)
+    points_returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: fen refunded through Stripe so far (Stripe's cumulative amount_refunded)
     refunded_amount: Mapped[int] = mapped_column(default=0)
     #: why the payment failed or why no points were credited (card_declined, expired, frozen)
@@ -55,6 +69,16 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def card_amount(self) -> int:
+        """What Stripe charges: the amount less what points paid (fen)."""
+        return self.amount - self.points_value
+
+    @property
+    def hold_reference(self) -> str:
+        """The ledger hold of this payment's points."""
+        return f"payment:{self.id}"
 
     @property
     def paid(self) -> bool:

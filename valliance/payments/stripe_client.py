@@ -5,6 +5,7 @@ apps, tests and threads. STRIPE_API_BASE points the library at another server (l
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import stripe
 from flask import current_app
@@ -47,11 +48,15 @@ def client() -> stripe.StripeClient:
 
 def checkout_params(*, payment_id: str, member_id: str, amount: int, currency: str,
                     description: str, success_url: str, cancel_url: str,
-                    locale: str) -> dict:
-    """The Checkout Session for one member payment: one line, CNY, card + Alipay + WeChat Pay."""
-    return _one_line_checkout({"payment_id": payment_id, "member_id": member_id}, payment_id,
-                              amount=amount, currency=currency, description=description,
-                              success_url=success_url, cancel_url=cancel_url, locale=locale)
+                    locale: str, expires_at: datetime | None = None) -> dict:
+    """The Checkout Session for one member payment: one line, CNY, card + Alipay + WeChat Pay;
+    expires_at: when Stripe closes it (a payment with points: before their hold ends)."""
+    params = _one_line_checkout({"payment_id": payment_id, "member_id": member_id}, payment_id,
+                                amount=amount, currency=currency, description=description,
+                                success_url=success_url, cancel_url=cancel_url, locale=locale)
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
+    return params
 
 
 def statement_checkout_params(*, settlement_id: str, merchant_id: str, amount: int,

@@ -28,6 +28,7 @@ from valliance.payments import services, stripe_client
 from valliance.payments.checkout import CHECKOUT_CSP, redirect_to_checkout
 from valliance.payments.forms import PaymentForm
 from valliance.payments.models import Payment
+from valliance.payments.services import bill_points
 from valliance.web.forms import ConfirmForm
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
@@ -54,6 +55,16 @@ NOTE_LABELS = {
     "card_declined": (N_("银行卡被拒绝"), "The card was declined"),
     "membership_frozen": (N_("会员资格冻结期间不累计积分"),
                           "No points while the membership is frozen"),
+    "points_unavailable": (N_("积分已释放且不足，未能抵扣"),
+                           "The points were released and are no longer there"),
+    "payment_failed": (N_("支付未成功"), "The payment failed"),
+}
+
+#: where a payment's points stand (the ledger's hold)
+HOLD_LABELS = {
+    "pending": (N_("积分已冻结，支付成功后扣除"), "Points held until the payment succeeds"),
+    "captured": (N_("积分已扣除"), "Points spent"),
+    "released": (N_("积分已退回"), "Points given back"),
 }
 
 
@@ -84,8 +95,10 @@ def _own_payment(payment_id: str) -> Payment:
 def _checkout(payment: Payment):
     """Send the member to Stripe's Checkout page for this (committed) payment."""
     params = stripe_client.checkout_params(
-        payment_id=payment.id, member_id=payment.member_id, amount=payment.amount,
+        payment_id=payment.id, member_id=payment.member_id, amount=payment.card_amount,
         currency=payment.currency, description=f"V卡联盟 {' / '.join(KIND_LABELS[payment.kind])}",
+        expires_at=(bill_points.checkout_expires_at(payment) if payment.points_redeemed
+                    else None),
         success_url=url_for("payments.detail", payment_id=payment.id, checkout="done",
                             _external=True),
         cancel_url=url_for("payments.detail", payment_id=payment.id, checkout="cancelled",
@@ -105,15 +118,22 @@ def index():
     form = PaymentForm()
     page = on_error(form, lambda: _index_page(form))
     if stripe_client.configured() and form.validate_on_submit():
-        payment = services.start_payment(db.session, current_user.member, form.kind.data,
-                                         form.amount_fen)
+        member = current_user.member
+        points = form.points_count
+        if form.kind.data == "bill" and form.use_max_points.data and form.amount_fen:
+            points = services.most_points(db.session, member, form.amount_fen)
+        payment = services.start_payment(db.session, member, form.kind.data, form.amount_fen,
+                                         points if form.kind.data == "bill" else 0)
         return _checkout(payment)  # commits the payment before Stripe is asked
     return page()
 
 
 def _index_page(form: PaymentForm):
     status = 200 if request.method == "GET" or stripe_client.configured() else 503
+    available, share = services.points_offer(db.session, current_user.member)
     return render_template("payments/index.html", form=form,
+                           points_available=available, points_share=share,
+                           point_value_fen=current_app.config["POINT_VALUE_FEN"],
                            payments=services.payments_of(db.session, current_user.member.id),
                            vip_fee=current_app.config["VIP_FEE_FEN"],
                            min_fen=services.BILL_MIN_FEN,
@@ -125,8 +145,10 @@ def _index_page(form: PaymentForm):
 def detail(payment_id: str):
     """One payment: status, amount, points; "processing" until Stripe's event is applied."""
     payment = _own_payment(payment_id)
+    state = services.points_state(db.session, payment)
     return render_template("payments/detail.html", payment=payment, form=ConfirmForm(),
-                           returned=request.args.get("checkout"))
+                           returned=request.args.get("checkout"),
+                           points_state=label_text(HOLD_LABELS[state]) if state else None)
 
 
 @bp.post("/<payment_id>/checkout")

@@ -111,3 +111,26 @@ __all__ += ["ALLIANCE_REWARDS", "reward"]
 from valliance.points.transfer_reads import points_of_transfers  # noqa: E402
 
 __all__ += ["points_of_transfers"]
+
+# Points held for a payment, then captured or released (积分抵话费; issue #18).
+from valliance.points.hold_models import CAPTURED, PENDING, RELEASED, Hold  # noqa: E402
+from valliance.points.hold_reads import (  # noqa: E402
+    BillPointsFigures,
+    HeldPoints,
+    bill_points_figures,
+    held_points,
+)
+from valliance.points.holds import (  # noqa: E402
+    HoldState,
+    Settled,
+    capture,
+    expired_holds,
+    find_hold,
+    hold,
+    rehold,
+    release,
+)
+
+__all__ += ["CAPTURED", "PENDING", "RELEASED", "BillPointsFigures", "HeldPoints", "Hold",
+            "HoldState", "Settled", "bill_points_figures", "capture", "expired_holds",
+            "find_hold", "held_points", "hold", "rehold", "release"]

@@ -8,7 +8,8 @@ what no merchant moved: bill payments and their refunds):
 - **issued**: points credited to members for purchases and bill payments (`accrue`,
   `payment`), less what refunds took back (`reverse`);
 - **redeemed**: points members spent at merchants (`redeem`), less what refunds gave back
-  (`return`).
+  (`return`); points spent on telecom bills (积分抵话费, a `redeem` to the alliance's bills
+  account) count here under no merchant, beside the bill payments' points.
 
 Staff adjustments and expiry are neither issued nor redeemed here.
 """

@@ -215,17 +215,22 @@ def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, i
     ).scalars().all()
     expired_lots = expired_points = 0
     for account in due_accounts:
-        lock_member(conn, account)  # re-read lots under the lock: a till may have spent them
+        # re-read lots under the lock: a till may have spent them; points held for a payment
+        # (debits_pending) do not expire while held: only what is available does
+        _, available, _ = lock_member(conn, account)
         due = conn.execute(
             select(lots.c.remaining, lots.c.transfer_id)
             .where(lots.c.account_id == account, lots.c.expires_at <= now, lots.c.remaining > 0)
             .order_by(lots.c.expires_at, lots.c.transfer_id)
         ).all()
         for lot in due:
-            balance = debit_member(conn, account, lot.remaining)
-            record(conn, account, breakage, lot.remaining, EXPIRE, "expire", now,
-                   {account: balance})
-            conn.execute(consume_stmt, {"lot": lot.transfer_id, "take": lot.remaining})
+            take = min(lot.remaining, available)
+            if take <= 0:
+                break
+            balance = debit_member(conn, account, take)
+            record(conn, account, breakage, take, EXPIRE, "expire", now, {account: balance})
+            conn.execute(consume_stmt, {"lot": lot.transfer_id, "take": take})
+            available -= take
             expired_lots += 1
-            expired_points += lot.remaining
+            expired_points += take
     return expired_lots, expired_points

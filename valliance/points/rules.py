@@ -10,6 +10,7 @@ ALLIANCE_CLAWBACK = "alliance_clawback"  #: reversals the member could not cover
 ALLIANCE_ADJUSTMENTS = "alliance_adjustments"  #: staff adjustments and opening balances
 ALLIANCE_PAYMENTS = "alliance_payments"  #: points earned by paying telecom bills
 ALLIANCE_REWARDS = "alliance_rewards"  #: points the alliance gives away (campaigns, programmes)
+ALLIANCE_BILLS = "alliance_bills"  #: points members spent on telecom bills (the alliance's cost)
 
 ALLIANCE_OWNER = "alliance"
 ACCOUNT_KINDS = frozenset(
@@ -22,6 +23,7 @@ ACCOUNT_KINDS = frozenset(
         ALLIANCE_ADJUSTMENTS,
         ALLIANCE_PAYMENTS,
         ALLIANCE_REWARDS,
+        ALLIANCE_BILLS,
     }
 )
 #: counterparties whose flows into members count as points issued

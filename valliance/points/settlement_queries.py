@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from valliance.points.models import Account, Transfer
 from valliance.points.rules import (
+    ALLIANCE_BILLS,
     ALLIANCE_BREAKAGE,
     ISSUING_KINDS,
     MEMBER,
@@ -42,8 +43,11 @@ class Flows:
     """Net points moved in a range of transfers, by who moved them."""
 
     merchants: dict[str, MerchantFlow] = field(default_factory=dict)
-    #: issued by the alliance itself: adjustments, bill payments, clawback of reversals
+    #: issued by the alliance itself: adjustments, bill payments, clawback of reversals, less
+    #: the points members spent on telecom bills (the alliance's own cost, never a merchant's)
     issued_by_alliance: int = 0
+    #: of which: points spent on telecom bills, net of refunds (shown on their own)
+    spent_on_bills: int = 0
     expired: int = 0
     #: the change of all members' balances
     outstanding_change: int = 0
@@ -127,6 +131,10 @@ def flows_between(session: Session, lower: int, upper: int) -> Flows:
             flows.merchants.setdefault(owner_id, MerchantFlow()).redeemed += net
         elif kind in ALLIANCE_ISSUING_KINDS:
             flows.issued_by_alliance -= net
+        elif kind == ALLIANCE_BILLS:
+            # Points come back to the alliance, as a clawback's do: net issued by the alliance.
+            flows.issued_by_alliance -= net
+            flows.spent_on_bills += net
         elif kind == ALLIANCE_BREAKAGE:
             flows.expired += net
         elif kind == MEMBER:

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from valliance.points.rules import (
+    ALLIANCE_BILLS,
     ALLIANCE_BREAKAGE,
     ALLIANCE_CLAWBACK,
     ISSUING_KINDS,
@@ -62,6 +63,19 @@ CHECKS: dict[str, str] = {
         LEFT JOIN (SELECT account_id, SUM(remaining) AS open FROM lots GROUP BY account_id) l
                ON l.account_id = a.id
         WHERE a.no_overdraft AND COALESCE(l.open, 0) <> a.credits_posted - a.debits_posted""",
+    "every member's pending holds add up to its debits_pending": """
+        SELECT a.id FROM accounts a
+        LEFT JOIN (SELECT account_id, SUM(amount) AS held FROM holds
+                   WHERE status = 'pending' GROUP BY account_id) h ON h.account_id = a.id
+        WHERE COALESCE(h.held, 0) <> a.debits_pending OR a.credits_pending <> 0""",
+    "every captured hold is one redemption of its points to the bills account": """
+        SELECT h.id FROM holds h
+        LEFT JOIN transfers t ON t.id = h.transfer_id
+        LEFT JOIN accounts b ON b.id = t.credit_account_id
+        WHERE (h.status = 'captured') <> (h.transfer_id IS NOT NULL)
+           OR (h.transfer_id IS NOT NULL AND (t.id IS NULL OR t.amount <> h.amount
+               OR t.debit_account_id <> h.account_id OR t.code <> 'REDEEM'
+               OR b.kind <> 'alliance_bills'))""",
     "no transfer is reversed by more than its amount": """
         SELECT t.id FROM transfers t
         JOIN (SELECT reverses_id, SUM(amount) AS back FROM transfers
@@ -121,16 +135,24 @@ def verify_ledger(session: Session) -> Report:
     issued = sum(flows.get(kind, 0) for kind in ISSUING_KINDS)
     redeemed = -flows.get(MERCHANT_REDEEMED, 0)
     expired = -flows.get(ALLIANCE_BREAKAGE, 0)
-    outstanding, owed = session.execute(text(
-        "SELECT COALESCE(SUM(credits_posted - debits_posted), 0), COALESCE(SUM(owed), 0)"
-        " FROM accounts WHERE kind = :member"), {"member": MEMBER}).one()
-    unexplained = set(flows) - ISSUING_KINDS - {MERCHANT_REDEEMED, ALLIANCE_BREAKAGE}
+    on_bills = -flows.get(ALLIANCE_BILLS, 0)  # spent on telecom bills, the alliance's cost
+    outstanding, owed, held = session.execute(text(
+        "SELECT COALESCE(SUM(credits_posted - debits_posted), 0), COALESCE(SUM(owed), 0),"
+        " COALESCE(SUM(debits_pending), 0) FROM accounts WHERE kind = :member"),
+        {"member": MEMBER}).one()
+    unexplained = set(flows) - ISSUING_KINDS - {MERCHANT_REDEEMED, ALLIANCE_BREAKAGE,
+                                                ALLIANCE_BILLS}
     if unexplained:
         report.failures["every member transfer has a known counterparty"] = sorted(unexplained)
-    if issued - redeemed - expired - outstanding != 0:
-        report.failures["issued − redeemed − expired − outstanding = 0"] = [
-            f"issued={issued}", f"redeemed={redeemed}", f"expired={expired}",
-            f"outstanding={outstanding}"]
+    if issued - redeemed - on_bills - expired - outstanding != 0:
+        report.failures["issued − redeemed − spent on bills − expired − outstanding = 0"] = [
+            f"issued={issued}", f"redeemed={redeemed}", f"spent on bills={on_bills}",
+            f"expired={expired}", f"outstanding={outstanding}"]
+    pending = session.execute(text(
+        "SELECT COALESCE(SUM(amount), 0) FROM holds WHERE status = 'pending'")).scalar_one()
+    if pending != held:
+        report.failures["pending holds equal the members' debits_pending"] = [
+            f"holds={pending}", f"debits_pending={held}"]
     clawback = session.execute(text(
         "SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id"
         " WHERE a.kind = :kind"), {"kind": ALLIANCE_CLAWBACK}).scalar_one()
@@ -141,5 +163,6 @@ def verify_ledger(session: Session) -> Report:
     report.figures = {
         "transfers": session.execute(text("SELECT COUNT(*) FROM transfers")).scalar_one(),
         "points issued": issued, "points redeemed": redeemed, "points expired": expired,
+        "points spent on bills": on_bills, "points held": held,
         "points outstanding": outstanding, "points owed": owed}
     return report

@@ -41,6 +41,7 @@ NAV = (
     NavEntry("referral_report.page", (N_("114推荐转化"),), (MERCHANT_OPS, MARKETING)),
     NavEntry("settlement_staff.periods", (N_("结算"),), (FINANCE,), ("settlement_staff.",)),
     NavEntry("backoffice.liability", (N_("积分负债"),), (FINANCE,)),
+    NavEntry("backoffice.bill_points", (N_("积分抵话费"),), (FINANCE, MARKETING)),
     NavEntry("marketing.segments", (N_("客户分群"),), (MARKETING,), ("marketing.segment",)),
     NavEntry("marketing.campaigns", (N_("营销活动"),), (MARKETING,), ("marketing.campaign",)),
     NavEntry("care.birthday", (N_("生日关怀"),), (MARKETING,), ("care.",)),

@@ -22,7 +22,7 @@ class Channels:
     referrals: int
     conversions: int
     payments: int  #: payments whose money arrived in the window
-    paid: int  #: fen, those payments' amounts
+    paid: int  #: fen Stripe took for those payments (less what points paid of bills)
     pending_merchants: int
     pending_adjustments: int
     merchants: dict[str, int]  #: merchants by status
@@ -34,7 +34,7 @@ def channels(session: Session, today: date) -> Channels:
     since = shanghai_midnight(first_day)
     referrals, conversions = closed_periods.referrals(session, first_day, today)
     payments, paid = session.execute(
-        select(func.count(), func.coalesce(func.sum(Payment.amount), 0))
+        select(func.count(), func.coalesce(func.sum(Payment.amount - Payment.points_value), 0))
         .where(Payment.paid_at >= since, Payment.status.in_(sorted(PAID_STATUSES)))).one()
     merchants = staff_services.status_counts(session)
     adjustments = session.scalar(select(func.count()).select_from(PointAdjustment)

@@ -52,6 +52,9 @@ class Liability:
     tiers: list[TierLiability]
     total: TierLiability
     horizons: tuple[int, ...] = HORIZONS
+    #: 积分抵话费: points spent on bills (the alliance's own cost) and held for bills now
+    #: (still in the balances above until the payment succeeds)
+    bill_points: points.BillPointsFigures = field(default_factory=points.BillPointsFigures)
 
 
 def liability(session: Session, point_value_fen: int, *, now: datetime | None = None
@@ -71,4 +74,5 @@ def liability(session: Session, point_value_fen: int, *, now: datetime | None = 
                             point_value_fen=point_value_fen)
         rows.append(row)
         total.add(row)
-    return Liability(point_value_fen=point_value_fen, as_of=now, tiers=rows, total=total)
+    return Liability(point_value_fen=point_value_fen, as_of=now, tiers=rows, total=total,
+                     bill_points=points.bill_points_figures(session))

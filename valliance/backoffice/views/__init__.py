@@ -11,6 +11,7 @@ bp.context_processor(page_helpers)
 from valliance.backoffice.views import (  # noqa: E402,F401
     adjustments,
     audit_log,
+    bill_points,
     dashboard,
     finance,
     jobs,

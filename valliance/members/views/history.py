@@ -4,6 +4,7 @@ from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from valliance import points
 from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import _
@@ -32,9 +33,19 @@ def history():
     page = accounts.get_history(db.session, member.points_account_id, limit=HISTORY_PAGE,
                                 before=before, kinds=frozenset({kind}) if kind else None)
     details = statement.entry_details(db.session, member.id, [e.id for e in page.entries])
+    held = (points.held_points(db.session, member.points_account_id)
+            if not before and kind in (None, "redeem") else [])
     return render_template("members/history.html", page=page, kind=kind, before=before,
                            kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
-                           detail=lambda e: describe(details.get(e.id)))
+                           detail=lambda e: describe(details.get(e.id)) or _bill_line(e),
+                           held=held)
+
+
+def _bill_line(entry) -> str:
+    """积分抵话费: points spent on a bill (or given back by its refund) name no merchant."""
+    if entry.merchant_id is None and entry.kind in ("redeem", "return"):
+        return _("积分抵话费")
+    return ""
 
 
 def _balance_chart(member) -> Markup:

@@ -14,6 +14,8 @@ the money did arrive). Refunds carry Stripe's cumulative amount_refunded, so an 
 event arriving after a newer one is stale too.
 """
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.payments.models import KINDS, PAID_STATUSES, Payment
+from valliance.payments.services import bill_points
 from valliance.points import ALLIANCE_PAYMENTS
 
 CURRENCY = "cny"
@@ -60,14 +63,19 @@ def payment_amount(kind: str, amount_fen: int | None) -> int:
     return amount_fen
 
 
-def start_payment(session: Session, member: Member, kind: str, amount_fen: int | None
-                  ) -> Payment:
-    """Record a payment the member is about to make; Stripe is asked after the commit."""
+def start_payment(session: Session, member: Member, kind: str, amount_fen: int | None,
+                  points: int = 0, *, now: datetime | None = None) -> Payment:
+    """Record a payment the member is about to make, holding the points it uses (a bill
+    only, within the configured share); Stripe is asked after the commit."""
+    now = now or utcnow()
     payment = Payment(id=new_id("pay"), member_id=member.id, kind=kind,
                       amount=payment_amount(kind, amount_fen), currency=CURRENCY,
                       status="created", points_credited=0, points_reversed=0,
-                      refunded_amount=0, created_at=utcnow(), updated_at=utcnow())
+                      points_redeemed=0, points_value=0, points_returned=0,
+                      refunded_amount=0, created_at=now, updated_at=now)
     session.add(payment)
+    session.flush()
+    bill_points.hold_points(session, payment, member, points)
     session.flush()
     return payment
 
@@ -128,7 +136,7 @@ def points_for(amount_fen: int, points_per_yuan: int) -> int:
 
 
 def _matches(payment: Payment, amount: int | None, currency: str | None) -> bool:
-    return (type(amount) is int and amount == payment.amount  # never a float or a bool
+    return (type(amount) is int and amount == payment.card_amount  # never a float or a bool
             and isinstance(currency, str) and currency.lower() == payment.currency)
 
 
@@ -152,11 +160,13 @@ def succeed_payment(session: Session, payment: Payment, *, amount: int | None,
         return ALREADY
     now = utcnow()
     member = session.get(Member, payment.member_id)
-    points = points_for(payment.amount, current_app.config["BILL_POINTS_PER_YUAN"])
+    bill_points.capture_points(session, payment, now)
+    # No points are earned on the part paid with points (as at the till, contract §5).
+    points = points_for(payment.card_amount, current_app.config["BILL_POINTS_PER_YUAN"])
     if member.points_frozen:
         # Contract §3: while membership is frozen no points are earned; the bill is still paid.
         points, payment.note = 0, "membership_frozen"
-    elif payment.status == "failed":
+    elif payment.status == "failed" and payment.note != bill_points.POINTS_UNAVAILABLE:
         payment.note = None  # the member tried again and this time it went through
     if points:
         source = accounts.system_account(session.connection(), ALLIANCE_PAYMENTS)
@@ -176,10 +186,12 @@ def fail_payment(session: Session, payment: Payment, reason: str,
     if payment.status in PAID_STATUSES:
         return STALE
     _link(payment, payment_intent_id, None)
-    if payment.status == "failed" and payment.note == reason:
+    now = utcnow()
+    released = bill_points.release_points(session, payment, reason, now)
+    if payment.status == "failed" and payment.note == reason and not released:
         session.flush()
         return ALREADY
-    payment.status, payment.note, payment.updated_at = "failed", reason[:200], utcnow()
+    payment.status, payment.note, payment.updated_at = "failed", reason[:200], now
     session.flush()
     return APPLIED
 
@@ -191,20 +203,23 @@ def refund_payment(session: Session, payment: Payment, amount_refunded: int) -> 
     earlier refunds reversed, so the last refund gives back exactly what is left. The ledger's
     reversal never takes a balance below zero (what it cannot take is owed).
     """
-    if not 0 < amount_refunded <= payment.amount:
+    if not 0 < amount_refunded <= payment.card_amount:
         return MISMATCH
     if amount_refunded <= payment.refunded_amount:
         return STALE  # an older refund, or this one again
     if payment.status not in PAID_STATUSES:
         raise RuntimeError("refund_payment needs a paid payment")  # callers succeed it first
-    target = money.proportional_floor(payment.points_credited, amount_refunded, payment.amount)
+    target = money.proportional_floor(payment.points_credited, amount_refunded,
+                                      payment.card_amount)
     reversed_now = target - payment.points_reversed
     now = utcnow()
     if reversed_now > 0:
         ledger.reverse(session, payment.accrual_transfer_id, reversed_now, now=now)
     payment.points_reversed = target
+    bill_points.return_points(session, payment, amount_refunded, now)
     payment.refunded_amount = amount_refunded
-    payment.status = "refunded" if amount_refunded == payment.amount else "partially_refunded"
+    payment.status = ("refunded" if amount_refunded == payment.card_amount
+                      else "partially_refunded")
     payment.refunded_at = payment.updated_at = now
     session.flush()
     return APPLIED

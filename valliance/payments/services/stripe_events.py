@@ -216,7 +216,7 @@ class _ChargeRefunded:
                 payment_intent_id=_intent_id(obj))
             if result == member_payments.MISMATCH:
                 return result
-        elif obj.get("amount") != payment.amount:
+        elif obj.get("amount") != payment.card_amount:
             return member_payments.MISMATCH
         refunded = obj.get("amount_refunded")
         if not isinstance(refunded, int) or isinstance(refunded, bool):

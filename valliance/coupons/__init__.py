@@ -11,7 +11,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member's coupon API and `flask coupons`."""
     from valliance import jobs
-    from valliance.coupons import api, cli, models  # noqa: F401 (models: metadata)
+    from valliance.coupons import api, cli, models, rule_models  # noqa: F401 (metadata)
     from valliance.coupons.jobs import expire
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf

@@ -29,7 +29,7 @@ from valliance.marketing.campaign_models import (
     CampaignDelivery,
     CampaignRun,
 )
-from valliance.marketing.services import campaign_delivery, send_rules
+from valliance.marketing.services import campaign_coupons, campaign_delivery, send_rules
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
 from valliance.members.models import Member
@@ -190,6 +190,8 @@ def _decide_batch(session: Session, campaign: Campaign, round: str, member_ids: 
     reached = [(row.id, row.member_id) for row in written if row.status in send_rules.REACHED]
     if campaign.bonus_points:
         _reward(session, campaign, reached, now)
+    if campaign.coupon_template_id and reached:
+        campaign_coupons.issue_to_reached(session, campaign, reached, now)
     campaign_delivery.deliver(session, campaign, [
         (row.id, row.member_id) for row in written if row.status == "sent"], now=now)
 

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from valliance import jobs
     from valliance.coupons import api, cli, models, rule_models  # noqa: F401 (metadata)
     from valliance.coupons.jobs import expire
+    from valliance.coupons.wording import terms_text
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
     from valliance.i18n import N_
@@ -20,4 +21,5 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     rest_api.register_blueprint(api.bp)
     app.cli.add_command(cli.coupons_cli)
+    app.jinja_env.globals["coupon_terms"] = terms_text
     jobs.register("coupons.expire", expire, label=N_("优惠券到期"), daily_at="00:40")

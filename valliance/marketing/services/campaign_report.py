@@ -96,6 +96,8 @@ class CampaignReport(Counts):
     coupon_template_id: str | None = None
     coupons_issued: int = 0
     coupons_used: int = 0
+    #: members reached who got none (at their limit, or the template all given out)
+    coupons_refused: int = 0
     #: when the last counted member's 30 days end (None: nobody reached or held out yet)
     window_ends_at: datetime | None = None
     #: every counted member's 30 days are over: buyers will not grow any more
@@ -148,7 +150,8 @@ def _rounds(session: Session, campaign_id: str, merchant_id: str | None):
                func.count(buyers.c.id),
                func.count().filter(and_(d.status.in_(REACHED), redeemed)),
                func.max(func.coalesce(d.reached_at, d.created_at)).filter(counted),
-               func.count(d.coupon_id), func.count().filter(Coupon.status == "used"))
+               func.count(d.coupon_id), func.count().filter(Coupon.status == "used"),
+               func.count().filter(d.coupon_outcome == "refused"))
         .outerjoin(buyers, buyers.c.id == d.id)
         .outerjoin(Coupon, Coupon.id == d.coupon_id)
         .where(d.campaign_id == campaign_id)
@@ -181,10 +184,11 @@ def report(session: Session, campaign_id: str, *, now: datetime | None = None
                             coupon_template_id=campaign.coupon_template_id)
     by_round: dict[str, RoundReport] = {}
     last = None
-    for (round_, status, rows, waiting, buyers, redeemed, latest, issued,
-         used) in _rounds(session, campaign_id, merchant_id):
+    for (round_, status, rows, waiting, buyers, redeemed, latest, issued, used,
+         refused) in _rounds(session, campaign_id, merchant_id):
         result.coupons_issued += issued
         result.coupons_used += used
+        result.coupons_refused += refused
         counts = by_round.setdefault(round_, RoundReport(round=round_))
         counts.targeted += rows
         setattr(counts, status, getattr(counts, status) + rows)

@@ -21,6 +21,7 @@ from valliance.db import SHANGHAI, Base
 from valliance.errors import NotFound, ValidationError
 from valliance.i18n import bilingual
 from valliance.ids import new_id
+from valliance.money import format_yuan, yuan_to_fen
 
 rules_table = CouponRule.__table__
 
@@ -37,21 +38,24 @@ def _day(details: dict, field: str, value) -> date | None:
         return None
 
 
-def _min_spend(details: dict, value) -> int:
+def _min_spend(details: dict, fen, yuan) -> int:
+    """The least spend in fen, given in fen (the shell) or typed in yuan (the pages)."""
     try:
-        number = int(str(value).strip())
+        number = yuan_to_fen(yuan) if yuan is not None else int(str(fen).strip())
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= MAX_VALUE:
-        details["min_spend"] = [bilingual("须为 %(low)s 到 %(high)s 之间的整数", low=1,
-                                          high=MAX_VALUE)]
+        details["min_spend"] = [bilingual("请填写 %(low)s 到 %(high)s 之间的金额",
+                                          low=format_yuan(1), high=format_yuan(MAX_VALUE))]
     return number
 
 
-def create_rule(session: Session, *, template_id: str, min_spend, merchant_id: str | None,
-                starts_on=None, ends_on=None, created_by: str,
-                own_merchant_id: str | None = None) -> CouponRule:
-    """A rule "spend ≥ min_spend fen at the merchant → a coupon of the template".
+def create_rule(session: Session, *, template_id: str, merchant_id: str | None,
+                min_spend=None, min_spend_yuan: str | None = None, starts_on=None,
+                ends_on=None, created_by: str, own_merchant_id: str | None = None
+                ) -> CouponRule:
+    """A rule "spend ≥ min_spend fen (or min_spend_yuan yuan) at the merchant → a coupon of
+    the template".
 
     own_merchant_id: the rule is a merchant owner's: for its own shop, with one of its own
     templates only. Without it (alliance staff) merchant_id may be None (any merchant).
@@ -62,12 +66,14 @@ def create_rule(session: Session, *, template_id: str, min_spend, merchant_id: s
     template = session.get(CouponTemplate, template_id) if template_id else None
     if template is None or template.status != "active" or (
             own_merchant_id is not None and template.merchant_id != own_merchant_id):
-        details["template_id"] = [bilingual("请选择一个有效的优惠券模板")]
+        details["template_id"] = [bilingual("请选择一个启用中的优惠券模板")]
+    elif merchant_id and template.merchant_id not in (None, merchant_id):
+        details["template_id"] = [bilingual("这张优惠券只能在另一家商户使用，请选择本店或全联盟的优惠券")]
     merchants = Base.metadata.tables["merchants"]
     if merchant_id and session.scalar(select(merchants.c.id).where(
             merchants.c.id == merchant_id)) is None:
         details["merchant_id"] = [bilingual("没有这个商户")]
-    spend = _min_spend(details, min_spend)
+    spend = _min_spend(details, min_spend, min_spend_yuan)
     first, last = _day(details, "starts_on", starts_on), _day(details, "ends_on", ends_on)
     if first and last and last < first:
         details["ends_on"] = [bilingual("结束日期不能早于开始日期")]

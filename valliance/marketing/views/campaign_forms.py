@@ -6,13 +6,13 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from valliance.coupons.wording import terms_text
 from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.marketing.campaign_models import CHANNELS, SCHEDULE_KINDS, Campaign
 from valliance.marketing.labels import channel_name, schedule_name
 from valliance.marketing.models import Segment
-from valliance.coupons.wording import terms_text
 from valliance.marketing.services.campaign_fields import active_coupon_templates, active_offers
 
 #: the fields a campaign form posts (as services.campaign_fields reads them)

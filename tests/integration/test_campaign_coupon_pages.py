@@ -33,8 +33,8 @@ def templates(app):
     return ids
 
 
-def test_the_form_offers_alliance_templates_and_the_page_shows_the_coupon(app, marketer,
-                                                                          world):
+def test_the_form_offers_alliance_templates_and_the_page_shows_it(  # noqa: F811 (fixtures)
+        app, marketer, world):  # noqa: F811
     alliance, own, retired = templates(app)
     blank = marketer.get(NEW).get_data(as_text=True)
     assert "不发优惠券" in blank and f'value="{alliance}"' in blank
@@ -54,7 +54,7 @@ def test_the_form_offers_alliance_templates_and_the_page_shows_the_coupon(app, m
     assert "¥20.00 off" in english and "已发放" not in english
 
 
-def test_a_merchants_template_is_refused_on_the_form(app, marketer, world):
+def test_a_merchants_template_is_refused_on_the_form(app, marketer, world):  # noqa: F811 (fixtures)
     _alliance, own, _retired = templates(app)
     response = post(marketer, NEW, {"name": "x", "channel": "sms", "message": "您好",
                                     "segment_id": world.segment_id, "schedule_kind": "now",

@@ -50,7 +50,7 @@ def made_templates(app, merchant_id=None, **kwargs) -> str:
         return made_id
 
 
-def test_the_staff_page_is_empty_then_makes_a_rule_and_switches_it_off(app, marketer, world):
+def test_the_staff_page_is_empty_then_makes_a_rule_and_switches_it_off(app, marketer, world):  # noqa: F811 (fixtures)
     page = marketer.get(STAFF_PAGE).get_data(as_text=True)
     assert 'id="no-rules"' in page and "满就送" in page
     assert "还没有启用中的优惠券模板" in page  # nothing to pick yet
@@ -74,7 +74,7 @@ def test_the_staff_page_is_empty_then_makes_a_rule_and_switches_it_off(app, mark
     assert "已停用" in marketer.get(STAFF_PAGE).get_data(as_text=True)
 
 
-def test_wrong_fields_show_their_messages(app, marketer, world):
+def test_wrong_fields_show_their_messages(app, marketer, world):  # noqa: F811 (fixtures)
     given = made_templates(app)
     response = post_form(marketer, STAFF_PAGE, {"merchant_id": "", "template_id": "",
                                                 "min_spend": "abc", "starts_on": "2026-12-09",
@@ -88,7 +88,7 @@ def test_wrong_fields_show_their_messages(app, marketer, world):
     assert no_token.status_code == 400 and stored_rules(app) == []
 
 
-def test_the_staff_list_shows_what_each_rule_gave_and_brought(app, client, marketer, world):
+def test_the_staff_list_shows_what_each_rule_gave_and_brought(app, client, marketer, world):  # noqa: F811 (fixtures)
     from tests.api.pos_helpers import Shop
     from valliance.merchants.services.terminals import create_terminal
     with app.app_context():
@@ -114,7 +114,7 @@ def test_the_staff_list_shows_what_each_rule_gave_and_brought(app, client, marke
     assert figures == {"issued": "2", "used": "1", "value": "¥10.00", "followed": "2"}
 
 
-def test_an_owner_sees_and_makes_only_its_own_shops_rules(app, client, store, other_store):
+def test_an_owner_sees_and_makes_only_its_own_shops_rules(app, client, store, other_store):  # noqa: F811 (fixtures)
     own = made_templates(app, store["merchant_id"], title="本店满100减10")
     alliance = made_templates(app, title="联盟券")
     theirs = made_templates(app, other_store["merchant_id"], title="别家券")
@@ -147,12 +147,12 @@ def test_an_owner_sees_and_makes_only_its_own_shops_rules(app, client, store, ot
     assert event.actor.startswith("merchant_user:")
 
 
-def test_a_cashier_may_not_open_the_owners_page(app, client, store):
+def test_a_cashier_may_not_open_the_owners_page(app, client, store):  # noqa: F811 (fixtures)
     from tests.api.test_merchant_portal import CASHIER
     sign_in(client, CASHIER)
     assert client.get(OWNER_PAGE).status_code == 403
 
 
-def test_staff_without_marketing_may_not_open_the_page(app, world):
+def test_staff_without_marketing_may_not_open_the_page(app, world):  # noqa: F811 (fixtures)
     care = client_for(app, "only-member_care")
     assert care.get(STAFF_PAGE).status_code == 403

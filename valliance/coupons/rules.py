@@ -68,7 +68,8 @@ def create_rule(session: Session, *, template_id: str, merchant_id: str | None,
             own_merchant_id is not None and template.merchant_id != own_merchant_id):
         details["template_id"] = [bilingual("请选择一个启用中的优惠券模板")]
     elif merchant_id and template.merchant_id not in (None, merchant_id):
-        details["template_id"] = [bilingual("这张优惠券只能在另一家商户使用，请选择本店或全联盟的优惠券")]
+        details["template_id"] = [bilingual(
+            "这张优惠券只能在另一家商户使用，请选择本店或全联盟的优惠券")]
     merchants = Base.metadata.tables["merchants"]
     if merchant_id and session.scalar(select(merchants.c.id).where(
             merchants.c.id == merchant_id)) is None:

@@ -408,10 +408,36 @@
     setText("r-balance", grouped(p.points_balance));
     setText("r-id", p.id);
     setText("r-time", String(p.created_at || "").replace("T", " ").slice(0, 19));
+    showGifts(p.coupons_issued || []);
     $("sale").hidden = true;
     $("receipt").hidden = false;
     $("refund-id").value = p.id;
     $("new-sale-button").focus();
+  }
+
+  /** The coupons the sale earned by 满就送 rules: title, 满X减Y, code, valid until (the
+   * page's own words, from the list's data attributes). */
+  function showGifts(list) {
+    var box = $("r-gifts");
+    var ul = $("r-gift-list");
+    while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+    list.forEach(function (c) {
+      var terms = c.min_spend ? ul.dataset.terms.replace("{min}", yuan(c.min_spend))
+                              : ul.dataset.termsFree;
+      var li = document.createElement("li");
+      li.className = "gift";
+      [["gift-title", c.title], ["gift-terms", terms.replace("{value}", yuan(c.value))],
+       ["gift-code", ul.dataset.code.replace("{code}", c.code.replace(/(\d{4})(?=\d)/g, "$1 "))],
+       ["gift-until", ul.dataset.until.replace("{date}", c.valid_until)]
+      ].forEach(function (part) {
+        var span = document.createElement("span");
+        span.className = part[0];
+        span.textContent = part[1];
+        li.appendChild(span);
+      });
+      ul.appendChild(li);
+    });
+    box.hidden = list.length === 0;
   }
 
   $("print-button").addEventListener("click", function () { window.print(); });

@@ -18,7 +18,10 @@ ERROR_KEYS = {"error", "message", "details"}
 QUOTE_KEYS = {"merchant_id", "card_last4", "tier", "amount", "percent_off", "discount",
               "redeem_points", "points_value", "payable", "points_earned", "points_balance",
               "coupon", "coupon_value"}
-PURCHASE_KEYS = QUOTE_KEYS | {"id", "reference", "refunded_amount", "created_at"}
+#: GET /api/v1/pos/purchases/{id} (with "refunds")
+DETAIL_KEYS = QUOTE_KEYS | {"id", "reference", "refunded_amount", "created_at"}
+#: POST /api/v1/pos/purchases: the coupons the sale earned by 满就送 rules too (issue #18)
+PURCHASE_KEYS = DETAIL_KEYS | {"coupons_issued"}
 REFUND_KEYS = {"id", "purchase_id", "amount", "cash_refund", "points_reversed",
                "points_returned", "points_balance", "created_at"}
 

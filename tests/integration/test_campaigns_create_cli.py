@@ -77,10 +77,10 @@ def test_refusals_answer_in_json_with_every_field(app, members):
     assert stored(app) == []
 
 
-def test_a_coupon_is_refused_until_coupons_exist(app, members):
+def test_an_unknown_coupon_template_is_refused(app, members):
     answer = json.loads(run(app, "--name", "送券", "--message", "送您一张券",
                             "--coupon", "tpl_1", "--json").stdout)
-    assert "优惠券功能将在下一版本提供" in answer["details"]["coupon_template_id"][0]
+    assert "没有这个优惠券模板" in answer["details"]["coupon_template_id"][0]
 
 
 def test_the_name_is_unique_and_usage_errors_answer_in_json(app, members):

@@ -95,7 +95,7 @@ def test_a_campaign_copies_its_segments_filters_and_is_audited(session, world):
     ({"bonus_points": "十"}, "bonus_points", "请填写整数"),
     ({"bonus_points": True}, "bonus_points", "请填写整数"),
     ({"control_percent": "51"}, "control_percent", "0 到 50"),
-    ({"coupon_template_id": "tpl_1"}, "coupon_template_id", "优惠券功能将在下一版本提供"),
+    ({"coupon_template_id": "tpl_1"}, "coupon_template_id", "没有这个优惠券模板"),
     ({"schedule_kind": "weekly"}, "schedule_kind", "无效的选项"),
     ({"schedule_kind": "at", "send_at": ""}, "send_at", "请填写发送时间"),
     ({"schedule_kind": "at", "send_at": "2020-01-01T10:00"}, "send_at", "须晚于现在"),

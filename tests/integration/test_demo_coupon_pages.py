@@ -18,7 +18,7 @@ def test_the_demo_seeds_coupons_on_every_page(app, session):
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
     assert result.exit_code == 0, result.output
     templates = {t.title: t for t in session.scalars(select(CouponTemplate))}
-    assert set(templates) == {"满100减20 全联盟通用", "老王火锅 满50减10", "新会员 无门槛减5元"}
+    assert set(templates) >= {"满100减20 全联盟通用", "老王火锅 满50减10", "新会员 无门槛减5元"}
     assert templates["老王火锅 满50减10"].merchant_id == DEMO_SHOP
     assert templates["老王火锅 满50减10"].created_by.startswith("merchant_user:")
     assert templates["新会员 无门槛减5元"].status == "retired"
@@ -31,7 +31,7 @@ def test_the_demo_seeds_coupons_on_every_page(app, session):
     lines = session.scalar(select(func.sum(CouponLine.value_fen)))
     alliance = session.scalar(select(func.sum(Purchase.coupon_value)).join(
         Coupon, Coupon.code == Purchase.coupon_code).where(
-        Coupon.template_id == templates["满100减20 全联盟通用"].id))
+        Coupon.template_id.in_([t.id for t in templates.values() if t.merchant_id is None])))
     assert lines == alliance > 0
     logins = json.loads(result.stdout)["logins"]
     for login in logins:
@@ -42,4 +42,4 @@ def test_the_demo_seeds_coupons_on_every_page(app, session):
     assert verify.exit_code == 0, verify.output
     again = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
     assert again.exit_code == 0
-    assert session.scalar(select(func.count()).select_from(CouponTemplate)) == 3
+    assert session.scalar(select(func.count()).select_from(CouponTemplate)) == len(templates)

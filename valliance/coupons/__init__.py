@@ -11,8 +11,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the member's coupon API and page, and `flask coupons`."""
     from valliance import jobs
-    from valliance.coupons import api, cli, models, portal  # noqa: F401 (models: metadata)
+    from valliance.coupons import api, cli, models, portal, rule_models  # noqa: F401 (metadata)
     from valliance.coupons.jobs import expire
+    from valliance.coupons.wording import terms_text
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
     from valliance.i18n import N_
@@ -21,4 +22,5 @@ def init_app(app: Flask) -> None:
     rest_api.register_blueprint(api.bp)
     app.register_blueprint(portal.bp)  # 我的优惠券 in the member portal
     app.cli.add_command(cli.coupons_cli)
+    app.jinja_env.globals["coupon_terms"] = terms_text
     jobs.register("coupons.expire", expire, label=N_("优惠券到期"), daily_at="00:40")

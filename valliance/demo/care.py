@@ -5,10 +5,11 @@ the 春节 and 中秋 greetings scheduled for 2027 — all through the services 
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from valliance.care.services.programme import configure, get_programme
 from valliance.db import SHANGHAI
+from valliance.demo.clock import moments_after_last_posting
 from valliance.demo.roster import DemoMember, login_members
 from valliance.marketing.campaign_models import Campaign
 from valliance.marketing.services import campaign_lifecycle, send_rules
@@ -20,7 +21,6 @@ from valliance.members.services.birthday import set_birthday
 from valliance.members.services.marketing_consent import set_marketing_opt_in
 from valliance.merchants.models import Merchant, Terminal
 from valliance.merchants.services.purchases import record_purchase
-from valliance.points import Transfer
 from valliance.staff.models import StaffUser
 
 GREETING = "亲爱的{name}，V卡联盟祝您生日快乐！本月在联盟商户消费可得双倍积分，愿您天天开心。"
@@ -109,10 +109,9 @@ def _double_sales(session, this_month, now: datetime) -> int:
     members = [member for member in members if member.card and member.card.status == "active"]
     if till is None:
         return 0
-    last = session.scalar(select(func.max(Transfer.created_at))) or now
-    start = max(last, now - timedelta(hours=1))
+    moments = moments_after_last_posting(session, now)
     merchant = session.get(Merchant, till.merchant_id)
-    for minutes, (member, amount) in enumerate(zip(members, SALES, strict=False), start=1):
+    for member, amount in zip(members, SALES, strict=False):
         record_purchase(session, merchant, till.id, member.card.number, amount, 0, None,
-                        at=min(start + timedelta(minutes=minutes), now))
+                        at=next(moments))
     return min(len(members), len(SALES))

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from valliance.coupons import issuing
 from valliance.coupons.models import CouponTemplate
 from valliance.db import today_shanghai
+from valliance.demo.clock import moments_after_last_posting
 from valliance.demo.roster import DEMO_SHOP
 from valliance.members.models import Member
 from valliance.merchants.models import Merchant, MerchantUser, Terminal
 from valliance.merchants.services import purchases
-from valliance.points import Transfer, last_seq
 from valliance.staff.models import StaffUser
 
 #: how many other members (besides the logins) get each coupon, and how many of them spend it
@@ -38,16 +38,22 @@ def _spend(session, merchant: Merchant, member: Member, code: str, amount: int,
                               at=at, coupon=code)
 
 
+#: the demo staff's alliance-wide template (made once: the seed's mark of having run)
+ALLIANCE_TITLE = "满100减20 全联盟通用"
+
+
 def seed_coupons(session, now: datetime, login_phones: list[str],
                  merchants: dict[str, Merchant]) -> int:
-    """Once: when the demo has no coupon template yet (flushed with the rest of the seed); the
-    purchases made with coupons."""
-    if session.scalar(select(CouponTemplate.id).limit(1)) is not None or DEMO_SHOP not in merchants:
+    """Once: when the demo has not made its coupon templates yet (the campaign's and the
+    rules' are theirs: demo/coupon_rules.py); flushed with the rest of the seed; the purchases
+    made with coupons."""
+    if DEMO_SHOP not in merchants or session.scalar(select(CouponTemplate.id).where(
+            CouponTemplate.title == ALLIANCE_TITLE)) is not None:
         return 0
     sold = 0
     staff, owner = _creators(session)
     alliance = issuing.create_template(
-        session, title="满100减20 全联盟通用", value=2000, min_spend=10000, valid_days=30,
+        session, title=ALLIANCE_TITLE, value=2000, min_spend=10000, valid_days=30,
         per_member=1, total_limit=500, created_by=staff)
     shop = issuing.create_template(
         session, title="老王火锅 满50减10", value=1000, min_spend=5000, valid_days=14,
@@ -63,9 +69,7 @@ def seed_coupons(session, now: datetime, login_phones: list[str],
     issued_at, today = now - timedelta(days=9), today_shanghai()
     # the sales come after the ledger's last transfer (its ids grow with its dates, as at real
     # tills) and before now, a few minutes apart
-    latest = session.get(Transfer, last_seq(session))
-    start = max(now - timedelta(hours=6), latest.created_at if latest else now)
-    step = (now - start) / 64
+    moments = moments_after_last_posting(session, now, window=timedelta(hours=6))
     elsewhere = next(m for mid, m in sorted(merchants.items()) if mid != DEMO_SHOP)
     for n, member in enumerate([*logins, *others]):
         if member.card is None or member.card.status != "active":
@@ -76,13 +80,13 @@ def seed_coupons(session, now: datetime, login_phones: list[str],
         # spent at the tills (the till checks validity on today's date: a demo seeded at
         # another moment, in a test, spends none)
         if (n == 0 or len(logins) <= n < len(logins) + SPENT) and big.valid_until >= today:
-            at = start + step * (2 * sold + 1)
+            at = next(moments)
             _spend(session, merchants[DEMO_SHOP] if n % 2 else elsewhere, member, big.code,
                    12800 + 700 * n, at)
             sold += 1
             if n % 3 == 0:
                 _spend(session, merchants[DEMO_SHOP], member, small.code, 6600 + 300 * n,
-                       at + step)
+                       next(moments))
                 sold += 1
         if n < len(logins):  # the logins: one used, the rest active; one lapsed welcome
             issuing.issue_coupon(session, welcome.id, member, source=staff,

@@ -1,13 +1,15 @@
 """The demo's marketing: members scored, a saved segment of the important members who agreed
 to marketing, a campaign sent three weeks ago to every member who agreed with a control group
-(so its report has buyers against the control) and a draft (the birthday programme and the
-holiday greetings: demo/care.py) — all through the services staff use (audited as "demo")."""
+(so its report has buyers against the control; each member it reached got an alliance
+coupon) and a draft (the birthday programme and the holiday greetings: demo/care.py) — all
+through the services staff use (audited as "demo")."""
 
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
 from valliance.db import SHANGHAI
+from valliance.demo.coupon_rules import campaign_coupon
 from valliance.marketing.campaign_models import Campaign
 from valliance.marketing.services import rfm, saved_segments
 from valliance.marketing.services.campaign_fields import active_offers
@@ -42,7 +44,8 @@ def seed_marketing(session, now: datetime) -> None:
         "offer_id": offer or "",
         "message": "尊敬的{name}，感谢您对V卡联盟的支持！您是{tier}会员，现有{balance}积分。"
                    + ("{offer}，欢迎光临。" if offer else "欢迎到联盟商户消费。"),
-        "control_percent": "30", "bonus_points": "0", "schedule_kind": "now"}, actor=actor)
+        "control_percent": "30", "bonus_points": "0", "schedule_kind": "now",
+        "coupon_template_id": campaign_coupon(session)}, actor=actor)
     day = (now - timedelta(days=SENT_DAYS_AGO)).astimezone(SHANGHAI).date()
     run_campaign(session, sent.id, started_by=actor, commit=session.flush,
                  now=datetime.combine(day, time(10, 0), SHANGHAI))

@@ -33,6 +33,8 @@ CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "paused", "stopped", "fini
 SCHEDULE_KINDS = ("now", "at", "daily")
 #: what happened to one member in one round (see services/send_rules.py)
 DELIVERY_STATUSES = ("sent", "deferred", "control", "capped", "opted_out", "cancelled")
+#: what became of a reached member's coupon
+COUPON_OUTCOMES = ("issued", "refused")
 #: the round of a one-off campaign
 ONCE = "once"
 
@@ -108,6 +110,7 @@ class CampaignDelivery(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "round", "member_id"),
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(_in("coupon_outcome", COUPON_OUTCOMES), name="coupon_outcome"),
         # the 30-day cap: messages a member was sent (or will be, deferred) since a moment
         Index("ix_campaign_deliveries_member_id_reached_at", "member_id", "reached_at"),
         # the 09:00 release of messages deferred by the quiet hours
@@ -133,4 +136,8 @@ class CampaignDelivery(Base):
     inbox_message_id: Mapped[int | None] = mapped_column(BigId)
     #: the reward's ledger transfer
     reward_transfer_id: Mapped[int | None] = mapped_column(BigId)
+    #: the campaign's coupon: "issued" (coupon_id), "refused" (the member held their limit or
+    #: the template was all given out: the message still went); None: no coupon
+    coupon_outcome: Mapped[str | None] = mapped_column(String(8))
+    coupon_id: Mapped[str | None] = mapped_column(ForeignKey("coupons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

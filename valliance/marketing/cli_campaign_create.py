@@ -22,7 +22,8 @@ from valliance.marketing.services import campaigns
 @click.option("--birthday-month", default=None, help="Members born in this month (1-12).")
 @click.option("--rfm", "rfm_cells", multiple=True, help="An RFM cell (repeatable).")
 @click.option("--bonus-points", default=None, help="Points credited to each member reached.")
-@click.option("--coupon", default=None, help="A coupon template (not available yet).")
+@click.option("--coupon", default=None,
+              help="An alliance-wide coupon template: one for each member reached.")
 @click.option("--control-percent", default=None, help="Percent held out as control (0-50).")
 @click.option("--offer", "offer_id", default=None, help="The offer {offer} names.")
 @click.option("--channel", default="sms", help="sms (default) or inbox.")

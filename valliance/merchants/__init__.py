@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from valliance.merchants.services import terminals
     from valliance.merchants.views import (  # noqa: F401 (offers, sales, shop: routes on portal.bp)
         apply,
+        coupon_rules,
         coupons,
         member_offers,
         offers,

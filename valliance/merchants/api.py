@@ -26,6 +26,7 @@ from valliance.members.models import Card
 from valliance.merchants.models import Merchant
 from valliance.merchants.schemas import (
     PosTerminalOut,
+    PurchaseCreatedOut,
     PurchaseIn,
     PurchaseOut,
     QuoteIn,
@@ -206,7 +207,7 @@ def create_quote():
 @bp.post("/purchases")
 @bp.doc(summary="Record a sale (Idempotency-Key header required)", parameters=[KEY_PARAMETER],
         requestBody={"required": True, "content": {"application/json": {"schema": PurchaseIn}}})
-@bp.response(201, PurchaseOut, headers=_REPLAYED)
+@bp.response(201, PurchaseCreatedOut, headers=_REPLAYED)
 @bp.alt_response(404, description="card_not_found")
 @bp.alt_response(409, description="idempotency_key_reused, idempotency_in_progress")
 @bp.alt_response(429, description=_PAY_CODE_LOCK)

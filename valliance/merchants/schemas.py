@@ -89,6 +89,19 @@ class PurchaseOut(QuoteOut):
         "description": "only in GET /api/v1/pos/purchases/{id}"})
 
 
+class IssuedCouponOut(Schema):
+    code = fields.String(required=True, metadata={"description": "12 digits"})
+    title = fields.String(required=True)
+    value = fields.Integer(required=True, metadata=fen("What the coupon takes off"))
+    min_spend = fields.Integer(required=True, metadata=fen("The least list price it applies to"))
+    valid_until = fields.String(required=True, metadata={"format": "date"})
+
+
+class PurchaseCreatedOut(PurchaseOut):
+    coupons_issued = fields.List(fields.Nested(IssuedCouponOut), required=True, metadata={
+        "description": "coupons this purchase earned by 满就送 rules (empty when none)"})
+
+
 class PosMerchantOut(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)

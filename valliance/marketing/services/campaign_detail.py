@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valliance.coupons.models import CouponTemplate
 from valliance.marketing.campaign_models import Campaign, CampaignRun
 from valliance.marketing.models import Segment
 from valliance.marketing.services import campaign_send
@@ -31,6 +32,8 @@ class CampaignDetail:
     merchant_name: str
     creator_name: str
     runs: list[CampaignRun]
+    #: the coupon template each member reached is issued (None: no coupon)
+    coupon_template: CouponTemplate | None
     #: the engine's figures (targeted, sent, deferred, control, capped, opted_out)
     counts: dict
 
@@ -50,4 +53,6 @@ def campaign_detail(session: Session, campaign_id: str) -> CampaignDetail:
         segment=session.get(Segment, campaign.segment_id) if campaign.segment_id else None,
         offer=offer, merchant_name=session.get(Merchant, offer.merchant_id).name if offer else "",
         creator_name=creator.name if creator else "",
-        runs=runs, counts=campaign_send.counts(session, campaign.id).as_json())
+        runs=runs, counts=campaign_send.counts(session, campaign.id).as_json(),
+        coupon_template=session.get(CouponTemplate, campaign.coupon_template_id)
+        if campaign.coupon_template_id else None)

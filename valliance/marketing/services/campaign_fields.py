@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from valliance.coupons.models import CouponTemplate
 from valliance.db import SHANGHAI, today_shanghai, utcnow
 from valliance.errors import ValidationError
 from valliance.i18n import bilingual
@@ -39,6 +40,8 @@ class CampaignFields:
     filters: dict
     offer_id: str | None
     bonus_points: int
+    #: the coupon template issued to each member reached (None: no coupon)
+    coupon_template_id: str | None
     control_percent: int
     schedule_kind: str
     send_at: datetime | None
@@ -138,6 +141,26 @@ def _offer(session: Session, data: Mapping, message: str, errors: dict) -> str |
     return offer_id
 
 
+def active_coupon_templates(session: Session) -> list[CouponTemplate]:
+    """Templates a campaign may issue: active and alliance-wide (valid at every merchant),
+    by title."""
+    return list(session.scalars(select(CouponTemplate).where(
+        CouponTemplate.status == "active", CouponTemplate.merchant_id.is_(None))
+        .order_by(CouponTemplate.title, CouponTemplate.id)))
+
+
+def _coupon(session: Session, data: Mapping, errors: dict) -> str | None:
+    template_id = _text(data.get("coupon_template_id")) or None
+    if template_id is None:
+        return None
+    template = session.get(CouponTemplate, template_id)
+    if template is None or template.status != "active":
+        errors["coupon_template_id"] = [bilingual("没有这个优惠券模板，或模板已停用")]
+    elif template.merchant_id is not None:
+        errors["coupon_template_id"] = [bilingual("活动只能发放全联盟通用的优惠券")]
+    return template_id
+
+
 def _send_at(value, errors: dict) -> datetime | None:
     if isinstance(value, datetime):
         at = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
@@ -183,13 +206,11 @@ def parse_campaign(session: Session, data: Mapping, *, campaign_id: str | None =
     message = _message(data.get("message"), errors)
     segment_id, filters = _audience(session, data, errors)
     offer_id = _offer(session, data, message, errors)
-    if _text(data.get("coupon_template_id")):
-        errors["coupon_template_id"] = [bilingual(
-            "优惠券功能将在下一版本提供，暂不能随活动发放优惠券")]
+    coupon_template_id = _coupon(session, data, errors)
     bonus = _int(data.get("bonus_points"), errors, "bonus_points", MAX_BONUS)
     control = _int(data.get("control_percent"), errors, "control_percent", MAX_CONTROL)
     kind, send_at, daily_at = _schedule(data, errors)
     if errors:
         raise ValidationError(details=errors)
     return CampaignFields(name, channel, message, segment_id, filters, offer_id, bonus,
-                          control, kind, send_at, daily_at)
+                          coupon_template_id, control, kind, send_at, daily_at)

@@ -5,9 +5,10 @@ report"). Counted by four aggregate queries, whatever the number of deliveries."
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, false, func, literal_column, select
+from sqlalchemy import and_, case, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from valliance.coupons.models import Coupon
 from valliance.db import SHANGHAI, utcnow
 from valliance.errors import NotFound
 from valliance.i18n import bilingual
@@ -91,6 +92,12 @@ class CampaignReport(Counts):
     messages: Messages = field(default_factory=lambda: Messages({}, 0, 0))
     #: points credited by the campaign's reward transfers
     reward_points: int = 0
+    #: the campaign's coupon template (None: no coupon), coupons issued and used at a till
+    coupon_template_id: str | None = None
+    coupons_issued: int = 0
+    coupons_used: int = 0
+    #: members reached who got none (at their limit, or the template all given out)
+    coupons_refused: int = 0
     #: when the last counted member's 30 days end (None: nobody reached or held out yet)
     window_ends_at: datetime | None = None
     #: every counted member's 30 days are over: buyers will not grow any more
@@ -134,13 +141,19 @@ def _buyers(session: Session, campaign_id: str, merchant_id: str | None):
 def _rounds(session: Session, campaign_id: str, merchant_id: str | None):
     counted = d.status.in_((*REACHED, CONTROL))
     buyers = _buyers(session, campaign_id, merchant_id)
+    # redeemed: bought at the offer's merchant within the window, or used the campaign's
+    # coupon at a till (a coupon a full refund gave back is active again: not counted)
+    redeemed = or_(buyers.c.at_offer == 1, Coupon.status == "used")
     return session.execute(
         select(d.round, d.status, func.count(),
                func.count().filter(and_(d.status == "deferred", d.sent_at.is_(None))),
                func.count(buyers.c.id),
-               func.count().filter(and_(d.status.in_(REACHED), buyers.c.at_offer == 1)),
-               func.max(func.coalesce(d.reached_at, d.created_at)).filter(counted))
+               func.count().filter(and_(d.status.in_(REACHED), redeemed)),
+               func.max(func.coalesce(d.reached_at, d.created_at)).filter(counted),
+               func.count(d.coupon_id), func.count().filter(Coupon.status == "used"),
+               func.count().filter(d.coupon_outcome == "refused"))
         .outerjoin(buyers, buyers.c.id == d.id)
+        .outerjoin(Coupon, Coupon.id == d.coupon_id)
         .where(d.campaign_id == campaign_id)
         .group_by(d.round, d.status).order_by(d.round, d.status)).all()
 
@@ -167,11 +180,15 @@ def report(session: Session, campaign_id: str, *, now: datetime | None = None
     merchant_id = (session.scalar(select(Offer.merchant_id).where(Offer.id == campaign.offer_id))
                    if campaign.offer_id else None)
     result = CampaignReport(campaign_id=campaign.id, name=campaign.name,
-                            channel=campaign.channel, has_offer=merchant_id is not None)
+                            channel=campaign.channel, has_offer=merchant_id is not None,
+                            coupon_template_id=campaign.coupon_template_id)
     by_round: dict[str, RoundReport] = {}
     last = None
-    for round_, status, rows, waiting, buyers, redeemed, latest in _rounds(
-            session, campaign_id, merchant_id):
+    for (round_, status, rows, waiting, buyers, redeemed, latest, issued, used,
+         refused) in _rounds(session, campaign_id, merchant_id):
+        result.coupons_issued += issued
+        result.coupons_used += used
+        result.coupons_refused += refused
         counts = by_round.setdefault(round_, RoundReport(round=round_))
         counts.targeted += rows
         setattr(counts, status, getattr(counts, status) + rows)

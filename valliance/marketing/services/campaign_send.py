@@ -29,7 +29,7 @@ from valliance.marketing.campaign_models import (
     CampaignDelivery,
     CampaignRun,
 )
-from valliance.marketing.services import campaign_delivery, send_rules
+from valliance.marketing.services import campaign_coupons, campaign_delivery, send_rules
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
 from valliance.marketing.signals import members_reached
@@ -192,6 +192,8 @@ def _decide_batch(session: Session, campaign: Campaign, round: str, member_ids: 
     reached = [(row.id, row.member_id) for row in written if row.status in send_rules.REACHED]
     if campaign.bonus_points:
         _reward(session, campaign, reached, now)
+    if campaign.coupon_template_id and reached:
+        campaign_coupons.issue_to_reached(session, campaign, reached, now)
     if reached:  # programmes give their gifts in the batch's transaction (e.g. birthday care)
         members_reached.send(campaign, session=session, reached=reached, round=round, now=now)
     campaign_delivery.deliver(session, campaign, [

@@ -58,7 +58,6 @@ def audience_size(session: Session, campaign: Campaign) -> int:
 def _apply(campaign: Campaign, fields: CampaignFields) -> None:
     for name, value in asdict(fields).items():
         setattr(campaign, name, value)
-    campaign.coupon_template_id = None
     campaign.updated_at = utcnow()
 
 
@@ -67,6 +66,7 @@ def _audited(campaign: Campaign) -> dict:
     return {"name": campaign.name, "channel": campaign.channel, "message": campaign.message,
             "segment_id": campaign.segment_id, "filters": campaign.filters,
             "offer_id": campaign.offer_id, "bonus_points": campaign.bonus_points,
+            "coupon_template_id": campaign.coupon_template_id,
             "control_percent": campaign.control_percent,
             "schedule_kind": campaign.schedule_kind, "send_at": campaign.send_at,
             "daily_at": campaign.daily_at}
@@ -107,7 +107,7 @@ def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor:
 #: what a campaign that reached anyone keeps: its control group (who is held out), what
 #: each member gets and by which channel — changed halfway, the report compares nothing
 FIXED_ONCE_SENT = {"control_percent": N_("对照组比例"), "bonus_points": N_("赠送积分"),
-                   "channel": N_("发送渠道")}
+                   "coupon_template_id": N_("赠送优惠券"), "channel": N_("发送渠道")}
 
 
 def _keep_what_was_sent(session: Session, campaign: Campaign, fields: CampaignFields) -> None:

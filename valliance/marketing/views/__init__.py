@@ -9,6 +9,7 @@ bp = Blueprint("marketing", __name__, url_prefix="/staff/marketing",
 from valliance.marketing.views import (  # noqa: E402,F401
     campaign_actions,
     campaigns,
+    coupon_rules,
     coupon_templates,
     segments,
 )

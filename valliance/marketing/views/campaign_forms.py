@@ -6,17 +6,18 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from valliance.coupons.wording import terms_text
 from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.marketing.campaign_models import CHANNELS, SCHEDULE_KINDS, Campaign
 from valliance.marketing.labels import channel_name, schedule_name
 from valliance.marketing.models import Segment
-from valliance.marketing.services.campaign_fields import active_offers
+from valliance.marketing.services.campaign_fields import active_coupon_templates, active_offers
 
 #: the fields a campaign form posts (as services.campaign_fields reads them)
 FIELDS = ("name", "channel", "message", "segment_id", "offer_id", "bonus_points",
-          "control_percent", "schedule_kind", "send_at", "daily_at")
+          "coupon_template_id", "control_percent", "schedule_kind", "send_at", "daily_at")
 
 
 class CampaignForm(FlaskForm):
@@ -26,6 +27,7 @@ class CampaignForm(FlaskForm):
     segment_id = SelectField(validate_choice=False)
     offer_id = SelectField(validate_choice=False)
     bonus_points = StringField(default="0")
+    coupon_template_id = SelectField(validate_choice=False)
     control_percent = StringField(default="0")
     schedule_kind = RadioField(default="now", validate_choice=False)
     send_at = StringField()
@@ -40,6 +42,9 @@ class CampaignForm(FlaskForm):
         self.offer_id.choices = [("", _("不关联优惠"))] + [
             (offer.id, f"{merchant} · {offer.title}")
             for offer, merchant in active_offers(db.session)]
+        self.coupon_template_id.choices = [("", _("不发优惠券"))] + [
+            (t.id, f"{t.title} · {terms_text(t.value, t.min_spend)}")
+            for t in active_coupon_templates(db.session)]
         return self
 
     def data_for_service(self) -> dict:
@@ -54,6 +59,7 @@ def campaign_form(campaign: Campaign | None = None, **kwargs) -> CampaignForm:
         kwargs.update(name=campaign.name, channel=campaign.channel, message=campaign.message,
                       segment_id=campaign.segment_id or "", offer_id=campaign.offer_id or "",
                       bonus_points=str(campaign.bonus_points),
+                      coupon_template_id=campaign.coupon_template_id or "",
                       control_percent=str(campaign.control_percent),
                       schedule_kind=campaign.schedule_kind, send_at=send_at,
                       daily_at=campaign.daily_at or "")

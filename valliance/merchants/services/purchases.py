@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from valliance import points
 from valliance.api_keys import key_digest
 from valliance.coupons import redeeming as coupons
+from valliance.coupons import rules as coupon_rules
 from valliance.db import utcnow
 from valliance.errors import NotFound
 from valliance.ids import new_id
@@ -77,12 +78,17 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
     at: when the sale happened, for a history recorded afterwards (the demo); default now.
     coupon: its code; a sale with one is the generic writer's (InSession): it is taken
     before the postings, so a sale that lost the race for it writes nothing.
+    A sale that may earn a 满就送 coupon is the generic writer's too (AtOnce has no session:
+    asking for it raises NotAtOnce before anything is written); the coupons it earns are
+    issued after the postings, in the same transaction, and listed in `coupons_issued`.
     """
     terms = coupon_for(sales.session.connection(), coupon) if coupon else None
     priced = sale_context.price_sale(context, pay_part, amount, redeem_points, terms)
     card, price, merchant = priced.card, priced.price, context.merchant
     terms = priced.coupon  # None when it would take nothing off: then it stays active
     at = at or utcnow()
+    spent = price.payable + price.points_value
+    rule_session = sales.session if context.may_earn_coupon(spent) else None
     if terms is not None:
         coupons.use_coupon(sales.session, terms, member_id=card.member.id, now=at)
     if price.redeem_points:  # the pay code authorizes this redemption and no other
@@ -107,7 +113,8 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         purchase=row, member_account=card.member.points_account_id,
         issued_account=merchant.issued_account_id,
         redeemed_account=merchant.redeemed_account_id, balance=priced.points_balance,
-        answer=purchase_answer(row, card.last4, priced.points_balance)))
+        answer={**purchase_answer(row, card.last4, priced.points_balance),
+                "coupons_issued": []}))
     if bonus is not None:
         birthday_points.record(sales.session, purchase_id=purchase_id, member_id=card.member.id,
                                merchant_id=merchant.id, extra=priced.birthday_points,
@@ -115,6 +122,10 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
     if terms is not None:
         coupons.link_purchase(sales.session, terms, purchase_id=row["id"],
                               merchant_id=merchant.id, value=price.coupon_value, now=at)
+    if rule_session is not None:
+        answer["coupons_issued"] = coupon_rules.issue_for_sale(
+            rule_session, member=card.member, merchant_id=merchant.id, spent=spent,
+            purchase_id=row["id"], now=at)
     return answer
 
 

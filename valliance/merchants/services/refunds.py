@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from valliance import points
 from valliance.audit import record_event
 from valliance.coupons.redeeming import restore_after_refund, take_back_share
+from valliance.coupons.rules import void_for_refund
 from valliance.db import utcnow
 from valliance.errors import NotFound, RefundExceedsPurchase, ValidationError
 from valliance.i18n import bilingual
@@ -77,6 +78,8 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
             # valid (contract §11); a partial refund never does.
             restore_after_refund(session, code=purchase.coupon_code, purchase_id=purchase.id,
                                  now=at)
+    if purchase.refunded_amount == purchase.amount:
+        void_for_refund(session, purchase.id)  # the 满就送 coupons it earned, still unused
     refund = Refund(id=new_id("ref"), purchase_id=purchase.id, amount=amount, cash_refund=cash,
                     points_reversed=reversed_points, points_returned=returned,
                     points_balance=balance, created_at=at)

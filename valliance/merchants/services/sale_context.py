@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Connection
 
 from valliance.coupons.redeeming import CouponTerms, coupon_value
+from valliance.coupons.rules import rule_floor_subquery
 from valliance.db import today_shanghai
 from valliance.errors import (
     CardNotFound,
@@ -87,6 +88,12 @@ class SaleContext:
     offers: tuple[tuple[pricing.OfferTerms, date | None, date | None], ...]
     #: the member is in a double-points birthday month today (services.birthday_points)
     birthday_double: bool = False
+    #: the least min_spend of the 满就送 rules that may apply here (None: none)
+    rule_floor: int | None = None
+
+    def may_earn_coupon(self, spent: int) -> bool:
+        """A sale of this much may qualify for a 满就送 rule (coupons.rules decides)."""
+        return self.rule_floor is not None and spent >= self.rule_floor
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def _context_query(root, root_condition, terminal_id):
         cards.c.id, cards.c.number, cards.c.status, cards.c.expires_on, cards.c.pay_secret,
         cards.c.pay_code_uses,
         holders.c.id, holders.c.tier, holders.c.membership_status, holders.c.points_account_id,
-        BALANCE, AVAILABLE, accounts.c.owed,
+        BALANCE, AVAILABLE, accounts.c.owed, rule_floor_subquery(merchants.c.id),
         offers.c.id, offers.c.percent_off, offers.c.points_per_yuan, offers.c.valid_from,
         offers.c.valid_until, offers.c.created_at, tier_rates.c.percent_off,
         double_points_column(),
@@ -150,7 +157,7 @@ def _context(rows) -> SaleContext | None:
         return None
     (terminal_id, merchant_id, merchant_status, issued, redeemed, card_id, number, card_status,
      expires_on, pay_secret, uses, member_id, tier, membership, account, balance, available,
-     owed) = rows[0][:18]
+     owed, rule_floor) = rows[0][:19]
     card = None
     if card_id is not None:
         card = SaleCard(card_id, number, card_status, expires_on, pay_secret, uses,
@@ -160,10 +167,10 @@ def _context(rows) -> SaleContext | None:
                             created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)),
          valid_from, valid_until)
         for (offer_id, base, per_yuan, valid_from, valid_until, created_at, override)
-        in (row[18:25] for row in rows) if offer_id is not None)
+        in (row[19:26] for row in rows) if offer_id is not None)
     return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
                        card, balance or 0, available or 0, owed or 0, offers,
-                       bool(rows[0][25]))
+                       birthday_double=bool(rows[0][26]), rule_floor=rule_floor)
 
 
 def parse_card(scanned: str) -> tuple[str, str | None]:

@@ -24,7 +24,7 @@ def member_counts(session: Session, member_id: str) -> tuple[int, int]:
     invited, rewarded = session.execute(select(
         func.count(), func.coalesce(func.sum(case((_referrer_rewarded(), 1), else_=0)), 0))
         .where(Invitation.referrer_id == member_id)).one()
-    return invited, rewarded
+    return int(invited), int(rewarded)  # PostgreSQL sums are numeric
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def ranked_referrers(session: Session, *, page: int, per_page: int
              .order_by(converted.desc(), func.count().desc(), Invitation.referrer_id))
     total = session.scalar(select(func.count(func.distinct(Invitation.referrer_id))))
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return [ReferrerRow(r[0], r[1], f"{r[2][:3]}****{r[2][-4:]}", r[3], r[4] or 0, r[5] or 0,
-                        r[6] or 0, r[7] or 0) for r in rows], total or 0
+    return [ReferrerRow(r[0], r[1], f"{r[2][:3]}****{r[2][-4:]}", *(int(n or 0) for n in r[3:]))
+            for r in rows], total or 0
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def totals(session: Session) -> Totals:
         func.sum(case((Invitation.status == "rewarded", 1), else_=0)),
         func.sum(Invitation.referrer_points + Invitation.newcomer_points),
         func.sum(Invitation.clawed_back_points))).one()
-    return Totals(row[0], row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0)
+    return Totals(*(int(n or 0) for n in row))  # PostgreSQL sums are numeric
 
 
 @dataclass(frozen=True)

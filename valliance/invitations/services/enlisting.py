@@ -21,7 +21,8 @@ def check_code(session: Session, *, phone: str, code: str) -> None:
     code = normalize(code)
     referrer_id = referrer_of_code(session, code) if looks_valid(code) else None
     if referrer_id is None:
-        raise ValidationError(details={"ref": [bilingual("邀请码不存在，请核对后重新输入，或留空")]})
+        unknown = bilingual("邀请码不存在，请核对后重新输入，或留空")
+        raise ValidationError(details={"ref": [unknown]})
     referrer = session.get(Member, referrer_id)
     if referrer.phone == phone:
         flag(session, referrer_id=referrer_id, reason="self_referral_attempt")

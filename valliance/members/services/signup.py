@@ -19,13 +19,13 @@ from valliance.db import utcnow
 from valliance.errors import ValidationError
 from valliance.i18n import bilingual
 from valliance.members.models import Member, PendingSignup
-from valliance.members.signals import member_signed_up, signup_code_given
 from valliance.members.services import otp
 from valliance.members.services.enrollment import (
     enroll_member,
     find_member_by_phone,
     normalize_phone,
 )
+from valliance.members.signals import member_signed_up, signup_code_given
 from valliance.passwords import check_password_strength, new_hash
 
 ALREADY_MEMBER = ("【V卡联盟】有人用您的手机号申请注册V卡，但您已是会员，无需再注册：请直接登录；"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
+from valliance.demo.invitations import seed_invitations
 from valliance.demo.marketing import seed_marketing
 from valliance.demo.profiles import seed_profiles
 from valliance.demo.roster import (
@@ -60,6 +61,11 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
+            invited = seed_invitations(session, [m.phone for m in logins.values()], merchants,
+                                       now)  # members, purchases, refunds: added to the counts
+            result.members += invited[0]
+            result.purchases, result.refunds = (result.purchases + invited[1],
+                                                result.refunds + invited[2])
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

@@ -14,6 +14,7 @@ from valliance.invitations.models import Invitation
 from valliance.invitations.services import codes, enlisting
 from valliance.members import services
 from valliance.members.models import AnnualSpend
+from valliance.members.services.birthday import set_birthday
 from valliance.merchants.models import Terminal
 from valliance.merchants.services.purchases import record_purchase
 from valliance.merchants.services.refunds import refund_purchase
@@ -63,6 +64,8 @@ def seed_invitations(session, login_phones: list[str], merchants: dict, now: dat
         session.add_all([AnnualSpend(member_id=newcomer.id, year=spent, telecom_fen=0,
                                      alliance_fen=0) for spent in (year - 1, year)])
         newcomer.created_at = newcomer.claimed_at = at
+        if i % 3 != 2:  # most give their birthday in the profile, as the roster's do
+            set_birthday(session, newcomer, i * 2 + 1, 10 + i, actor="demo", via="demo")
         enlisting.record_invitation(session, member=newcomer,
                                     code=codes.code_of(session, referrer.id), at=at)
         if amount is None:

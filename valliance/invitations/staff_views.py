@@ -3,6 +3,7 @@ ranked, what the rewards cost (points and fen) and what was clawed back, flagged
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import N_, _, label_text
 from valliance.invitations.services import flags, reads
@@ -45,7 +46,7 @@ def report():
         page=page, pages=_pages(referrer_total), referrer_total=referrer_total, cases=cases,
         flag_page=flag_page, flag_pages=_pages(flag_total), flag_total=flag_total,
         fen=lambda points: format_yuan(points * point_fen),
-        reason=lambda code: label_text(REASONS[code]), form=ConfirmForm())
+        reason=lambda code: label_text(REASONS[code]), form=ConfirmForm(), tz=SHANGHAI)
 
 
 @bp.post("/flags/<flag_id>/reviewed")

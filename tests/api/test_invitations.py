@@ -116,6 +116,7 @@ def test_the_staff_page_is_for_marketing_and_admin(app, client, roles, status):
     make_staff(app, "someone", roles)
     assert staff_log_in(client, "someone", STAFF_PASSWORD).status_code == 302
     assert client.get("/staff/invitations/").status_code == status
+    assert client.get("/staff/invitations/referrers.csv").status_code == status
 
 
 def test_the_staff_page_lists_referrers_and_reviews_a_flag_audited(app, client, session):
@@ -143,6 +144,12 @@ def test_the_staff_page_lists_referrers_and_reviews_a_flag_audited(app, client, 
     assert session.scalar(select(AuditEvent.action).where(
         AuditEvent.subject == flag_id)) == "invitation.flag_reviewed"
     assert "已处理" in client.get("/staff/invitations/?lang=zh").get_data(as_text=True)
+    sheet = client.get("/staff/invitations/referrers.csv")
+    assert sheet.mimetype == "text/csv"
+    lines = sheet.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("推荐人 Referrer,") and len(lines) == 2
+    assert lines[1].split(",")[1:] == [referrer.phone_masked, "1", "1", "0", "1000", "10.00",
+                                       "1000"]
 
 
 def test_the_staff_page_says_when_there_is_nothing(app, client):

@@ -1,13 +1,27 @@
 """The staff page of old brings new (/staff/invitations, roles marketing and admin): referrers
-ranked, what the rewards cost (points and fen) and what was clawed back, flagged cases."""
+ranked, what the rewards cost (points and fen) and what was clawed back, flagged cases; the
+referrers as CSV (UTF-8 with a BOM, both languages in the header, as settlement's files)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import csv
+import io
 
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from valliance.csv_cells import text_cell
 from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import N_, _, label_text
 from valliance.invitations.services import flags, reads
-from valliance.money import format_yuan
+from valliance.money import format_yuan, yuan_text
 from valliance.staff.auth import current_staff
 from valliance.staff.roles import MARKETING, role_required
 from valliance.web.forms import ConfirmForm
@@ -59,3 +73,23 @@ def review(flag_id: str):
         flags.mark_reviewed(db.session, flag_id, actor=f"staff:{current_staff().id}")
         flash(_("已标记为已处理"), FLASH)
     return redirect(url_for("invitations_staff.report", flags=request.args.get("flags", 1)))
+
+
+CSV_HEADER = ["推荐人 Referrer", "手机号 Phone", "已邀请 Invited", "已转化 Converted",
+              "奖励有效 Rewards standing", "奖励积分 Reward points", "奖励金额(元) Reward (yuan)",
+              "已收回积分 Points clawed back"]
+
+
+@bp.get("/referrers.csv")
+@role_required(MARKETING)
+def referrers_csv():
+    """Every referrer, ranked as on the page (phones masked)."""
+    rows, _ = reads.ranked_referrers(db.session)
+    point_fen, out = current_app.config["POINT_VALUE_FEN"], io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows([text_cell(r.name), r.phone_masked, r.invited, r.converted, r.rewarded,
+                      r.points_paid, yuan_text(r.points_paid * point_fen),
+                      r.points_clawed_back] for r in rows)
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=invitations-referrers.csv"})

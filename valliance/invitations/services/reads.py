@@ -40,9 +40,10 @@ class ReferrerRow:
     points_clawed_back: int
 
 
-def ranked_referrers(session: Session, *, page: int, per_page: int
+def ranked_referrers(session: Session, *, page: int = 1, per_page: int | None = None
                      ) -> tuple[list[ReferrerRow], int]:
-    """Referrers, most converted first (then most invited); (rows of the page, total)."""
+    """Referrers, most converted first (then most invited); (rows of the page — all of them
+    without per_page — , total)."""
     converted = func.sum(case((Invitation.status.in_(CONVERTED), 1), else_=0))
     paid = func.sum(Invitation.referrer_points + Invitation.newcomer_points)
     query = (select(Invitation.referrer_id, Member.name, Member.phone, func.count(), converted,
@@ -52,7 +53,9 @@ def ranked_referrers(session: Session, *, page: int, per_page: int
              .group_by(Invitation.referrer_id, Member.name, Member.phone)
              .order_by(converted.desc(), func.count().desc(), Invitation.referrer_id))
     total = session.scalar(select(func.count(func.distinct(Invitation.referrer_id))))
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    rows = session.execute(query).all()
     return [ReferrerRow(r[0], r[1], f"{r[2][:3]}****{r[2][-4:]}", *(int(n or 0) for n in r[3:]))
             for r in rows], total or 0
 

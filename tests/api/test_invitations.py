@@ -199,3 +199,22 @@ def test_the_lane_hands_a_pending_newcomer_to_the_app_and_sells_others_at_once(a
     assert lane.fallbacks[EXPECTED] == before + 1 and lane.fallbacks[BUG] == 0
     session.expire_all()
     assert session.scalar(select(Invitation.status)) == "rewarded"
+
+
+def test_the_staff_page_pages_its_referrers(app, client, session):
+    for _ in range(21):
+        referrer, _ = member(session)
+        newcomer, _ = member(session)
+        enlisting.record_invitation(session, member=newcomer,
+                                    code=codes.code_of(session, referrer.id))
+    session.commit()
+    make_staff(app, "mkt", ("marketing",))
+    staff_log_in(client, "mkt", STAFF_PASSWORD)
+    first = client.get("/staff/invitations/").get_data(as_text=True)
+    second = client.get("/staff/invitations/?page=2").get_data(as_text=True)
+
+    def rows(page):
+        table = re.search(r'id="referrers">(.*?)</table>', page, re.S).group(1)
+        return table.count("<tr>") - 1  # the header's row
+    assert (rows(first), rows(second)) == (20, 1)
+    assert "第 1 / 2 页，共 21 位推荐人" in first and 'rel="next"' in first

@@ -36,6 +36,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
         backoffice,
         coupons,
         directory,
+        invitations,
         marketing,
         members,
         merchants,
@@ -55,6 +56,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     payments.init_app(app)
     settlement.init_app(app)
     marketing.init_app(app)
+    invitations.init_app(app)
     backoffice.init_app(app)
     from valliance import care  # birthday care (issue #18): above marketing and coupons
 

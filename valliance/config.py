@@ -108,6 +108,13 @@ class Config:
             #: Fernet keys for secrets at rest, comma-separated, newest first (secret_box)
             "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS", ""),
             "POINT_VALUE_FEN": _int_env("POINT_VALUE_FEN", 1),
+            #: old brings new (invitations): a newcomer's first purchase paying at least this
+            #: many fen rewards both members with these points and/or a coupon of this template;
+            #: a referrer is rewarded at most REFERRAL_YEARLY_CAP times a calendar year
+            "REFERRAL_MIN_SPEND_FEN": _int_env("REFERRAL_MIN_SPEND_FEN", 5000),
+            "REFERRAL_REWARD_POINTS": _int_env("REFERRAL_REWARD_POINTS", 500),
+            "REFERRAL_COUPON_TEMPLATE_ID": os.environ.get("REFERRAL_COUPON_TEMPLATE_ID", ""),
+            "REFERRAL_YEARLY_CAP": _int_env("REFERRAL_YEARLY_CAP", 20),
             #: 1: a production deployment (the console SMS sender refuses to send)
             "PRODUCTION": _flag_env("PRODUCTION"),
             #: who sends SMS (messaging.configured_sender): console, aliyun or http

@@ -103,10 +103,10 @@ def expected(app) -> dict:
         for refund, _ in refunds:
             counter = daily[day_of(refund.created_at)]
             counter.update(issued=-refund.points_reversed, redeemed=-refund.points_returned)
-        issued = defaultdict(int)  # all points credited for purchases and bills, by day
+        issued = defaultdict(int)  # all points credited for purchases, bills, rewards, by day
         on_bills = defaultdict(int)  # points spent on bills (积分抵话费), by day
         for t in transfers:
-            sign = {"accrue": 1, "payment": 1, "reverse": -1}.get(t.kind, 0)
+            sign = {"accrue": 1, "payment": 1, "reward": 1, "reverse": -1}.get(t.kind, 0)
             issued[day_of(t.created_at)] += sign * t.amount
             if t.merchant_id is None and t.kind in ("redeem", "return"):
                 on_bills[day_of(t.created_at)] += (1 if t.kind == "redeem" else -1) * t.amount

@@ -118,6 +118,8 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("POST", f"{MEMBER}/inbox/read-all")  # 401
     call("GET", f"{MEMBER}/coupons", headers=member)
     call("GET", f"{MEMBER}/coupons")  # 401
+    call("GET", f"{MEMBER}/referral", headers=member)
+    call("GET", f"{MEMBER}/referral")  # 401
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

@@ -18,6 +18,7 @@ from valliance.demo.bill_points import seed_bill_points
 from valliance.demo.care import seed_care
 from valliance.demo.coupon_pages import seed_coupons
 from valliance.demo.coupon_rules import seed_coupon_rules
+from valliance.demo.invitations import seed_invitations
 from valliance.demo.marketing import seed_marketing
 from valliance.demo.profiles import seed_profiles
 from valliance.demo.roster import (
@@ -70,6 +71,11 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             seed_bill_points(session, [created[i] for i in sorted(created)], now,
                              frozenset(m.phone for m in logins.values()))
             result.purchases += seed_coupon_rules(session, now)
+            invited = seed_invitations(session, [m.phone for m in logins.values()], merchants,
+                                       now)  # members, purchases, refunds: added to the counts
+            result.members += invited[0]
+            result.purchases, result.refunds = (result.purchases + invited[1],
+                                                result.refunds + invited[2])
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

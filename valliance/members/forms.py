@@ -16,6 +16,8 @@ class SignupForm(FlaskForm):
     phone = StringField(validators=[DataRequired(REQUIRED), Length(max=20)])
     name = StringField(validators=[DataRequired(REQUIRED), Length(max=50)])
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(max=128)])
+    #: an invitation code (old brings new), optional; ?ref=CODE fills it in
+    ref = StringField(validators=[Length(max=20)])
 
 
 class CodeForm(FlaskForm):

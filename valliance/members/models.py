@@ -191,6 +191,8 @@ class PendingSignup(Base):
     password_hash: Mapped[str] = mapped_column(String(500))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the invitation code the sign-up named (members.signals), or None
+    invitation_code: Mapped[str | None] = mapped_column(String(8))
 
 
 class InboxMessage(Base):

@@ -47,6 +47,7 @@ NAV = (
     NavEntry("care.birthday", (N_("生日关怀"),), (MARKETING,), ("care.",)),
     NavEntry("marketing.coupons", (N_("优惠券"),), (MARKETING,), ("marketing.coupon_",)),
     NavEntry("marketing.coupon_rules", (N_("满就送"),), (MARKETING,)),
+    NavEntry("invitations_staff.report", (N_("老带新"),), (MARKETING,), ("invitations_staff.",)),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),

@@ -25,6 +25,7 @@ from valliance.members.services.enrollment import (
     find_member_by_phone,
     normalize_phone,
 )
+from valliance.members.signals import member_signed_up, signup_code_given
 from valliance.passwords import check_password_strength, new_hash
 
 ALREADY_MEMBER = ("【V卡联盟】有人用您的手机号申请注册V卡，但您已是会员，无需再注册：请直接登录；"
@@ -40,13 +41,18 @@ def _hash_id(pending_id: str) -> str:
 
 
 def start_signup(session: Session, *, phone: str, name: str, password: str,
-                 support_phone: str) -> str:
-    """Step 1: check the form, text a code (or a notice), keep the sign-up; its random id."""
+                 support_phone: str, invitation_code: str | None = None) -> str:
+    """Step 1: check the form, text a code (or a notice), keep the sign-up; its random id.
+
+    invitation_code: a member's code (old brings new); an unknown one is refused."""
     phone = normalize_phone(phone)
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
         raise ValidationError(details={"name": [bilingual("请填写姓名（最多50字）")]})
     check_password_strength(password)
+    invitation_code = (invitation_code or "").strip().upper() or None
+    if invitation_code:
+        signup_code_given.send(session, phone=phone, code=invitation_code)
     password_hash = new_hash(password)  # on every path: the answer takes as long
     member = find_member_by_phone(session, phone)
     if member is None:
@@ -60,7 +66,8 @@ def start_signup(session: Session, *, phone: str, name: str, password: str,
     pending_id = secrets.token_urlsafe(32)
     session.add(PendingSignup(id_hash=_hash_id(pending_id), phone=phone, name=name,
                               password_hash=secret_box.seal(password_hash),
-                              expires_at=now + timedelta(minutes=otp.CODE_MINUTES)))
+                              expires_at=now + timedelta(minutes=otp.CODE_MINUTES),
+                              invitation_code=invitation_code))
     session.flush()
     return pending_id
 
@@ -80,6 +87,7 @@ def finish_signup(session: Session, pending: PendingSignup, code: str) -> Member
     otp.verify_code(session, pending.phone, "signup", code)
     member = enroll_member(session, phone=pending.phone, name=pending.name,
                            password_hash=secret_box.unseal(pending.password_hash))
+    member_signed_up.send(session, member=member, code=pending.invitation_code)
     session.delete(pending)
     session.flush()
     return member

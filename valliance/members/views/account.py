@@ -39,11 +39,14 @@ from valliance.web.transactions import on_error, transactional
 def signup():
     """Step 1: phone, name and password; a code goes to the phone if it can sign up."""
     form = SignupForm()
+    if request.method == "GET" and not form.ref.data:  # the invitation link's ?ref=CODE
+        form.ref.data = (request.args.get("ref") or "")[:20]
     page = on_error(form, lambda: render_template("members/signup.html", form=form))
     if form.validate_on_submit():
         pending_id = signup_flow.start_signup(
             db.session, phone=form.phone.data, name=form.name.data,
-            password=form.password.data, support_phone=current_app.config["SUPPORT_PHONE"])
+            password=form.password.data, support_phone=current_app.config["SUPPORT_PHONE"],
+            invitation_code=form.ref.data)
         # The cookie holds only the pending sign-up's random id (signup.PendingSignup).
         return _to_the_code_page("signup", {"id": pending_id})
     return page()

@@ -19,6 +19,7 @@ from valliance.merchants import pricing
 from valliance.merchants.models import Merchant, Purchase, Refund
 from valliance.merchants.services import birthday_points
 from valliance.merchants.services.purchases import key_scope
+from valliance.merchants.signals import purchase_refunded
 from valliance.money import format_yuan
 
 __all__ = ["refund_once", "refund_purchase"]
@@ -86,6 +87,7 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
     session.add(refund)
     points.count_spend(session, member.id, -cash, at=at)
     session.flush()
+    purchase_refunded.send(session, purchase=purchase, refund=refund, at=at)
     return refund
 
 

@@ -111,3 +111,17 @@ __all__ += ["ALLIANCE_REWARDS", "reward"]
 from valliance.points.transfer_reads import points_of_transfers  # noqa: E402
 
 __all__ += ["points_of_transfers"]
+
+# Expiry (issue #18): the rule, the chunked nightly run, and what expires when.
+from valliance.points.expiry import last_day  # noqa: E402
+from valliance.points.expiry_reads import (  # noqa: E402
+    ExpiringLots,
+    LotOutcome,
+    expired_by_month,
+    lot_outcomes,
+    lots_expiring,
+    upcoming_expiry,
+)
+
+__all__ += ["ExpiringLots", "LotOutcome", "expired_by_month", "last_day", "lot_outcomes",
+            "lots_expiring", "upcoming_expiry"]

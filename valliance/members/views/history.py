@@ -1,10 +1,13 @@
-"""Member portal: the points history, 20 rows a page, filtered by kind, with a balance chart."""
+"""Member portal: the points history, 20 rows a page, filtered by kind, with a balance chart,
+and what expires when (the next 12 months, by day, soonest first)."""
+
+from datetime import timedelta
 
 from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from valliance.db import SHANGHAI
+from valliance.db import SHANGHAI, utcnow
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.input_guard import bounded_int
@@ -14,10 +17,12 @@ from valliance.members.services import statement
 from valliance.members.views import bp
 from valliance.members.views.chart import balance_svg
 from valliance.money import format_yuan
-from valliance.points import accounts
+from valliance.points import accounts, upcoming_expiry
 
 HISTORY_PAGE = 20
 CHART_ENTRIES = 200
+#: how far ahead the page lists what expires
+EXPIRY_AHEAD = timedelta(days=366)
 
 
 @bp.get("/history")
@@ -34,7 +39,15 @@ def history():
     details = statement.entry_details(db.session, member.id, [e.id for e in page.entries])
     return render_template("members/history.html", page=page, kind=kind, before=before,
                            kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
-                           detail=lambda e: describe(details.get(e.id)))
+                           detail=lambda e: describe(details.get(e.id)),
+                           expiring=_expiring(member))
+
+
+def _expiring(member) -> list:
+    """[(last day, points)] of the member's points expiring within the next 12 months."""
+    now = utcnow()
+    return upcoming_expiry(db.session, member.points_account_id, now=now,
+                           until=now + EXPIRY_AHEAD)
 
 
 def _balance_chart(member) -> Markup:

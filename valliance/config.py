@@ -136,10 +136,11 @@ class Config:
             #: marketing messages one member gets at most in any 30 days, across every
             #: campaign (valliance/marketing/services/send_rules.py)
             "MARKETING_MAX_PER_30_DAYS": _int_env("MARKETING_MAX_PER_30_DAYS", 4),
-            #: days an accrued point stays spendable at least before it expires
+            #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
-            #: 1: and then until the end of 31 December of that year (Asia/Shanghai; the
-            #: year-end rule, valliance/points/expiry.py); 0: exactly those days
+            #: 1: the year-end rule — points earned in year Y last until the end of 31
+            #: December of Y + (those days in whole years), Asia/Shanghai
+            #: (valliance/points/expiry.py); 0: exactly POINTS_VALIDITY_DAYS
             "POINTS_EXPIRE_AT_YEAR_END": _int_env("POINTS_EXPIRE_AT_YEAR_END", 1) != 0,
             #: back office: adjustments of more points than this (either sign) wait for a
             #: second person with the finance or admin role (contract §13)

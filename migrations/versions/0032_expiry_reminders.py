@@ -53,7 +53,7 @@ def upgrade():
         sa.CheckConstraint('stage IN (7, 30)', name=op.f('ck_expiry_reminders_stage')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_expiry_reminders')),
         sa.UniqueConstraint('member_id', 'expires_at', 'stage',
-                            name=op.f('uq_expiry_reminders_member_id_expires_at_stage')),
+                            name=op.f('uq_expiry_reminders_member_id')),
     )
     op.create_index('ix_expiry_reminders_sent_at', 'expiry_reminders', ['sent_at'])
 

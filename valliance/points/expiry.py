@@ -1,10 +1,12 @@
 """When points expire (the year-end rule) and expiring them, a chunk of accounts at a time.
 
-The rule: points credited now last at least POINTS_VALIDITY_DAYS (default 730) and, with
-POINTS_EXPIRE_AT_YEAR_END (default on), until the end of 31 December (Asia/Shanghai) of the
-year in which that period ends — points earned on 2026-05-01 expire at the end of
-2028-12-31, i.e. at 2029-01-01 00:00 Asia/Shanghai. A lot's last day is the Shanghai day
-before its expiry moment (last_day), which is what members are told.
+The year-end rule (POINTS_EXPIRE_AT_YEAR_END, default on): points earned in year Y
+(Asia/Shanghai) can be spent until the end of 31 December of year Y + N, N being
+POINTS_VALIDITY_DAYS in whole years (default 730 days: 2) — points earned on 2026-05-01 or on
+2026-12-31 expire at the end of 2028-12-31, i.e. at 2029-01-01 00:00 Asia/Shanghai: at
+least two years, and members have one date a year to remember. With the rule off, points
+expire exactly POINTS_VALIDITY_DAYS after they were credited. A lot's last day is the
+Shanghai day before its expiry moment (last_day), which is what members are told.
 
 Expiring runs a chunk of member accounts at a time (expire_chunk: the caller commits each
 chunk, see points.jobs). Each account's lots are read again under the account's row lock, so
@@ -44,11 +46,10 @@ def default_expiry(now: datetime) -> datetime:
     if has_app_context():
         days = current_app.config.get("POINTS_VALIDITY_DAYS", DEFAULT_VALIDITY_DAYS)
         year_end = current_app.config.get("POINTS_EXPIRE_AT_YEAR_END", True)
-    until = now + timedelta(days=days)
     if not year_end:
-        return until
-    year = until.astimezone(SHANGHAI).year
-    return datetime.combine(date(year + 1, 1, 1), time(), SHANGHAI).astimezone(until.tzinfo)
+        return now + timedelta(days=days)
+    year = now.astimezone(SHANGHAI).year + max(1, days // 365)
+    return datetime.combine(date(year + 1, 1, 1), time(), SHANGHAI).astimezone(now.tzinfo)
 
 
 def last_day(expires_at: datetime) -> date:

@@ -30,8 +30,10 @@ def remind_in_batches(session, *, commit: Callable, now: datetime | None = None,
         commit()
 
 
-def remind(session) -> dict:
-    return remind_in_batches(session, commit=session.commit)
+def remind(session, at: str | None = None) -> dict:
+    """The daily job; `at` (ISO 8601, optional): the moment to run as (a frozen clock)."""
+    now = datetime.fromisoformat(at) if at else None
+    return remind_in_batches(session, commit=session.commit, now=now)
 
 
 def register_jobs() -> None:

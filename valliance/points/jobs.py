@@ -35,9 +35,11 @@ def expire_in_chunks(session, *, commit: Callable, now: datetime | None = None,
     return {"lots": lots, "points": points}
 
 
-def expire(session) -> dict:
-    """Expire every lot past its date, a chunk at a time; the job's result counts them."""
-    return expire_in_chunks(session, commit=session.commit)
+def expire(session, at: str | None = None) -> dict:
+    """Expire every lot past its date, a chunk at a time; the job's result counts them.
+    `at` (ISO 8601, optional): the moment to expire as (a frozen clock)."""
+    now = datetime.fromisoformat(at) if at else None
+    return expire_in_chunks(session, commit=session.commit, now=now)
 
 
 def register_jobs() -> None:

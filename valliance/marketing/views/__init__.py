@@ -7,3 +7,4 @@ bp = Blueprint("marketing", __name__, url_prefix="/staff/marketing",
 
 # The areas register their routes on bp when imported.
 from valliance.marketing.views import campaign_actions, campaigns, segments  # noqa: E402,F401
+from valliance.marketing.views import expiry  # noqa: E402,F401

@@ -177,7 +177,8 @@ def _expiry_rows(html: str) -> list[tuple[str, str]]:
                       r'\s*<span class="points">([^<]*)</span>', html)
 
 
-def test_the_points_page_lists_what_expires_when_soonest_first(app, client, session, shop):
+def test_the_points_page_lists_what_expires_when_soonest_first(app, client):
+    # no app context held across requests (each request's language is its own)
     zhang = enroll(app)
     log_in(client)
     page = client.get("/me/history").get_data(as_text=True)
@@ -188,10 +189,11 @@ def test_the_points_page_lists_what_expires_when_soonest_first(app, client, sess
     def end_of(days: int, hour: int = 0) -> datetime:  # the end of today + days, Shanghai
         return datetime.combine(today + timedelta(days=days + 1), time(hour), SHANGHAI)
 
-    give(session, shop, zhang["account"], 1200, end_of(20), now=now)
-    give(session, shop, zhang["account"], 300, end_of(19, 15), now=now)  # same last day
-    give(session, shop, zhang["account"], 450, end_of(200), now=now)
-    give(session, shop, zhang["account"], 999, end_of(400), now=now)  # beyond 12 months
+    with app.app_context():
+        shop = accounts.open_merchant_accounts(db.session, "mer-expiry")
+        for points, expires_at in ((1200, end_of(20)), (300, end_of(19, 15)),  # same day
+                                   (450, end_of(200)), (999, end_of(400))):  # beyond a year
+            give(db.session, shop, zhang["account"], points, expires_at, now=now)
     page = client.get("/me/history").get_data(as_text=True)
     assert _expiry_rows(page) == [((today + timedelta(days=20)).isoformat(), "1,500 积分"),
                                   ((today + timedelta(days=200)).isoformat(), "450 积分")]

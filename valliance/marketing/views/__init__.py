@@ -6,5 +6,9 @@ bp = Blueprint("marketing", __name__, url_prefix="/staff/marketing",
                template_folder="../templates")
 
 # The areas register their routes on bp when imported.
-from valliance.marketing.views import campaign_actions, campaigns, segments  # noqa: E402,F401
-from valliance.marketing.views import expiry  # noqa: E402,F401
+from valliance.marketing.views import (  # noqa: E402,F401
+               campaign_actions,
+               campaigns,
+               expiry,  # noqa: E402,F401
+               segments,
+)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
+from valliance.demo.expiry import seed_expiry
 from valliance.demo.marketing import seed_marketing
 from valliance.demo.profiles import seed_profiles
 from valliance.demo.roster import (
@@ -60,6 +61,7 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
+            seed_expiry(session, roster, now)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

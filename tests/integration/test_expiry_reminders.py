@@ -220,3 +220,12 @@ def test_the_jobs_are_registered_and_run_through_the_runner(app, session, shop):
     result = app.test_cli_runner().invoke(args=["expiry", "remind", "--json"])
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.stdout)) == {"members", "sent_30", "sent_7", "quiet"}
+
+
+def test_a_campaigns_expiring_date_is_the_last_day_too():
+    from valliance.marketing.services.templates import MemberValues, render
+
+    values = MemberValues(name="张三", tier_zh="金卡", balance=1500, expiring_points=1200,
+                          expiring_at=YEAR_END)
+    assert render("{expiring_points}积分将于{expiring_date}到期", values) == \
+        "1,200积分将于12月31日到期"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.api.test_jobs import redis_jobs, run_worker  # noqa: F401 (the Redis fixture)
 from tests.api.test_portal import enroll, log_in
 from valliance import jobs
 from valliance.db import SHANGHAI
@@ -229,3 +230,19 @@ def test_a_campaigns_expiring_date_is_the_last_day_too():
                           expiring_at=YEAR_END)
     assert render("{expiring_points}积分将于{expiring_date}到期", values) == \
         "1,200积分将于12月31日到期"
+
+
+def test_the_rq_worker_runs_both_jobs_on_a_frozen_clock(app, redis_jobs, session,  # noqa: F811
+                                                        shop):
+    zhang = enroll(app)
+    give(session, shop, zhang["account"], 90, YEAR_END)
+    with app.app_context():
+        ids = [jobs.enqueue("points.remind_expiry", at(12, 25).isoformat(), key="remind"),
+               jobs.enqueue("ledger.expire", at(13, 1, 1).isoformat(), key="expire")]
+    run_worker(app)
+    done = [redis_jobs.queue.fetch_job(job_id) for job_id in ids]
+    assert [job.is_finished for job in done] == [True, True]
+    assert done[0].return_value() == {"members": 1, "sent_30": 0, "sent_7": 1, "quiet": False}
+    assert done[1].return_value() == {"lots": 1, "points": 90}
+    assert texts(session, zhang["phone"]) == ["您有90积分将于12月31日到期。请及时使用。"]
+    assert verify_ledger(session).ok

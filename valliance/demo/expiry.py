@@ -23,10 +23,11 @@ from valliance.points import ALLIANCE_PAYMENTS, accrue, expire_due, system_accou
 SOON, PAST = 10, 8
 
 
-def seed_expiry(session, roster, now: datetime) -> None:
-    """Once: when no reminder has been recorded yet (flushed with the rest of the seed)."""
+def seed_expiry(session, roster, now: datetime) -> int:
+    """Once: when no reminder has been recorded yet (flushed with the rest of the seed); the
+    purchases it recorded."""
     if session.scalar(select(ExpiryReminder.id).limit(1)) is not None:
-        return
+        return 0
     members = _members(session, roster)
     soon, past = members[:SOON], members[SOON:SOON + PAST]
     today = now.astimezone(SHANGHAI).date()
@@ -44,6 +45,7 @@ def seed_expiry(session, roster, now: datetime) -> None:
     _spend(session, past[::2], now)
     expire_due(session, now=now)
     _remind_all(session, _last_ten_oclock(now))
+    return len(past[::2])
 
 
 def _members(session, roster) -> list[Member]:

@@ -61,7 +61,7 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
-            seed_expiry(session, roster, now)
+            result.purchases += seed_expiry(session, roster, now)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

@@ -91,7 +91,7 @@ def send_reminders(session: Session, *, now: datetime | None = None, after: int 
     members = select_where_in(
         session, select(Member.id, Member.points_account_id, Member.phone)
         .where(Member.membership_status == "active"), Member.points_account_id, list(expiring))
-    done = _reminded(session, [member_id for member_id, _, _ in members])
+    done = _reminded(session, [member_id for member_id, _, _ in members], now)
     sms, inbox = [], []
     for member_id, account, phone in sorted(members, key=lambda m: m[1]):
         texts = _remind_member(session, member_id, account, expiring[account],
@@ -106,9 +106,11 @@ def send_reminders(session: Session, *, now: datetime | None = None, after: int 
     return batch
 
 
-def _reminded(session: Session, member_ids: list[str]) -> dict[str, set]:
+def _reminded(session: Session, member_ids: list[str], now: datetime) -> dict[str, set]:
+    """member id → {(expiry moment, stage)} already reminded, for moments still to come."""
     rows = select_where_in(session, select(reminders.c.member_id, reminders.c.expires_at,
-                                           reminders.c.stage),
+                                           reminders.c.stage)
+                           .where(reminders.c.expires_at > now),
                            reminders.c.member_id, member_ids)
     done: dict[str, set] = {}
     for member_id, expires_at, stage in rows:

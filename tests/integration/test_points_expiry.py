@@ -228,3 +228,32 @@ def test_a_refund_collects_what_the_member_owes_from_the_restored_points(session
     assert (balance.balance, balance.owed) == (50, 0)
     assert lot(session, accrual)[0] + lot(session, other)[0] == 50
     assert verify_ledger(session).ok
+
+
+@pytest.mark.postgres_only
+def test_an_account_a_till_holds_is_skipped_then_expired_once_it_is_free(session, shop,
+                                                                         run_threads):
+    import threading
+    import time
+
+    members = open_members(session, 6)
+    lots = [accrue(session, shop, member, 100, T0 + timedelta(days=1)) for member in members]
+    session.commit()
+    held, later = threading.Event(), T0 + timedelta(days=2)
+
+    def work(i):
+        if i == 0:  # a till: holds member 3's row a moment, spends 30 of its due points
+            def till():
+                ledger.lock_members(db.session, [members[3]])
+                held.set()
+                time.sleep(1.0)
+                ledger.redeem(db.session, member_account=members[3],
+                              merchant_account=shop.redeemed, points=30, now=later)
+            return run_in_transaction(db.session, till)
+        held.wait(5)
+        return expire_in_chunks(db.session, commit=db.session.commit, now=later, chunk=2)
+
+    _, result = run_threads(2, work, barrier=False)
+    assert result == {"lots": 6, "points": 570}  # member 3's lot: 70 left when its turn came
+    assert [lot(session, t)[:2] for t in lots] == [(0, 100)] * 3 + [(0, 70)] + [(0, 100)] * 2
+    assert verify_ledger(session).ok

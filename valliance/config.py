@@ -145,6 +145,10 @@ class Config:
             "MARKETING_MAX_PER_30_DAYS": _int_env("MARKETING_MAX_PER_30_DAYS", 4),
             #: days an accrued point stays spendable before it expires
             "POINTS_VALIDITY_DAYS": _int_env("POINTS_VALIDITY_DAYS", 730),
+            #: 1: the year-end rule — points earned in year Y last until the end of 31
+            #: December of Y + (those days in whole years), Asia/Shanghai
+            #: (valliance/points/expiry.py); 0: exactly POINTS_VALIDITY_DAYS
+            "POINTS_EXPIRE_AT_YEAR_END": _int_env("POINTS_EXPIRE_AT_YEAR_END", 1) != 0,
             #: back office: adjustments of more points than this (either sign) wait for a
             #: second person with the finance or admin role (contract §13)
             "ADJUSTMENT_APPROVAL_POINTS": _int_env("ADJUSTMENT_APPROVAL_POINTS", 5000),

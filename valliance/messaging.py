@@ -89,9 +89,10 @@ def queue_sms(session: Session, recipient: str, body: str, *, secret: bool = Fal
     return message
 
 
-def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
-    """Queue (recipient, body) marketing SMS in one statement (campaigns: never secret);
-    their ids, in the order given."""
+def queue_many(session: Session, messages: list[tuple[str, str]], *, marketing: bool = True
+               ) -> list[int]:
+    """Queue (recipient, body) SMS in one statement, never secret: marketing (campaigns) or,
+    with marketing=False, service messages (expiry reminders); their ids, in the order given."""
     if not messages:
         return []
     if any(len(body) > BODY_MAX for _, body in messages):
@@ -101,7 +102,7 @@ def queue_many(session: Session, messages: list[tuple[str, str]]) -> list[int]:
     result = session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
         [{"channel": "sms", "recipient": recipient, "body": body, "secret": False,
-          "marketing": True, "created_at": now, "status": "pending", "attempts": 0}
+          "marketing": marketing, "created_at": now, "status": "pending", "attempts": 0}
          for recipient, body in messages])
     return [row[0] for row in result]
 

@@ -27,7 +27,6 @@ from valliance.points.verify import verify_ledger
 EXAMPLES = int(os.environ.get("LEDGER_PROPERTY_EXAMPLES", "200"))
 STEPS = int(os.environ.get("LEDGER_PROPERTY_STEPS", "30"))
 MEMBERS = 3
-VALIDITY = timedelta(days=730)
 
 
 @dataclass
@@ -44,15 +43,20 @@ class ModelMember:
     owed: int = 0
     lots: list[ModelLot] = field(default_factory=list)
 
-    def take(self, points: int, first_transfer: int | None = None) -> None:
+    def take(self, points: int, first_transfer: int | None = None) -> list[list]:
+        """Take points, soonest-expiring lots first; [[lot, taken, returned]] per lot used."""
         ordered = sorted(self.lots, key=lambda lot: (lot.transfer_id != first_transfer,
                                                      lot.expires_at, lot.order))
+        draws = []
         for lot in ordered:
             used = min(lot.remaining, points)
+            if used:
+                draws.append([lot, used, 0])
             lot.remaining -= used
             points -= used
         assert points == 0, "model bug: lots did not cover a debit"
         self.balance = sum(lot.remaining for lot in self.lots)
+        return draws
 
 
 class LedgerModel(RuleBasedStateMachine):
@@ -80,10 +84,33 @@ class LedgerModel(RuleBasedStateMachine):
         self.lot_order += 1
         member.lots.append(ModelLot(expires_at, self.lot_order, transfer_id, points))
         member.balance += points
+        self._model_collect(member, points)
+
+    def _model_collect(self, member, points):
         paid = min(points, member.owed)
         if paid:
             member.owed -= paid
             member.take(paid)
+
+    def _model_return(self, account, points, draws):
+        """A refund's points go back into the lots the redemption spent, latest-expiring
+        first; what lands in a lot past its date expires at once; then owed is collected."""
+        member = self.members[account]
+        left, expired = points, 0
+        for draw in sorted(draws, key=lambda d: (d[0].expires_at, d[0].order), reverse=True):
+            lot, taken, returned = draw
+            back = min(taken - returned, left)
+            if back <= 0:
+                continue
+            draw[2] += back
+            left -= back
+            if lot.expires_at > self.clock:
+                lot.remaining += back
+            else:
+                expired += back
+        assert left == 0, "model bug: a return beyond what was redeemed"
+        member.balance = sum(lot.remaining for lot in member.lots)
+        self._model_collect(member, points - expired)
 
     def _accrue(self, account, points, days):
         expires_at = self.clock + timedelta(days=days)
@@ -117,9 +144,9 @@ class LedgerModel(RuleBasedStateMachine):
                                 merchant_account=self.shop.redeemed, points=points,
                                 now=self.clock)
         self.session.commit()
-        model.take(points)
+        draws = model.take(points)
         self.reversible[posting.transfer_id] = {"account": account, "left": points,
-                                                "redeem": True}
+                                                "redeem": True, "draws": draws}
 
     @precondition(lambda self: any(t["left"] for t in self.reversible.values()))
     @rule(data=st.data())
@@ -133,8 +160,7 @@ class LedgerModel(RuleBasedStateMachine):
         info["left"] -= points
         model = self.members[info["account"]]
         if info["redeem"]:
-            self._model_credit(info["account"], points, result.transfer_ids[0],
-                               self.clock + VALIDITY)
+            self._model_return(info["account"], points, info["draws"])
             return
         taken = min(points, model.balance)
         model.take(taken, first_transfer=transfer_id)
@@ -167,7 +193,8 @@ class LedgerModel(RuleBasedStateMachine):
                                 reason="correction", actor="test", now=self.clock)
         self.session.commit()
         if points > 0:
-            self._model_credit(account, points, posting.transfer_id, self.clock + VALIDITY)
+            self._model_credit(account, points, posting.transfer_id,
+                               ledger.default_expiry(self.clock))
         else:
             model.take(-points)
 

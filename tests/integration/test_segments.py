@@ -32,6 +32,15 @@ def _buy(session, merchant, member, days_ago: int, amount=10_000):
                               at=datetime.now(UTC) - timedelta(days=days_ago))
 
 
+@pytest.fixture(autouse=True)
+def _exact_validity(app):
+    """The expiry filters here count days from each purchase: points last exactly 730 days
+    (the year-end rule, on by default, is tested in test_points_expiry)."""
+    app.config["POINTS_EXPIRE_AT_YEAR_END"] = False
+    yield
+    app.config["POINTS_EXPIRE_AT_YEAR_END"] = True
+
+
 @pytest.fixture
 def alliance(session) -> Alliance:
     """甲 gold, 500 points, bought at the hotpot 3 times and the hotel once (5 days ago);

@@ -10,9 +10,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the marketing pages and commands."""
-    from valliance.marketing import campaign_models, cli, models, nightly, views  # noqa: F401
+    from valliance.marketing import (  # noqa: F401  # noqa: F401
+        campaign_models,
+        cli,
+        expiry_jobs,
+        expiry_models,
+        models,
+        nightly,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     nightly.register_jobs()
+    expiry_jobs.register_jobs()
     for command in cli.COMMANDS:
         app.cli.add_command(command)

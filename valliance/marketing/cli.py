@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 from valliance.cli import JsonCommand, emit, json_option, transaction
 from valliance.extensions import db
 from valliance.marketing.campaigns_cli import campaigns_cli
+from valliance.marketing.expiry_cli import expiry_cli
 from valliance.marketing.segments_cli import segments_cli
 from valliance.marketing.services import rfm
 
@@ -22,4 +23,4 @@ def score_command(as_json: bool):
         f"{cell}: {count}" for cell, count in run.cells.items()]))
 
 
-COMMANDS: tuple = (rfm_cli, segments_cli, campaigns_cli)
+COMMANDS: tuple = (rfm_cli, segments_cli, campaigns_cli, expiry_cli)

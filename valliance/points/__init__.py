@@ -134,3 +134,17 @@ from valliance.points.holds import (  # noqa: E402
 __all__ += ["CAPTURED", "PENDING", "RELEASED", "BillPointsFigures", "HeldPoints", "Hold",
             "HoldState", "Settled", "bill_points_figures", "capture", "expired_holds",
             "find_hold", "held_points", "hold", "rehold", "release"]
+
+# Expiry (issue #18): the rule, the chunked nightly run, and what expires when.
+from valliance.points.expiry import last_day  # noqa: E402
+from valliance.points.expiry_reads import (  # noqa: E402
+    ExpiringLots,
+    LotOutcome,
+    expired_by_month,
+    lot_outcomes,
+    lots_expiring,
+    upcoming_expiry,
+)
+
+__all__ += ["ExpiringLots", "LotOutcome", "expired_by_month", "last_day", "lot_outcomes",
+            "lots_expiring", "upcoming_expiry"]

@@ -6,10 +6,12 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
+from valliance.cli import emit, json_option
 from valliance.db import run_in_transaction, utcnow
 from valliance.extensions import db
+from valliance.points.expiry import CHUNK
 from valliance.points.idempotency import MIN_RETENTION_DAYS, purge_keys
-from valliance.points.ledger import expire_due
+from valliance.points.jobs import expire_in_chunks
 from valliance.points.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="The points ledger.")
@@ -25,10 +27,17 @@ def verify_command():
 
 
 @ledger_cli.command("expire")
-def expire_command():
-    """Expire every lot past its date (run daily)."""
-    lots, points = run_in_transaction(db.session, lambda: expire_due(db.session))
-    click.echo(f"expired {points} points in {lots} lots")
+@click.option("--chunk", default=CHUNK, show_default=True, type=click.IntRange(1, 100_000),
+              help="Member accounts per transaction.")
+@json_option
+def expire_command(chunk: int, as_json: bool):
+    """Expire every lot past its date (run daily), committing a chunk of accounts at a time."""
+    try:
+        result = expire_in_chunks(db.session, commit=db.session.commit, chunk=chunk)
+    except Exception:
+        db.session.rollback()  # the chunks committed so far stay expired
+        raise
+    emit(as_json, result, f"expired {result['points']} points in {result['lots']} lots")
 
 
 @ledger_cli.command("purge-keys")

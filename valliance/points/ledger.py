@@ -1,4 +1,4 @@
-"""Posting points: accrue, redeem, reverse, expire and adjust.
+"""Posting points: accrue, redeem, reverse and adjust (expiry: points.expiry).
 
 Every operation runs inside the caller's transaction (services flush, the request commits).
 A member's balance changes only through one conditional UPDATE of the member's account row,
@@ -8,24 +8,24 @@ The statements themselves are the engine adapters' (points.adapters).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
-from valliance.points import adapters
+from valliance.points import adapters, lot_returns
 from valliance.points.accounts import BALANCE, LedgerError, accounts, system_account
 from valliance.points.adapters.generic import (
     consume_lots,
-    consume_stmt,
+    credit_balance,
     debit_member,
     lock_member,
-    lots,
+    new_lot,
     record,
     transfers,
 )
+from valliance.points.expiry import default_expiry, expire_due  # noqa: F401 (their old home)
 from valliance.points.rules import (
     ACCRUE,
     ADJUST,
@@ -33,14 +33,11 @@ from valliance.points.rules import (
     ALLIANCE_ADJUSTMENTS,
     ALLIANCE_BREAKAGE,
     ALLIANCE_CLAWBACK,
-    EXPIRE,
     REDEEM,
     REVERSE,
     collectable,
     split_reversal,
 )
-
-DEFAULT_VALIDITY_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -65,14 +62,6 @@ class Reversal:
     balance: int
 
 
-def default_expiry(now: datetime) -> datetime:
-    """When points credited now expire (POINTS_VALIDITY_DAYS, default two years)."""
-    days = DEFAULT_VALIDITY_DAYS
-    if has_app_context():
-        days = current_app.config.get("POINTS_VALIDITY_DAYS", DEFAULT_VALIDITY_DAYS)
-    return now + timedelta(days=days)
-
-
 def _check_points(points: int) -> None:
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
         raise LedgerError(f"points must be a positive integer, got {points!r}")
@@ -94,15 +83,37 @@ def _credit(conn, member: int, source: int, points: int, code: str, kind: str, n
     if row is None:
         raise LedgerError(f"no member account {member}")
     transfer_id, balance, owed = row
-    if owed:
+    return _collect_owed(conn, member, transfer_id, points, balance, owed, now,
+                         links.get("merchant_id"))
+
+
+def _collect_owed(conn, member: int, transfer_id: int, points: int, balance: int, owed: int,
+                  now: datetime, merchant_id: str | None) -> Posting:
+    """Collect what the member owes from `points` just credited (soonest-expiring lots)."""
+    if owed and points:
         paid = collectable(points, owed)
         balance = debit_member(conn, member, paid, owed_paid=paid)
         record(conn, member, system_account(conn, ALLIANCE_CLAWBACK), paid, REVERSE, "reverse",
-               now, {member: balance}, reason="owed_collected",
-               merchant_id=links.get("merchant_id"))
+               now, {member: balance}, reason="owed_collected", merchant_id=merchant_id)
         consume_lots(conn, member, paid)
         owed -= paid
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
+
+
+def _return(conn, member: int, original, points: int, now: datetime, links: dict) -> Posting:
+    """Give a redemption's points back into the lots it spent (points.lot_returns); what no
+    recorded draw covers (an older redemption) opens a fresh lot with the default expiry."""
+    balance, owed = credit_balance(conn, member, points)
+    transfer_id = record(conn, original.credit_account_id, member, points, REVERSE, "return",
+                         now, {member: balance}, **links)
+    restored = lot_returns.restore(conn, original.id, points)
+    fresh = points - sum(part.points for part in restored)
+    if fresh:
+        new_lot(conn, member, transfer_id, fresh, default_expiry(now), now)
+    expired, after = lot_returns.expire_restored(
+        conn, member, restored, now, system_account(conn, ALLIANCE_BREAKAGE))
+    return _collect_owed(conn, member, transfer_id, points - expired,
+                         balance if after is None else after, owed, now, links["merchant_id"])
 
 
 # --- the operations --------------------------------------------------------------------------
@@ -130,7 +141,7 @@ def redeem(session: Session, *, member_account: int, merchant_account: int, poin
     transfer_id = record(conn, member_account, merchant_account, points, REDEEM, "redeem", now,
                          {member_account: balance}, merchant_id=merchant_id,
                          purchase_id=purchase_id)
-    consume_lots(conn, member_account, points)
+    lot_returns.record_draws(conn, transfer_id, consume_lots(conn, member_account, points))
     owed = conn.execute(select(accounts.c.owed).where(accounts.c.id == member_account)).scalar()
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
 
@@ -158,8 +169,7 @@ def reverse(session: Session, transfer_id: int, points: int, *,
     links = {"reverses_id": transfer_id, "merchant_id": original.merchant_id,
              "purchase_id": original.purchase_id}
     if original.code == REDEEM:
-        posting = _credit(conn, member, original.credit_account_id, points, REVERSE, "return",
-                          now, None, **links)
+        posting = _return(conn, member, original, points, now, links)
         return Reversal([posting.transfer_id], points, 0, 0, posting.balance)
 
     taken, short = split_reversal(points, available)
@@ -202,35 +212,3 @@ def adjust(session: Session, *, member_account: int, points: int, reason: str, a
     consume_lots(conn, member_account, -points)
     owed = conn.execute(select(accounts.c.owed).where(accounts.c.id == member_account)).scalar()
     return Posting(transfer_id=transfer_id, balance=balance, owed=owed)
-
-
-def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, int]:
-    """Move what remains of every lot past its expiry to breakage: (lots, points) expired."""
-    conn = session.connection()
-    now = now or utcnow()
-    breakage = system_account(conn, ALLIANCE_BREAKAGE)
-    due_accounts = conn.execute(
-        select(lots.c.account_id).where(lots.c.expires_at <= now, lots.c.remaining > 0)
-        .distinct().order_by(lots.c.account_id)
-    ).scalars().all()
-    expired_lots = expired_points = 0
-    for account in due_accounts:
-        # re-read lots under the lock: a till may have spent them; points held for a payment
-        # (debits_pending) do not expire while held: only what is available does
-        _, available, _ = lock_member(conn, account)
-        due = conn.execute(
-            select(lots.c.remaining, lots.c.transfer_id)
-            .where(lots.c.account_id == account, lots.c.expires_at <= now, lots.c.remaining > 0)
-            .order_by(lots.c.expires_at, lots.c.transfer_id)
-        ).all()
-        for lot in due:
-            take = min(lot.remaining, available)
-            if take <= 0:
-                break
-            balance = debit_member(conn, account, take)
-            record(conn, account, breakage, take, EXPIRE, "expire", now, {account: balance})
-            conn.execute(consume_stmt, {"lot": lot.transfer_id, "take": take})
-            available -= take
-            expired_lots += 1
-            expired_points += take
-    return expired_lots, expired_points

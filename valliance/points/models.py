@@ -136,6 +136,27 @@ class Lot(Base):
     remaining: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: points of this lot that expired (moved to breakage): what an expiry reminder did not save
+    expired: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class LotDraw(Base):
+    """Which lots a redemption spent, so that its refund puts the points back into them (with
+    their own expiry) instead of opening a fresh lot."""
+
+    __tablename__ = "lot_draws"
+    __table_args__ = (
+        CheckConstraint("points > 0 AND returned >= 0 AND returned <= points",
+                        name="returned_in_range"),
+    )
+
+    #: the redemption
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
+    #: the lot it took points from
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.transfer_id"), primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    #: of those, given back by refunds so far
+    returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class IdempotencyKey(Base):

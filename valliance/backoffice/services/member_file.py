@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valliance.audit import AuditEvent
-from valliance.db import SHANGHAI, today_shanghai
+from valliance.db import today_shanghai
 from valliance.directory.models import Operator, Referral
 from valliance.errors import NotFound
 from valliance.marketing.models import MemberScore
@@ -21,7 +21,7 @@ from valliance.members.services import statement
 from valliance.merchants.models import Merchant, Offer, Purchase
 from valliance.messaging import OutboxMessage
 from valliance.payments.models import Payment
-from valliance.points import ExpiringPoints, expiring_points, get_balance
+from valliance.points import ExpiringPoints, expiring_points, get_balance, last_day
 from valliance.staff.services import staff_names
 
 LIST_SIZE = 20
@@ -106,10 +106,11 @@ def _points(session: Session, member: Member) -> Points:
 
 
 def _by_date(lots: list[ExpiringPoints]) -> list[tuple[date, int]]:
-    """Points expiring at several times of one Shanghai day shown as one line."""
+    """Points expiring at several times of one Shanghai day shown as one line, by the last day
+    they can be spent (12月31日 for points expiring at 1 January 00:00)."""
     days: dict[date, int] = {}
     for lot in lots:
-        day = lot.expires_at.astimezone(SHANGHAI).date()
+        day = last_day(lot.expires_at)
         days[day] = days.get(day, 0) + lot.points
     return list(days.items())[:EXPIRY_DATES]
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from valliance.db import SHANGHAI
 from valliance.i18n import N_
+from valliance.points import last_day
 
 #: placeholder → what it shows (msgid; the campaign form lists them)
 PLACEHOLDERS = {
@@ -54,7 +54,8 @@ def uses(message: str, placeholder: str) -> bool:
 
 
 def values_of(member: MemberValues) -> Mapping[str, str]:
-    expiring = member.expiring_at.astimezone(SHANGHAI) if member.expiring_at else None
+    # the last day they can be spent (12月31日 for points expiring at 1 January 00:00)
+    expiring = last_day(member.expiring_at) if member.expiring_at else None
     return {
         "name": member.name,
         "tier": member.tier_zh,

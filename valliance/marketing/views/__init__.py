@@ -11,5 +11,6 @@ from valliance.marketing.views import (  # noqa: E402,F401
     campaigns,
     coupon_rules,
     coupon_templates,
+    expiry,
     segments,
 )

@@ -1,11 +1,14 @@
-"""Member portal: the points history, 20 rows a page, filtered by kind, with a balance chart."""
+"""Member portal: the points history, 20 rows a page, filtered by kind, with a balance chart,
+and what expires when (the next 12 months, by day, soonest first)."""
+
+from datetime import timedelta
 
 from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from valliance import points
-from valliance.db import SHANGHAI
+from valliance.db import SHANGHAI, utcnow
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.input_guard import bounded_int
@@ -15,10 +18,12 @@ from valliance.members.services import statement
 from valliance.members.views import bp
 from valliance.members.views.chart import balance_svg
 from valliance.money import format_yuan
-from valliance.points import accounts
+from valliance.points import accounts, upcoming_expiry
 
 HISTORY_PAGE = 20
 CHART_ENTRIES = 200
+#: how far ahead the page lists what expires
+EXPIRY_AHEAD = timedelta(days=366)
 
 
 @bp.get("/history")
@@ -38,7 +43,7 @@ def history():
     return render_template("members/history.html", page=page, kind=kind, before=before,
                            kinds=KIND_LABELS, chart=_balance_chart(member), tz=SHANGHAI,
                            detail=lambda e: describe(details.get(e.id)) or _bill_line(e),
-                           held=held)
+                           held=held, expiring=_expiring(member))
 
 
 def _bill_line(entry) -> str:
@@ -46,6 +51,13 @@ def _bill_line(entry) -> str:
     if entry.merchant_id is None and entry.kind in ("redeem", "return"):
         return _("积分抵话费")
     return ""
+
+
+def _expiring(member) -> list:
+    """[(last day, points)] of the member's points expiring within the next 12 months."""
+    now = utcnow()
+    return upcoming_expiry(db.session, member.points_account_id, now=now,
+                           until=now + EXPIRY_AHEAD)
 
 
 def _balance_chart(member) -> Markup:

@@ -99,6 +99,22 @@ def record(conn, debit: int, credit: int, points: int, code: str, kind: str, now
     return transfer_id
 
 
+def credit_balance(conn, account: int, points: int) -> tuple[int, int]:
+    """Add points to a member's balance only (the caller writes the transfer and the lots):
+    (balance, owed) afterwards."""
+    row = conn.execute(_credit_stmt, {"account": account, "points": points}).first()
+    if row is None:
+        raise LedgerError(f"no member account {account}")
+    return row[0], row[1]
+
+
+def new_lot(conn, account: int, transfer_id: int, points: int, expires_at: datetime,
+            now: datetime) -> None:
+    """Open the lot of a credit."""
+    conn.execute(_lot_stmt, {"account": account, "transfer_id": transfer_id, "points": points,
+                             "expires_at": expires_at, "now": now})
+
+
 def credit_member(conn, *, member: int, source: int, points: int, code: str, kind: str,
                   now: datetime, expires_at: datetime, links: dict):
     """The credit in four statements; (transfer id, balance, owed) or None for no account."""
@@ -133,7 +149,10 @@ consume_stmt = (
 )
 
 
-def consume_lots(conn, account: int, points: int, *, order_first: int | None = None) -> None:
-    """Take points from the member's lots, soonest-expiring first."""
+def consume_lots(conn, account: int, points: int, *, order_first: int | None = None
+                 ) -> list[tuple[int, int]]:
+    """Take points from the member's lots, soonest-expiring first: [(lot id, taken)]."""
     taken = take_from_lots(open_lots(conn, account, order_first=order_first), points)
-    conn.execute(consume_stmt, [{"lot": lot, "take": take} for lot, take in taken])
+    if taken:
+        conn.execute(consume_stmt, [{"lot": lot, "take": take} for lot, take in taken])
+    return taken

@@ -55,6 +55,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     payments.init_app(app)
     settlement.init_app(app)
     marketing.init_app(app)
+    from valliance import winback  # above marketing and coupons
+
+    winback.init_app(app)
     backoffice.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)

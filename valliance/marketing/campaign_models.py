@@ -67,6 +67,9 @@ class Campaign(Base):
     bonus_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: a coupon template issued to each member reached (issue #18)
     coupon_template_id: Mapped[str | None] = mapped_column(String(40))
+    #: a daily campaign reaches or holds out a member again only after they bought since and
+    #: at least this many days later (win-back: once per lapse); None: once a year
+    reentry_days: Mapped[int | None] = mapped_column(Integer)
     #: percent of the audience held out (no message, no reward), fixed per campaign and member
     control_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     schedule_kind: Mapped[str] = mapped_column(String(16), default="now")

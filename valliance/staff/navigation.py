@@ -43,6 +43,7 @@ NAV = (
     NavEntry("backoffice.liability", (N_("积分负债"),), (FINANCE,)),
     NavEntry("marketing.segments", (N_("客户分群"),), (MARKETING,), ("marketing.segment",)),
     NavEntry("marketing.campaigns", (N_("营销活动"),), (MARKETING,), ("marketing.campaign",)),
+    NavEntry("winback.page", (N_("会员挽回"),), (MARKETING,), ("winback.",)),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),

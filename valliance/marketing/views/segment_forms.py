@@ -35,6 +35,7 @@ FIELD_NAMES = {
     "joined_after": N_("入会不早于"), "joined_before": N_("入会不晚于"),
     "opted_in": N_("只含同意接收营销信息的会员"),
     "birthday_month": N_("生日月份"), "birthday_today": N_("今天过生日"),
+    "purchases_min": N_("消费次数至少"),
 }
 
 

@@ -9,6 +9,7 @@ The engine commits its batches; the coupons are issued after the round, one
 issues each coupon once (the round decides nobody twice).
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from valliance.marketing.services import send_rules
 from valliance.marketing.services.campaign_schedule import DELIVER_JOB
 from valliance.marketing.services.campaign_send import round_of, run_campaign
 from valliance.members.models import Member
-from valliance.winback.models import WinbackCoupon
+from valliance.winback.models import WinbackCoupon, WinbackProgramme
 from valliance.winback.services.programme import programme
 
 JOB = "winback.run"
@@ -32,20 +33,30 @@ d = CampaignDelivery
 
 
 def run(session: Session, now: datetime | None = None) -> dict:
-    """Today's round, when the programme is on and its campaign neither paused nor stopped."""
+    """The job: today's round, when the programme is on and its campaign neither paused nor
+    stopped; then the SMS delivery is queued."""
     saved = programme(session)
     if saved is None or not saved.enabled:
         return {"skipped": "off"}
-    campaign = session.get(Campaign, saved.campaign_id)
-    if campaign.status not in ("scheduled", "sending"):
-        return {"skipped": campaign.status}
+    status = session.scalar(select(Campaign.status).where(Campaign.id == saved.campaign_id))
+    if status not in ("scheduled", "sending"):
+        return {"skipped": status}
+    answer = run_round(session, saved, now=now)
+    jobs.enqueue(DELIVER_JOB, key=DELIVER_JOB)
+    return answer
+
+
+def run_round(session: Session, saved: WinbackProgramme, *, now: datetime | None = None,
+              commit: Callable | None = None) -> dict:
+    """The round and its coupons (commit: as campaign_send.run_campaign's; the demo seed,
+    one transaction, passes flush)."""
     moment = now or utcnow()
+    campaign = session.get(Campaign, saved.campaign_id)
     round = round_of(campaign, moment)
-    counts = run_campaign(session, campaign.id, started_by="winback", now=now)
+    counts = run_campaign(session, campaign.id, started_by="winback", now=now, commit=commit)
     campaign = session.get(Campaign, saved.campaign_id, populate_existing=True)
     campaign.next_run_at = None  # the job runs it, never the minute tick
     issued = give_coupons(session, saved.coupon_template_id, campaign.id, round, moment)
-    jobs.enqueue(DELIVER_JOB, key=DELIVER_JOB)
     return {**counts.as_json(), "coupons": issued}
 
 

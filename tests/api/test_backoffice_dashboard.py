@@ -103,9 +103,9 @@ def expected(app) -> dict:
         for refund, _ in refunds:
             counter = daily[day_of(refund.created_at)]
             counter.update(issued=-refund.points_reversed, redeemed=-refund.points_returned)
-        issued = defaultdict(int)  # all points credited for purchases and bills, by day
+        issued = defaultdict(int)  # points credited for purchases, bills and rewards, by day
         for t in transfers:
-            sign = {"accrue": 1, "payment": 1, "reverse": -1}.get(t.kind, 0)
+            sign = {"accrue": 1, "payment": 1, "reward": 1, "reverse": -1}.get(t.kind, 0)
             issued[day_of(t.created_at)] += sign * t.amount
         top = Counter()
         for p in purchases:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import ON_POSTGRES
 from valliance.db import SHANGHAI, utcnow
-from valliance.demo import DEMO_MERCHANTS, DEMO_SHOP, seed_demo, winback
+from valliance.demo import DEMO_MERCHANTS, DEMO_SHOP, seed_demo
 from valliance.directory.models import Referral
 from valliance.directory.services import conversion_time
 from valliance.members.models import AnnualSpend, Member
@@ -186,11 +186,11 @@ def test_seeding_postgresql_in_debug_mode_needs_no_force(app, session):
     finally:
         app.debug = False
     assert result.exit_code == 0, result.output
-    assert session.scalar(select(func.count()).select_from(Member)) == 40 + winback.LAPSED
+    assert session.scalar(select(func.count()).select_from(Member)) == 40
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite: the embedded database of make run")
 def test_seeding_sqlite_needs_no_force(app, session):
     result = run(app, "--if-empty")
     assert result.exit_code == 0, result.output
-    assert session.scalar(select(func.count()).select_from(Member)) == 40 + winback.LAPSED
+    assert session.scalar(select(func.count()).select_from(Member)) == 40

@@ -35,7 +35,7 @@ from valliance.demo.shops import (
     partner_logins,
 )
 from valliance.demo.trade import play_trade
-from valliance.demo.winback import Regulars, lapsed_regulars, seed_winback
+from valliance.demo.winback import lapsed_regulars, seed_winback
 from valliance.directory.services import OperatorSeat
 from valliance.members import services
 from valliance.members.models import AnnualSpend, Member, TierChange
@@ -58,11 +58,10 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
         created = _enroll(session, roster, random.Random(seed + 1), now)
         result.members, result.created = len(created), bool(created)
         if created:
-            regulars = _history(session, roster, created, random.Random(seed + 2), now,
-                                merchants, result)
+            _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
-            result.purchases += seed_winback(session, now, regulars)
+            result.purchases += seed_winback(session, now)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}
@@ -107,20 +106,19 @@ def _enroll(session, roster: list[DemoMember], rng: random.Random, now: datetime
 
 
 def _history(session, roster: list[DemoMember], created: dict[int, Member],
-             rng: random.Random, now: datetime, merchants: dict, result: DemoResult
-             ) -> Regulars:
-    """Six months of trade of the members just enrolled (and of win-back's lapsed regulars),
-    then the past months closed."""
+             rng: random.Random, now: datetime, merchants: dict, result: DemoResult) -> None:
+    """Six months of trade of the members just enrolled (the idle ones stopped two to three
+    months ago: win-back's lapsed regulars), then the past months closed."""
     logins = {m.phone for m in login_members(roster).values()}
     active = [i for i in created if roster[i].history or roster[i].phone in logins]
     quiet = {FROZEN, lost_card(roster)}
     events = plan.plan_trade(rng, now, [m.tier for m in roster], active, quiet)
-    regulars = lapsed_regulars(session, now)
-    events = sorted([*events, *regulars.sales], key=lambda event: event.at)
+    idle = [i for i in created if i not in active and i not in quiet]
+    events = sorted([*events, *lapsed_regulars(rng, now, idle)],
+                    key=lambda event: event.at)
     operator = demo_operator(session)
     first_seq = last_seq(session)
-    played = play_trade(session, events, members={**created, **regulars.members},
-                        merchants=merchants,
+    played = play_trade(session, events, members=created, merchants=merchants,
                         tills=demo_tills(session),
                         operator=OperatorSeat(operator.id, operator.name))
     result.purchases, result.refunds, result.referrals = (
@@ -134,7 +132,6 @@ def _history(session, roster: list[DemoMember], created: dict[int, Member],
     if events:
         result.periods = close_past_months(session, events[0].at, now)
     session.flush()
-    return regulars
 
 
 def _keep_last_years_spend(session, roster: list[DemoMember], created: dict[int, Member],

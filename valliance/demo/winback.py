@@ -1,12 +1,13 @@
-"""The demo's win-back programme: regulars of the demo shops who stopped coming two to three
-months ago (their sales are part of the demo's history, played in time order with the rest),
+"""The demo's win-back programme: the demo members the history leaves idle were regulars of
+the demo shops who stopped coming two to three months ago (their sales are part of the
+history, played in time order with the rest),
 the programme configured by marketing staff (a ¥20 coupon, 200 bonus points, a 20 % control
 group), its round run after the history's last sale, and some of them back at the shops since
 — so its page shows who came back against the control group and what it cost. Through the
 services staff and the till use; deterministic (its own random.Random)."""
 
+import math
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -17,55 +18,51 @@ from valliance.db import SHANGHAI, utcnow
 from valliance.demo import plan
 from valliance.demo.roster import DEMO_MERCHANTS
 from valliance.demo.shops import demo_tills
+from valliance.marketing.campaign_models import CampaignDelivery
 from valliance.marketing.services import rfm
-from valliance.marketing.services.send_rules import in_control
 from valliance.members.models import Member
-from valliance.members.services import enroll_member
 from valliance.merchants.models import Merchant, Purchase, Refund
 from valliance.merchants.services import purchases
 from valliance.winback.services import entries, programme
 
-LAPSED = 30
-#: their keys among the demo's members (the roster's are its indexes)
-FIRST_KEY = 10_000
-SURNAMES = "钱冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水"
-#: chance to have come back since the round: reached, held out
-CAME_BACK = (0.45, 0.15)
-CONTROL_PERCENT = 20
+#: the share of each group back at the shops since the round: reached, held out
+CAME_BACK = {"reached": 0.45, "control": 0.2}
+CONTROL_PERCENT = 30
 
 
-@dataclass
-class Regulars:
-    """The lapsed regulars (by key) and their sales, for the demo's history."""
-
-    members: dict[int, Member] = field(default_factory=dict)
-    sales: list[plan.Sale] = field(default_factory=list)
-
-
-def lapsed_regulars(session, now: datetime, *, seed: int = 18) -> Regulars:
-    """Members who bought 3–5 times, ¥200–700 each, the last 62–100 days ago (flushed):
-    under silver's threshold in any year, so their tier (standard) is what they earned."""
-    rng, made = random.Random(seed), Regulars()
+def lapsed_regulars(rng: random.Random, now: datetime, idle: list[int]) -> list[plan.Sale]:
+    """Sales of the demo members the history leaves idle (roster indexes): 3–5 each, ¥200–700,
+    the last 62–100 days ago — regulars who stopped coming."""
     shops = [merchant_id for merchant_id, *_ in DEMO_MERCHANTS]
-    for i in range(LAPSED):
-        member = enroll_member(session, phone=f"1660018{i:04d}",
-                               name=SURNAMES[i % len(SURNAMES)] + rng.choice("明华丽强芳伟静军"),
-                               tier="standard")
-        member.marketing_opt_in = i % 10 != 9  # a few never agreed to marketing
-        made.members[FIRST_KEY + i] = member
+    sales = []
+    for index in idle:
         last = now - timedelta(days=rng.randint(62, 100), hours=rng.randint(0, 8))
         for n in range(rng.randint(3, 5)):
-            made.sales.append(plan.Sale(last - timedelta(days=n * rng.randint(6, 12)),
-                                        FIRST_KEY + i, rng.choice(shops),
-                                        rng.randint(200, 700) * 100))
-    session.flush()
-    return made
+            sales.append(plan.Sale(last - timedelta(days=n * rng.randint(6, 12)), index,
+                                   rng.choice(shops), rng.randint(200, 700) * 100))
+    return sales
 
 
-def seed_winback(session, now: datetime, regulars: Regulars) -> int:
+def _came_back(session, campaign_id: str) -> list[Member]:
+    """The first members of each group (by id) up to its share: rounded up for the members
+    reached, down for the control group."""
+    rows = session.execute(select(CampaignDelivery.status, Member).join(
+        Member, Member.id == CampaignDelivery.member_id).where(
+        CampaignDelivery.campaign_id == campaign_id,
+        CampaignDelivery.status.in_(("sent", "deferred", "control")))
+        .order_by(Member.id)).all()
+    back = []
+    for group in CAME_BACK:
+        members = [m for status, m in rows if (status == "control") == (group == "control")]
+        share = len(members) * CAME_BACK[group]
+        back += members[:math.ceil(share) if group == "reached" else math.floor(share)]
+    return sorted(back, key=lambda m: m.id)
+
+
+def seed_winback(session, now: datetime) -> int:
     """Once, after the history: the programme configured and its round run just after the
     history's last sale, then some members back since; how many purchases it recorded."""
-    if programme.programme(session) is not None or not regulars.members:
+    if programme.programme(session) is not None:
         return 0
     rng = random.Random(19)
     last = max(session.scalar(select(func.max(Purchase.created_at))) or now,
@@ -82,8 +79,7 @@ def seed_winback(session, now: datetime, regulars: Regulars) -> int:
     saved = programme.programme(session)
     rfm.score_members(session, now=moment)
     entries.run_round(session, saved, now=moment, commit=session.flush)
-    back = [m for m in regulars.members.values()
-            if rng.random() < CAME_BACK[in_control(saved.campaign_id, m.id, CONTROL_PERCENT)]]
+    back = _came_back(session, saved.campaign_id)
     tills = demo_tills(session)
     for j, member in enumerate(back):  # in time order, between the round and now
         # (the till checks a coupon against today: a demo seeded at another date uses none)

@@ -3,6 +3,8 @@ re-entry rule, the engine's rules (opt-out, good standing, the control group hel
 send_rules.in_control), coupons once, and the daily job through the job runner; on both
 engines, on a frozen clock."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -213,3 +215,18 @@ def test_settings_are_checked_audited_and_fixed_once_members_entered(session):
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "winback.update")
                              .order_by(AuditEvent.id)).all()
     assert len(events) == 3 and '"control_percent": 10' in events[1].detail
+
+
+def test_flask_winback_run_and_report(app, session):
+    runner = app.test_cli_runner()
+    off = runner.invoke(args=["winback", "run", "--json"])
+    assert off.exit_code == 0 and json.loads(off.stdout) == {"skipped": "off"}
+    merchant = shop(session)
+    regular(session, merchant, 1, NOW - 61 * DAY)
+    session.commit()
+    save(session, rfm_cells=[])
+    ran = runner.invoke(args=["winback", "run", "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["targeted"] == 1  # the lapse counts from the real clock
+    report = json.loads(runner.invoke(args=["winback", "report", "--json"]).stdout)
+    assert report["reached"] + report["control"] == 1 and report["came_back"] == 0

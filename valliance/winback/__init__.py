@@ -13,9 +13,11 @@ def init_app(app: Flask) -> None:
     from valliance import jobs
     from valliance.i18n import N_
     from valliance.winback import cli, models, views  # noqa: F401 (models: metadata)
+    from valliance.marketing.services.campaign_schedule import LONG_JOB
     from valliance.winback.services.entries import JOB, run
     from valliance.winback.services.programme import JOB_AT
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.winback_cli)
-    jobs.register(JOB, run, label=N_("会员挽回"), daily_at=JOB_AT)
+    # a round is a campaign run: it may take minutes for many members (as marketing's own)
+    jobs.register(JOB, run, label=N_("会员挽回"), daily_at=JOB_AT, timeout=LONG_JOB)

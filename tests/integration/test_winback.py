@@ -231,3 +231,16 @@ def test_flask_winback_run_and_report(app, session):
     assert json.loads(ran.stdout)["targeted"] == 1  # the lapse counts from the real clock
     report = json.loads(runner.invoke(args=["winback", "report", "--json"]).stdout)
     assert report["reached"] + report["control"] == 1 and report["came_back"] == 0
+
+
+def test_a_member_at_the_cap_is_tried_again_the_next_day(app, session, monkeypatch):
+    merchant = shop(session)
+    lapsed = regular(session, merchant, 1, NOW - 61 * DAY)
+    session.commit()
+    saved = save(session, rfm_cells=[])
+    monkeypatch.setitem(app.config, "MARKETING_MAX_PER_30_DAYS", 0)
+    assert entries.run(session, now=NOW)["capped"] == 1
+    monkeypatch.setitem(app.config, "MARKETING_MAX_PER_30_DAYS", 4)
+    assert entries.run(session, now=NOW + DAY)["sent"] == 1
+    session.commit()
+    assert statuses(session, saved.campaign_id) == {lapsed.id: ["capped", "sent"]}

@@ -12,8 +12,8 @@ def init_app(app: Flask) -> None:
     """Register the programme's page, its daily job and `flask winback`."""
     from valliance import jobs
     from valliance.i18n import N_
-    from valliance.winback import cli, models, views  # noqa: F401 (models: metadata)
     from valliance.marketing.services.campaign_schedule import LONG_JOB
+    from valliance.winback import cli, models, views  # noqa: F401 (models: metadata)
     from valliance.winback.services.entries import JOB, run
     from valliance.winback.services.programme import JOB_AT
 

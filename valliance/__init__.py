@@ -57,6 +57,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     settlement.init_app(app)
     marketing.init_app(app)
     invitations.init_app(app)
+    from valliance import winback  # above marketing and coupons
+
+    winback.init_app(app)
     backoffice.init_app(app)
     from valliance import care  # birthday care (issue #18): above marketing and coupons
 

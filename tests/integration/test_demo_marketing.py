@@ -19,10 +19,11 @@ def test_the_demo_seeds_campaigns_through_the_services(app, session):
     assert session.scalar(select(Segment.name)) == "重要客户（已同意营销）"
     campaigns = {c.status: c for c in session.scalars(select(Campaign))}
     assert set(campaigns) == {"finished", "scheduled", "draft"}
-    # scheduled: the birthday programme's daily greeting and the holidays' (demo/care.py)
+    # scheduled: the birthday programme's daily greeting and the holidays' (demo/care.py),
+    # the win-back programme's daily round (demo/winback.py)
     assert {(c.name, c.schedule_kind) for c in session.scalars(select(Campaign).where(
         Campaign.status == "scheduled"))} == {
-        ("生日关怀计划", "daily"), ("春节问候", "at"), ("中秋问候", "at")}
+        ("生日关怀计划", "daily"), ("春节问候", "at"), ("中秋问候", "at"), ("会员挽回", "daily")}
     sent = campaigns["finished"]
     statuses = dict(session.execute(select(CampaignDelivery.status, func.count())
                                     .where(CampaignDelivery.campaign_id == sent.id)
@@ -44,4 +45,6 @@ def test_the_demo_seeds_campaigns_through_the_services(app, session):
     assert figures["buyers"] > 0
     again = app.test_cli_runner().invoke(args=["demo", "seed", "--force", "--json"])
     assert again.exit_code == 0
-    assert session.scalar(select(func.count()).select_from(Campaign)) == 5
+    # once: its three, the birthday programme's, the two holidays' (demo/care.py) and the
+    # win-back programme's (demo/winback.py)
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 6

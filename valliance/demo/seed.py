@@ -41,6 +41,7 @@ from valliance.demo.shops import (
     partner_logins,
 )
 from valliance.demo.trade import play_trade
+from valliance.demo.winback import lapsed_regulars, seed_winback
 from valliance.directory.services import OperatorSeat
 from valliance.members import services
 from valliance.members.models import AnnualSpend, Member, TierChange
@@ -66,6 +67,7 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             _history(session, roster, created, random.Random(seed + 2), now, merchants, result)
             seed_profiles(session, roster, created, random.Random(seed + 3), now)
             seed_marketing(session, now)
+            result.purchases += seed_winback(session, now)  # its sales follow the history's
             result.purchases += seed_care(session, roster, now)
             result.purchases += seed_coupons(session, now, [m.phone for m in logins.values()],
                                              merchants)
@@ -123,11 +125,15 @@ def _enroll(session, roster: list[DemoMember], rng: random.Random, now: datetime
 
 def _history(session, roster: list[DemoMember], created: dict[int, Member],
              rng: random.Random, now: datetime, merchants: dict, result: DemoResult) -> None:
-    """Six months of trade of the members just enrolled, then the past months closed."""
+    """Six months of trade of the members just enrolled (the idle ones stopped two to three
+    months ago: win-back's lapsed regulars), then the past months closed."""
     logins = {m.phone for m in login_members(roster).values()}
     active = [i for i in created if roster[i].history or roster[i].phone in logins]
     quiet = {FROZEN, lost_card(roster)}
     events = plan.plan_trade(rng, now, [m.tier for m in roster], active, quiet)
+    idle = [i for i in created if i not in active and i not in quiet]
+    events = sorted([*events, *lapsed_regulars(rng, now, idle)],
+                    key=lambda event: event.at)
     operator = demo_operator(session)
     first_seq = last_seq(session)
     played = play_trade(session, events, members=created, merchants=merchants,

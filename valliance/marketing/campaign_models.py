@@ -74,6 +74,9 @@ class Campaign(Base):
     #: not counted against MARKETING_MAX_PER_30_DAYS (the birthday greeting); never exempt
     #: from the opt-out, the quiet hours or good standing
     cap_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: a daily campaign reaches or holds out a member again only after they bought since and
+    #: at least this many days later (win-back: once per lapse); None: once a year
+    reentry_days: Mapped[int | None] = mapped_column(Integer)
     #: percent of the audience held out (no message, no reward), fixed per campaign and member
     control_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     schedule_kind: Mapped[str] = mapped_column(String(16), default="now")

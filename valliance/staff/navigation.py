@@ -49,6 +49,7 @@ NAV = (
     NavEntry("marketing.coupon_rules", (N_("满就送"),), (MARKETING,)),
     NavEntry("invitations_staff.report", (N_("老带新"),), (MARKETING,), ("invitations_staff.",)),
     NavEntry("marketing.expiry", (N_("积分到期提醒"),), (MARKETING, FINANCE)),
+    NavEntry("winback.page", (N_("会员挽回"),), (MARKETING,), ("winback.",)),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),

@@ -34,6 +34,7 @@ from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
 from valliance.marketing.signals import members_reached
 from valliance.members.models import Member
+from valliance.merchants.models import Purchase
 from valliance.points import reward
 
 BATCH = 1000
@@ -138,7 +139,9 @@ def _undecided(session: Session, campaign: Campaign, round: str, moment: datetim
     and, for a daily campaign, that no round reached or held out in the last year (a birthday
     greeting once a year, however often a member changes their birthday)."""
     seen = deliveries.c.round == round
-    if round != ONCE:  # rounds are ISO days: a later round than the same day a year before
+    if round != ONCE and campaign.reentry_days is not None:
+        seen = seen | _same_lapse(campaign, round)
+    elif round != ONCE:  # rounds are ISO days: a later round than the same day a year before
         seen = seen | (deliveries.c.status.in_((*send_rules.REACHED, "control"))
                        & (deliveries.c.round > send_rules.year_before(round)))
     audience = members_of(session, parse_filters(campaign.filters), now=moment).where(
@@ -146,6 +149,19 @@ def _undecided(session: Session, campaign: Campaign, round: str, moment: datetim
         ~select(deliveries.c.id).where(deliveries.c.campaign_id == campaign.id,
                                        deliveries.c.member_id == Member.id, seen).exists())
     return list(session.scalars(audience.order_by(Member.id)))
+
+
+def _same_lapse(campaign: Campaign, round: str):
+    """A campaign with a re-entry period (win-back): a member it reached, held out or found
+    opted out is left out until they bought (a purchase not refunded in full) after that
+    row, and its round is reentry_days or more before this one."""
+    bought_since = select(Purchase.id).where(
+        Purchase.member_id == deliveries.c.member_id,
+        Purchase.created_at > deliveries.c.created_at,
+        Purchase.refunded_amount < Purchase.amount).exists()
+    return (deliveries.c.status.in_((*send_rules.REACHED, "control", "opted_out"))
+            & ((deliveries.c.round > send_rules.days_before(round, campaign.reentry_days))
+               | ~bought_since))
 
 
 def _lock(session: Session) -> None:

@@ -13,7 +13,7 @@ from valliance.merchants.models import CATEGORIES
 
 LIST_FIELDS = ("tiers", "districts", "rfm_cells", "categories", "merchants")
 INT_FIELDS = ("inactive_min", "inactive_max", "balance_min", "balance_max", "expiring_within",
-              "birthday_month")
+              "birthday_month", "purchases_min")
 DATE_FIELDS = ("joined_after", "joined_before")
 #: yes-or-no filters: only True narrows
 FLAG_FIELDS = ("opted_in", "birthday_today", "birthday_this_month")
@@ -33,6 +33,8 @@ class Filters:
     inactive_min: int | None = None
     #: … at most (a purchase within that many days)
     inactive_max: int | None = None
+    #: at least this many purchases ever, not counting those refunded in full (win-back)
+    purchases_min: int | None = None
     #: points balance within [balance_min, balance_max]
     balance_min: int | None = None
     balance_max: int | None = None

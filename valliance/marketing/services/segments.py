@@ -101,6 +101,10 @@ def conditions(filters: Filters, now: datetime, session: Session | None = None
     if filters.inactive_max is not None:
         where.append(_bought(
             Purchase.created_at >= now - timedelta(days=filters.inactive_max)))
+    if filters.purchases_min is not None:
+        where.append(select(func.count(Purchase.id)).where(
+            Purchase.member_id == Member.id, Purchase.refunded_amount < Purchase.amount)
+            .correlate(Member).scalar_subquery() >= filters.purchases_min)
     if filters.balance_min is not None or filters.balance_max is not None:
         where.append(Member.points_account_id.in_(
             accounts_with_balance(filters.balance_min, filters.balance_max)))

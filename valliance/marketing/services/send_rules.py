@@ -20,6 +20,8 @@ And never twice: one row per (campaign, round, member), decided under one lock, 
 is retried, resumed or started twice at once reaches nobody twice. A daily campaign's rounds
 leave out the members another round reached or held out since the same day a year before:
 a birthday greeting comes once a year, however often the member changes their birthday.
+A campaign with a re-entry period (win-back) instead leaves out members it reached or held
+out, or found opted out, unless they bought since and the period has passed: once per lapse.
 Only members in good standing (membership active) are in an audience.
 """
 
@@ -53,6 +55,12 @@ def year_before(day: str) -> str:
         return when.replace(year=when.year - 1).isoformat()
     except ValueError:  # 29 February
         return when.replace(year=when.year - 1, day=28).isoformat()
+
+
+def days_before(day: str, days: int) -> str:
+    """The ISO day so many days before: a campaign with a re-entry period takes a member again
+    only in a round at least that many days after their last one."""
+    return (date.fromisoformat(day) - timedelta(days=days)).isoformat()
 
 
 def marketing_until(now: datetime) -> datetime | None:

@@ -36,6 +36,7 @@ FIELD_NAMES = {
     "opted_in": N_("只含同意接收营销信息的会员"),
     "birthday_month": N_("生日月份"), "birthday_today": N_("今天过生日"),
     "birthday_this_month": N_("本月过生日"),
+    "purchases_min": N_("消费次数至少"),
 }
 
 

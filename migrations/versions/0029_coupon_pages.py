@@ -4,7 +4,7 @@ Added in issue #18. The staff's coupon pages count, per template, the purchases 
 coupons and what they spent: purchases are read by coupon_code.
 
 Revision ID: 0029
-Revises: 0031
+Revises: 0028
 Create Date: 2026-12-07 14:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0031'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ reach a member again only after they bought since and a number of days passed
 (campaigns.reentry_days, None: once a year as before).
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-07 14:30:00
 
 """
@@ -16,7 +16,7 @@ from valliance.db import BigId, UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

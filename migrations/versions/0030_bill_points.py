@@ -6,7 +6,7 @@ captured as a `redeem` transfer to the alliance's new bills account (`alliance_b
 alliance's own cost, never a merchant's) or released. A payment records the points it used,
 their value in fen and the points refunds gave back.
 
-Revision ID: 0033
+Revision ID: 0030
 Revises: 0029
 Create Date: 2026-12-07 15:00:00
 
@@ -17,7 +17,7 @@ from alembic import op
 from valliance.db import BigId, UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0033'
+revision = '0030'
 down_revision = '0029'
 branch_labels = None
 depends_on = None

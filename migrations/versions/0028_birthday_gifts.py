@@ -5,7 +5,7 @@ marketing cap, never the opt-out or the quiet hours). `birthday_programmes` is t
 one row; `birthday_gifts` one row per member and year reached; `birthday_bonuses` one row per
 sale that earned the alliance's extra points in a double-points birthday month.
 
-Revision ID: 0031
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-07 14:50:00
 
@@ -16,7 +16,7 @@ from alembic import op
 from valliance.db import BigId, UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0031'
+revision = '0028'
 down_revision = '0027'
 branch_labels = None
 depends_on = None

@@ -3,8 +3,8 @@
 Added in issue #18 (contract §11, member referral). Pending sign-ups gain the invitation code
 they named.
 
-Revision ID: 0030_referrals
-Revises: 0028_coupon_rules
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 from valliance.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0030_referrals'
-down_revision = '0028_coupon_rules'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

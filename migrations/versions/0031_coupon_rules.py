@@ -4,8 +4,8 @@ Added in issue #18. A rule "spend ≥ X at merchant M → coupon C" issues a cou
 purchase that qualifies (one grant row per rule and purchase); a campaign with a coupon
 template records on each reached member's delivery whether their coupon was issued.
 
-Revision ID: 0028_coupon_rules
-Revises: 0033
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 from valliance.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0028_coupon_rules'
-down_revision = '0033'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ lot counts the points of it that expired (lots.expired: what a reminder did not 
 expiry_reminders: the 30- and 7-day reminders before points expire, one row per member, lot
 expiry moment and stage.
 
-Revision ID: 0032
-Revises: 0030_referrals
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -17,8 +17,8 @@ from alembic import op
 from valliance.db import BigId, UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0032'
-down_revision = '0030_referrals'
+revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

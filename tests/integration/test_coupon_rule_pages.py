@@ -57,7 +57,8 @@ def test_the_staff_page_is_empty_then_makes_a_rule_and_switches_it_off(app, mark
     given = made_templates(app, title="联盟满100减20", value=2000, min_spend=10000)
     page = marketer.get(STAFF_PAGE).get_data(as_text=True)
     assert "联盟满100减20 · 满¥100.00减¥20.00 · 全联盟通用" in page
-    assert 'href="/staff/marketing/coupon-rules"' in page  # in the staff navigation
+    # the staff navigation's 会员计划 is marked on a programme's page
+    assert re.search(r'href="/staff/programmes/"[^>]*aria-current="page"', page)
     response = post_form(marketer, STAFF_PAGE, {"merchant_id": world.merchant_id,
                                                 "template_id": given, "min_spend": "200",
                                                 "starts_on": "", "ends_on": ""})

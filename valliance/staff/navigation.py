@@ -41,20 +41,30 @@ NAV = (
     NavEntry("referral_report.page", (N_("114推荐转化"),), (MERCHANT_OPS, MARKETING)),
     NavEntry("settlement_staff.periods", (N_("结算"),), (FINANCE,), ("settlement_staff.",)),
     NavEntry("backoffice.liability", (N_("积分负债"),), (FINANCE,)),
-    NavEntry("backoffice.bill_points", (N_("积分抵话费"),), (FINANCE, MARKETING)),
     NavEntry("marketing.segments", (N_("客户分群"),), (MARKETING,), ("marketing.segment",)),
     NavEntry("marketing.campaigns", (N_("营销活动"),), (MARKETING,), ("marketing.campaign",)),
-    NavEntry("care.birthday", (N_("生日关怀"),), (MARKETING,), ("care.",)),
-    NavEntry("marketing.coupons", (N_("优惠券"),), (MARKETING,), ("marketing.coupon_",)),
-    NavEntry("marketing.coupon_rules", (N_("满就送"),), (MARKETING,)),
-    NavEntry("invitations_staff.report", (N_("老带新"),), (MARKETING,), ("invitations_staff.",)),
-    NavEntry("marketing.expiry", (N_("积分到期提醒"),), (MARKETING, FINANCE)),
-    NavEntry("winback.page", (N_("会员挽回"),), (MARKETING,), ("winback.",)),
+    # the programmes (issue #18): one entry, their overview; each programme's page marks it
+    NavEntry("backoffice.programmes_page", (N_("会员计划"),), (MARKETING, FINANCE),
+             ("backoffice.bill_points", "care.", "marketing.coupons", "marketing.coupon_",
+              "marketing.expiry", "invitations_staff.", "winback.")),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),
              ("backoffice.staff_account", "backoffice.staff_account_")),
 )
+
+
+#: the programmes' own pages (the overview at backoffice.programmes_page links each), by the
+#: key of their figures (backoffice.services.programmes)
+PROGRAMMES = {
+    "coupons": NavEntry("marketing.coupons", (N_("优惠券"),), (MARKETING,)),
+    "coupon_rules": NavEntry("marketing.coupon_rules", (N_("满就送"),), (MARKETING,)),
+    "birthday": NavEntry("care.birthday", (N_("生日关怀"),), (MARKETING,)),
+    "invitations": NavEntry("invitations_staff.report", (N_("老带新"),), (MARKETING,)),
+    "winback": NavEntry("winback.page", (N_("会员挽回"),), (MARKETING,)),
+    "expiry": NavEntry("marketing.expiry", (N_("积分到期提醒"),), (MARKETING, FINANCE)),
+    "bill_points": NavEntry("backoffice.bill_points", (N_("积分抵话费"),), (FINANCE, MARKETING)),
+}
 
 
 def staff_nav() -> list[dict]:

@@ -17,5 +17,6 @@ from valliance.backoffice.views import (  # noqa: E402,F401
     jobs,
     members,
     merchant_ops,
+    programmes,
     staff_accounts,
 )

@@ -218,3 +218,22 @@ def test_the_staff_page_pages_its_referrers(app, client, session):
         return table.count("<tr>") - 1  # the header's row
     assert (rows(first), rows(second)) == (20, 1)
     assert "第 1 / 2 页，共 21 位推荐人" in first and 'rel="next"' in first
+
+
+def test_a_refund_that_claws_back_the_reward_answers_the_balance_after_it(app, client,
+                                                                           session):
+    from tests.api.pos_helpers import refund
+    store = shop(session)
+    referrer, _ = member(session)
+    newcomer, card = member(session)
+    enlisting.record_invitation(session, member=newcomer, code=codes.code_of(session, referrer.id))
+    session.commit()
+    assert buy(client, store, card.number, 6000).status_code == 201
+    sold = session.scalar(select(Invitation.purchase_id))
+    answer = refund(client, store, sold)
+    assert answer.status_code == 201
+    from valliance import points
+    session.rollback()  # a fresh read
+    after = points.get_balance(session, newcomer.points_account_id).balance
+    # the sale's points and the newcomer's reward both gone: the till is told the balance after
+    assert answer.get_json()["points_balance"] == after == 0

@@ -106,6 +106,23 @@ def test_capture_posts_a_redemption_to_the_bills_account_soonest_lots_first(sess
             figures["points redeemed"]) == (450, 0, 0)
 
 
+def test_a_refunded_bill_puts_its_points_back_into_the_lots_they_came_from(session, shop,
+                                                                          member):
+    now = utcnow()
+    late = ledger.accrue(session, member_account=member, source_account=shop.issued,
+                         points=500, expires_at=now + timedelta(days=300))
+    soon = ledger.accrue(session, member_account=member, source_account=shop.issued,
+                         points=300, expires_at=now + timedelta(days=3))
+    settled = points.capture(session, hold(session, member, 450))
+    ledger.reverse(session, settled.transfer_id, 450)
+    session.commit()
+    # back with their own expiry (a bill paid with points about to lapse, then refunded,
+    # does not give them two more years); no fresh lot
+    assert lots(session) == [(soon.transfer_id, 300), (late.transfer_id, 500)]
+    assert accounts.get_balance(session, member).available == 800
+    verified(session)
+
+
 def test_a_hold_is_captured_or_released_once(session, shop, member):
     ledger.accrue(session, member_account=member, source_account=shop.issued, points=1000)
     first, second = hold(session, member, 100), hold(session, member, 200, "payment:pay_2")

@@ -3,7 +3,7 @@ service, past months closed by settlement; once only; never on a shared database
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -126,6 +126,10 @@ def test_a_demo_seeded_early_in_the_year_keeps_the_spend_that_earned_each_tier(a
     for row in last_year:
         assert tier_for_spend(row.telecom_fen + row.alliance_fen) == tiers[row.member_id]
         assert row.alliance_fen >= paid_2025[row.member_id]  # what they paid at the alliance
+    # every programme's demo sales and postings keep to the demo's clock, in the ledger's order
+    dates = session.scalars(select(Transfer.created_at).order_by(Transfer.id)).all()
+    assert dates == sorted(dates) and dates[-1] < now + timedelta(hours=1)
+    assert session.scalar(select(func.max(Purchase.created_at))) < now + timedelta(hours=1)
 
 
 def test_past_months_are_closed_and_verify_and_this_month_stays_open(app, session):

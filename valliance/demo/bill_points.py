@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from valliance import points
+from valliance.demo.clock import moments_after_last_posting
 from valliance.members.models import Member
 from valliance.payments import services as payments
 from valliance.payments.models import Payment
@@ -30,16 +31,18 @@ def seed_bill_points(session, members: list[Member], now: datetime,
                      and points.get_balance(session, m.points_account_id).available >= 1000),
                     key=lambda m: m.phone not in first)
     made = 0
+    moments = moments_after_last_posting(session, now)  # the ledger's ids grow with its dates
     for (amount, share, outcome), member in zip(BILLS, payers, strict=False):
         most = payments.most_points(session, member, amount)
+        at = next(moments)
         payment = payments.start_payment(session, member, "bill", amount, most * share // 100,
-                                         now=now)
+                                         now=at)
         if outcome == "paid":
             payments.succeed_payment(session, payment, amount=payment.card_amount,
                                      currency=payment.currency,
-                                     payment_intent_id=f"pi_demo_{payment.id}")
+                                     payment_intent_id=f"pi_demo_{payment.id}", now=at)
         elif outcome == "expired":
-            payments.fail_payment(session, payment, "expired")
+            payments.fail_payment(session, payment, "expired", now=at)
         else:
             payment.status = "pending"
         made += 1

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from valliance.db import utcnow
 from valliance.errors import InsufficientPoints
 from valliance.i18n import bilingual
+from valliance.points import lot_returns
 from valliance.points.accounts import AVAILABLE, BALANCE, LedgerError, accounts, system_account
 from valliance.points.adapters.generic import consume_lots, lock_member, record
 from valliance.points.hold_models import CAPTURED, PENDING, RELEASED, Hold
@@ -105,7 +106,8 @@ def capture(session: Session, hold_id: int, *, now: datetime | None = None) -> S
         raise LedgerError(f"hold {hold_id}: the account's pending points do not cover it")
     transfer_id = record(conn, member, system_account(conn, ALLIANCE_BILLS), points, REDEEM,
                          "redeem", now, {member: balance}, reason=found.reference)
-    consume_lots(conn, member, points)
+    # as a redemption: its refund puts the points back into these lots, with their expiry
+    lot_returns.record_draws(conn, transfer_id, consume_lots(conn, member, points))
     conn.execute(update(holds).where(holds.c.id == hold_id).values(
         status=CAPTURED, transfer_id=transfer_id, settled_at=now))
     return Settled(hold_id, CAPTURED, True, transfer_id)

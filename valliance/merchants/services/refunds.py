@@ -88,6 +88,9 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
     points.count_spend(session, member.id, -cash, at=at)
     session.flush()
     purchase_refunded.send(session, purchase=purchase, refund=refund, at=at)
+    if purchase_refunded.receivers:  # a listener may have moved points (a referral clawback)
+        refund.points_balance = points.get_balance(session, member.points_account_id).balance
+        session.flush()
     return refund
 
 

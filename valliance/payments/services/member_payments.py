@@ -150,15 +150,16 @@ def _link(payment: Payment, payment_intent_id: str | None,
 
 def succeed_payment(session: Session, payment: Payment, *, amount: int | None,
                     currency: str | None, payment_intent_id: str | None = None,
-                    checkout_session_id: str | None = None) -> str:
-    """The money arrived: mark the (locked) payment succeeded and credit its points, once."""
+                    checkout_session_id: str | None = None, now: datetime | None = None) -> str:
+    """The money arrived: mark the (locked) payment succeeded and credit its points, once.
+    now: when (default the clock; the demo passes its own)."""
     if not _matches(payment, amount, currency):
         return MISMATCH
     _link(payment, payment_intent_id, checkout_session_id)
     if payment.status in PAID_STATUSES:
         session.flush()
         return ALREADY
-    now = utcnow()
+    now = now or utcnow()
     member = session.get(Member, payment.member_id)
     bill_points.capture_points(session, payment, now)
     # No points are earned on the part paid with points (as at the till, contract §5).
@@ -181,12 +182,12 @@ def succeed_payment(session: Session, payment: Payment, *, amount: int | None,
 
 
 def fail_payment(session: Session, payment: Payment, reason: str,
-                 payment_intent_id: str | None = None) -> str:
+                 payment_intent_id: str | None = None, now: datetime | None = None) -> str:
     """The attempt failed: a payment whose money has not arrived shows it; a paid one ignores it."""
     if payment.status in PAID_STATUSES:
         return STALE
     _link(payment, payment_intent_id, None)
-    now = utcnow()
+    now = now or utcnow()
     released = bill_points.release_points(session, payment, reason, now)
     if payment.status == "failed" and payment.note == reason and not released:
         session.flush()

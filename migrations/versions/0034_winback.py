@@ -2,7 +2,9 @@
 
 Added in issue #18. The win-back programme is a standing daily campaign; a campaign may now
 reach a member again only after they bought since and a number of days passed
-(campaigns.reentry_days, None: once a year as before).
+(campaigns.reentry_days, None: once a year as before). A programme's own campaign (birthday
+care's, win-back's) says so (campaigns.programme): the campaign pages leave it to the
+programme's page.
 
 Revision ID: 0034
 Revises: 0033
@@ -24,6 +26,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('campaigns') as batch:
         batch.add_column(sa.Column('reentry_days', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('programme', sa.String(length=16), nullable=True))
     op.create_table(
         'winback_programmes',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -63,4 +66,5 @@ def downgrade():
     op.drop_table('winback_coupons')
     op.drop_table('winback_programmes')
     with op.batch_alter_table('campaigns') as batch:
+        batch.drop_column('programme')
         batch.drop_column('reentry_days')

@@ -220,3 +220,17 @@ def test_racing_sales_never_give_out_more_than_the_templates_total(app, session,
     assert sorted(run_threads(8, sale)) == [0] * 5 + [1] * 3
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Coupon)) == 3
+
+
+def test_a_rule_for_every_merchant_gives_only_alliance_wide_coupons(session):
+    from valliance.errors import ValidationError
+    own = template(session, merchant=shop(session).merchant, title="本店满100减20")
+    with pytest.raises(ValidationError) as refused:  # other shops' sales, this shop's cost
+        rules.create_rule(session, template_id=own.id, merchant_id=None, min_spend=10000,
+                          created_by="test")
+    assert "适用全部商户的规则只能送全联盟通用的优惠券" in refused.value.details["template_id"][0]
+    session.rollback()
+    everywhere = template(session, title="联盟满100减20")
+    made = rules.create_rule(session, template_id=everywhere.id, merchant_id=None,
+                             min_spend=10000, created_by="test")
+    assert made.merchant_id is None

@@ -3,6 +3,8 @@ among the members reached and the control group (the engine's uplift), the spend
 who came back, and the cost (bonus points at POINT_VALUE_FEN, coupons issued and used); the
 staff page (settings and report), its role and its audit; on both engines."""
 
+import re
+
 from sqlalchemy import select
 
 from tests.api.test_backoffice_roles import signed_in
@@ -95,7 +97,9 @@ def test_the_page_saves_the_settings_and_shows_the_report(app):
     page = client.get(PAGE)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "还没有会员进入挽回活动" in html and 'href="/staff/marketing/winback/"' in html
+    assert "还没有会员进入挽回活动" in html
+    # the staff navigation's 会员计划 is marked on a programme's page
+    assert re.search(r'href="/staff/programmes/"[^>]*aria-current="page"', html)
     form = {"csrf_token": csrf_of(html), "enabled": "y", "lapse_days": "0",
             "min_purchases": "3", "rfm_cells": ["important_retain", "important_keep"],
             "reentry_days": "180", "window_days": "30", "channel": "sms",

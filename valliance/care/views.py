@@ -26,7 +26,7 @@ def _form(form: ProgrammeForm | None = None) -> ProgrammeForm:
             "enabled": campaign is not None and campaign.status in ("scheduled", "sending"),
             "channel": campaign.channel if campaign else "inbox",
             "message": campaign.message if campaign else DEFAULT_MESSAGE,
-            "cap_exempt": campaign.cap_exempt if campaign else True,
+            "cap_exempt": campaign.cap_exempt if campaign else False,  # the cap holds by default
             "control_percent": str(campaign.control_percent if campaign else 10),
             "gift": current.gift if current else "none",
             "bonus_points": str(current.bonus_points or "") if current else "",

@@ -70,6 +70,9 @@ def create_rule(session: Session, *, template_id: str, merchant_id: str | None,
     elif merchant_id and template.merchant_id not in (None, merchant_id):
         details["template_id"] = [bilingual(
             "这张优惠券只能在另一家商户使用，请选择本店或全联盟的优惠券")]
+    elif not merchant_id and template.merchant_id is not None:
+        # sales at every shop would give away one shop's coupons, at that shop's cost
+        details["template_id"] = [bilingual("适用全部商户的规则只能送全联盟通用的优惠券")]
     merchants = Base.metadata.tables["merchants"]
     if merchant_id and session.scalar(select(merchants.c.id).where(
             merchants.c.id == merchant_id)) is None:

@@ -65,7 +65,7 @@ def seed_care(session, roster: list[DemoMember], now: datetime) -> int:
                      actor="demo", via="demo")
         set_marketing_opt_in(session, member, True, actor="demo", via="demo")
     programme = configure(session, {
-        "enabled": True, "channel": "inbox", "message": GREETING, "cap_exempt": True,
+        "enabled": True, "channel": "inbox", "message": GREETING, "cap_exempt": False,
         "control_percent": "10", "gift": "double"}, actor=actor)
     campaign = session.get(Campaign, programme.campaign_id)
     for first in (last_month, this_month):

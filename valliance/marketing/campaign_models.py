@@ -77,6 +77,9 @@ class Campaign(Base):
     #: a daily campaign reaches or holds out a member again only after they bought since and
     #: at least this many days later (win-back: once per lapse); None: once a year
     reentry_days: Mapped[int | None] = mapped_column(Integer)
+    #: the programme that owns it (birthday, winback): its page changes, starts and stops it;
+    #: the campaign pages refuse to (a coupon or bonus set there would double the gift)
+    programme: Mapped[str | None] = mapped_column(String(16))
     #: percent of the audience held out (no message, no reward), fixed per campaign and member
     control_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     schedule_kind: Mapped[str] = mapped_column(String(16), default="now")

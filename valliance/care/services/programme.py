@@ -22,6 +22,8 @@ from valliance.marketing.services import campaign_lifecycle, campaigns
 from valliance.members.gift_models import GIFT_KINDS
 
 CAMPAIGN_NAME = "生日关怀计划"
+#: Campaign.programme of its campaign: only this programme changes it
+OWNER = "birthday"
 DAILY_AT = "10:00"
 MAX_POINTS = 100_000
 AUDIENCE = {"birthday_this_month": True}
@@ -80,17 +82,22 @@ def configure(session: Session, data: Mapping, *, actor: str) -> BirthdayProgram
     campaign = programme_campaign(session, programme)
     if campaign is None:
         campaign = campaigns.create_campaign(session, campaign_data, actor=actor)
+        campaign.programme = OWNER
     else:
         live = campaign.status in ("scheduled", "sending")
         if live:
-            campaign_lifecycle.pause(session, campaign.id, actor=actor, reason="birthday")
-        campaigns.update_campaign(session, campaign.id, campaign_data, actor=actor)
+            campaign_lifecycle.pause(session, campaign.id, actor=actor, reason="birthday",
+                                     programme=OWNER)
+        campaigns.update_campaign(session, campaign.id, campaign_data, actor=actor,
+                                  programme=OWNER)
     campaign.cap_exempt = bool(data.get("cap_exempt"))
     enabled = bool(data.get("enabled"))
     if enabled and campaign.status == "draft":
-        campaign_lifecycle.schedule(session, campaign.id, actor=actor, reason="birthday")
+        campaign_lifecycle.schedule(session, campaign.id, actor=actor, reason="birthday",
+                                    programme=OWNER)
     elif enabled and campaign.status == "paused":
-        campaign_lifecycle.resume(session, campaign.id, actor=actor, reason="birthday")
+        campaign_lifecycle.resume(session, campaign.id, actor=actor, reason="birthday",
+                                  programme=OWNER)
     if programme is None:
         programme = BirthdayProgramme(id=PROGRAMME_ID)
         session.add(programme)

@@ -24,7 +24,7 @@ from valliance.marketing.services import (
     send_rules,
     templates,
 )
-from valliance.marketing.services.campaigns import get_campaign
+from valliance.marketing.services.campaigns import get_campaign, refuse_unless_owner
 from valliance.marketing.services.segment_filters import parse_filters
 from valliance.marketing.services.segments import members_of
 from valliance.members.models import Member
@@ -52,8 +52,9 @@ REFUSED = {
 }
 
 
-def _moving(session: Session, campaign_id: str, action: str) -> Campaign:
+def _moving(session: Session, campaign_id: str, action: str, programme: str | None) -> Campaign:
     campaign = get_campaign(session, campaign_id, lock=True)
+    refuse_unless_owner(campaign, programme)
     if campaign.status not in MOVES[action]:
         raise ValidationError(bilingual(REFUSED[action],
                                         status=campaign_status_bilingual(campaign.status)))
@@ -80,10 +81,11 @@ def _next_run(campaign: Campaign):
     return send_rules.next_daily(campaign.daily_at, now)
 
 
-def schedule(session: Session, campaign_id: str, *, actor: str, reason: str = "") -> Campaign:
+def schedule(session: Session, campaign_id: str, *, actor: str, reason: str = "",
+             programme: str | None = None) -> Campaign:
     """Draft → scheduled: next_run_at is now, send_at, or the next daily time (audited).
     A "now" campaign's run is queued by the caller after its commit (start_now)."""
-    campaign = _moving(session, campaign_id, "schedule")
+    campaign = _moving(session, campaign_id, "schedule", programme)
     before = campaign.status
     campaign.next_run_at = _next_run(campaign)
     campaign.status = "scheduled"
@@ -99,18 +101,20 @@ def start_now(campaign: Campaign, actor: str = "schedule") -> bool:
     return True
 
 
-def pause(session: Session, campaign_id: str, *, actor: str, reason: str = "") -> Campaign:
+def pause(session: Session, campaign_id: str, *, actor: str, reason: str = "",
+          programme: str | None = None) -> Campaign:
     """Scheduled or sending → paused (a run in progress stops after its batch; audited)."""
-    campaign = _moving(session, campaign_id, "pause")
+    campaign = _moving(session, campaign_id, "pause", programme)
     before, campaign.status = campaign.status, "paused"
     _audit(session, campaign, "pause", actor, reason, before)
     return campaign
 
 
-def resume(session: Session, campaign_id: str, *, actor: str, reason: str = "") -> Campaign:
+def resume(session: Session, campaign_id: str, *, actor: str, reason: str = "",
+           programme: str | None = None) -> Campaign:
     """Paused → scheduled: the run it was due for (a time that passed meanwhile: at once);
     after an edit, the next run of the schedule as changed."""
-    campaign = _moving(session, campaign_id, "resume")
+    campaign = _moving(session, campaign_id, "resume", programme)
     if campaign.next_run_at is None:
         campaign.next_run_at = _next_run(campaign)
     before, campaign.status = campaign.status, "scheduled"
@@ -118,11 +122,12 @@ def resume(session: Session, campaign_id: str, *, actor: str, reason: str = "") 
     return campaign
 
 
-def stop(session: Session, campaign_id: str, *, actor: str, reason: str = "") -> Campaign:
+def stop(session: Session, campaign_id: str, *, actor: str, reason: str = "",
+         programme: str | None = None) -> Campaign:
     """Any live campaign → stopped, for good (audited with the reason, which staff give)."""
     if actor != "cli" and not (reason or "").strip():
         raise ValidationError(details={"reason": [bilingual("请填写停止活动的原因")]})
-    campaign = _moving(session, campaign_id, "stop")
+    campaign = _moving(session, campaign_id, "stop", programme)
     before, campaign.status, campaign.next_run_at = campaign.status, "stopped", None
     # the messages the quiet hours held back will not go: no longer counted toward any cap;
     # nor will its SMS still waiting in the outbox (a batch queued just before 21:00)

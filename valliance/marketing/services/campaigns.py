@@ -84,10 +84,24 @@ def create_campaign(session: Session, data: Mapping, *, actor: str,
     return campaign
 
 
-def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor: str
-                    ) -> Campaign:
-    """Change a draft or paused campaign (audited, with what it was)."""
+#: the programmes that own campaigns (Campaign.programme), by the name staff know them by
+PROGRAMME_NAMES = {"birthday": N_("生日关怀"), "winback": N_("会员挽回")}
+
+
+def refuse_unless_owner(campaign: Campaign, programme: str | None) -> None:
+    """A programme's campaign is changed by that programme's page only."""
+    if campaign.programme is not None and campaign.programme != programme:
+        raise ValidationError(bilingual(
+            "这是“%(programme)s”计划的活动，请在该计划的页面修改",
+            programme=bilingual(PROGRAMME_NAMES.get(campaign.programme, campaign.programme))))
+
+
+def update_campaign(session: Session, campaign_id: str, data: Mapping, *, actor: str,
+                    programme: str | None = None) -> Campaign:
+    """Change a draft or paused campaign (audited, with what it was). programme: the
+    programme changing its own campaign (the campaign pages pass none)."""
     campaign = get_campaign(session, campaign_id, lock=True)
+    refuse_unless_owner(campaign, programme)
     if campaign.status not in EDITABLE:
         raise ValidationError(bilingual(
             "活动状态为“%(status)s”，只有草稿或已暂停的活动可以修改",

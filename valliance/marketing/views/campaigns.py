@@ -4,7 +4,7 @@ in campaign_actions."""
 from flask import flash, redirect, render_template, request, url_for
 
 from valliance.extensions import db
-from valliance.i18n import bilingual
+from valliance.i18n import _, bilingual
 from valliance.marketing import labels
 from valliance.marketing.services import campaign_report, campaigns, templates
 from valliance.marketing.services.campaign_detail import campaign_detail
@@ -42,12 +42,16 @@ def campaign_page(campaign_id: str, **forms):
     detail, options = campaign_detail(db.session, campaign_id), choices()
     forms.setdefault("reason_form", ReasonForm(formdata=None))
     forms.setdefault("phone_form", PhoneForm(formdata=None))
+    owner = detail.campaign.programme  # a programme's campaign: its page acts, not this one
     return render_template(
         "marketing/campaign.html", detail=detail, c=detail.campaign, labels=labels,
-        can=[action for action, froms in MOVES.items() if detail.campaign.status in froms],
+        can=[] if owner else [action for action, froms in MOVES.items()
+                              if detail.campaign.status in froms],
+        owner=_(campaigns.PROGRAMME_NAMES.get(owner, owner)) if owner else None,
         lines=describe(detail.filters, options), options=options,
         report=campaign_report.report(db.session, campaign_id),
-        staff_phone=current_staff().phone, editable=campaigns.EDITABLE, **forms)
+        staff_phone=current_staff().phone, editable=() if owner else campaigns.EDITABLE,
+        **forms)
 
 
 @bp.get("/campaigns/new", endpoint="new_campaign")

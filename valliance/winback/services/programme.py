@@ -144,7 +144,7 @@ def save(session: Session, data: Mapping, *, actor: str, staff_id: str | None = 
     now = utcnow()
     if campaign is None:
         campaign = Campaign(id=new_id("cmp"), status="scheduled", created_by=staff_id,
-                            created_at=now)
+                            created_at=now, programme="winback")
         session.add(campaign)
     for name in ("name", "channel", "message", "filters", "bonus_points", "control_percent",
                  "schedule_kind", "daily_at"):

@@ -1,15 +1,10 @@
-"""How invitations listen: members' sign-up signals, merchants' sale and refund signals, and
-the purchase lane's veto (a member with a pending invitation is sold through the app's path,
-which sends purchase_recorded; everyone else's sale stays one statement)."""
+"""How invitations listen: members' sign-up signals, merchants' sale and refund signals. A
+member with a pending invitation is sold through the app's path, which sends
+purchase_recorded (members.services.sale_watch; everyone else's sale stays one statement)."""
 
 from valliance.invitations.services import clawback, enlisting, rewarding
 from valliance.members.signals import member_signed_up, signup_code_given
-from valliance.merchants.services.purchases import veto_at_once
 from valliance.merchants.signals import purchase_recorded, purchase_refunded
-
-#: one more read per sale written at once (the unique index on newcomer_id answers it)
-PENDING_SQL = ("SELECT 1 FROM invitations WHERE newcomer_id = %(member_id)s "
-               "AND status = 'pending'")
 
 
 def _code_given(session, *, phone: str, code: str) -> None:
@@ -28,19 +23,9 @@ def _refund(session, *, purchase, refund, at) -> None:
     clawback.on_refund(session, purchase, at)
 
 
-def _pending(run, member_id: str) -> bool:
-    return bool(run(PENDING_SQL, {"member_id": member_id}))
-
-
 def connect() -> None:
     """Connect the receivers (weakly held by blinker: these are module functions)."""
     signup_code_given.connect(_code_given)
     member_signed_up.connect(_signed_up)
     purchase_recorded.connect(_purchase)
     purchase_refunded.connect(_refund)
-    if _pending not in _VETOES:
-        veto_at_once(_pending)
-        _VETOES.append(_pending)
-
-
-_VETOES: list = []

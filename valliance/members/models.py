@@ -64,6 +64,10 @@ class Member(Base):
     #: accepts marketing messages (campaigns); off until the member says yes (consent), and
     #: off again by one click in the portal, the app, or replying TD to a message
     marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: a programme waits for this member's sales (a pending invitation: members.services.
+    #: sale_watch): the purchase lane hands them to the app, which announces each one
+    next_sale_in_app: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
     #: when marketing_opt_in last changed (None: never)
     marketing_opt_in_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the birthday the member gave (month and day, no year), for birthday care and segments

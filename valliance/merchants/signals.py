@@ -16,8 +16,8 @@ merchant_changed = _signals.signal("merchant-changed")
 offers_changed = _signals.signal("offers-changed")
 #: a sale was recorded in the session (sell, the generic writer), sent after its postings with
 #: `purchase` (the row as a dict). A sale written at once on PostgreSQL (the purchase lane)
-#: sends nothing: a package that must see a member's sale vetoes it beforehand
-#: (purchases.veto_at_once), and the app's generic path records it instead.
+#: sends nothing: a package that must see a member's sales marks the member
+#: (members.services.sale_watch), and the app's generic path records them instead.
 purchase_recorded = _signals.signal("purchase-recorded")
 #: a refund was recorded (refunds.refund_purchase), sent with `purchase` (the ORM row, its
 #: refunded_amount updated), `refund` and `at`

@@ -13,6 +13,7 @@ from valliance.invitations.models import Invitation
 from valliance.invitations.services.codes import referrer_of_code
 from valliance.invitations.services.flags import flag
 from valliance.members.models import Member
+from valliance.members.services.sale_watch import watch_sales
 
 
 def check_code(session: Session, *, phone: str, code: str) -> None:
@@ -37,5 +38,6 @@ def record_invitation(session: Session, *, member: Member, code: str | None,
     invitation = Invitation(id=new_id("inv"), referrer_id=referrer_id, newcomer_id=member.id,
                             code=normalize(code), status="pending", created_at=at or utcnow())
     session.add(invitation)
+    watch_sales(session, member.id, True)  # its first purchases go the app's way: seen here
     session.flush()
     return invitation

@@ -20,6 +20,7 @@ from valliance.invitations.models import Invitation, InvitationCode, RewardedPho
 from valliance.invitations.services.flags import flag
 from valliance.invitations.services.guards import phone_hash, phone_rewarded_before, same_person
 from valliance.members.models import Member
+from valliance.members.services.sale_watch import watch_sales
 
 
 def pending_invitation(session: Session, newcomer_id: str) -> Invitation | None:
@@ -43,6 +44,7 @@ def on_purchase(session: Session, purchase: dict) -> Invitation | None:
         .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         return None  # another first purchase took it
+    watch_sales(session, invitation.newcomer_id, False)  # nothing more to wait for
     session.refresh(invitation)
     referrer, newcomer = (session.get(Member, invitation.referrer_id),
                           session.get(Member, invitation.newcomer_id))

@@ -30,7 +30,7 @@ from valliance.merchants.services.sale_context import Quote, SaleContext
 from valliance.merchants.signals import purchase_recorded
 
 __all__ = ["Quote", "find_purchase", "key_scope", "quote", "record_purchase", "sell",
-           "sell_at_once", "sell_on_postgres", "TRIED_AT_ONCE", "veto_at_once"]
+           "sell_at_once", "sell_on_postgres", "TRIED_AT_ONCE"]
 
 
 def key_scope(merchant_id: str) -> str:
@@ -127,19 +127,11 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
         answer["coupons_issued"] = coupon_rules.issue_for_sale(
             rule_session, member=card.member, merchant_id=merchant.id, spent=spent,
             purchase_id=row["id"], now=at)
-    if isinstance(sales, points.InSession):  # at once, nobody listens (veto_at_once)
+    # at once, nobody listens: a member whose sales a programme waits for is the app's
+    # (SaleContext.in_app)
+    if isinstance(sales, points.InSession):
         purchase_recorded.send(sales.session, purchase=row)
     return answer
-
-
-#: checks a package above supplies (veto_at_once): check(run, member_id) → True when this
-#: member's sale must take the generic path (the one that sends purchase_recorded)
-_AT_ONCE_VETOES: list[Callable[[Callable[[str, dict], list], str], bool]] = []
-
-
-def veto_at_once(check: Callable[[Callable[[str, dict], list], str], bool]) -> None:
-    """Register a check run before a sale is written at once (each one more read)."""
-    _AT_ONCE_VETOES.append(check)
 
 
 def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerprint: str,
@@ -147,15 +139,15 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
     """Sell on PostgreSQL in one read and one write (points.AtOnce), each its own transaction.
 
     For the purchase lane: a live terminal's key, an approved merchant, a sale that spends no
-    points for a member who owes none, a key never seen — anything else raises
+    points for a member who owes none and whose sales no programme waits for (in_app), a key
+    never seen — anything else raises
     points.NotAtOnce with nothing written, for the app to answer in the contract's order.
     """
     number, pay_part = sale_context.parse_card(data["card"])
     context = sale_context.context_on_postgres(run, key_digest(token), number)
     if (data["redeem_points"] or data.get("coupon") or context is None or context.owed
-            or context.birthday_double or context.merchant.status != "approved"
-            or (context.card is not None and any(
-                veto(run, context.card.member.id) for veto in _AT_ONCE_VETOES))):
+            or context.birthday_double or context.in_app
+            or context.merchant.status != "approved"):
         raise points.NotAtOnce()
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
     return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,

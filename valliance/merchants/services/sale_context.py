@@ -91,6 +91,9 @@ class SaleContext:
     #: the least min_spend of the 满就送 rules that may apply here (None: none)
     rule_floor: int | None = None
 
+    #: a programme waits for this member's sales (members.services.sale_watch): the app's path
+    in_app: bool = False
+
     def may_earn_coupon(self, spent: int) -> bool:
         """A sale of this much may qualify for a 满就送 rule (coupons.rules decides)."""
         return self.rule_floor is not None and spent >= self.rule_floor
@@ -136,7 +139,7 @@ def _context_query(root, root_condition, terminal_id):
         BALANCE, AVAILABLE, accounts.c.owed, rule_floor_subquery(merchants.c.id),
         offers.c.id, offers.c.percent_off, offers.c.points_per_yuan, offers.c.valid_from,
         offers.c.valid_until, offers.c.created_at, tier_rates.c.percent_off,
-        double_points_column(),
+        double_points_column(), holders.c.next_sale_in_app,
     ).select_from(joined).where(root_condition)
 
 
@@ -170,7 +173,8 @@ def _context(rows) -> SaleContext | None:
         in (row[19:26] for row in rows) if offer_id is not None)
     return SaleContext(terminal_id, SaleMerchant(merchant_id, merchant_status, issued, redeemed),
                        card, balance or 0, available or 0, owed or 0, offers,
-                       birthday_double=bool(rows[0][26]), rule_floor=rule_floor)
+                       birthday_double=bool(rows[0][26]), rule_floor=rule_floor,
+                       in_app=bool(rows[0][27]))
 
 
 def parse_card(scanned: str) -> tuple[str, str | None]:

@@ -109,8 +109,9 @@ def test_only_marketing_and_admin_open_the_coupon_pages(app, world):
     care = _staff(app, "only-member_care")
     assert care.get(LIST).status_code == 403 and care.get(NEW).status_code == 403
     assert "/staff/login" in app.test_client().get(LIST).headers["Location"]
-    html = _staff(app).get("/staff/").get_data(as_text=True)
-    assert f'href="{LIST}"' in html
+    # marketing reach it from the navigation's 会员计划
+    html = _staff(app).get("/staff/programmes/").get_data(as_text=True)
+    assert 'href="/staff/programmes/"' in html and f'href="{LIST}"' in html
 
 
 def test_staff_create_a_template_from_yuan_exactly_and_it_is_audited(app, world):

@@ -1,5 +1,5 @@
-"""Coupons: a coupon that would take nothing off is not used; valid_days counts the day of
-issue; issues by a person are audited (docs/coupons.md)."""
+"""Coupons: a coupon that would take nothing off is not used; valid_days are the days after
+the day of issue; issues by a person are audited (docs/coupons.md)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -38,20 +38,20 @@ def test_a_coupon_with_nothing_left_to_take_off_stays_active(client, session):
     assert (again["coupon"], again["coupon_value"]) == (made.code, 500)
 
 
-def test_valid_days_counts_the_day_of_issue():
+def test_valid_days_are_the_days_after_the_day_of_issue():
     # 23:30 on 7 December in Shanghai is 15:30 UTC
     issued = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
-    assert issuing.valid_until(issued, 1) == date(2026, 12, 7)
-    assert issuing.valid_until(issued, 30) == date(2027, 1, 5)
+    assert issuing.valid_until(issued, 1) == date(2026, 12, 8)
+    assert issuing.valid_until(issued, 30) == date(2027, 1, 6)
     # 00:30 on 8 December in Shanghai is still 7 December in UTC
-    assert issuing.valid_until(datetime(2026, 12, 7, 16, 30, tzinfo=UTC), 1) == date(2026, 12, 8)
+    assert issuing.valid_until(datetime(2026, 12, 7, 16, 30, tzinfo=UTC), 1) == date(2026, 12, 9)
 
 
-def test_a_one_day_coupon_is_refused_the_day_after(client, session):
+def test_a_one_day_coupon_is_refused_two_days_after(client, session):
     store = shop(session)
     someone, card = member(session)
     one_day = template(session, value=500, min_spend=0, valid_days=1, per_member=2)
-    yesterdays = coupon(session, one_day, someone, days_ago=1)
+    yesterdays = coupon(session, one_day, someone, days_ago=2)
     todays = coupon(session, one_day, someone)
     refused = _post(client, QUOTE, store, {"card": card.number, "amount": 1000,
                                            "coupon": yesterdays.code})

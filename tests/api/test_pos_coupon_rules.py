@@ -54,7 +54,7 @@ def test_a_sale_of_exactly_the_rules_spend_earns_its_coupon(client, session):
     [held] = coupons_of(session, someone.id)
     assert issued == {"code": held.code, "title": "满100减20", "value": 2000,
                       "min_spend": 10000, "valid_until": held.valid_until.isoformat()}
-    assert held.valid_until == today_shanghai() + timedelta(days=29)  # 30 days with today
+    assert held.valid_until == today_shanghai() + timedelta(days=30)
     assert held.status == "active" and held.source.startswith("rule:")
     assert (body["coupon"], body["coupon_value"]) == (None, 0)  # §11's fields as they were
 

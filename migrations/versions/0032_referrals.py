@@ -23,9 +23,9 @@ depends_on = None
 def upgrade():
     op.add_column('pending_signups',
                   sa.Column('invitation_code', sa.String(length=8), nullable=True))
-    with op.batch_alter_table('members') as batch:
-        batch.add_column(sa.Column('next_sale_in_app', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # In place (a batch copy of members would drop a table that others reference)
+    op.add_column('members', sa.Column('next_sale_in_app', sa.Boolean(), nullable=False,
+                                       server_default=sa.false()))
     op.create_table(
         'invitation_codes',
         sa.Column('member_id', sa.String(length=40), nullable=False),
@@ -113,5 +113,5 @@ def downgrade():
     op.drop_table('invitation_codes')
     with op.batch_alter_table('pending_signups') as batch:
         batch.drop_column('invitation_code')
-    with op.batch_alter_table('members') as batch:
-        batch.drop_column('next_sale_in_app')
+    # In place (SQLite >= 3.35 and PostgreSQL), as migration 0023
+    op.execute('ALTER TABLE members DROP COLUMN next_sale_in_app')

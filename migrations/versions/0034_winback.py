@@ -24,9 +24,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('campaigns') as batch:
-        batch.add_column(sa.Column('reentry_days', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('programme', sa.String(length=16), nullable=True))
+    # In place (a batch copy of campaigns would drop a table its runs and deliveries reference)
+    op.add_column('campaigns', sa.Column('reentry_days', sa.Integer(), nullable=True))
+    op.add_column('campaigns', sa.Column('programme', sa.String(length=16), nullable=True))
     op.create_table(
         'winback_programmes',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -65,6 +65,6 @@ def upgrade():
 def downgrade():
     op.drop_table('winback_coupons')
     op.drop_table('winback_programmes')
-    with op.batch_alter_table('campaigns') as batch:
-        batch.drop_column('programme')
-        batch.drop_column('reentry_days')
+    # In place (SQLite >= 3.35 and PostgreSQL), as migration 0023
+    op.execute('ALTER TABLE campaigns DROP COLUMN programme')
+    op.execute('ALTER TABLE campaigns DROP COLUMN reentry_days')

@@ -50,3 +50,25 @@ def test_the_page_shows_points_spent_held_and_released_in_points_and_yuan(app, c
     liability = client.get("/staff/finance/liability").get_data(as_text=True)
     line = liability.split('data-testid="bill-points"')[1].split("</p>")[0]
     assert "3,000" in line and "¥60.00" in line and "冻结中 1,000" in line
+
+
+def test_bills_paid_without_their_points_are_listed_for_finance(app, client, stripe_keys):
+    from valliance import points
+    from valliance.extensions import db
+    member = enroll(app, 3000)
+    make_user(app, "cashbook", "finance")
+    staff_log_in(client, "cashbook")
+    assert 'data-testid="uncollected"' not in client.get(URL).get_data(as_text=True)
+    payment_id = start(app, member, 5000, 2500)
+    deliver(client, stripe_event("checkout.session.expired",
+                                 checkout_session(payment_id, 2500, payment_status="unpaid")))
+    with app.app_context():  # the member spends the points given back, then the card pays
+        points.adjust(db.session, member_account=member["account"], points=-2900,
+                      reason="correction", actor="test")
+        db.session.commit()
+    deliver(client, stripe_event("checkout.session.completed",
+                                 checkout_session(payment_id, 2500)))
+    html = client.get(URL).get_data(as_text=True)
+    section = html.split('data-testid="uncollected"')[1].split("</section>")[0]
+    assert "积分未能扣除的缴费" in html and "138****8000" in section
+    assert "¥50.00" in section and "2,500" in section and "¥25.00" in section

@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 from valliance import points
 from valliance.members.models import Member
 from valliance.payments.models import Payment
+from valliance.payments.services.bill_points import POINTS_UNAVAILABLE
 
 PER_PAGE = 20
+#: how many of the bills paid without their points the page lists (newest first)
+UNCOLLECTED_SHOWN = 50
 
 
 @dataclass
@@ -28,6 +31,9 @@ class BillPointsPage:
     page: int
     pages: int
     total: int
+    #: bills the card paid after their held points were given back and spent elsewhere: the
+    #: points part was never collected (the alliance bears it; finance follows each up)
+    uncollected: list[Payment]
 
     @property
     def spent_fen(self) -> int:
@@ -63,4 +69,17 @@ def bill_points_page(session: Session, *, page: int = 1,
         figures=points.bill_points_figures(session), point_value_fen=config["POINT_VALUE_FEN"],
         share_percent=config.get("BILL_POINTS_MAX_SHARE_PERCENT", 50),
         hold_minutes=config.get("BILL_POINTS_HOLD_MINUTES", 90), payments=rows,
-        members=members, states=states, page=page, pages=pages, total=total)
+        members=members, states=states, page=page, pages=pages, total=total,
+        uncollected=_uncollected(session, members))
+
+
+def _uncollected(session: Session, members: dict[str, Member]) -> list[Payment]:
+    """The bills paid without their points, newest first (their members added to members)."""
+    rows = list(session.scalars(
+        select(Payment).where(Payment.status == "succeeded", Payment.note == POINTS_UNAVAILABLE)
+        .order_by(Payment.paid_at.desc(), Payment.id).limit(UNCOLLECTED_SHOWN)))
+    missing = {r.member_id for r in rows} - set(members)
+    if missing:
+        members.update({m.id: m for m in session.scalars(
+            select(Member).where(Member.id.in_(missing)))})
+    return rows

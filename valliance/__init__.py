@@ -64,6 +64,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance import care  # birthday care (issue #18): above marketing and coupons
 
     care.init_app(app)
+    from valliance import service_desk  # the VIP service desk (issue #19)
+
+    service_desk.init_app(app)
     api_docs.init_app(app)
     security.init_app(app)
 

@@ -115,6 +115,11 @@ class Config:
             "REFERRAL_REWARD_POINTS": _int_env("REFERRAL_REWARD_POINTS", 500),
             "REFERRAL_COUPON_TEMPLATE_ID": os.environ.get("REFERRAL_COUPON_TEMPLATE_ID", ""),
             "REFERRAL_YEARLY_CAP": _int_env("REFERRAL_YEARLY_CAP", 20),
+            #: the service desk's business hours (a kind on the business clock counts only
+            #: these): "HH:MM-HH:MM" and weekdays "1-5" (1 = Monday … 7 = Sunday)
+            "SERVICE_BUSINESS_HOURS": os.environ.get("SERVICE_BUSINESS_HOURS", "")
+            or "09:00-18:00",
+            "SERVICE_BUSINESS_DAYS": os.environ.get("SERVICE_BUSINESS_DAYS", "") or "1-5",
             #: 1: a production deployment (the console SMS sender refuses to send)
             "PRODUCTION": _flag_env("PRODUCTION"),
             #: who sends SMS (messaging.configured_sender): console, aliyun or http

@@ -12,6 +12,7 @@ from tests.api import world as w
 from tests.api.pos_helpers import new_key, pay_code
 from valliance.errors import API_ERROR_CODES
 from valliance.extensions import db
+from valliance.service_desk.services import tickets
 from valliance.members.models import Card, Member
 from valliance.members.services import inbox
 from valliance.merchants.models import Merchant
@@ -120,6 +121,30 @@ def exercise(app, client) -> list[tuple[str, str, object]]:
     call("GET", f"{MEMBER}/coupons")  # 401
     call("GET", f"{MEMBER}/referral", headers=member)
     call("GET", f"{MEMBER}/referral")  # 401
+    desk = f"{MEMBER}/tickets"
+    fault = {"kind": "fault", "summary": "断网", "contact_phone": w.MEMBER_PHONE}
+    opened = call("POST", desk, json=fault, headers=member).get_json()
+    call("POST", desk, json={**fault, "kind": "x"}, headers=member)  # 422
+    call("POST", desk, data=b"x", content_type="application/json", headers=member)  # 400
+    call("GET", desk, headers=member)
+    call("GET", desk)  # 401
+    one = f"{desk}/{{ticket_id}}"
+    call("GET", one, f"{desk}/{opened['id']}", headers=member)
+    call("GET", one, f"{desk}/tkt_nothing", headers=member)  # 404
+    rating, reopen = f"{one}/rating", f"{one}/reopen"
+    call("POST", rating, f"{desk}/{opened['id']}/rating", json={"score": 5},
+         headers=member)  # 422: not resolved
+    call("POST", reopen, f"{desk}/{opened['id']}/reopen", json={}, headers=member)  # 422
+    with app.app_context():
+        tickets.change_status(db.session, opened["id"], "resolved", by=None, note="已修复")
+        db.session.commit()
+    call("POST", reopen, f"{desk}/{opened['id']}/reopen", json={"note": "没好"}, headers=member)
+    with app.app_context():
+        tickets.change_status(db.session, opened["id"], "resolved", by=None, note="已修复")
+        db.session.commit()
+    call("POST", rating, f"{desk}/{opened['id']}/rating", json={"score": 5, "comment": "好"},
+         headers=member)
+    call("POST", rating, f"{desk}/tkt_nothing/rating", json={"score": 5}, headers=member)  # 404
     # --- directory -----------------------------------------------------------------------
     offers = f"{DIRECTORY}/offers"
     call("GET", offers, f"{offers}?q=火锅&caller={w.MEMBER_PHONE}", headers=operator)

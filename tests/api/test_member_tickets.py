@@ -1,0 +1,154 @@
+"""Contract §12 through the member API: the exact shapes, the promised time, isolation, the
+member's "not fixed" and rating, and the errors."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.api.test_member_api import assert_error, auth, token_for
+from tests.api.test_portal import enroll
+from tests.sms import record_sms
+from valliance.extensions import db
+from valliance.service_desk.models import Ticket
+from valliance.service_desk.services import levels, tickets
+from valliance.staff import services as staff_services
+
+FAULT = {"kind": "fault", "summary": "宽带断网，光猫红灯闪烁", "contact_phone": "13800138000"}
+
+
+@pytest.fixture(autouse=True)
+def sms(app, monkeypatch):
+    return record_sms(app, monkeypatch)
+
+
+@pytest.fixture
+def desk(app):
+    with app.app_context():
+        staff = staff_services.create_staff_user(db.session, username="desk", name="客服小林",
+                                                 password="desk-pass-2026",
+                                                 roles=("service_desk",))
+        db.session.commit()
+        return staff.id
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_a_fault_is_created_with_exactly_the_contract_keys_and_due_in_five_hours(app, client):
+    enroll(app)
+    answer = client.post("/api/v1/member/tickets", json=FAULT, headers=auth(token_for(client)))
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert set(body) == {"id", "kind", "status", "created_at", "due_at"}
+    assert body["kind"] == "fault" and body["status"] == "open"
+    assert body["created_at"].endswith("+08:00") and body["due_at"].endswith("+08:00")
+    assert _at(body["due_at"]) - _at(body["created_at"]) == timedelta(hours=5)
+
+
+@pytest.mark.parametrize("kind", ["install", "move", "value_added", "billing", "other"])
+def test_every_other_kind_is_due_in_24_hours(app, client, kind):
+    enroll(app)
+    body = client.post("/api/v1/member/tickets", json={**FAULT, "kind": kind},
+                       headers=auth(token_for(client))).get_json()
+    assert _at(body["due_at"]) - _at(body["created_at"]) == timedelta(hours=24)
+
+
+def test_a_configured_level_for_diamond_faults_applies_to_diamond_members_only(app, client):
+    with app.app_context():
+        levels.set_level(db.session, "fault", "diamond", 120, by="admin")
+        db.session.commit()
+    enroll(app, phone="13800138000", tier="diamond")
+    enroll(app, phone="13900139000", tier="gold")
+    diamond = client.post("/api/v1/member/tickets", json=FAULT,
+                          headers=auth(token_for(client, "13800138000"))).get_json()
+    gold = client.post("/api/v1/member/tickets", json={**FAULT, "contact_phone": "13900139000"},
+                       headers=auth(token_for(client, "13900139000"))).get_json()
+    assert _at(diamond["due_at"]) - _at(diamond["created_at"]) == timedelta(hours=2)
+    assert _at(gold["due_at"]) - _at(gold["created_at"]) == timedelta(hours=5)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**FAULT, "kind": "broken"}, "kind"),
+    ({**FAULT, "summary": ""}, "summary"),
+    ({**FAULT, "summary": "   "}, "summary"),
+    ({**FAULT, "summary": "长" * 501}, "summary"),
+    ({**FAULT, "contact_phone": "12345"}, "contact_phone"),
+    ({**FAULT, "contact_phone": 13800138000}, "contact_phone"),
+    ({"summary": "x", "contact_phone": "13800138000"}, "kind"),
+])
+def test_bad_tickets_are_refused_field_by_field(app, client, body, field):
+    enroll(app)
+    answer = client.post("/api/v1/member/tickets", json=body, headers=auth(token_for(client)))
+    assert field in assert_error(answer, 422, "validation_error")["details"]
+
+
+def test_no_json_and_no_token_answer_with_the_contract_errors(app, client):
+    enroll(app)
+    assert_error(client.post("/api/v1/member/tickets", json=FAULT), 401, "unauthorized")
+    assert_error(client.post("/api/v1/member/tickets", data="{", headers={
+        **auth(token_for(client)), "Content-Type": "application/json"}), 400, "invalid_json")
+
+
+def test_another_members_ticket_is_not_found(app, client):
+    enroll(app, phone="13800138000")
+    enroll(app, phone="13900139000")
+    mine = client.post("/api/v1/member/tickets", json=FAULT,
+                       headers=auth(token_for(client, "13800138000"))).get_json()
+    theirs = auth(token_for(client, "13900139000"))
+    assert_error(client.get(f"/api/v1/member/tickets/{mine['id']}", headers=theirs),
+                 404, "not_found")
+    assert_error(client.post(f"/api/v1/member/tickets/{mine['id']}/rating",
+                             json={"score": 5}, headers=theirs), 404, "not_found")
+    assert client.get("/api/v1/member/tickets", headers=theirs).get_json() == {"tickets": []}
+
+
+def test_the_member_follows_a_fault_to_its_resolution_and_rates_it_once(app, client, desk,
+                                                                      sms):
+    enroll(app)
+    headers = auth(token_for(client))
+    created = client.post("/api/v1/member/tickets", json=FAULT, headers=headers).get_json()
+    with app.app_context():
+        tickets.change_status(db.session, created["id"], "in_progress", by=desk,
+                              now=datetime.now().astimezone())
+        tickets.add_note(db.session, created["id"], by=desk, note="工程师查线路",
+                         visibility="internal")
+        tickets.change_status(db.session, created["id"], "resolved", by=desk,
+                              note="更换了光猫")
+        db.session.commit()
+    detail = client.get(f"/api/v1/member/tickets/{created['id']}", headers=headers).get_json()
+    assert detail["status"] == "resolved" and detail["can_rate"] and detail["can_reopen"]
+    assert [event["status"] for event in detail["events"]] == ["open", "in_progress",
+                                                               "resolved"]
+    assert "工程师查线路" not in str(detail)  # an internal note stays with the desk
+    assert set(detail["events"][0]) == {"status", "note", "created_at"}
+    early = client.post(f"/api/v1/member/tickets/{created['id']}/rating",
+                        json={"score": 6}, headers=headers)
+    assert "score" in assert_error(early, 422, "validation_error")["details"]
+    rated = client.post(f"/api/v1/member/tickets/{created['id']}/rating",
+                        json={"score": 5, "comment": "很快"}, headers=headers)
+    assert rated.status_code == 201 and rated.get_json()["score"] == 5
+    again = client.post(f"/api/v1/member/tickets/{created['id']}/rating",
+                        json={"score": 1}, headers=headers)
+    assert_error(again, 422, "validation_error")
+    assert client.get("/api/v1/member/tickets", headers=headers).get_json()[
+        "tickets"][0]["rating"] == 5
+
+
+def test_not_fixed_reopens_with_the_clock_running_on(app, client, desk):
+    enroll(app)
+    headers = auth(token_for(client))
+    created = client.post("/api/v1/member/tickets", json=FAULT, headers=headers).get_json()
+    not_yet = client.post(f"/api/v1/member/tickets/{created['id']}/reopen", json={},
+                          headers=headers)
+    assert_error(not_yet, 422, "validation_error")
+    with app.app_context():
+        tickets.change_status(db.session, created["id"], "resolved", by=desk, note="已重启")
+        db.session.commit()
+    reopened = client.post(f"/api/v1/member/tickets/{created['id']}/reopen",
+                           json={"note": "还是不行"}, headers=headers)
+    assert reopened.status_code == 200 and reopened.get_json()["status"] == "in_progress"
+    with app.app_context():
+        ticket = db.session.get(Ticket, created["id"])
+        assert ticket.reopen_count == 1 and ticket.running_since is not None
+        assert ticket.resolved_at is None and ticket.within_target is None

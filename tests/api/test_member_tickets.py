@@ -152,3 +152,30 @@ def test_not_fixed_reopens_with_the_clock_running_on(app, client, desk):
         ticket = db.session.get(Ticket, created["id"])
         assert ticket.reopen_count == 1 and ticket.running_since is not None
         assert ticket.resolved_at is None and ticket.within_target is None
+
+
+def test_the_queue_puts_the_least_time_left_first_and_paused_tickets_last(app, client, desk):
+    from valliance.members.models import Member
+    from valliance.service_desk.services.queue import QueueFilters, queue_page
+
+    enroll(app)
+    start = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
+    with app.app_context():
+        member = db.session.query(Member).one()
+        other = tickets.open_ticket(db.session, member, kind="install", summary="装宽带",
+                                    contact_phone="13800138000", now=start)
+        fault = tickets.open_ticket(db.session, member, kind="fault", summary="断网",
+                                    contact_phone="13800138000", now=start)
+        paused = tickets.open_ticket(db.session, member, kind="fault", summary="电视无信号",
+                                     contact_phone="13800138000", now=start)
+        tickets.change_status(db.session, paused.id, "waiting_member", by=desk,
+                              note="请告知上门时间", now=start)
+        db.session.commit()
+        page = queue_page(db.session, now=start + timedelta(hours=4))
+        assert [row.ticket.id for row in page.rows] == [fault.id, other.id, paused.id]
+        assert [row.light for row in page.rows] == ["amber", "green", "paused"]
+        late = queue_page(db.session, now=start + timedelta(hours=5, minutes=1))
+        assert late.rows[0].light == "red" and late.rows[0].left_seconds == -60
+        only = queue_page(db.session, QueueFilters(status="overdue"),
+                          now=start + timedelta(hours=5, minutes=1))
+        assert [row.ticket.id for row in only.rows] == [fault.id]

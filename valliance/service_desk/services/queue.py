@@ -1,0 +1,124 @@
+"""The desk's queue: unresolved tickets ordered by time left, with their clock.
+
+Running tickets come first, soonest due first (an overdue ticket has the least time left);
+tickets waiting for the member follow (their clock stands). The light is what the page shows:
+green, amber from 75 % of the service level used, red when overdue; grey while paused.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from valliance.db import utcnow
+from valliance.members.models import Member
+from valliance.service_desk.models import RUNNING, UNRESOLVED, ServiceTeam, Ticket
+from valliance.service_desk.services.tickets import used_seconds
+from valliance.staff.models import StaffUser
+
+PER_PAGE = 50
+AMBER_AT = 0.75
+#: the status filter's extra choices beside the statuses themselves
+OVERDUE, ESCALATED = "overdue", "escalated"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    kind: str | None = None
+    tier: str | None = None
+    team_id: str | None = None
+    #: a staff id, or "none": nobody assigned yet
+    assignee_id: str | None = None
+    #: one of UNRESOLVED, OVERDUE or ESCALATED (None: every unresolved ticket)
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket: Ticket
+    member_name: str
+    team_name: str | None
+    assignee_name: str | None
+    used_seconds: int
+    #: seconds until due (negative: overdue), by the wall clock
+    left_seconds: int
+    #: green, amber, red, or paused
+    light: str
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+
+
+def light_of(used: int, target_seconds: int, paused: bool) -> str:
+    """The clock's colour for this share of the service level used."""
+    if paused:
+        return "paused"
+    if used >= target_seconds:
+        return "red"
+    return "amber" if used >= AMBER_AT * target_seconds else "green"
+
+
+def _where(filters: QueueFilters, now: datetime) -> list:
+    where = [Ticket.status.in_(UNRESOLVED)]
+    if filters.status in UNRESOLVED:
+        where = [Ticket.status == filters.status]
+    elif filters.status == OVERDUE:
+        where = [Ticket.status.in_(RUNNING), Ticket.due_at <= now]
+    elif filters.status == ESCALATED:
+        where.append(Ticket.escalated_at.is_not(None))
+    if filters.kind:
+        where.append(Ticket.kind == filters.kind)
+    if filters.tier:
+        where.append(Ticket.tier == filters.tier)
+    if filters.team_id:
+        where.append(Ticket.team_id == filters.team_id)
+    if filters.assignee_id == "none":
+        where.append(Ticket.assignee_id.is_(None))
+    elif filters.assignee_id:
+        where.append(Ticket.assignee_id == filters.assignee_id)
+    return where
+
+
+def queue_page(session: Session, filters: QueueFilters = QueueFilters(), *, page: int = 1,
+               per_page: int = PER_PAGE, now: datetime | None = None) -> QueuePage:
+    """One page of the queue under the filters, by time left."""
+    now = now or utcnow()
+    where = _where(filters, now)
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    assignee = aliased(StaffUser)
+    paused_last = case((Ticket.status == "waiting_member", 1), else_=0)
+    rows = session.execute(
+        select(Ticket, Member.name, ServiceTeam.name, assignee.name)
+        .join(Member, Member.id == Ticket.member_id)
+        .outerjoin(ServiceTeam, ServiceTeam.id == Ticket.team_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .where(*where).order_by(paused_last, Ticket.due_at, Ticket.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return QueuePage([_row(ticket, member, team, person, now)
+                      for ticket, member, team, person in rows], total, page, pages)
+
+
+def _row(ticket: Ticket, member_name: str, team: str | None, assignee: str | None,
+         now: datetime) -> QueueRow:
+    used = used_seconds(ticket, now)
+    paused = ticket.status == "waiting_member"
+    return QueueRow(ticket, member_name, team, assignee, used,
+                    int((ticket.due_at - now).total_seconds()),
+                    light_of(used, ticket.target_minutes * 60, paused))
+
+
+def overdue_count(session: Session, *, now: datetime | None = None) -> tuple[int, int]:
+    """(running tickets overdue, of which escalated): the dashboard's flag."""
+    now = now or utcnow()
+    row = session.execute(
+        select(func.count(), func.count(Ticket.escalated_at))
+        .where(Ticket.status.in_(RUNNING), Ticket.due_at <= now)).one()
+    return row[0], row[1]

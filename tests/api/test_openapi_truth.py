@@ -12,10 +12,10 @@ from tests.api import world as w
 from tests.api.pos_helpers import new_key, pay_code
 from valliance.errors import API_ERROR_CODES
 from valliance.extensions import db
-from valliance.service_desk.services import tickets
 from valliance.members.models import Card, Member
 from valliance.members.services import inbox
 from valliance.merchants.models import Merchant
+from valliance.service_desk.services import tickets
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 POS, MEMBER, DIRECTORY = "/api/v1/pos", "/api/v1/member", "/api/v1/directory"

@@ -179,3 +179,16 @@ def test_the_queue_puts_the_least_time_left_first_and_paused_tickets_last(app, c
         only = queue_page(db.session, QueueFilters(status="overdue"),
                           now=start + timedelta(hours=5, minutes=1))
         assert [row.ticket.id for row in only.rows] == [fault.id]
+
+
+def test_the_same_report_sent_twice_opens_one_ticket_and_tells_once(app, client):
+    enroll(app)
+    headers = auth(token_for(client))
+    first = client.post("/api/v1/member/tickets", json=FAULT, headers=headers).get_json()
+    again = client.post("/api/v1/member/tickets", json=FAULT, headers=headers).get_json()
+    other = client.post("/api/v1/member/tickets", json={**FAULT, "summary": "电视没信号"},
+                        headers=headers).get_json()
+    assert first == again and other["id"] != first["id"]
+    assert len(client.get("/api/v1/member/tickets", headers=headers).get_json()["tickets"]) == 2
+    inbox = client.get("/api/v1/member/inbox", headers=headers).get_json()["messages"]
+    assert len([message for message in inbox if "已受理" in message["body"]]) == 2

@@ -20,7 +20,15 @@ from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.service_desk.clock import add_counted, counted_seconds
-from valliance.service_desk.models import KINDS, NOTE_MAX, RUNNING, SUMMARY_MAX, Ticket, TicketEvent
+from valliance.service_desk.models import (
+    KINDS,
+    NOTE_MAX,
+    RUNNING,
+    SUMMARY_MAX,
+    UNRESOLVED,
+    Ticket,
+    TicketEvent,
+)
 from valliance.service_desk.services import levels, notices
 
 NO_TICKET = bilingual("没有这张工单")
@@ -36,6 +44,8 @@ MOVES = {
 #: a resolved ticket the member neither reopened nor rated is closed this long after
 AUTO_CLOSE_AFTER = timedelta(days=7)
 PHONE_DIGITS = 11
+#: the same report (kind and words) again within this while is the ticket already opened
+SAME_REPORT_WITHIN = timedelta(minutes=10)
 
 
 def _invalid(field: str, message: str) -> ValidationError:
@@ -72,7 +82,8 @@ def open_ticket(session: Session, member: Member, *, kind, summary, contact_phon
                 address=None, preferred_time=None, channel: str = "portal",
                 opened_by: str | None = None, now: datetime | None = None) -> Ticket:
     """Open a ticket for the member; its service level and due time come from the
-    configuration for the kind and the member's tier. The member is told (notices)."""
+    configuration for the kind and the member's tier. The member is told (notices). The
+    same report again within SAME_REPORT_WITHIN gives the ticket already opened."""
     now = now or utcnow()
     if kind not in KINDS:
         raise _invalid("kind", bilingual("请选择工单类型"))
@@ -80,6 +91,9 @@ def open_ticket(session: Session, member: Member, *, kind, summary, contact_phon
     phone = _phone(contact_phone)
     address = _text(address, "address", 200, required=False)
     preferred_time = _text(preferred_time, "preferred_time", 100, required=False)
+    twin = _same_report(session, member.id, kind, summary, now)
+    if twin is not None:  # a double tap, or the form sent twice: the ticket already made
+        return twin
     minutes = levels.target_minutes(session, kind, member.tier)
     clock = levels.clock_of(session, kind)
     ticket = Ticket(
@@ -95,6 +109,14 @@ def open_ticket(session: Session, member: Member, *, kind, summary, contact_phon
                    staff_id=opened_by, now=now)
     notices.tell_member(session, ticket, event, now=now)
     return ticket
+
+
+def _same_report(session: Session, member_id: str, kind: str, summary: str, now: datetime
+                 ) -> Ticket | None:
+    return session.scalar(select(Ticket).where(
+        Ticket.member_id == member_id, Ticket.kind == kind, Ticket.summary == summary,
+        Ticket.status.in_(UNRESOLVED), Ticket.created_at >= now - SAME_REPORT_WITHIN)
+        .order_by(Ticket.created_at.desc()).limit(1))
 
 
 def locked(session: Session, ticket_id: str) -> Ticket:

@@ -21,10 +21,12 @@ STATUS_NAMES = {
     "open": N_("已受理"),
     "assigned": N_("已派单"),
     "in_progress": N_("处理中"),
-    "waiting_member": N_("等待您的配合"),
+    "waiting_member": N_("等待会员配合"),
     "resolved": N_("已解决"),
     "closed": N_("已关闭"),
 }
+#: what the member reads where the desk's word would not speak to them
+MEMBER_STATUS_NAMES = {**STATUS_NAMES, "waiting_member": N_("等待您的配合")}
 #: what a note without a change of status is called in the ticket's history
 NOTE_NAME = N_("新进展")
 
@@ -35,10 +37,16 @@ def kind_name(kind: str) -> str:
     return _(label) if label else kind
 
 
-def status_name(status: str | None) -> str:
-    """A ticket status's name (a note that kept the status: 新进展)."""
-    label = STATUS_NAMES.get(status) if status else NOTE_NAME
+def status_name(status: str | None, *, member: bool = False) -> str:
+    """A ticket status's name (a note that kept the status: 新进展); `member`: as the member
+    reads it (等待您的配合)."""
+    label = (MEMBER_STATUS_NAMES if member else STATUS_NAMES).get(status) if status else NOTE_NAME
     return _(label) if label else status
+
+
+def member_status_name(status: str | None) -> str:
+    """A ticket status's name as the member reads it."""
+    return status_name(status, member=True)
 
 
 def moment(at: datetime) -> str:
@@ -66,5 +74,6 @@ def progress_text(ticket: dict) -> str:
     return promise_text(ticket["due_at"])
 
 
-HELPERS = {"kind_name": kind_name, "status_name": status_name, "moment": moment,
+#: the member portal's templates (status_name speaks to the member)
+HELPERS = {"kind_name": kind_name, "status_name": member_status_name, "moment": moment,
            "promise_text": promise_text, "progress_text": progress_text}

@@ -73,6 +73,14 @@ def clear_manager(session: Session, member_id: str, *, by: str) -> bool:
     return True
 
 
+def set_manager(session: Session, member_id: str, staff_id: str | None, *, by: str) -> None:
+    """The member page's one form: assign the staff user, or with None clear the manager."""
+    if staff_id is None:
+        clear_manager(session, member_id, by=by)
+    else:
+        assign_manager(session, member_id, staff_id, by=by)
+
+
 def manager_of(session: Session, member_id: str) -> StaffUser | None:
     """The member's account manager (a staff user), if they have one."""
     return session.scalar(select(StaffUser).join(

@@ -181,7 +181,8 @@ def test_the_pages_need_a_signed_in_member(client):
 def test_internal_notes_never_reach_the_members_page(app, client, member, desk):
     ticket_id = _open(app, member["id"])
     with app.app_context():
-        tickets.add_note(db.session, ticket_id, by=desk, note="内部：用户曾投诉", visibility="internal")
+        tickets.add_note(db.session, ticket_id, by=desk, note="内部：用户曾投诉",
+                         visibility="internal")
         tickets.add_note(db.session, ticket_id, by=desk, note="工程师下午两点上门",
                          visibility="member")
         db.session.commit()

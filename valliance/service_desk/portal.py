@@ -2,7 +2,7 @@
 for a service, one ticket with its updates, "还没解决" and the rating. The members package
 links here by endpoint (its navigation); it never imports the desk."""
 
-from flask import after_this_request, Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, after_this_request, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from valliance.extensions import db, limiter

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.api import test_member_tickets
 from tests.api.test_portal import csrf_of, enroll, log_in, post_form
 from tests.sms import record_sms
 from valliance.db import SHANGHAI, utcnow
@@ -14,8 +15,8 @@ from valliance.marketing.services.send_rules import in_quiet_hours
 from valliance.members.models import Member
 from valliance.service_desk.models import Ticket
 from valliance.service_desk.services import managers, tickets
-from valliance.staff import services as staff_services
 
+desk = test_member_tickets.desk  # a desk user, 客服小林 (the fixture)
 PHONE = "13800138000"
 OTHER = "13900139000"
 REPORT = {"kind": "fault", "summary": "宽带断网，光猫红灯闪烁", "contact_phone": PHONE,
@@ -32,16 +33,6 @@ def member(app, client):
     made = enroll(app, phone=PHONE, tier="gold")
     log_in(client)
     return made
-
-
-@pytest.fixture
-def desk(app):
-    with app.app_context():
-        staff = staff_services.create_staff_user(db.session, username="wang", name="王经理",
-                                                 password="desk-pass-2026",
-                                                 roles=("service_desk",))
-        db.session.commit()
-        return staff.id
 
 
 def _open(app, member_id: str, summary: str = "宽带断网", kind: str = "fault", now=None) -> str:
@@ -104,8 +95,8 @@ def test_the_list_and_the_ticket_show_the_account_manager(app, client, member, d
     with app.app_context():
         managers.assign_manager(db.session, member["id"], desk, by="cli")
         db.session.commit()
-    assert "您的专属客户经理：王经理" in client.get("/me/service/").get_data(as_text=True)
-    assert "您的专属客户经理：王经理" in client.get(
+    assert "您的专属客户经理：客服小林" in client.get("/me/service/").get_data(as_text=True)
+    assert "您的专属客户经理：客服小林" in client.get(
         f"/me/service/{ticket_id}").get_data(as_text=True)
 
 

@@ -72,18 +72,26 @@ def ticket(ticket_id: str):
     return _ticket_page(ticket_id)
 
 
+def _member_act(ticket_id: str, form, bound: str, act, done: str):
+    """Run the member's action on their ticket (one service); back to the ticket, or the
+    ticket page again with the error by its field."""
+    page = on_error(form, lambda: _ticket_page(ticket_id, **{bound: form}))
+    if not form.validate_on_submit():
+        return page()
+    act(current_user.member.id)
+    flash(done, FLASH)
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
 @bp.post("/<ticket_id>/reopen")
 @member_required
 @transactional
 def reopen(ticket_id: str):
     """还没解决: the resolved ticket goes back to the desk, its clock running on."""
     form = ReopenForm()
-    page = on_error(form, lambda: _ticket_page(ticket_id, reopen=form))
-    if not form.validate_on_submit():
-        return page()
-    tickets.member_reopen(db.session, current_user.member.id, ticket_id, note=form.note.data)
-    flash(_("已收到，工单已重新交给工程师处理。"), FLASH)
-    return redirect(url_for(".ticket", ticket_id=ticket_id))
+    return _member_act(ticket_id, form, "reopen", lambda member_id: tickets.member_reopen(
+        db.session, member_id, ticket_id, note=form.note.data),
+        _("已收到，工单已重新交给工程师处理。"))
 
 
 @bp.post("/<ticket_id>/rate")
@@ -92,10 +100,6 @@ def reopen(ticket_id: str):
 def rate(ticket_id: str):
     """The member's rating of a resolved ticket, once."""
     form = RatingForm()
-    page = on_error(form, lambda: _ticket_page(ticket_id, rate=form))
-    if not form.validate_on_submit():
-        return page()
-    tickets.rate_ticket(db.session, current_user.member.id, ticket_id,
-                        score=form.score_value(), comment=form.comment.data)
-    flash(_("谢谢您的评价！"), FLASH)
-    return redirect(url_for(".ticket", ticket_id=ticket_id))
+    return _member_act(ticket_id, form, "rate", lambda member_id: tickets.rate_ticket(
+        db.session, member_id, ticket_id, score=form.score_value(),
+        comment=form.comment.data), _("谢谢您的评价！"))

@@ -65,6 +65,8 @@ ACTION_LABELS = {
     "campaign.resume": N_("恢复营销活动"),
     "campaign.stop": N_("停止营销活动"),
     "campaign.test_send": N_("营销活动测试发送"),
+    "account_manager.assign": N_("设置专属客户经理"),
+    "account_manager.clear": N_("取消专属客户经理"),
 }
 #: verify_chain's problem → what the banner says
 PROBLEMS = {"missing link": N_("这一条缺失"), "points to the wrong link": N_("指向的上一条不对"),

@@ -35,6 +35,12 @@ class EnrolForm(ReasonForm):
                        validators=[DataRequired(REQUIRED)])
 
 
+class ManagerForm(FlaskForm):
+    """The member's account manager: a staff user's id, or the clear button."""
+
+    staff_id = StringField(validators=[Length(max=40)])
+
+
 def action_form(action: str, *, formdata=None, confirmed: frozenset = frozenset()):
     """The form of one action on the member page (prefixed: several share a page)."""
     kind = TierForm if action == "tier" else ConfirmedForm if action in confirmed else ReasonForm

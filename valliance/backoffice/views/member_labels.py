@@ -13,6 +13,8 @@ from valliance.members.labels import (
 )
 from valliance.members.services.tier_change import STAFF_REASON
 from valliance.payments.views import STATUS_LABELS as PAYMENT_STATUS_LABELS
+from valliance.service_desk.labels import kind_name as ticket_kind
+from valliance.service_desk.labels import status_name as ticket_status
 
 MEMBERSHIP_NAMES = {"active": N_("正常"), "frozen": N_("已冻结"), "expired": N_("已过期")}
 #: audit action → what the member page's record of staff actions calls it
@@ -63,4 +65,5 @@ LABELS = {"tier_name": tier_name, "card_status": status_label, "kind_label": kin
           "membership_name": membership_name, "action_name": action_name,
           "payment_kind": payment_kind, "payment_status": payment_status,
           "tier_reason": tier_reason, "rfm_cell_name": cell_name,
-          "birthday_text": birthday_text}
+          "birthday_text": birthday_text, "ticket_kind": ticket_kind,
+          "ticket_status": ticket_status}

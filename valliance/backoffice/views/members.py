@@ -13,19 +13,23 @@ from flask import (
 from valliance.backoffice.services import member_care, member_search
 from valliance.backoffice.services.member_file import get_member, member_file
 from valliance.backoffice.views import bp
-from valliance.backoffice.views.member_forms import EnrolForm, action_form
+from valliance.backoffice.views.member_forms import EnrolForm, ManagerForm, action_form
 from valliance.backoffice.views.member_labels import LABELS
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.input_guard import bounded_int
 from valliance.members.models import TIERS
 from valliance.messaging import deliver_pending
+from valliance.service_desk.services import managers
+from valliance.service_desk.services.member_desk import member_desk
 from valliance.staff.auth import current_staff
-from valliance.staff.roles import MEMBER_CARE, role_required
+from valliance.staff.roles import MEMBER_CARE, SERVICE_DESK, has_role, role_required
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
 ACTIONS = tuple(member_care.ACTIONS)
+#: who sees the member page and sets their account manager (the desk too: it serves them)
+MEMBER_PAGE = (MEMBER_CARE, SERVICE_DESK)
 
 
 @bp.get("/members")
@@ -43,17 +47,21 @@ def members():
                            MIN_LETTERS=member_search.MIN_LETTERS, **LABELS)
 
 
-def _member_page(member_id: str, forms: dict | None = None):
+def _member_page(member_id: str, forms: dict | None = None,
+                 manager_form: ManagerForm | None = None):
     forms = forms or {}
     for action in ACTIONS:
         forms.setdefault(action, action_form(action, confirmed=member_care.CONFIRMED))
+    file = member_file(db.session, member_id, ledger_before=request.args.get(
+        "before", type=bounded_int(1)))
     return render_template("backoffice/member.html", forms=forms, confirmed=member_care.CONFIRMED,
-                           file=member_file(db.session, member_id, ledger_before=request.args.get(
-                               "before", type=bounded_int(1))), **LABELS)
+                           file=file, desk=member_desk(db.session, file.member),
+                           manager_form=manager_form or ManagerForm(formdata=None),
+                           cares=has_role(current_staff(), MEMBER_CARE), **LABELS)
 
 
 @bp.get("/members/<member_id>")
-@role_required(MEMBER_CARE)
+@role_required(*MEMBER_PAGE)
 def member(member_id: str):
     """Cards, tier, spend, points, history, purchases, payments, referrals, messages, actions."""
     return _member_page(member_id)
@@ -93,6 +101,22 @@ def member_action(member_id: str, action: str):
     _text_after_commit()
     flash(_(member_care.ACTIONS[action][1]), FLASH)
     return redirect(url_for("backoffice.member", member_id=member_id))
+
+
+@bp.post("/members/<member_id>/manager")
+@role_required(*MEMBER_PAGE)
+@transactional
+def member_manager(member_id: str):
+    """Set, change or clear (the clear button) the VIP member's account manager; audited."""
+    form = ManagerForm()
+    page = on_error(form, lambda: _member_page(member_id, manager_form=form))
+    if not form.validate_on_submit():
+        return page()
+    staff_id = None if request.form.get("clear") else form.staff_id.data
+    managers.set_manager(db.session, member_id, staff_id,
+                         by=member_care.actor(current_staff().id))
+    flash(_("已设置专属客户经理。") if staff_id else _("已取消专属客户经理。"), FLASH)
+    return redirect(url_for("backoffice.member", member_id=member_id) + "#desk")
 
 
 def _support() -> str:

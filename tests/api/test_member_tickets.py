@@ -192,3 +192,11 @@ def test_the_same_report_sent_twice_opens_one_ticket_and_tells_once(app, client)
     assert len(client.get("/api/v1/member/tickets", headers=headers).get_json()["tickets"]) == 2
     inbox = client.get("/api/v1/member/inbox", headers=headers).get_json()["messages"]
     assert len([message for message in inbox if "已受理" in message["body"]]) == 2
+
+
+def test_every_bad_field_of_a_report_is_named_at_once(app, client):
+    enroll(app)
+    answer = client.post("/api/v1/member/tickets", headers=auth(token_for(client)), json={
+        "kind": "broken", "summary": "", "contact_phone": "123", "address": "路" * 201})
+    details = assert_error(answer, 422, "validation_error")["details"]
+    assert set(details) == {"kind", "summary", "contact_phone", "address"}

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members import services as member_services
 from valliance.messaging import OutboxMessage
@@ -36,8 +37,8 @@ def engineer(session):
     return staff.id
 
 
-def fault(session, member, when: str, kind: str = "fault") -> Ticket:
-    ticket = tickets.open_ticket(session, member, kind=kind, summary="宽带断网",
+def fault(session, member, when: str, kind: str = "fault", summary: str = "宽带断网") -> Ticket:
+    ticket = tickets.open_ticket(session, member, kind=kind, summary=summary,
                                  contact_phone="13800138000", now=at(when))
     session.commit()
     return ticket
@@ -131,7 +132,7 @@ def test_an_overdue_ticket_is_escalated_in_the_minute_it_falls_due_and_once(
 def test_a_paused_or_resolved_ticket_is_not_escalated(session, member, engineer):
     paused = fault(session, member, "2026-12-07T10:00")
     move(session, paused, "waiting_member", "2026-12-07T11:00", engineer, "等待用户在家")
-    done = fault(session, member, "2026-12-07T10:00")
+    done = fault(session, member, "2026-12-07T10:00", summary="电视没有信号")
     move(session, done, "resolved", "2026-12-07T11:00", engineer, "已修复")
     assert escalation.escalate_overdue(session, now=at("2026-12-08T10:00")) == 0
 
@@ -139,7 +140,7 @@ def test_a_paused_or_resolved_ticket_is_not_escalated(session, member, engineer)
 def test_closing_an_unresolved_ticket_needs_a_reason_and_counts_no_fix(session, member,
                                                                       engineer):
     ticket = fault(session, member, "2026-12-07T10:00")
-    with pytest.raises(tickets.ValidationError):
+    with pytest.raises(ValidationError):
         move(session, ticket, "closed", "2026-12-07T10:30", engineer)
     session.rollback()
     move(session, ticket, "closed", "2026-12-07T10:30", engineer, "重复报修")
@@ -150,12 +151,12 @@ def test_closing_an_unresolved_ticket_needs_a_reason_and_counts_no_fix(session, 
 def test_moves_outside_the_status_machine_are_refused(session, member, engineer):
     ticket = fault(session, member, "2026-12-07T10:00")
     for status in ("resume", "open", "bogus"):
-        with pytest.raises(tickets.ValidationError):
+        with pytest.raises(ValidationError):
             move(session, ticket, status, "2026-12-07T10:30", engineer)
         session.rollback()
     move(session, ticket, "resolved", "2026-12-07T11:00", engineer, "已修复")
     move(session, ticket, "closed", "2026-12-07T12:00", engineer)
-    with pytest.raises(tickets.ValidationError):
+    with pytest.raises(ValidationError):
         move(session, ticket, "in_progress", "2026-12-07T13:00", engineer)
 
 
@@ -170,7 +171,7 @@ def test_resolved_tickets_close_themselves_after_a_week(session, member, enginee
 
 @pytest.mark.postgres_only
 def test_two_escalation_jobs_at_once_escalate_a_ticket_once(app, session, member, run_threads):
-    made = [fault(session, member, "2026-12-07T10:00").id for _ in range(20)]
+    made = [fault(session, member, "2026-12-07T10:00", summary=f"断网{i}").id for i in range(20)]
 
     def job(i):
         count = escalation.escalate_overdue(db.session, now=at("2026-12-07T15:00"))

@@ -47,8 +47,8 @@ def inbox(session, member) -> list[str]:
         InboxMessage.member_id == member.id).order_by(InboxMessage.id)))
 
 
-def opened(session, member, when: str, kind: str = "fault"):
-    ticket = tickets.open_ticket(session, member, kind=kind, summary="宽带断网",
+def opened(session, member, when: str, kind: str = "fault", summary: str = "宽带断网"):
+    ticket = tickets.open_ticket(session, member, kind=kind, summary=summary,
                                  contact_phone="13900139000", now=at(when))
     session.commit()
     return ticket
@@ -133,8 +133,8 @@ def test_opting_out_of_marketing_does_not_stop_ticket_news(session, member):
 
 @pytest.mark.postgres_only
 def test_two_jobs_at_once_queue_each_held_sms_once(app, session, member, run_threads):
-    for _ in range(10):
-        opened(session, member, "2026-12-07T22:00")
+    for i in range(10):
+        opened(session, member, "2026-12-07T22:00", summary=f"断网{i}")
 
     def job(i):
         count = notices.queue_due_sms(db.session, now=at("2026-12-08T09:00"))

@@ -15,21 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance.db import utcnow
-from valliance.errors import NotFound, ValidationError
+from valliance.errors import NotFound
 from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.service_desk.clock import add_counted, counted_seconds
 from valliance.service_desk.models import (
-    KINDS,
     NOTE_MAX,
     RUNNING,
-    SUMMARY_MAX,
     UNRESOLVED,
     Ticket,
     TicketEvent,
 )
 from valliance.service_desk.services import levels, notices
+from valliance.service_desk.services.ticket_fields import invalid, report_fields, text
 
 NO_TICKET = bilingual("没有这张工单")
 #: where each status may go by the desk's hand (the member's "not fixed" is member_reopen)
@@ -43,32 +42,8 @@ MOVES = {
 }
 #: a resolved ticket the member neither reopened nor rated is closed this long after
 AUTO_CLOSE_AFTER = timedelta(days=7)
-PHONE_DIGITS = 11
 #: the same report (kind and words) again within this while is the ticket already opened
 SAME_REPORT_WITHIN = timedelta(minutes=10)
-
-
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(details={field: [message]})
-
-
-def _text(value, field: str, limit: int, *, required: bool) -> str | None:
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
-    if text is None:
-        raise _invalid(field, bilingual("请填写文字"))
-    if required and not text:
-        raise _invalid(field, bilingual("此项必填"))
-    if len(text) > limit:
-        raise _invalid(field, bilingual("最多%(limit)s个字", limit=limit))
-    return text or None
-
-
-def _phone(value) -> str:
-    phone = value.strip() if isinstance(value, str) else ""
-    if not (len(phone) == PHONE_DIGITS and phone.isascii() and phone.isdigit()
-            and phone.startswith("1")):
-        raise _invalid("contact_phone", bilingual("请填写11位手机号"))
-    return phone
 
 
 def _new_number(session: Session) -> str:
@@ -85,12 +60,8 @@ def open_ticket(session: Session, member: Member, *, kind, summary, contact_phon
     configuration for the kind and the member's tier. The member is told (notices). The
     same report again within SAME_REPORT_WITHIN gives the ticket already opened."""
     now = now or utcnow()
-    if kind not in KINDS:
-        raise _invalid("kind", bilingual("请选择工单类型"))
-    summary = _text(summary, "summary", SUMMARY_MAX, required=True)
-    phone = _phone(contact_phone)
-    address = _text(address, "address", 200, required=False)
-    preferred_time = _text(preferred_time, "preferred_time", 100, required=False)
+    summary, phone, address, preferred_time = report_fields(
+        kind, summary, contact_phone, address, preferred_time)
     twin = _same_report(session, member.id, kind, summary, now)
     if twin is not None:  # a double tap, or the form sent twice: the ticket already made
         return twin
@@ -154,9 +125,9 @@ def assign_ticket(session: Session, ticket_id: str, *, by: str, team_id: str | N
     now = now or utcnow()
     ticket = locked(session, ticket_id)
     if ticket.status in ("resolved", "closed"):
-        raise _invalid("status", bilingual("工单已解决或关闭，不能再派单"))
+        raise invalid("status", bilingual("工单已解决或关闭，不能再派单"))
     if team_id is None and assignee_id is None:
-        raise _invalid("assignee", bilingual("请选择班组或工程师"))
+        raise invalid("assignee", bilingual("请选择班组或工程师"))
     from_status = ticket.status
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
     new_status = "assigned" if from_status == "open" else None
@@ -164,7 +135,7 @@ def assign_ticket(session: Session, ticket_id: str, *, by: str, team_id: str | N
         ticket.status = new_status
     ticket.updated_at = now
     event = _event(session, ticket, "assigned", status=new_status, from_status=from_status,
-                   staff_id=by, note=_text(note, "note", NOTE_MAX, required=False), now=now)
+                   staff_id=by, note=text(note, "note", NOTE_MAX, required=False), now=now)
     if new_status:
         notices.tell_member(session, ticket, event, now=now)
     return ticket
@@ -178,11 +149,11 @@ def change_status(session: Session, ticket_id: str, status: str, *, by: str,
     now = now or utcnow()
     ticket = locked(session, ticket_id)
     if status not in MOVES.get(ticket.status, ()):
-        raise _invalid("status", bilingual("工单不能从这个状态改为所选状态"))
+        raise invalid("status", bilingual("工单不能从这个状态改为所选状态"))
     # a pause says why, a resolution what was done, a close without one why (duplicate…)
     required = status in ("waiting_member", "resolved") or (
         status == "closed" and ticket.status != "resolved")
-    note = _text(note, "note", NOTE_MAX, required=required)
+    note = text(note, "note", NOTE_MAX, required=required)
     from_status = ticket.status
     if status == "resume":
         status = ticket.resume_status or "in_progress"
@@ -220,10 +191,10 @@ def add_note(session: Session, ticket_id: str, *, by: str, note, visibility: str
     """A note on the ticket: `internal` for the desk, `member` also told the member."""
     now = now or utcnow()
     if visibility not in ("member", "internal"):
-        raise _invalid("visibility", bilingual("请选择备注对谁可见"))
+        raise invalid("visibility", bilingual("请选择备注对谁可见"))
     ticket = locked(session, ticket_id)
     event = _event(session, ticket, "note", status=None, from_status=ticket.status,
-                   staff_id=by, note=_text(note, "note", NOTE_MAX, required=True),
+                   staff_id=by, note=text(note, "note", NOTE_MAX, required=True),
                    visibility=visibility, now=now)
     ticket.updated_at = now
     if visibility == "member":
@@ -248,8 +219,8 @@ def member_reopen(session: Session, member_id: str, ticket_id: str, *, note=None
     now = now or utcnow()
     ticket = member_ticket(session, member_id, ticket_id, lock=True)
     if ticket.status != "resolved":
-        raise _invalid("status", bilingual("只有已解决的工单可以反馈未解决"))
-    note = _text(note, "note", NOTE_MAX, required=False)
+        raise invalid("status", bilingual("只有已解决的工单可以反馈未解决"))
+    note = text(note, "note", NOTE_MAX, required=False)
     _reopen(ticket, now)
     ticket.status, ticket.updated_at = "in_progress", now
     _event(session, ticket, "reopened", status="in_progress", from_status="resolved",
@@ -262,13 +233,13 @@ def rate_ticket(session: Session, member_id: str, ticket_id: str, *, score, comm
     """The member rates a resolved (or closed after resolution) ticket, once: 1 to 5."""
     now = now or utcnow()
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise _invalid("score", bilingual("评分为1到5的整数"))
-    comment = _text(comment, "comment", 500, required=False)
+        raise invalid("score", bilingual("评分为1到5的整数"))
+    comment = text(comment, "comment", 500, required=False)
     ticket = member_ticket(session, member_id, ticket_id, lock=True)
     if ticket.resolved_at is None:
-        raise _invalid("score", bilingual("工单解决后才能评价"))
+        raise invalid("score", bilingual("工单解决后才能评价"))
     if ticket.rated_at is not None:
-        raise _invalid("score", bilingual("这张工单已经评价过了"))
+        raise invalid("score", bilingual("这张工单已经评价过了"))
     ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment, now
     _event(session, ticket, "rated", status=None, from_status=ticket.status, staff_id=None,
            note=comment, visibility="internal", now=now)

@@ -88,7 +88,8 @@ def queue_due_sms(session: Session, *, now: datetime | None = None, limit: int =
         claimed = session.execute(
             update(TicketEvent).where(TicketEvent.id == event.id,
                                       TicketEvent.sms_queued_at.is_(None))
-            .values(sms_queued_at=now, sms_due_at=None).execution_options(synchronize_session=False)).rowcount
+            .values(sms_queued_at=now, sms_due_at=None)
+            .execution_options(synchronize_session=False)).rowcount
         if claimed:
             ticket = session.get(Ticket, event.ticket_id)
             queue_sms(session, ticket.contact_phone,

@@ -23,7 +23,7 @@ CLOCK_NAMES = {"24x7": N_("全天候（24×7）"), "business": N_("工作时间"
 #: what a desk user does to a ticket: the button of each move (tickets.MOVES)
 MOVE_NAMES = {
     "assigned": N_("标为已派单"), "in_progress": N_("开始处理"), "waiting_member": N_("等待会员"),
-    "resolved": N_("已解决"), "closed": N_("关闭工单"), "resume": N_("恢复处理"),
+    "resolved": N_("标记已解决"), "closed": N_("关闭工单"), "resume": N_("恢复处理"),
 }
 #: what happened, in a ticket's timeline (TicketEvent.action)
 ACTION_NAMES = {

@@ -15,7 +15,6 @@ from valliance.service_desk.views.forms import (
     LevelsForm,
     TeamForm,
     clock_choices,
-    people_choices,
     with_choices,
 )
 from valliance.staff.auth import current_staff
@@ -25,20 +24,29 @@ from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
 
+def _joinable(rows, team_id: str, engineers) -> list[tuple[str, str]]:
+    """Who a team's "add" offers: engineers not in it, with the team they would leave."""
+    team_of = {e.id: row.team for row in rows for e in row.engineers}
+    return [(e.id, e.name if e.id not in team_of else f"{e.name}（{team_of[e.id].name}）")
+            for e in engineers if e.id not in team_of or team_of[e.id].id != team_id]
+
+
 def _teams_page(bound: dict | None = None):
-    rows = teams.teams_page(db.session)
+    rows, engineers = teams.teams_page(db.session), teams.engineers(db.session)
     forms = {"new": with_choices(TeamForm(formdata=None, prefix="new"), db.session)}
     for row in rows:
         forms[f"lead-{row.team.id}"] = with_choices(LeadForm(
             formdata=None, prefix=f"lead-{row.team.id}", data={"lead_id": row.team.lead_id or ""}),
             db.session)
         add = EngineerForm(formdata=None, prefix=f"add-{row.team.id}")
-        add.staff_id.choices = people_choices(db.session, "")[1:]
+        add.staff_id.choices = _joinable(rows, row.team.id, engineers)
         forms[f"add-{row.team.id}"] = add
-    forms.update(bound or {})
+    for name, form in (bound or {}).items():  # a bound form keeps the page's choices
+        if name.startswith("add-"):
+            form.staff_id.choices = forms[name].staff_id.choices if name in forms else []
+        forms[name] = form
     return render_template("service_desk/teams.html", rows=rows, forms=forms,
-                           confirm=ConfirmForm(formdata=None),
-                           engineers=teams.engineers(db.session))
+                           confirm=ConfirmForm(formdata=None), engineers=engineers)
 
 
 def _to_teams(message):
@@ -87,7 +95,6 @@ def set_team_lead(team_id: str):
 def add_team_engineer(team_id: str):
     """Put an engineer in the team (out of their old team, if any)."""
     form = EngineerForm(prefix=f"add-{team_id}")
-    form.staff_id.choices = people_choices(db.session, "")[1:]
     page = on_error(form, lambda: _teams_page({f"add-{team_id}": form}))
     if not form.validate_on_submit():
         return page()

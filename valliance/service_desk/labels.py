@@ -27,7 +27,7 @@ MOVE_NAMES = {
 }
 #: what happened, in a ticket's timeline (TicketEvent.action)
 ACTION_NAMES = {
-    "opened": N_("开单"), "assigned": N_("派单"), "status": N_("状态变更"), "note": N_("备注"),
+    "opened": N_("创建工单"), "assigned": N_("派单"), "status": N_("状态变更"), "note": N_("备注"),
     "reopened": N_("会员反馈未解决"), "rated": N_("会员评价"), "escalated": N_("超时升级"),
 }
 #: the clock's light on the queue (services.queue.light_of)

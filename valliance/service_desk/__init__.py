@@ -10,10 +10,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the member API and portal pages, `flask desk`, the jobs and the models."""
+    """Register the member API, portal and staff pages, `flask desk`, the jobs and the models."""
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
-    from valliance.service_desk import api, cli, jobs, models, portal  # noqa: F401 (metadata)
+    from valliance.service_desk import api, cli, jobs, models, portal, views  # noqa: F401
     from valliance.service_desk.clock import Hours
 
     # a mistyped setting stops the start, not the first ticket
@@ -22,5 +22,6 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     rest_api.register_blueprint(api.bp)
     app.register_blueprint(portal.bp)  # 我的工单 in the member portal
+    app.register_blueprint(views.bp)  # the desk's staff pages
     app.cli.add_command(cli.desk_cli)
     jobs.register_jobs()

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from valliance.db import utcnow
 from valliance.members.models import Member
-from valliance.service_desk.models import RUNNING, UNRESOLVED, ServiceTeam, Ticket
+from valliance.members.tiers import TIER_ORDER
+from valliance.service_desk.models import KINDS, RUNNING, UNRESOLVED, ServiceTeam, Ticket
 from valliance.service_desk.services.tickets import used_seconds
 from valliance.staff.models import StaffUser
 
@@ -21,6 +22,7 @@ PER_PAGE = 50
 AMBER_AT = 0.75
 #: the status filter's extra choices beside the statuses themselves
 OVERDUE, ESCALATED = "overdue", "escalated"
+STATUS_FILTERS = (*UNRESOLVED, OVERDUE, ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,22 @@ class QueueFilters:
     #: one of UNRESOLVED, OVERDUE or ESCALATED (None: every unresolved ticket)
     status: str | None = None
 
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        """From the queue page's query string; what cannot be read is left out."""
+        def pick(name: str, allowed=None) -> str | None:
+            value = (args.get(name) or "").strip()[:40] or None
+            return value if allowed is None or value in allowed else None
+        return cls(kind=pick("kind", KINDS), tier=pick("tier", TIER_ORDER),
+                   team_id=pick("team"), assignee_id=pick("assignee"),
+                   status=pick("status", STATUS_FILTERS))
+
+    def args(self) -> dict:
+        """The query string that gives these filters back (the pager's links)."""
+        return {key: value for key, value in (
+            ("kind", self.kind), ("tier", self.tier), ("team", self.team_id),
+            ("assignee", self.assignee_id), ("status", self.status)) if value}
+
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -41,7 +59,8 @@ class QueueRow:
     team_name: str | None
     assignee_name: str | None
     used_seconds: int
-    #: seconds until due (negative: overdue), by the wall clock
+    #: seconds until due (negative: overdue), by the wall clock; while paused, what the
+    #: service level leaves (counted)
     left_seconds: int
     #: green, amber, red, or paused
     light: str
@@ -110,8 +129,9 @@ def _row(ticket: Ticket, member_name: str, team: str | None, assignee: str | Non
          now: datetime) -> QueueRow:
     used = used_seconds(ticket, now)
     paused = ticket.status == "waiting_member"
-    return QueueRow(ticket, member_name, team, assignee, used,
-                    int((ticket.due_at - now).total_seconds()),
+    left = (ticket.target_minutes * 60 - used if paused
+            else int((ticket.due_at - now).total_seconds()))
+    return QueueRow(ticket, member_name, team, assignee, used, left,
                     light_of(used, ticket.target_minutes * 60, paused))
 
 

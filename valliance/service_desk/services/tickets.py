@@ -20,14 +20,8 @@ from valliance.i18n import bilingual
 from valliance.ids import new_id
 from valliance.members.models import Member
 from valliance.service_desk.clock import add_counted, counted_seconds
-from valliance.service_desk.models import (
-    NOTE_MAX,
-    RUNNING,
-    UNRESOLVED,
-    Ticket,
-    TicketEvent,
-)
-from valliance.service_desk.services import levels, notices
+from valliance.service_desk.models import NOTE_MAX, RUNNING, UNRESOLVED, Ticket, TicketEvent
+from valliance.service_desk.services import levels, notices, teams
 from valliance.service_desk.services.ticket_fields import invalid, report_fields, text
 
 NO_TICKET = bilingual("没有这张工单")
@@ -127,7 +121,10 @@ def assign_ticket(session: Session, ticket_id: str, *, by: str, team_id: str | N
     if ticket.status in ("resolved", "closed"):
         raise invalid("status", bilingual("工单已解决或关闭，不能再派单"))
     if team_id is None and assignee_id is None:
-        raise invalid("assignee", bilingual("请选择班组或工程师"))
+        raise invalid("assignee_id", bilingual("请选择班组或工程师"))
+    teams.check_assignment(session, team_id, assignee_id)
+    if team_id is None:  # an engineer alone: their own team works it with them
+        team_id = teams.team_of(session, assignee_id)
     from_status = ticket.status
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
     new_status = "assigned" if from_status == "open" else None

@@ -261,3 +261,25 @@ def test_a_desk_ticket_with_a_bad_phone_is_refused_next_to_the_field(app, desk, 
     assert answer.status_code == 200
     assert re.search(r'id="contact_phone-error">请填写11位手机号', answer.get_data(as_text=True))
     assert "为 孙金卡 开单" in answer.get_data(as_text=True)
+
+
+def test_a_ticket_number_read_out_on_the_phone_opens_that_ticket(app, desk, caller):
+    client, _ = desk
+    made = open_ticket(app, caller["id"])
+    number = ticket(app, made).number
+    for typed in (number, number.lower(), f" {number} "):
+        answer = client.get(f"{DESK}/new", query_string={"q": typed})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(
+            f"/tickets/{made}"), typed
+    page = client.get(f"{DESK}/new", query_string={"q": "T00000000"}).get_data(as_text=True)
+    assert 'id="q-error"' in page  # no such ticket: looked for as a phone or card, not found
+
+
+def test_a_found_caller_shows_their_recent_tickets_before_another_is_opened(app, desk, caller):
+    client, _ = desk
+    page = client.get(f"{DESK}/new", query_string={"q": PHONE}).get_data(as_text=True)
+    assert 'id="recent-tickets"' not in page
+    made = [open_ticket(app, caller["id"]) for _ in range(7)]
+    page = client.get(f"{DESK}/new", query_string={"q": PHONE}).get_data(as_text=True)
+    listed = re.findall(r'href="/staff/desk/tickets/(tkt_[0-9a-f]+)"', page)
+    assert len(listed) == 5 and set(listed) <= set(made)

@@ -1,8 +1,10 @@
 """A member who phones the desk: found by their phone or a card's number (the members
-package's own look-ups), and a ticket opened for them in their name (channel "desk")."""
+package's own look-ups) — or the ticket they read out — their recent tickets, and a ticket
+opened for them in their name (channel "desk")."""
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valliance.errors import CardNotFound, NotFound, ValidationError
@@ -14,6 +16,8 @@ from valliance.service_desk.models import Ticket
 from valliance.service_desk.services import tickets
 
 QUERY_MAX = 40
+#: the caller's tickets shown beside the form
+RECENT = 5
 NOBODY = bilingual("没有找到这位会员，请核对手机号或卡号")
 
 
@@ -33,6 +37,21 @@ def find_caller(session: Session, raw: str) -> Member:
     if member is None:
         raise ValidationError(details={"q": [NOBODY]})
     return member
+
+
+def ticket_by_number(session: Session, raw: str) -> Ticket | None:
+    """The ticket whose number (T and eight digits, any case) was typed, if it is one."""
+    text = "".join((raw or "").split()).upper()
+    if not (len(text) == 9 and text[0] == "T" and text[1:].isascii() and text[1:].isdigit()):
+        return None
+    return session.scalar(select(Ticket).where(Ticket.number == text))
+
+
+def recent_tickets(session: Session, member_id: str, limit: int = RECENT) -> list[Ticket]:
+    """The member's newest tickets: the desk sees a fault already reported before opening
+    another."""
+    return list(session.scalars(select(Ticket).where(Ticket.member_id == member_id)
+                                .order_by(Ticket.created_at.desc(), Ticket.id).limit(limit)))
 
 
 def get_member(session: Session, member_id: str | None) -> Member:

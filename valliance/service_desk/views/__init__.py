@@ -7,7 +7,7 @@ from flask_login import current_user
 from valliance.db import SHANGHAI
 from valliance.members.labels import tier_name
 from valliance.service_desk import labels
-from valliance.staff.roles import MEMBER_CARE, has_role
+from valliance.staff.roles import MEMBER_CARE, SERVICE_DESK, has_role
 from valliance.web.navigation import FLASH
 
 bp = Blueprint("desk", __name__, url_prefix="/staff/desk", template_folder="../templates")
@@ -16,9 +16,9 @@ MEMBER_PAGE = "backoffice.member"
 
 
 def member_page_url(member_id: str) -> str | None:
-    """The member's back-office page, if this user may open one."""
+    """The member's back-office page, if this user may open it (member care and the desk)."""
     if MEMBER_PAGE not in current_app.view_functions or not has_role(
-            current_user.staff, MEMBER_CARE):
+            current_user.staff, MEMBER_CARE, SERVICE_DESK):
         return None
     return url_for(MEMBER_PAGE, member_id=member_id)
 

@@ -16,7 +16,9 @@ from valliance.web.transactions import on_error, transactional
 
 
 def _page(find: FindForm, form: IntakeForm | None = None, member=None):
-    return render_template("service_desk/intake.html", find=find, form=form, member=member)
+    recent = callers.recent_tickets(db.session, member.id) if member else []
+    return render_template("service_desk/intake.html", find=find, form=form, member=member,
+                           recent=recent)
 
 
 def _form_for(member) -> IntakeForm:
@@ -33,6 +35,9 @@ def intake_page():
     page = on_error(find, lambda: _page(find))
     if not find.q.data:
         return page()
+    ticket = callers.ticket_by_number(db.session, find.q.data)
+    if ticket is not None:  # the caller read out their ticket's number
+        return redirect(url_for("desk.ticket", ticket_id=ticket.id))
     member = callers.find_caller(db.session, find.q.data)
     return _page(find, _form_for(member), member)
 

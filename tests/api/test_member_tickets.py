@@ -200,3 +200,15 @@ def test_every_bad_field_of_a_report_is_named_at_once(app, client):
         "kind": "broken", "summary": "", "contact_phone": "123", "address": "路" * 201})
     details = assert_error(answer, 422, "validation_error")["details"]
     assert set(details) == {"kind", "summary", "contact_phone", "address"}
+
+
+def test_an_app_sending_reports_in_a_flood_is_slowed_with_the_contract_error(app, client):
+    enroll(app)
+    headers = auth(token_for(client))
+    for i in range(10):
+        made = client.post("/api/v1/member/tickets", json={**FAULT, "summary": f"断网{i}"},
+                           headers=headers)
+        assert made.status_code == 201
+    flood = client.post("/api/v1/member/tickets", json={**FAULT, "summary": "又一个"},
+                        headers=headers)
+    assert_error(flood, 429, "rate_limited")

@@ -1,10 +1,12 @@
 """Member API: the member's tickets (contract §12), beside /api/v1/member/* of members."""
 
+import hashlib
+
 from flask import after_this_request
 from flask_smorest import Blueprint
 
-from valliance.api_support import json_body, load
-from valliance.extensions import db
+from valliance.api_support import bearer_token, json_body, load
+from valliance.extensions import db, limiter
 from valliance.members.api import SECURITY, current_member
 from valliance.messaging import deliver_after_response
 from valliance.service_desk.schemas import (
@@ -27,10 +29,19 @@ def _body(schema):
                             "content": {"application/json": {"schema": schema}}}}
 
 
+def _per_token() -> str:
+    # per member app (its token's digest), not per address: a carrier's NAT puts many
+    # members behind one address
+    digest = hashlib.sha256((bearer_token() or "").encode()).hexdigest()[:32]
+    return f"member-tickets:{digest}"
+
+
 @bp.route("/tickets", methods=["POST"])
+@limiter.limit("10 per minute", key_func=_per_token)
 @bp.doc(summary="Report a fault or ask for a service", security=SECURITY, **_body(TicketIn))
 @bp.response(201, TicketCreatedOut)
 @bp.alt_response(422, description="an unknown kind, no summary, not a mobile number")
+@bp.alt_response(429, description="more than 10 reports a minute from one app")
 def create_ticket():
     """Open a ticket; `due_at` is the configured service level's promise."""
     member = current_member()

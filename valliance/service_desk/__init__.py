@@ -10,10 +10,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the member API, the jobs and the models."""
+    """Register the member API, the report pages, the jobs and the models."""
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
-    from valliance.service_desk import api, jobs, models  # noqa: F401 (models: metadata)
+    from valliance.service_desk import api, jobs, models, report_views  # noqa: F401 (models: metadata)
     from valliance.service_desk.clock import Hours
 
     # a mistyped setting stops the start, not the first ticket
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     rest_api.register_blueprint(api.bp)
     jobs.register_jobs()
+    app.register_blueprint(report_views.bp)

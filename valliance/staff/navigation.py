@@ -13,6 +13,7 @@ from valliance.staff.roles import (
     MARKETING,
     MEMBER_CARE,
     MERCHANT_OPS,
+    SERVICE_DESK,
     has_role,
 )
 
@@ -47,6 +48,7 @@ NAV = (
     NavEntry("backoffice.programmes_page", (N_("会员计划"),), (MARKETING, FINANCE),
              ("backoffice.bill_points", "care.", "marketing.coupons", "marketing.coupon_",
               "marketing.expiry", "invitations_staff.", "winback.")),
+    NavEntry("desk_report.page", (N_("服务报表"),), (SERVICE_DESK,)),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),

@@ -25,8 +25,7 @@ import time
 import psycopg
 
 from bench.back_office_bench import run_timed
-from bench.common import db_url, fresh_app
-from valliance import create_app
+from bench.common import kept_or_fresh_app
 from valliance.extensions import db
 
 BENCH_DB = os.environ.get("DESK_BENCH_DB", "valliance_desk_bench")
@@ -47,15 +46,17 @@ TEAM = "'bteam' || (g % 6)"
 ENGINEER = "'beng' || (g % 6) || '-' || ((g / 6) % 10)"
 
 SEED_SQL = [
-    f"""INSERT INTO accounts (kind, owner_id, no_overdraft, created_at)
-        SELECT 'member', 'dm' || g, true, {NOW} FROM generate_series(1, {MEMBERS}) g""",
-    f"""INSERT INTO members (id, phone, name, membership_status, tier, points_account_id,
+    # members and their points accounts in one statement (the accounts' ids fed on)
+    f"""WITH made AS (
+            INSERT INTO accounts (kind, owner_id, no_overdraft, created_at)
+            SELECT 'member', 'dm' || g, true, {NOW} FROM generate_series(1, {MEMBERS}) g
+            RETURNING id, owner_id)
+        INSERT INTO members (id, phone, name, membership_status, tier, points_account_id,
                              created_at, session_generation)
-        SELECT 'dm' || g, '16' || lpad(g::text, 9, '0'), '会员' || g, 'active',
-               CASE WHEN g % 10 = 0 THEN 'diamond' WHEN g % 5 = 0 THEN 'gold'
-                    WHEN g % 3 = 0 THEN 'silver' ELSE 'standard' END, a.id, {NOW}, 0
-        FROM generate_series(1, {MEMBERS}) g JOIN accounts a ON a.owner_id = 'dm' || g
-        AND a.kind = 'member'""",
+        SELECT owner_id, '16' || lpad(substr(owner_id, 3), 9, '0'), '会员' || substr(owner_id, 3),
+               'active', (ARRAY['standard', 'standard', 'silver', 'standard', 'gold', 'silver',
+                                'standard', 'standard', 'silver', 'diamond'])[
+                   1 + substr(owner_id, 3)::int % 10], id, {NOW}, 0 FROM made""",
     # the queue: due from 2 days overdue to 24 h ahead; paused ones keep their due time
     f"""INSERT INTO tickets ({TICKET_COLUMNS})
         SELECT 'bt' || g, 'B' || lpad(g::text, 8, '0'), m.id, kind, m.tier, '宽带故障', m.phone,
@@ -227,13 +228,8 @@ def main() -> None:
     parser.add_argument("--report-requests", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse a seeded database")
     args = parser.parse_args()
-    url = db_url(BENCH_DB)
-    if args.keep and is_seeded(url):
-        class Cfg:
-            DATABASE_URL = url
-        app = create_app(Cfg)
-    else:
-        app, url = fresh_app(BENCH_DB)
+    app, url, fresh = kept_or_fresh_app(BENCH_DB, args.keep, is_seeded)
+    if fresh:
         seed(app, url)
     time_queue(app, args.requests)
     time_queue_page(app, args.requests)

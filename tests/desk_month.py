@@ -58,9 +58,9 @@ def desk_people(session, *, teams=2, engineers_per_team=2, members_per_tier=2):
         for person in people:
             session.add(ServiceTeamMember(staff_id=person.id, team_id=team.id))
         made.append((team.id, [p.id for p in people]))
-    roster = [members.enroll_member(session, phone=f"139{tier_i:02d}{i:06d}", name=f"会员{tier_i}{i}",
-                                    tier=tier) for tier_i, tier in enumerate(TIERS)
-              for i in range(members_per_tier)]
+    roster = [members.enroll_member(session, phone=f"139{t:02d}{i:06d}", name=f"会员{t}{i}",
+                                    tier=tier)
+              for t, tier in enumerate(TIERS) for i in range(members_per_tier)]
     levels.set_level(session, "fault", "diamond", 120, by="test")
     levels.set_level(session, "install", "*", INSTALL_MINUTES, by="test")
     session.flush()

@@ -26,8 +26,10 @@ from valliance.staff.services import create_staff_user
 
 #: (team id, name, lead username, [(username, name)…]); the first lead signs in (roster)
 TEAMS = (
-    ("demo-team-zw1", "装维一组", "zwlead", (("zw1a", "装维工程师小黄"), ("zw1b", "装维工程师老周"))),
-    ("demo-team-zw2", "装维二组", "zw2lead", (("zw2a", "装维工程师小吴"), ("zw2b", "装维工程师小潘"))),
+    ("demo-team-zw1", "装维一组", "zwlead",
+     (("zw1a", "装维工程师小黄"), ("zw1b", "装维工程师老周"))),
+    ("demo-team-zw2", "装维二组", "zw2lead",
+     (("zw2a", "装维工程师小吴"), ("zw2b", "装维工程师小潘"))),
     ("demo-team-zq", "政企支撑组", "zqlead", (("zqa", "政企工程师小金"),)),
 )
 #: the leads who are not a printed demo login, and the account managers

@@ -39,14 +39,15 @@ def page():
                            duration=duration, mean=mean)
 
 
-def _chart(report: Report) -> Markup:
-    """The faults' share of the last 12 periods, the target drawn across (inline SVG)."""
+def _chart(report: Report) -> Markup | None:
+    """The faults' share of the last 12 periods, the target drawn across (inline SVG); None
+    when no fault of those periods is within or late yet."""
     columns = [Column(point.period.key, (round((point.share or 0) * 1000),),
                       f"{point.period.key}: {percent(point.share)} "
                       f"({point.within}/{point.within + point.late})")
                for point in report.series]
     if not any(point.within + point.late for point in report.series):
-        columns = []
+        return None
     svg = bar_chart_svg(columns, title=_("故障按时修复率"), empty_text=_("暂无数据"),
                         axis_label=lambda per_mille: f"{per_mille // 10}%", scale=1000,
                         rule=(round(report.target * 1000),

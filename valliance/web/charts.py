@@ -84,8 +84,9 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
 
 
 def _rule(y: float, label: str) -> str:
-    """A dashed line across the plot at y, its label above its right end."""
+    """A dashed line across the plot at y, its label above its left end (the oldest
+    columns are the likeliest empty)."""
     return (f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="{PALETTE[4]}" stroke-width="2" stroke-dasharray="6 4"/>'
-            f'<text x="{WIDTH - RIGHT}" y="{y - 4:.1f}" text-anchor="end" font-size="{FONT}" '
+            f'<text x="{LEFT + 4}" y="{y - 6:.1f}" text-anchor="start" font-size="{FONT}" '
             f'fill="{PALETTE[4]}">{escape(label)}</text>')

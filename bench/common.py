@@ -48,6 +48,17 @@ def fresh_app(name: str, engine_options: dict | None = None):
     return app, url
 
 
+def kept_or_fresh_app(name: str, keep: bool, is_seeded) -> tuple:
+    """(app, url, fresh): the seeded database of this name when `keep` and is_seeded(url)
+    say so, otherwise an empty migrated one (fresh: the caller seeds it)."""
+    url = db_url(name)
+    if keep and is_seeded(url):
+        class Cfg:
+            DATABASE_URL = url
+        return create_app(Cfg), url, False
+    return (*fresh_app(name), True)
+
+
 def timed(url: str, *args: str) -> tuple[float, dict]:
     """Run one `flask` command against the bench database: (seconds, its JSON answer)."""
     env = {**os.environ, "DATABASE_URL": url}

@@ -17,8 +17,7 @@ import time
 from sqlalchemy import func, select
 
 from bench.back_office_bench import MERCHANTS, SEED_SQL, is_seeded, run_timed
-from bench.common import db_url, ensure_database, fresh_app
-from valliance import create_app
+from bench.common import ensure_database, kept_or_fresh_app
 from valliance.extensions import db
 from valliance.marketing.models import MemberScore
 from valliance.marketing.services import pyramid, rfm
@@ -53,13 +52,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse a seeded database")
     args = parser.parse_args()
     ensure_database(BENCH_DB)
-    url = db_url(BENCH_DB)
-    if args.keep and is_seeded(url):
-        class Cfg:
-            DATABASE_URL = url
-        app = create_app(Cfg)
-    else:
-        app, url = fresh_app(BENCH_DB)
+    app, url, fresh = kept_or_fresh_app(BENCH_DB, args.keep, is_seeded)
+    if fresh:
         seed(app, url)
     with app.app_context():
         for round_ in range(1, args.rounds + 1):

@@ -13,6 +13,10 @@ from alembic import op
 
 import valliance.db
 
+#: the queue's two parts (valliance.service_desk.models, as they were at 0035)
+RUNNING_WHERE = "status IN ('open', 'assigned', 'in_progress')"
+PAUSED_WHERE = "status = 'waiting_member'"
+
 # revision identifiers, used by Alembic.
 revision = '0035'
 down_revision = '0034'
@@ -120,8 +124,12 @@ def upgrade():
         batch_op.create_index('ix_tickets_created', ['created_at'], unique=False)
         batch_op.create_index('ix_tickets_member_created', ['member_id', 'created_at'], unique=False)
         batch_op.create_index('ix_tickets_resolved', ['resolved_at'], unique=False)
-        batch_op.create_index('ix_tickets_status_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_team_id'), ['team_id'], unique=False)
+    # the queue's two parts by time left (services/queue.py); escalation reads the first
+    for name, where in (('ix_tickets_running', RUNNING_WHERE), ('ix_tickets_paused',
+                                                               PAUSED_WHERE)):
+        op.create_index(name, 'tickets', ['due_at', 'id'], unique=False,
+                        postgresql_where=sa.text(where), sqlite_where=sa.text(where))
 
     op.create_table('ticket_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -152,9 +160,10 @@ def downgrade():
         batch_op.drop_index('ix_ticket_events_sms_due')
 
     op.drop_table('ticket_events')
+    op.drop_index('ix_tickets_paused', table_name='tickets')
+    op.drop_index('ix_tickets_running', table_name='tickets')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_team_id'))
-        batch_op.drop_index('ix_tickets_status_due')
         batch_op.drop_index('ix_tickets_resolved')
         batch_op.drop_index('ix_tickets_member_created')
         batch_op.drop_index('ix_tickets_created')

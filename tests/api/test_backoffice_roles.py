@@ -29,7 +29,7 @@ from valliance.staff import services as staff_services
 from valliance.staff.roles import ADMIN, ROLES
 
 STAFF_BLUEPRINTS = ("staff.", "backoffice.", "settlement_staff.", "referral_report.",
-                    "marketing.", "desk.")
+                    "marketing.", "desk.", "desk_report.")
 OPEN = {"staff.login", "staff.logout"}
 
 

@@ -199,3 +199,32 @@ def test_seeding_sqlite_needs_no_force(app, session):
     result = run(app, "--if-empty")
     assert result.exit_code == 0, result.output
     assert session.scalar(select(func.count()).select_from(Member)) == 40 + len(NEWCOMERS)
+
+
+def test_the_demo_desk_has_teams_managers_two_months_near_86_percent_and_a_queue_in_colour(
+        app, session):
+    from valliance.db import today_shanghai
+    from valliance.service_desk.models import AccountManager, ServiceTeam, Ticket
+    from valliance.service_desk.services import levels
+    from valliance.service_desk.services.queue import queue_page
+    from valliance.service_desk.services.report import build_report
+    from valliance.service_desk.services.report_periods import MONTH, period_of
+
+    seed(app)
+    assert session.scalars(select(ServiceTeam.name).order_by(ServiceTeam.name)).all() == [
+        "政企支撑组", "装维一组", "装维二组"]
+    assert levels.target_minutes(session, "fault", "diamond") == 120
+    vips = session.scalars(select(Member.id).where(Member.tier.in_(("gold", "diamond")))).all()
+    managed = session.scalars(select(AccountManager.member_id)).all()
+    assert vips and sorted(managed) == sorted(vips)
+    month = period_of(MONTH, today_shanghai())
+    within = late = 0
+    for period in (month.previous().previous(), month.previous(), month):
+        faults = build_report(session, period).faults
+        within, late = within + faults.within, late + faults.late
+    assert 0.78 <= within / (within + late) <= 0.92
+    assert session.scalar(select(func.count()).where(Ticket.reopen_count > 0)) >= 1
+    assert session.scalar(select(func.count()).where(Ticket.rating.is_not(None))) >= 10
+    lights = {row.light for row in queue_page(session).rows}
+    assert lights == {"green", "amber", "red", "paused"}
+    assert session.scalar(select(func.count()).where(Ticket.escalated_at.is_not(None))) == 1

@@ -11,8 +11,8 @@ from valliance.errors import ValidationError
 from valliance.extensions import db
 from valliance.members import services as member_services
 from valliance.messaging import OutboxMessage
-from valliance.service_desk.models import ServiceTeam, Ticket, TicketEvent
-from valliance.service_desk.services import escalation, levels, tickets
+from valliance.service_desk.models import Ticket, TicketEvent
+from valliance.service_desk.services import escalation, levels, teams, tickets
 from valliance.staff import services as staff_services
 
 
@@ -109,8 +109,7 @@ def test_an_overdue_ticket_is_escalated_in_the_minute_it_falls_due_and_once(
     lead = session.scalar(select(staff_services.StaffUser).where(
         staff_services.StaffUser.username == "lead"))
     lead.phone = "13700137000"
-    team = ServiceTeam(id="team_a", name="装维一组", lead_id=lead.id)
-    session.add(team)
+    team = teams.create_team(session, name="装维一组", lead_id=lead.id, by="test")
     session.commit()
     ticket = fault(session, member, "2026-12-07T10:00")
     tickets.assign_ticket(session, ticket.id, by=engineer, team_id=team.id, assignee_id=engineer,

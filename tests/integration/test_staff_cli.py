@@ -100,6 +100,7 @@ def test_disable_an_unknown_user_fails_cleanly(app):
 
 def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications(app, session):
     from valliance.demo import DEMO_PASSWORD
+    from valliance.demo.desk import DESK_UNPRINTED
     from valliance.merchants.models import Merchant, MerchantUser
     from valliance.merchants.services.merchant_users import authenticate_merchant_user
 
@@ -108,7 +109,7 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     assert staff_logins["admin"] == {"username": "admin", "password": DEMO_PASSWORD,
                                      "name": "联盟管理员", "roles": ["admin"]}
     assert {login["roles"][0] for login in first["staff_logins"]} == {
-        "admin", "member_care", "merchant_ops", "finance", "marketing"}
+        "admin", "member_care", "merchant_ops", "finance", "marketing", "service_desk"}
     for login in first["staff_logins"]:
         staff = authenticate_staff(session, login["username"], DEMO_PASSWORD)
         assert staff is not None and list(staff.role_list) == login["roles"]
@@ -129,7 +130,9 @@ def test_demo_seed_adds_a_staff_login_the_demo_shops_people_and_two_applications
     second = run_json(app, "demo", "seed", "--force")
     assert second["staff_logins"] == first["staff_logins"]
     assert second["merchant_logins"] == first["merchant_logins"]
-    assert len(session.scalars(select(StaffUser)).all()) == len(first["staff_logins"]) == 6
+    assert len(first["staff_logins"]) == 8
+    # the desk's other engineers, leads and account managers sign in too, but are not printed
+    assert len(session.scalars(select(StaffUser)).all()) == 8 + len(DESK_UNPRINTED)
     assert len(session.scalars(select(MerchantUser)).all()) == 4
     assert len(session.scalars(select(Merchant).where(Merchant.status == "pending")).all()) == 2
 

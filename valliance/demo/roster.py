@@ -31,6 +31,8 @@ DEMO_STAFF = (
     ("finance", "财务小陈", ("finance",)),
     ("finance2", "财务主管吴", ("finance",)),
     ("mkt", "市场小郑", ("marketing",)),
+    ("desk", "客服小何", ("service_desk",)),
+    ("zwlead", "装维一组组长陈工", ("service_desk",)),
 )
 #: published demo keys (like the demo password): the till of the demo shop and a 114 console
 DEMO_TILL_KEY = "vt_demo2026-laowang-till"  # noqa: S105 — demo only, printed by the seed

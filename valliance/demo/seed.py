@@ -18,6 +18,7 @@ from valliance.demo.bill_points import seed_bill_points
 from valliance.demo.care import seed_care
 from valliance.demo.coupon_pages import seed_coupons
 from valliance.demo.coupon_rules import seed_coupon_rules
+from valliance.demo.desk import seed_desk
 from valliance.demo.expiry import seed_expiry
 from valliance.demo.invitations import seed_invitations
 from valliance.demo.marketing import seed_marketing
@@ -80,6 +81,7 @@ def seed_demo(session, *, if_empty: bool = False, seed: int = DEMO_SEED,
             result.purchases, result.refunds = (result.purchases + invited[1],
                                                 result.refunds + invited[2])
             result.purchases += seed_expiry(session, roster, now)
+            seed_desk(session, roster, now, seed + 19)
     present = set(session.scalars(select(Member.phone).where(
         Member.phone.in_([m.phone for m in logins.values()]))))
     result.logins = [{"tier": m.tier, "phone": m.phone, "password": DEMO_PASSWORD, "name": m.name}

@@ -10,10 +10,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the member API, portal and staff pages, `flask desk`, the jobs and the models."""
+    """Register the member API, portal and staff pages, the report, `flask desk`, the jobs and
+    the models."""
     from valliance.extensions import api as rest_api
     from valliance.extensions import csrf
-    from valliance.service_desk import api, cli, jobs, models, portal, views  # noqa: F401
+    from valliance.service_desk import api, cli, jobs, models, portal, report_views, views  # noqa: F401
     from valliance.service_desk.clock import Hours
 
     # a mistyped setting stops the start, not the first ticket
@@ -24,4 +25,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(portal.bp)  # 我的工单 in the member portal
     app.register_blueprint(views.bp)  # the desk's staff pages
     app.cli.add_command(cli.desk_cli)
+    app.register_blueprint(report_views.bp)  # measuring the promise
     jobs.register_jobs()

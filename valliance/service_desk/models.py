@@ -8,7 +8,16 @@ A ticket's clock (docs/service-desk.md) is kept on the ticket: the counted secon
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valliance.db import Base, BigId, UTCDateTime, utcnow
@@ -20,6 +29,10 @@ RUNNING = ("open", "assigned", "in_progress")
 #: the statuses of a ticket still to be worked (the queue)
 UNRESOLVED = (*RUNNING, "waiting_member")
 CHANNELS = ("portal", "app", "desk")
+#: the queue's two parts, by time left: running tickets, then paused ones (their indexes and
+#: services/queue.py's query)
+RUNNING_WHERE = f"status IN ({', '.join(repr(status) for status in RUNNING)})"
+PAUSED_WHERE = "status = 'waiting_member'"
 VISIBILITIES = ("member", "internal")
 SUMMARY_MAX = 500
 NOTE_MAX = 1000
@@ -86,7 +99,11 @@ class Ticket(Base):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
-        Index("ix_tickets_status_due", "status", "due_at"),
+        # the queue, escalation and the overdue count read running tickets by due time
+        Index("ix_tickets_running", "due_at", "id", postgresql_where=text(RUNNING_WHERE),
+              sqlite_where=text(RUNNING_WHERE)),
+        Index("ix_tickets_paused", "due_at", "id", postgresql_where=text(PAUSED_WHERE),
+              sqlite_where=text(PAUSED_WHERE)),
         Index("ix_tickets_member_created", "member_id", "created_at"),
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_resolved", "resolved_at"),

@@ -48,8 +48,9 @@ NAV = (
     NavEntry("backoffice.programmes_page", (N_("会员计划"),), (MARKETING, FINANCE),
              ("backoffice.bill_points", "care.", "marketing.coupons", "marketing.coupon_",
               "marketing.expiry", "invitations_staff.", "winback.")),
-    # the VIP service desk (issue #19): the queue; its tickets, intake, teams and levels mark it
-    NavEntry("desk.queue", (N_("客服工单"),), (SERVICE_DESK,), ("desk.",)),
+    # the VIP service desk (issue #19): the queue; its tickets, intake, teams, levels and the
+    # report mark it
+    NavEntry("desk.queue", (N_("客服工单"),), (SERVICE_DESK,), ("desk.", "desk_report.")),
     NavEntry("backoffice.jobs", (N_("后台任务"),), (ADMIN,), ("backoffice.job",)),
     NavEntry("backoffice.audit_log", (N_("审计日志"),), (ADMIN, FINANCE), ("backoffice.audit_",)),
     NavEntry("backoffice.staff_accounts", (N_("员工账号"),), (ADMIN,),

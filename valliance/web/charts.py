@@ -31,9 +31,11 @@ def _attr(text: str) -> str:
 def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
                   axis_label: Callable[[int], str] = lambda value: f"{value:,}",
                   colors: tuple[str, ...] = PALETTE, css_class: str = "bar-chart",
-                  every_label: bool = False, grouped: bool = False) -> str:
+                  every_label: bool = False, grouped: bool = False, scale: int | None = None,
+                  rule: tuple[int, str] | None = None) -> str:
     """Stacked bars (side by side when grouped), one column per entry; an empty chart says
-    empty_text instead."""
+    empty_text instead. `scale` fixes the top of the axis (a share: 1000 per mille); `rule`
+    draws a dashed line across at a value, with its label (a target)."""
     parts = [f'<svg class="{_attr(css_class)}" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{_attr(title)}">'
              f"<title>{escape(title)}</title>"]
@@ -44,10 +46,11 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
     height_of = max if grouped else sum
     top = max((height_of([max(v, 0) for v in column.values] or [0]) for column in columns),
               default=0)
-    if top <= 0:
+    if top <= 0 and not (scale and columns):
         parts.append(f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" '
                      f'font-size="{FONT + 2}" fill="{MUTED}">{escape(empty_text)}</text></svg>')
         return "".join(parts)
+    top = scale or top
     parts.append(f'<text x="{LEFT - 6}" y="{TOP + FONT - 2}" text-anchor="end" font-size="{FONT}" '
                  f'fill="{MUTED}">{escape(axis_label(top))}</text>'
                  f'<text x="{LEFT - 6}" y="{base}" text-anchor="end" font-size="{FONT}" '
@@ -64,6 +67,8 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
                          f'height="{height:.1f}" fill="{colors[series % len(colors)]}"/>')
             x += width if grouped else 0
         parts.append("</g>")
+    if rule is not None:
+        parts.append(_rule(base - plot_h * rule[0] / top, rule[1]))
     shown = range(len(columns)) if every_label else sorted(
         {0, len(columns) // 2, len(columns) - 1})
     for index in shown:
@@ -76,3 +81,12 @@ def bar_chart_svg(columns: list[Column], *, title: str, empty_text: str,
                      f'font-size="{FONT}" fill="{MUTED}">{escape(columns[index].label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _rule(y: float, label: str) -> str:
+    """A dashed line across the plot at y, its label above its left end (the oldest
+    columns are the likeliest empty)."""
+    return (f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'stroke="{PALETTE[4]}" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{LEFT + 4}" y="{y - 6:.1f}" text-anchor="start" font-size="{FONT}" '
+            f'fill="{PALETTE[4]}">{escape(label)}</text>')

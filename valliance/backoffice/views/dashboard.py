@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 from markupsafe import Markup
 
 from valliance.backoffice import dashboard_cli  # noqa: F401 — `flask backoffice roll-up`
 from valliance.backoffice.services import dashboard as figures_of
 from valliance.backoffice.services.dashboard_channels import channels
+from valliance.backoffice.services.dashboard_desk import desk_figures
 from valliance.backoffice.views import bp
 from valliance.extensions import db
 from valliance.i18n import _
@@ -16,7 +17,8 @@ from valliance.marketing.services.pyramid import value_pyramid
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
 from valliance.money import format_yuan
-from valliance.staff.roles import ANY, role_required
+from valliance.staff.auth import current_staff
+from valliance.staff.roles import ANY, SERVICE_DESK, has_role, role_required
 from valliance.web.charts import Column, bar_chart_svg
 from valliance.web.transactions import transactional
 
@@ -31,7 +33,16 @@ def dashboard():
     return render_template("backoffice/dashboard.html", f=found,
                            c=channels(db.session, found.today), charts=_charts(found),
                            TIERS=TIERS, tier_name=tier_name, days_before=days_before,
-                           pyramid=value_pyramid(db.session), band_name=band_name)
+                           pyramid=value_pyramid(db.session), band_name=band_name,
+                           desk=desk_figures(db.session), desk_url=_desk_url())
+
+
+def _desk_url() -> str:
+    """The desk's report, for those who may open it (others see the figure alone)."""
+    if "desk_report.page" not in current_app.view_functions or not has_role(
+            current_staff(), SERVICE_DESK):
+        return ""
+    return url_for("desk_report.page", period="month")
 
 
 def days_before(days: int) -> timedelta:

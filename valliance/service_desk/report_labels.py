@@ -1,16 +1,8 @@
-"""What the desk's report calls things, in the reader's language: kinds, shares, durations."""
+"""How the desk's report writes its figures: shares, durations, means (a kind's name is
+labels.kind_name, as on every desk and portal page)."""
 
-from valliance.i18n import N_, _
-
-KIND_NAMES = {
-    "fault": N_("故障申告"), "install": N_("新装"), "move": N_("移机"),
-    "value_added": N_("增值业务"), "billing": N_("账单咨询"), "other": N_("其他"),
-}
-
-
-def kind_name(kind: str) -> str:
-    """A ticket kind's name: 故障申告, Fault."""
-    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+from valliance.i18n import _
+from valliance.service_desk.labels import kind_name  # noqa: F401 (the report's templates)
 
 
 def percent(share: float | None) -> str:

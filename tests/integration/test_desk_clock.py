@@ -2,39 +2,20 @@
 it still, business hours count only themselves, a reopen runs on from where the resolution
 stopped it, and an overdue ticket is escalated in the minute it falls due — once."""
 
-from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration import desk_world
+from tests.integration.desk_world import at
 from valliance.errors import ValidationError
 from valliance.extensions import db
-from valliance.members import services as member_services
 from valliance.messaging import OutboxMessage
 from valliance.service_desk.models import Ticket, TicketEvent
 from valliance.service_desk.services import escalation, levels, teams, tickets
 from valliance.staff import services as staff_services
 
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text + "+08:00")
-
-
-@pytest.fixture
-def member(session):
-    found = member_services.enroll_member(session, phone="13800138000", name="张三",
-                                          password="member-pass-2026")
-    session.commit()
-    return found
-
-
-@pytest.fixture
-def engineer(session):
-    staff = staff_services.create_staff_user(session, username="eng", name="王工",
-                                             password="staff-pass-2026",
-                                             roles=("service_desk",))
-    session.commit()
-    return staff.id
+member, engineer = desk_world.member, desk_world.engineer  # the shared fixtures
 
 
 def fault(session, member, when: str, kind: str = "fault", summary: str = "宽带断网") -> Ticket:

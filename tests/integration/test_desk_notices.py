@@ -2,39 +2,19 @@
 — held through the quiet hours (21:00–09:00) unless it is a fault's resolution — however often
 the desk's jobs run or are retried."""
 
-from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration import desk_world
+from tests.integration.desk_world import at
 from valliance.extensions import db
-from valliance.members import services as member_services
 from valliance.members.models import InboxMessage
 from valliance.messaging import OutboxMessage
 from valliance.service_desk import jobs as desk_jobs
 from valliance.service_desk.services import notices, tickets
-from valliance.staff import services as staff_services
 
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text + "+08:00")
-
-
-@pytest.fixture
-def engineer(session):
-    staff = staff_services.create_staff_user(session, username="eng", name="王工",
-                                             password="staff-pass-2026",
-                                             roles=("service_desk",))
-    session.commit()
-    return staff.id
-
-
-@pytest.fixture
-def member(session):
-    found = member_services.enroll_member(session, phone="13800138000", name="张三",
-                                          password="member-pass-2026")
-    session.commit()
-    return found
+member, engineer = desk_world.member, desk_world.engineer  # the shared fixtures
 
 
 def sms(session) -> list[str]:

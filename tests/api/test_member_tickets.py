@@ -212,3 +212,26 @@ def test_an_app_sending_reports_in_a_flood_is_slowed_with_the_contract_error(app
     flood = client.post("/api/v1/member/tickets", json={**FAULT, "summary": "又一个"},
                         headers=headers)
     assert_error(flood, 429, "rate_limited")
+
+
+def test_queue_pages_run_on_from_the_running_tickets_into_the_paused_ones(app, desk):
+    from valliance.members.models import Member
+    from valliance.service_desk.services.queue import queue_page
+
+    enroll(app)
+    start = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
+    with app.app_context():
+        member = db.session.query(Member).one()
+        made = [tickets.open_ticket(db.session, member, kind="fault", summary=f"断网{i}",
+                                    contact_phone="13800138000",
+                                    now=start + timedelta(minutes=i)).id for i in range(5)]
+        for ticket_id in made[:2]:  # the two oldest wait for the member
+            tickets.change_status(db.session, ticket_id, "waiting_member", by=desk,
+                                  note="请在家等候", now=start + timedelta(minutes=10))
+        db.session.commit()
+        pages = [queue_page(db.session, per_page=2, page=n, now=start + timedelta(hours=1))
+                 for n in (1, 2, 3, 4)]
+        assert [[row.ticket.id for row in page.rows] for page in pages[:3]] == [
+            made[2:4], [made[4], made[0]], [made[1]]]
+        assert pages[0].total == 5 and pages[0].pages == 3
+        assert [row.ticket.id for row in pages[3].rows] == [made[1]]  # past the end: the last

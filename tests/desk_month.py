@@ -38,6 +38,7 @@ class Done:
     outcome: str  # resolved, closed_unresolved, running, paused
     fix_seconds: int | None = None  # counted seconds at the final resolution
     used_when_paused: int | None = None
+    used_when_closed: int | None = None
     reopened: bool = False
     rating: int | None = None
 
@@ -92,8 +93,11 @@ def _play(session, rng, member, kind, opened, team, engineer) -> Done:
     record.team, record.engineer = team, engineer
     used = int((t - opened).total_seconds())
     if record.outcome == "closed_unresolved":
+        # most are closed within the hour (duplicates); some only after their level ran out
+        closed = t + timedelta(seconds=rng.choice((300, target + 600)))
         tickets.change_status(session, ticket.id, "closed", by=None, note="重复工单",
-                              now=t + timedelta(minutes=5))
+                              now=closed)
+        record.used_when_closed = int((closed - opened).total_seconds())
         return record
     if record.outcome == "running":
         return record

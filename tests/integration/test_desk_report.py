@@ -48,11 +48,13 @@ def _expected(done):
             counts["within" if d.fix_seconds <= d.target_seconds else "late"] += 1
         elif d.outcome == "closed_unresolved":
             counts["closed"] += 1
+            if d.used_when_closed > d.target_seconds:  # closing a late ticket hides nothing
+                counts["late"] += 1
         elif d.outcome == "paused":
-            counts["late" if d.used_when_paused >= d.target_seconds else "pending"] += 1
+            counts["late" if d.used_when_paused > d.target_seconds else "pending"] += 1
         else:
             due = d.opened + timedelta(seconds=d.target_seconds)
-            counts["late" if due <= REPORT_AT else "pending"] += 1
+            counts["late" if due < REPORT_AT else "pending"] += 1
     return counts
 
 
@@ -163,3 +165,38 @@ def test_an_empty_period_has_no_share_and_no_times(session):
     report = build_report(session, period_of(MONTH, MONTH_START.date()), now=REPORT_AT)
     assert report.empty and report.faults.share is None
     assert report.faults.median_seconds is None and report.total.reopen_rate is None
+
+
+def test_a_ticket_reopened_and_worked_again_counts_in_the_reopen_rate_at_once(session):
+    people = desk_people(session, teams=1, members_per_tier=1)
+    member = people["members"][0]
+    start = MONTH_START + timedelta(days=2)
+    made = [tickets.open_ticket(session, member, kind="fault", summary=f"断网{i}",
+                                contact_phone=member.phone, now=start + timedelta(minutes=i))
+            for i in range(4)]
+    for ticket in made:
+        tickets.change_status(session, ticket.id, "resolved", by=None, note="已修复",
+                              now=start + timedelta(hours=1))
+    tickets.member_reopen(session, member.id, made[0].id, now=start + timedelta(hours=2))
+    session.flush()
+    total = build_report(session, period_of(MONTH, start.date()), now=REPORT_AT).total
+    assert (total.reopened, total.reopen_base, total.resolved) == (1, 4, 3)
+    assert total.reopen_rate == pytest.approx(0.25)
+
+
+def test_closing_a_late_fault_unresolved_keeps_it_late_in_the_share(session):
+    people = desk_people(session, teams=1, members_per_tier=1)
+    member = people["members"][0]  # a standard member: faults within 5 hours
+    start = MONTH_START + timedelta(days=3)
+    late = tickets.open_ticket(session, member, kind="fault", summary="断网",
+                               contact_phone=member.phone, now=start)
+    duplicate = tickets.open_ticket(session, member, kind="fault", summary="又断网",
+                                    contact_phone=member.phone, now=start)
+    tickets.change_status(session, late.id, "closed", by=None, note="用户撤销",
+                          now=start + timedelta(hours=6))
+    tickets.change_status(session, duplicate.id, "closed", by=None, note="重复报修",
+                          now=start + timedelta(minutes=10))
+    session.flush()
+    faults = build_report(session, period_of(MONTH, start.date()), now=REPORT_AT).faults
+    assert (faults.within, faults.late, faults.closed_unresolved) == (0, 1, 2)
+    assert faults.share == 0.0

@@ -11,10 +11,12 @@ Within their service level, for the tickets of a row (a kind, a tier, a team, an
   final resolution, its clock counting on from where it stopped);
 - late: resolved with `within_target` false, or not resolved yet (open, assigned,
   in_progress, waiting_member) and already past its service level at the report's moment:
-  a running ticket past `due_at`, a paused one that had used up its time before it paused;
+  a running ticket past `due_at`, a paused one that had used more than its time before it
+  paused; or closed without a resolution after using more than its time (closing a late
+  ticket does not take it out of the share);
 - pending: not resolved and not late yet — left out of the share;
 - closed without resolution (`resolved_at` null, status closed: duplicates, cancelled) —
-  left out of the share, counted on their own.
+  counted on their own, and left out of the share unless late.
 Share = within / (within + late); None when nothing is within or late. The headline is the
 faults' share against the 80 % target; every kind has its own row. The tier, team and
 engineer rows count tickets of every kind, each against its own service level.
@@ -23,7 +25,8 @@ Time to fix: `fix_seconds` of the resolved tickets (the counted seconds on the t
 clock, pauses and — on business hours — the hours outside excluded): the median and the 90th
 percentile by nearest rank (the ⌈p·n⌉-th smallest; the median of an even count is the lower
 middle value), computed in Python from one column query, the same on both engines.
-Reopen rate: tickets with reopen_count > 0 among the resolved (or closed after resolution).
+Reopen rate: tickets with reopen_count > 0 (reopened by the member or the desk) among the
+tickets resolved or reopened — one reopened and being worked again counts at once.
 Satisfaction: the mean rating, the count of ratings, and the share rated 4 or 5.
 The series: the faults' share in each of the last 12 weeks or months, the period shown last.
 """
@@ -46,7 +49,7 @@ TARGET = 0.8
 SERIES_LENGTH = 12
 FAULT = "fault"
 COUNTS = ("opened", "within", "late", "pending", "closed_unresolved", "resolved", "reopened",
-          "ratings", "rating_sum", "satisfied")
+          "reopen_base", "ratings", "rating_sum", "satisfied")
 
 
 @dataclass
@@ -63,6 +66,8 @@ class Row:
     closed_unresolved: int = 0
     resolved: int = 0
     reopened: int = 0
+    #: resolved, or reopened and being worked again (the reopen rate's denominator)
+    reopen_base: int = 0
     ratings: int = 0
     rating_sum: int = 0
     satisfied: int = 0  #: rated 4 or 5
@@ -87,7 +92,7 @@ class Row:
 
     @property
     def reopen_rate(self) -> float | None:
-        return self.reopened / self.resolved if self.resolved else None
+        return self.reopened / self.reopen_base if self.reopen_base else None
 
     @property
     def mean_rating(self) -> float | None:
@@ -138,17 +143,22 @@ def nearest_rank(values: list[int], p: float) -> int | None:
 def _conditions(now: datetime) -> dict:
     resolved = Ticket.resolved_at.is_not(None)
     unresolved = Ticket.status.in_(UNRESOLVED)
-    past_level = or_(and_(Ticket.status.in_(RUNNING), Ticket.due_at <= now),
-                     and_(Ticket.status == "waiting_member",
-                          Ticket.used_seconds >= Ticket.target_minutes * 60))
+    # past the level: more time used than it allows (exactly the level is still within it)
+    used_up = Ticket.used_seconds > Ticket.target_minutes * 60
+    past_level = or_(and_(Ticket.status.in_(RUNNING), Ticket.due_at < now),
+                     and_(Ticket.status == "waiting_member", used_up))
+    closed_unresolved = and_(Ticket.resolved_at.is_(None), Ticket.status == "closed")
     return {
         "within": and_(resolved, Ticket.within_target.is_(True)),
+        # a ticket closed unresolved after its level ran out is late (closing it hides nothing)
         "late": or_(and_(resolved, Ticket.within_target.is_(False)),
-                    and_(unresolved, past_level)),
+                    and_(unresolved, past_level), and_(closed_unresolved, used_up)),
         "pending": and_(unresolved, not_(past_level)),
-        "closed_unresolved": and_(Ticket.resolved_at.is_(None), Ticket.status == "closed"),
+        "closed_unresolved": closed_unresolved,
         "resolved": resolved,
-        "reopened": and_(resolved, Ticket.reopen_count > 0),
+        # reopened now or before its last resolution, among the resolved and the reopened
+        "reopened": Ticket.reopen_count > 0,
+        "reopen_base": or_(resolved, Ticket.reopen_count > 0),
         "satisfied": Ticket.rating >= 4,
     }
 

@@ -152,7 +152,12 @@ def test_the_member_page_lists_the_members_recent_tickets(app, client):
         ticket_id, number = opened.id, opened.number
     html = client.get(f"/staff/members/{member['id']}").get_data(as_text=True)
     assert number in html and "移机" in html and "待受理" in html  # the desk's word for open
-    assert f'/staff/desk/tickets/{ticket_id}"' in html
+    assert f'/staff/desk/tickets/{ticket_id}"' not in html  # member care: no desk page
+    make_staff(app, "desk", ("service_desk",))
+    desk = app.test_client()
+    staff_log_in(desk, "desk", PASSWORD)
+    html = desk.get(f"/staff/members/{member['id']}").get_data(as_text=True)
+    assert f'href="/staff/desk/tickets/{ticket_id}"' in html
 
 
 # --- flask desk manager ------------------------------------------------------------------

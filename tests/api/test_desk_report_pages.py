@@ -152,3 +152,13 @@ def test_the_dashboard_shows_this_months_fault_share_and_links_the_desk_to_the_r
 def test_the_dashboard_shows_the_share_without_the_link_to_other_roles(app):
     page = _staff(app, "finance").get("/staff/").get_data(as_text=True)
     assert 'id="desk-share">—' in page and "/staff/desk/report" not in page
+
+
+@pytest.mark.parametrize("query", [
+    "period=month&at=9999-12", "period=month&at=0001-01", "period=week&at=0001-W10",
+    "period=week&at=9999-W52", "period=week&at=2026-W99", "period=month&at=2026-13",
+    "period=year&at=x"])
+def test_a_period_at_the_calendars_ends_or_none_shows_this_one(app, query):
+    client = _staff(app, "service_desk")
+    assert client.get(f"/staff/desk/report?{query}").status_code == 200
+    assert client.get(f"/staff/desk/report.csv?{query}").status_code == 200

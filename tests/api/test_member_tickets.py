@@ -235,3 +235,20 @@ def test_queue_pages_run_on_from_the_running_tickets_into_the_paused_ones(app, d
             made[2:4], [made[4], made[0]], [made[1]]]
         assert pages[0].total == 5 and pages[0].pages == 3
         assert [row.ticket.id for row in pages[3].rows] == [made[1]]  # past the end: the last
+
+
+def test_the_member_hears_that_it_was_assigned_but_not_to_whom_or_why(app, client, desk):
+    enroll(app)
+    headers = auth(token_for(client))
+    created = client.post("/api/v1/member/tickets", json=FAULT, headers=headers).get_json()
+    with app.app_context():
+        for _ in range(2):  # assigned, then handed on: the second is the desk's business
+            tickets.assign_ticket(db.session, created["id"], by=desk, team_id=None,
+                                  assignee_id=desk, note="交给小林，用户上次投诉过")
+        db.session.commit()
+    detail = client.get(f"/api/v1/member/tickets/{created['id']}", headers=headers).get_json()
+    assert [(e["status"], e["note"]) for e in detail["events"]] == [
+        ("open", None), ("assigned", None)]
+    assert "投诉" not in str(detail)
+    inbox = client.get("/api/v1/member/inbox", headers=headers).get_json()["messages"]
+    assert len(inbox) == 2 and "投诉" not in str(inbox)

@@ -161,3 +161,24 @@ def test_two_escalation_jobs_at_once_escalate_a_ticket_once(app, session, member
     assert sum(run_threads(4, job)) == 20
     assert session.scalar(select(func.count()).select_from(TicketEvent).where(
         TicketEvent.action == "escalated", TicketEvent.ticket_id.in_(made))) == 20
+
+
+def test_a_ticket_reopened_past_its_level_goes_to_the_lead_again(session, member, engineer):
+    ticket = fault(session, member, "2026-12-07T10:00")
+    assert escalation.escalate_overdue(session, now=at("2026-12-07T15:00")) == 1
+    move(session, ticket, "resolved", "2026-12-07T16:00", engineer, "更换光猫")
+    tickets.member_reopen(session, member.id, ticket.id, now=at("2026-12-07T18:00"))
+    session.commit()
+    assert escalation.escalate_overdue(session, now=at("2026-12-07T18:01")) == 1
+
+
+def test_paused_tickets_queue_by_the_time_their_level_leaves_them(session, member, engineer):
+    from valliance.service_desk.services.queue import QueueFilters, queue_page
+
+    early = fault(session, member, "2026-12-07T10:00", summary="电视没信号")  # 1 h left
+    move(session, early, "waiting_member", "2026-12-07T14:00", engineer, "等用户在家")
+    late = fault(session, member, "2026-12-07T11:00", summary="固话无声")  # 30 min left
+    move(session, late, "waiting_member", "2026-12-07T15:30", engineer, "等用户在家")
+    page = queue_page(session, QueueFilters(status="waiting_member"),
+                      now=at("2026-12-07T16:00"))
+    assert [row.ticket.id for row in page.rows] == [late.id, early.id]

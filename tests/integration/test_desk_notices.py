@@ -18,8 +18,10 @@ member, engineer = desk_world.member, desk_world.engineer  # the shared fixtures
 
 
 def sms(session) -> list[str]:
+    """The SMS to the member's own phone (the tickets' contact phone, 13900139000, is for the
+    engineer to call: news never goes there)."""
     return list(session.scalars(select(OutboxMessage.body).where(
-        OutboxMessage.recipient == "13900139000").order_by(OutboxMessage.id)))
+        OutboxMessage.recipient == "13800138000").order_by(OutboxMessage.id)))
 
 
 def inbox(session, member) -> list[str]:
@@ -70,12 +72,26 @@ def test_the_quiet_hours_hold_the_sms_until_nine_and_the_job_sends_it_once(sessi
                           now=at("2026-12-07T22:30"))
     session.commit()
     assert notices.queue_due_sms(session, now=at("2026-12-08T08:59")) == 0
-    assert desk_jobs.tick(session, at="2026-12-08T09:00:00+08:00")["sms_queued"] == 2
+    # the newest news only: "in progress" makes the night's receipt stale (the inbox has both)
+    assert desk_jobs.tick(session, at="2026-12-08T09:00:00+08:00")["sms_queued"] == 1
     session.commit()
     desk_jobs.tick(session, at="2026-12-08T09:01:00+08:00")  # the next run, or a retry
     desk_jobs.tick(session, at="2026-12-08T09:00:00+08:00")
     session.commit()
-    assert len(sms(session)) == 2 and ticket.number in sms(session)[0]
+    assert len(sms(session)) == 1 and "正在处理中" in sms(session)[0]
+    assert ticket.number in sms(session)[0] and len(inbox(session, member)) == 2
+
+
+def test_a_fault_fixed_in_the_night_is_not_followed_by_the_nights_older_news(session, member):
+    ticket = opened(session, member, "2026-12-07T23:00")
+    tickets.change_status(session, ticket.id, "in_progress", by=None,
+                          now=at("2026-12-08T01:00"))
+    tickets.change_status(session, ticket.id, "resolved", by=None, note="更换光猫",
+                          now=at("2026-12-08T02:00"))
+    session.commit()
+    assert len(sms(session)) == 1 and "更换光猫" in sms(session)[0]  # at once, at 02:00
+    assert notices.queue_due_sms(session, now=at("2026-12-08T09:00")) == 0
+    assert len(sms(session)) == 1
 
 
 def test_a_faults_resolution_is_sent_at_night_and_other_news_waits(session, member):
@@ -113,7 +129,7 @@ def test_opting_out_of_marketing_does_not_stop_ticket_news(session, member):
 
 @pytest.mark.postgres_only
 def test_two_jobs_at_once_queue_each_held_sms_once(app, session, member, run_threads):
-    for i in range(10):
+    for i in range(10):  # ten tickets: one held receipt each
         opened(session, member, "2026-12-07T22:00", summary=f"断网{i}")
 
     def job(i):

@@ -3,6 +3,7 @@
 import hashlib
 
 from flask import after_this_request
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from valliance.api_support import bearer_token, json_body, load
@@ -32,8 +33,10 @@ def _body(schema):
 def _per_token() -> str:
     # per member app (its token's digest), not per address: a carrier's NAT puts many
     # members behind one address
-    digest = hashlib.sha256((bearer_token() or "").encode()).hexdigest()[:32]
-    return f"member-tickets:{digest}"
+    token = bearer_token()
+    if not token:  # no token: answered 401 anyway; its own bucket per address
+        return f"member-tickets-anonymous:{get_remote_address()}"
+    return f"member-tickets:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
 
 
 @bp.route("/tickets", methods=["POST"])

@@ -147,7 +147,7 @@ class Ticket(Base):
     #: counted seconds used at the last resolution, and whether that was within the target
     fix_seconds: Mapped[int | None] = mapped_column(Integer)
     within_target: Mapped[bool | None] = mapped_column(Boolean)
-    #: times the member said "not fixed"
+    #: times it was reopened after a resolution (the member's "not fixed", or the desk)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
@@ -160,7 +160,8 @@ class TicketEvent(Base):
     A change the member should know of is told them once (`notify`): in the inbox at once,
     by SMS at once or — in the quiet hours, unless it is a fault's resolution — at `sms_due_at`,
     when the desk's job queues it: `sms_queued_at` set and `sms_due_at` cleared by one
-    conditional update (once; the index on `sms_due_at` holds only what waits)."""
+    conditional update (once; only what waits has an `sms_due_at`, so the index's
+    range holds nothing else)."""
 
     __tablename__ = "ticket_events"
     __table_args__ = (

@@ -37,9 +37,14 @@ def tickets_list():
         for ticket in reads.member_tickets(db.session, member_id)])
 
 
+def _per_member() -> str:
+    # per member, not per address: a carrier's NAT puts many members behind one address
+    return f"portal-tickets:{current_user.get_id()}"
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @member_required
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: _per_member())
 @transactional
 def new_ticket():
     """报修 / 办理业务: one ticket; the member is texted after the commit."""

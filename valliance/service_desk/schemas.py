@@ -28,8 +28,9 @@ class TicketCreatedOut(Schema):
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
     created_at = ShanghaiTime(required=True)
     due_at = ShanghaiTime(required=True, metadata={
-        "description": "when the service level promises it done (moves while the clock "
-                       "stands: waiting for the member)"})
+        "description": "when the service level promises it done; while the ticket waits "
+                       "for the member (waiting_member) the clock stands and due_at is the "
+                       "one it had, set anew when the ticket resumes"})
 
 
 class TicketOut(TicketCreatedOut):

@@ -57,7 +57,8 @@ def _member_page(member_id: str, forms: dict | None = None,
     return render_template("backoffice/member.html", forms=forms, confirmed=member_care.CONFIRMED,
                            file=file, desk=member_desk(db.session, file.member),
                            manager_form=manager_form or ManagerForm(formdata=None),
-                           cares=has_role(current_staff(), MEMBER_CARE), **LABELS)
+                           cares=has_role(current_staff(), MEMBER_CARE),
+                           on_desk=has_role(current_staff(), SERVICE_DESK), **LABELS)
 
 
 @bp.get("/members/<member_id>")

@@ -57,4 +57,5 @@ def _lead_of(session: Session, team_id: str | None) -> StaffUser | None:
     if team_id is None:
         return None
     team = session.get(ServiceTeam, team_id)
-    return session.get(StaffUser, team.lead_id) if team and team.lead_id else None
+    lead = session.get(StaffUser, team.lead_id) if team and team.lead_id else None
+    return lead if lead is not None and lead.active else None  # a lead who left: the desk's

@@ -1,6 +1,6 @@
 """What a member is told of their ticket: each change they should know of, once.
 
-A notice goes to the member's inbox at once and by SMS to the ticket's contact phone: at once,
+A notice goes to the member's inbox at once and by SMS to the member's own phone: at once,
 or — in the quiet hours (21:00–09:00, the marketing engine's), unless it is the resolution of
 a fault — at the quiet hours' end, when the desk's job queues it (queue_due_sms: a
 conditional update, so a retried or doubled job queues it once). Service messages: the
@@ -9,12 +9,13 @@ marketing cap does not count them, opting out of marketing does not stop them.
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from valliance.db import SHANGHAI, utcnow
 from valliance.i18n import DEFAULT_LOCALE, N_, catalog
 from valliance.marketing.services.send_rules import in_quiet_hours, quiet_hours_end
+from valliance.members.models import Member
 from valliance.members.services.inbox import post
 from valliance.messaging import queue_sms
 from valliance.service_desk.models import Ticket, TicketEvent
@@ -68,14 +69,23 @@ def tell_member(session: Session, ticket: Ticket, event: TicketEvent, *,
     session.flush()
 
 
+def _phone_of(session: Session, ticket: Ticket) -> str:
+    # the member's own phone, proved at sign-up — not the contact phone typed on the ticket
+    # (for the engineer to call): news never goes to a stranger's number
+    return session.scalar(select(Member.phone).where(Member.id == ticket.member_id))
+
+
 def _queue(session: Session, ticket: Ticket, event: TicketEvent, now: datetime) -> None:
-    queue_sms(session, ticket.contact_phone, notice_text(ticket, event, limit=SMS_TEXT_MAX))
+    queue_sms(session, _phone_of(session, ticket),
+              notice_text(ticket, event, limit=SMS_TEXT_MAX))
     event.sms_queued_at = now
 
 
 def queue_due_sms(session: Session, *, now: datetime | None = None, limit: int = 500) -> int:
-    """Queue the SMS the quiet hours held back whose time has come (the desk's job); each
-    once, however often the job runs or is retried. How many."""
+    """Queue the SMS the quiet hours held back whose time has come (the desk's job): for each
+    ticket only the newest news — an older one a later change made stale (the night's "in
+    progress" after the fault was fixed) is dropped, the inbox keeps it. Each once, however
+    often the job runs or is retried. How many were queued."""
     now = now or utcnow()
     if in_quiet_hours(now):
         return 0
@@ -85,14 +95,18 @@ def queue_due_sms(session: Session, *, now: datetime | None = None, limit: int =
         .order_by(TicketEvent.id).limit(limit)).all()
     queued = 0
     for event in due:
+        stale = session.scalar(select(TicketEvent.id).where(
+            TicketEvent.ticket_id == event.ticket_id, TicketEvent.id > event.id,
+            or_(TicketEvent.sms_due_at.is_not(None), TicketEvent.sms_queued_at.is_not(None)))
+            .limit(1)) is not None
         claimed = session.execute(
             update(TicketEvent).where(TicketEvent.id == event.id,
                                       TicketEvent.sms_queued_at.is_(None))
-            .values(sms_queued_at=now, sms_due_at=None)
+            .values(sms_queued_at=None if stale else now, sms_due_at=None)
             .execution_options(synchronize_session=False)).rowcount
-        if claimed:
+        if claimed and not stale:
             ticket = session.get(Ticket, event.ticket_id)
-            queue_sms(session, ticket.contact_phone,
+            queue_sms(session, _phone_of(session, ticket),
                       notice_text(ticket, event, limit=SMS_TEXT_MAX))
             queued += 1
     return queued

@@ -86,7 +86,7 @@ def light_of(used: int, target_seconds: int, paused: bool) -> str:
     """The clock's colour for this share of the service level used."""
     if paused:
         return "paused"
-    if used >= target_seconds:
+    if used > target_seconds:  # exactly the level is still within it
         return "red"
     return "amber" if used >= AMBER_AT * target_seconds else "green"
 
@@ -96,6 +96,12 @@ def light_of(used: int, target_seconds: int, paused: bool) -> str:
 #: whatever plan it caches
 RUNNING_ROWS = text(f"tickets.{RUNNING_WHERE}")
 PAUSED_ROWS = text(f"tickets.{PAUSED_WHERE}")
+
+
+#: running tickets by when they fall due; paused ones (their due time stands still) by the
+#: time their level leaves them
+BY_DUE_TIME = (Ticket.due_at, Ticket.id)
+BY_TIME_LEFT = (Ticket.target_minutes * 60 - Ticket.used_seconds, Ticket.id)
 
 
 def _where(filters: QueueFilters, now: datetime) -> list:
@@ -123,15 +129,14 @@ def _count(session: Session, where: list) -> int:
     return session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
 
 
-def _rows(session: Session, where: list, limit: int, offset: int) -> list:
+def _rows(session: Session, where: list, order: tuple, limit: int, offset: int) -> list:
     assignee = aliased(StaffUser)
     return session.execute(
         select(Ticket, Member.name, ServiceTeam.name, assignee.name)
         .join(Member, Member.id == Ticket.member_id)
         .outerjoin(ServiceTeam, ServiceTeam.id == Ticket.team_id)
         .outerjoin(assignee, assignee.id == Ticket.assignee_id)
-        .where(*where).order_by(Ticket.due_at, Ticket.id)
-        .limit(limit).offset(offset)).all()
+        .where(*where).order_by(*order).limit(limit).offset(offset)).all()
 
 
 def queue_page(session: Session, filters: QueueFilters = QueueFilters(), *, page: int = 1,
@@ -146,9 +151,11 @@ def queue_page(session: Session, filters: QueueFilters = QueueFilters(), *, page
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     offset = (page - 1) * per_page
-    rows = _rows(session, running, per_page, offset) if offset < in_running else []
+    rows = (_rows(session, running, BY_DUE_TIME, per_page, offset)
+            if offset < in_running else [])
     if len(rows) < per_page:
-        rows += _rows(session, paused, per_page - len(rows), max(0, offset - in_running))
+        rows += _rows(session, paused, BY_TIME_LEFT, per_page - len(rows),
+                      max(0, offset - in_running))
     return QueuePage([_row(ticket, member, team, person, now)
                       for ticket, member, team, person in rows], total, page, pages)
 

@@ -21,10 +21,10 @@ class MemberEvent:
 
 
 def manager_name(session: Session, member_id: str) -> str | None:
-    """The name of the member's account manager, if they have one."""
+    """The name of the member's account manager, if they have one still at work."""
     return session.scalar(select(StaffUser.name).join(
         AccountManager, AccountManager.staff_id == StaffUser.id)
-        .where(AccountManager.member_id == member_id))
+        .where(AccountManager.member_id == member_id, StaffUser.active.is_(True)))
 
 
 def member_tickets(session: Session, member_id: str) -> list[Ticket]:

@@ -51,6 +51,10 @@ class Period:
         return periods[::-1]
 
 
+#: the years a report may be asked for (the series reaches a year back, the page one period on)
+FIRST_YEAR, LAST_YEAR = 2000, 9990
+
+
 def period_of(kind: str, day: date) -> Period:
     """The week or the month holding the day."""
     if kind == WEEK:
@@ -66,10 +70,15 @@ def parse_period(kind: str | None, at: str | None, today: date) -> Period:
     kind = kind if kind in PERIOD_KINDS else MONTH
     try:
         if kind == MONTH and at:
-            return period_of(MONTH, datetime.strptime(at + "-01", "%Y-%m-%d").date())
-        if kind == WEEK and at:
+            asked = period_of(MONTH, datetime.strptime(at + "-01", "%Y-%m-%d").date())
+        elif kind == WEEK and at:
             year, week = at.upper().split("-W")
-            return period_of(WEEK, date.fromisocalendar(int(year), int(week), 1))
-    except ValueError:
-        pass
-    return period_of(kind, today)
+            asked = period_of(WEEK, date.fromisocalendar(int(year), int(week), 1))
+        else:
+            asked = None
+    except (ValueError, OverflowError):
+        asked = None
+    # the page reaches a year back and a period on: the calendar's ends are not periods
+    if asked is None or not FIRST_YEAR <= asked.first.year <= LAST_YEAR:
+        return period_of(kind, today)
+    return asked

@@ -85,8 +85,10 @@ def _same_report(session: Session, member_id: str, kind: str, summary: str, now:
 
 
 def locked(session: Session, ticket_id: str) -> Ticket:
-    """The ticket, its row locked for this transaction (NotFound when there is none)."""
-    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    """The ticket, its row locked for this transaction and read afresh (NotFound when there
+    is none)."""
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                            .execution_options(populate_existing=True))
     if ticket is None:
         raise NotFound(NO_TICKET)
     return ticket
@@ -127,13 +129,14 @@ def assign_ticket(session: Session, ticket_id: str, *, by: str, team_id: str | N
         team_id = teams.team_of(session, assignee_id)
     from_status = ticket.status
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
-    new_status = "assigned" if from_status == "open" else None
-    if new_status:
-        ticket.status = new_status
     ticket.updated_at = now
-    event = _event(session, ticket, "assigned", status=new_status, from_status=from_status,
-                   staff_id=by, note=text(note, "note", NOTE_MAX, required=False), now=now)
-    if new_status:
+    # to whom, and why, stays with the desk; the member hears only that it was assigned
+    _event(session, ticket, "assigned", status=None, from_status=from_status, staff_id=by,
+           note=text(note, "note", NOTE_MAX, required=False), visibility="internal", now=now)
+    if from_status == "open":
+        ticket.status = "assigned"
+        event = _event(session, ticket, "status", status="assigned", from_status=from_status,
+                       staff_id=by, now=now)
         notices.tell_member(session, ticket, event, now=now)
     return ticket
 
@@ -180,6 +183,7 @@ def change_status(session: Session, ticket_id: str, status: str, *, by: str,
 def _reopen(ticket: Ticket, now: datetime) -> None:
     ticket.reopen_count += 1
     ticket.resolved_at = ticket.fix_seconds = ticket.within_target = None
+    ticket.escalated_at = None  # overdue again, it goes to the lead again
     _start_clock(ticket, now)
 
 
@@ -203,7 +207,9 @@ def member_ticket(session: Session, member_id: str, ticket_id: str, *, lock: boo
                   ) -> Ticket:
     """The member's own ticket (another member's, or none: NotFound)."""
     query = select(Ticket).where(Ticket.id == ticket_id, Ticket.member_id == member_id)
-    ticket = session.scalar(query.with_for_update() if lock else query)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    ticket = session.scalar(query)
     if ticket is None:
         raise NotFound(NO_TICKET)
     return ticket
@@ -250,9 +256,14 @@ def close_resolved(session: Session, *, now: datetime | None = None, limit: int 
     ids = session.scalars(select(Ticket.id).where(
         Ticket.status == "resolved", Ticket.resolved_at < now - AUTO_CLOSE_AFTER)
         .order_by(Ticket.resolved_at).limit(limit)).all()
+    closed = 0
     for ticket_id in ids:
-        change_status(session, ticket_id, "closed", by=None, now=now)
-    return len(ids)
+        ticket = locked(session, ticket_id)
+        # reopened by its member since it was read: theirs to work on, not to close
+        if ticket.status == "resolved" and ticket.resolved_at < now - AUTO_CLOSE_AFTER:
+            change_status(session, ticket_id, "closed", by=None, now=now)
+            closed += 1
+    return closed
 
 
 def _event(session: Session, ticket: Ticket, action: str, *, status, from_status, staff_id,

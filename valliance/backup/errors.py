@@ -4,16 +4,25 @@ from valliance.errors import VallianceError
 from valliance.i18n import bilingual
 
 
-class BackupFailed(VallianceError):
-    status, code, pages_only = 500, "backup_failed", True
-    message = bilingual("备份失败")
+class BackupError(VallianceError):
+    pages_only = True  # the shell's refusals: not in the API's list of error codes
 
 
-class BackupUnreadable(VallianceError):
-    status, code, pages_only = 422, "backup_unreadable", True
+class BackupFailed(BackupError):
+    """pg_dump failed, or the backup cannot be written where it was asked for."""
+
+    status, code, message = 500, "backup_failed", bilingual("备份失败")
+
+
+class BackupUnreadable(BackupError):
+    """The file is missing, cut short, damaged, or no Valliance backup."""
+
+    status, code = 422, "backup_unreadable"
     message = bilingual("备份文件无法读取：文件已损坏、不完整或不是备份")
 
 
-class DatabaseNotEmpty(VallianceError):
-    status, code, pages_only = 409, "database_not_empty", True
+class DatabaseNotEmpty(BackupError):
+    """A restore writes only into a database that holds none of our tables."""
+
+    status, code = 409, "database_not_empty"
     message = bilingual("目标数据库不是空的：只能恢复到新建的空数据库")

@@ -34,6 +34,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance import (
         api_docs,
         backoffice,
+        backup,
         coupons,
         directory,
         invitations,
@@ -67,6 +68,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance import service_desk  # the VIP service desk (issue #19)
 
     service_desk.init_app(app)
+    backup.init_app(app)  # flask backup create | restore (issue #20)
     api_docs.init_app(app)
     security.init_app(app)
 

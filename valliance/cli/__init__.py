@@ -47,17 +47,23 @@ def describe(error: VallianceError) -> str:
     return f"{error.message} — {details}" if details else error.message
 
 
+def refuse(exc: VallianceError, as_json: bool) -> None:
+    """End the command on a domain error: exit 1 — with --json, after printing
+    {"error", "message", "details"} on stdout (contract §13)."""
+    if as_json:
+        click.echo(json.dumps({"error": exc.code, "message": str(exc.message),
+                               "details": exc.details}, ensure_ascii=False, default=str))
+        raise SystemExit(1) from exc
+    raise click.ClickException(describe(exc)) from exc
+
+
 def transaction(work: Callable, as_json: bool = False):
     """Run work in one transaction (commit once, roll back on error); errors exit 1 — with
     --json, after printing {"error", "message", "details"} on stdout (contract §13)."""
     try:
         return run_in_transaction(db.session, work)
     except VallianceError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": exc.code, "message": str(exc.message),
-                                   "details": exc.details}, ensure_ascii=False, default=str))
-            raise SystemExit(1) from exc
-        raise click.ClickException(describe(exc)) from exc
+        refuse(exc, as_json)
     except ImportRejected as exc:
         for error in exc.errors:
             click.echo(error.render(), err=True)

@@ -2,6 +2,10 @@
 counters that move by exactly what happened — a sale through the POS API and one through the
 purchase lane, a redemption, a refund, a failed sign-in, a 429, a failed job."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -13,6 +17,7 @@ from tests.conftest import ON_POSTGRES
 from valliance import jobs
 from valliance.merchants.lane import BUG, EXPECTED, PurchaseLane
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-secret-0123456789"  # noqa: S105 — tests only
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 SALES = f'valliance_http_request_duration_seconds_count{{method="POST",route="{PURCHASES}",status="2xx"}}'  # noqa: E501
@@ -187,10 +192,21 @@ def test_the_job_queue_is_read_when_scraped_and_failures_count(app, client, metr
     assert moved(before, after)['valliance_job_failures_total{job="test.flaky"}'] == 1
 
 
-def test_the_queue_on_redis_is_read_when_scraped(app, client, metrics_token, redis_jobs):
+@pytest.mark.usefixtures("redis_jobs")
+def test_the_queue_on_redis_is_read_when_scraped(app, client, metrics_token):
     with app.app_context():
         jobs.enqueue("test.note", "r-1", key="metrics-redis-1")
         jobs.enqueue("test.note", "r-2", key="metrics-redis-2")
     found = samples(client)
     assert (found['valliance_jobs{state="queued"}'], found['valliance_jobs{state="failed"}']) \
         == (2, 0)
+
+
+def test_the_sample_dashboard_queries_only_metrics_the_app_exports(client, metrics_token):
+    dashboard = json.loads((ROOT / "deploy/grafana/valliance.json").read_text())
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    asked = {re.sub(r"_(total|count|bucket|sum)$", "", name)
+             for query in queries for name in re.findall(r"valliance_\w+", query)}
+    text = client.get("/metrics", headers=BEARER).get_data(as_text=True)
+    exported = {family.name for family in text_string_to_metric_families(text)}
+    assert len(queries) >= 12 and asked <= exported, asked - exported

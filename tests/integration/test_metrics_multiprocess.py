@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.pos_bench import free_port, stop, wait_healthy
 from tests.conftest import PG_URL
+from tests.integration.test_gunicorn_server import gunicorn, server_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "multiprocess-scrape-token"  # noqa: S105 — tests only
@@ -38,11 +38,7 @@ if sys.argv[2:] == ["scrape"]:
 
 
 def _environment(url: str, directory: Path) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "REDIS_URL"}}
-    env.update(DATABASE_URL=url, SECRET_KEY="test-secret-key",  # noqa: S106 — tests only
-               METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(directory))
-    return env
+    return server_environment(url, METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(directory))
 
 
 def _samples(text: str) -> dict[str, float]:
@@ -93,20 +89,8 @@ def two_workers(app, sqlite_template, tmp_path):
     directory.mkdir()
     (directory / "gauge_livesum_999999.db").write_bytes(b"a previous run's")
     env = _environment(PG_URL or sqlite_template.url, directory)
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}",
-                                 "-w", "2", "--error-logfile", "-", "wsgi:app"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        try:
-            wait_healthy(port, proc, timeout=60)
-        except RuntimeError as exc:
-            pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
+    with gunicorn(env, tmp_path / "gunicorn.log", "-w", "2") as (port, proc):
         yield port, proc.pid, directory
-    finally:
-        stop(proc)
 
 
 def _scrape(port: int) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""Every request's latency and status, measured around the whole app, the purchase lane too."""
+"""Every request's latency and status: Measured around Flask, the purchase lane's own sales
+observed by the lane (it sits in front of Measured and answers them beneath Flask)."""
 
 from time import perf_counter
 
@@ -20,7 +21,8 @@ REQUESTS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 RATE_LIMITED = Counter("valliance_rate_limited", "Requests answered 429", ["route"])
 
-
+#: the WSGI environ key where Flask's request leaves the URL rule it matched
+ROUTE = "valliance.route"
 #: labelled children by (route, method, status class): labels() takes a lock each time
 _CHILDREN: dict[tuple[str, str, str], object] = {}
 
@@ -34,10 +36,6 @@ def observe(route: str, method: str, status: str, seconds: float) -> None:
     child.observe(seconds)
     if status == "429":
         RATE_LIMITED.labels(route).inc()
-
-
-#: the WSGI environ key where Flask's request leaves the URL rule it matched
-ROUTE = "valliance.route"
 
 
 def note_route(_exc=None) -> None:

@@ -17,6 +17,10 @@ Each worker holds at most pool_size + max_overflow database connections (SQLAlch
 defaults: 5 + 10), so workers × 15 must stay within PostgreSQL's max_connections (100 by
 default). Command-line flags override these settings (`gunicorn -w 8 wsgi:app`), and so does
 GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the number of workers.
+
+With PROMETHEUS_MULTIPROC_DIR (a directory of the web server's own: README, Production) the
+workers' metrics are summed at GET /metrics; on_starting empties it of a previous run's files
+and child_exit forgets a stopped worker's live gauges.
 """
 
 import os
@@ -36,3 +40,22 @@ worker_connections = 1000
 # stopping worker waits for them (graceful_timeout), so that a restart takes seconds
 keepalive = 10
 bind = "127.0.0.1:8000"
+
+
+def on_starting(server):
+    """Start the metrics afresh: a previous run's files would count its workers as live."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory and os.path.isdir(directory):
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """Forget a dead worker's live gauges (connections checked out…): with
+    PROMETHEUS_MULTIPROC_DIR set, every worker writes its metrics there and a scrape sums
+    them; its counters stay, so that totals never go back (valliance/metrics)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -14,9 +14,11 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
     from valliance.merchants.lane import PurchaseLane
+    from valliance.metrics.web import Measured
 
-    # The till's common purchase, answered beneath Flask (inside ProxyFix: it needs the scheme)
-    app.wsgi_app = PurchaseLane(app, app.wsgi_app)
+    # The till's common purchase, answered beneath Flask (inside ProxyFix: it needs the scheme);
+    # every other request's time is measured around Flask (the lane measures its own sales)
+    app.wsgi_app = PurchaseLane(app, Measured(app.wsgi_app))
     if app.config["TRUSTED_PROXY_HOPS"]:
         # Behind a load balancer: the client's address (for rate limits) comes from it.
         hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -90,4 +92,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_cli)
+    from valliance import metrics
+
+    metrics.init_app(app)
     return app

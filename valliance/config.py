@@ -120,6 +120,8 @@ class Config:
             "SERVICE_BUSINESS_HOURS": os.environ.get("SERVICE_BUSINESS_HOURS", "")
             or "09:00-18:00",
             "SERVICE_BUSINESS_DAYS": os.environ.get("SERVICE_BUSINESS_DAYS", "") or "1-5",
+            #: the bearer token a Prometheus scraper sends to GET /metrics (unset: 404)
+            "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
             #: 1: a production deployment (the console SMS sender refuses to send)
             "PRODUCTION": _flag_env("PRODUCTION"),
             #: who sends SMS (messaging.configured_sender): console, aliyun or http

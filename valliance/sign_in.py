@@ -7,12 +7,14 @@ generation on, so a saved copy of the cookie no longer signs anyone in (contract
 area names its own sign-in page.
 """
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
 
 from flask_login import UserMixin
 
+from valliance import metrics
 from valliance.extensions import db, login
 
 _LOADERS: dict[str, Callable] = {}
@@ -96,12 +98,31 @@ def login_failed(response) -> bool:
     return bool(g.get("login_failed")) or response.status_code == 401
 
 
-def login_rate_limits(identity: Callable[[], str], scope: str | None = None):
+def _counting_failures(kind: str, view: Callable) -> Callable:
+    """The view, its failed sign-ins counted in valliance_failed_logins_total{kind}."""
+    from flask import after_this_request, request
+
+    def count_if_failed(response):
+        if login_failed(response):
+            metrics.count_failed_login(kind)
+        return response
+
+    @functools.wraps(view)
+    def counted(*args, **kwargs):
+        if request.method == "POST":  # (after an error handler's answer too: a 401)
+            after_this_request(count_if_failed)
+        return view(*args, **kwargs)
+
+    return counted
+
+
+def login_rate_limits(identity: Callable[[], str], scope: str | None = None, *, kind: str):
     """Decorate a sign-in view (pages and API): failed posts are counted per (account, address)
     and per address, never per account alone, so that nobody can lock a user out; a limited
     address is told when to try again (429 with Retry-After). `identity()` names the account
     (the phone or username); a page view sets `g.login_failed`, the API answers 401. Views
-    given the same `scope` share one count (every view that checks the same passwords)."""
+    given the same `scope` share one count (every view that checks the same passwords).
+    `kind` (metrics.KINDS: member, staff, merchant) labels the failures in the metrics."""
     from flask_limiter.util import get_remote_address
 
     from valliance.extensions import limiter
@@ -117,4 +138,4 @@ def login_rate_limits(identity: Callable[[], str], scope: str | None = None):
 
     per_address = limit(PER_ADDRESS, "address")
     per_account = limit(PER_ACCOUNT_AND_ADDRESS, "account", key_func=account_and_address)
-    return lambda view: per_address(per_account(view))
+    return lambda view: per_address(per_account(_counting_failures(kind, view)))

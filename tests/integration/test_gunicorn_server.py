@@ -27,28 +27,38 @@ from valliance.points.verify import verify_ledger
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def server(app, sqlite_template, tmp_path):
-    """gunicorn serving the test database with gunicorn.conf.py: (port, its log file)."""
-    url = PG_URL or sqlite_template.url
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    # the settings file's shape, and rate limits of this server's own
+def server_environment(url: str, **settings: str) -> dict:
+    """The environment of a test server: the settings file's shape, rate limits of its own."""
     env = {key: value for key, value in os.environ.items()
            if key not in {"GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "REDIS_URL"}}
-    env.update(DATABASE_URL=url, SECRET_KEY="test-secret-key")  # noqa: S105 — tests only
+    env.update(DATABASE_URL=url, SECRET_KEY="test-secret-key", **settings)  # noqa: S106
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, log: Path, *flags: str):
+    """gunicorn from the project's root (gunicorn.conf.py), healthy: (port, its process)."""
+    port = free_port()
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}",
-                                 "--error-logfile", "-", "wsgi:app"],
+                                 *flags, "--error-logfile", "-", "wsgi:app"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         try:
             wait_healthy(port, proc, timeout=60)
         except RuntimeError as exc:
             pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
-        yield port, log
+        yield port, proc
     finally:
         stop(proc)
+
+
+@pytest.fixture
+def server(app, sqlite_template, tmp_path):
+    """gunicorn serving the test database with gunicorn.conf.py: (port, its log file)."""
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(server_environment(PG_URL or sqlite_template.url), log) as (port, _):
+        yield port, log
 
 
 def _member_card(session) -> tuple[str, str]:

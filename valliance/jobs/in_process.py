@@ -107,6 +107,13 @@ class InProcessBackend:
         return {state: [job for job in jobs if job.status == state]
                 for state in ("queued", "started", "scheduled", "failed")}
 
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state (queued: the queue's depth)."""
+        with self.lock:
+            states = [job.status for job in self.jobs.values()]
+        return {state: states.count(state)
+                for state in ("queued", "started", "scheduled", "failed")}
+
     def claim_day(self, name: str, day: date | str) -> bool:
         with self.lock:
             if (name, day) in self.claimed:

@@ -111,6 +111,13 @@ class RedisBackend:
             "failed": self._jobs(self.failed.get_job_ids(0, SHOWN - 1)),
         }
 
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state (queued: the queue's depth), read from Redis."""
+        return {"queued": self.queue.count,
+                "started": StartedJobRegistry(queue=self.queue).count,
+                "scheduled": ScheduledJobRegistry(queue=self.queue).count,
+                "failed": self.failed.count}
+
     def claim_day(self, name: str, day: date | str) -> bool:
         """True for the first process to claim (job, day or slot) (see schedule.tick)."""
         claim = f"valliance:jobs:daily:{self.queue.name}:{name}:{schedule.slot_text(day)}"

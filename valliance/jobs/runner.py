@@ -1,10 +1,14 @@
 """What a worker runs: a named job in an app context, inside one transaction."""
 
 from flask import Flask, current_app, has_app_context
+from prometheus_client import Counter
 
 from valliance.db import run_in_transaction
 from valliance.extensions import db
 from valliance.jobs.registry import JOBS
+
+#: attempts that raised, by job name (each retry that fails counts again)
+FAILURES = Counter("valliance_job_failures", "Job attempts that failed", ["job"])
 
 #: the app a worker process runs its jobs in (set by `flask jobs worker`)
 worker_app: Flask | None = None
@@ -37,6 +41,7 @@ def execute(name: str, *args):
         try:
             return run_in_transaction(db.session, lambda: job.fn(db.session, *args))
         except Exception as exc:
+            FAILURES.labels(name).inc()
             _note_error(exc)
             raise
         finally:

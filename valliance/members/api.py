@@ -75,7 +75,8 @@ def delete_session():
 
 
 @bp.route("/session", methods=["POST"])
-@login_rate_limits(_login_phone_key, scope="member-sign-in")  # shared with the portal's
+# one count with the portal's sign-in
+@login_rate_limits(_login_phone_key, scope="member-sign-in", kind="member")
 @bp.doc(summary="Sign in: a member token for the app",
         requestBody={"required": True,
                      "content": {"application/json": {"schema": SessionIn}}})

@@ -18,6 +18,10 @@ order:
 - a database error (logged as a warning with its SQLSTATE) or a bug (logged at ERROR with
   its traceback): handed over, and counted in `fallbacks` so that tests see them.
 
+Every sale tried and handed over is counted in valliance_lane_fallbacks_total by why; the
+sales the lane answers, in valliance_lane_sales_total and in the request histogram (the app's
+layer, web.Measured, never sees them).
+
 Handing over is always safe: the writer writes all or nothing, and what it wrote is found by
 the idempotency key, so even a sale whose answer was lost is replayed, not sold twice.
 
@@ -28,17 +32,19 @@ app's security headers and request id; tests compare the two byte for byte.
 import io
 import logging
 from collections import Counter
+from time import perf_counter
 
 import psycopg
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from valliance import points
+from valliance import metrics, points
 from valliance.api_support import bearer_secret, json_object, load
 from valliance.errors import VallianceError, request_id_for
 from valliance.extensions import db
 from valliance.merchants.schemas import PurchaseIn
 from valliance.merchants.services import purchases
+from valliance.metrics import web as metrics_web
 from valliance.security import security_headers
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,7 @@ class Handover(Exception):
 
 #: why a purchase was handed to the app after the lane tried it: by design, or not
 EXPECTED, DATABASE_ERROR, BUG = "expected", "database_error", "bug"
+_FALLBACKS = {why: metrics.LANE_FALLBACKS.labels(why) for why in (EXPECTED, DATABASE_ERROR, BUG)}
 
 
 class PurchaseLane:
@@ -83,25 +90,32 @@ class PurchaseLane:
         environ["wsgi.input"] = io.BytesIO(raw)  # the app reads it again if it answers
         if len(raw) != size:  # the client stopped short: the app says so
             return self.wsgi_app(environ, start_response)
+        started = perf_counter()
         try:
             with self.app.app_context():
                 body = self._sell(environ, raw)
         except (Handover, points.NotAtOnce, VallianceError):
-            self.fallbacks[EXPECTED] += 1
-            return self.wsgi_app(environ, start_response)
+            return self._hand_over(EXPECTED, environ, start_response)
         except (psycopg.Error, SQLAlchemyError) as exc:
-            self.fallbacks[DATABASE_ERROR] += 1
             code = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None),
                                                                "sqlstate", None)
             log.warning("purchase lane: database error %s (%s); the app answers the request",
                         code, type(exc).__name__)
-            return self.wsgi_app(environ, start_response)
+            return self._hand_over(DATABASE_ERROR, environ, start_response)
         except Exception:  # noqa: BLE001 (logged at ERROR and counted: tests fail on it)
             # A bug: the sale is not lost (the app answers it), but it is loud.
-            self.fallbacks[BUG] += 1
             log.exception("purchase lane failed; the app answers the request")
-            return self.wsgi_app(environ, start_response)
-        return self._created(environ, start_response, body)
+            return self._hand_over(BUG, environ, start_response)
+        answer = self._created(environ, start_response, body)
+        metrics.LANE_SALES.inc()
+        metrics_web.observe(PATH, "POST", "201", perf_counter() - started)
+        return answer
+
+    def _hand_over(self, why: str, environ, start_response):
+        """Count a sale the lane tried and leaves to the app, and let the app answer it."""
+        self.fallbacks[why] += 1
+        _FALLBACKS[why].inc()
+        return self.wsgi_app(environ, start_response)
 
     def _created(self, environ, start_response, body: dict):
         """201 with the body and headers the app would have answered with."""

@@ -49,7 +49,7 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_rate_limits(_login_key)
+@login_rate_limits(_login_key, kind="staff")
 @transactional
 def login():
     """Sign in with username and password; one answer whether the user exists or not."""

@@ -143,7 +143,7 @@ def _login_phone() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_rate_limits(_login_phone, scope="member-sign-in")
+@login_rate_limits(_login_phone, scope="member-sign-in", kind="member")
 def login():
     """Sign in with phone and password."""
     if request.method == "GET" and getattr(current_user, "is_member", False):

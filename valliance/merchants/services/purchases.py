@@ -15,7 +15,7 @@ import psycopg
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from valliance import points
+from valliance import metrics, points
 from valliance.api_keys import key_digest
 from valliance.coupons import redeeming as coupons
 from valliance.coupons import rules as coupon_rules
@@ -131,6 +131,7 @@ def sell(sales: points.InSession | points.AtOnce, context: SaleContext, pay_part
     # (SaleContext.in_app)
     if isinstance(sales, points.InSession):
         purchase_recorded.send(sales.session, purchase=row)
+    metrics.count_sale(price.points_earned + (priced.birthday_points or 0), price.redeem_points)
     return answer
 
 

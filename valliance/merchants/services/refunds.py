@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valliance import points
+from valliance import metrics, points
 from valliance.audit import record_event
 from valliance.coupons.redeeming import restore_after_refund, take_back_share
 from valliance.coupons.rules import void_for_refund
@@ -86,6 +86,7 @@ def refund_purchase(session: Session, merchant: Merchant, purchase_id: str,
                     points_balance=balance, created_at=at)
     session.add(refund)
     points.count_spend(session, member.id, -cash, at=at)
+    metrics.REFUNDS.inc()
     session.flush()
     purchase_refunded.send(session, purchase=purchase, refund=refund, at=at)
     if purchase_refunded.receivers:  # a listener may have moved points (a referral clawback)

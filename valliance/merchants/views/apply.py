@@ -51,7 +51,7 @@ def _remember_applicant(merchant, owner_phone: str) -> None:
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-@login_rate_limits(_owner_phone, scope=SIGN_IN_SCOPE)
+@login_rate_limits(_owner_phone, scope=SIGN_IN_SCOPE, kind="merchant")
 @transactional
 def apply():
     """The application: the shop, its licence, and the owner's sign-in (pending until approved)."""

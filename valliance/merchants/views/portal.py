@@ -133,7 +133,7 @@ def _check_password(form: LoginForm) -> MerchantUser | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_rate_limits(login_phone, scope=SIGN_IN_SCOPE)
+@login_rate_limits(login_phone, scope=SIGN_IN_SCOPE, kind="merchant")
 @transactional
 def login():
     """Sign in with the mobile number and password; a merchant still under review or turned

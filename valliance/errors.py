@@ -176,7 +176,7 @@ _HTTP_STATUS_ERRORS = {
     429: RateLimited,
 }
 
-_JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+_JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz")
 
 
 def wants_json() -> bool:

@@ -36,3 +36,22 @@ worker_connections = 1000
 # stopping worker waits for them (graceful_timeout), so that a restart takes seconds
 keepalive = 10
 bind = "127.0.0.1:8000"
+
+
+def on_starting(server):
+    """In production, run `flask check` once before binding the port; stop with its one line.
+
+    In a subprocess: the master must not build the app itself (psycopg would be imported
+    before the workers' gevent patches the standard library, as with --preload). The
+    settings' refusals come from create_app there too (valliance/startup.py).
+    """
+    if os.environ.get("PRODUCTION", "").strip().lower() not in ("1", "true", "yes", "on"):
+        return
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "check"],  # noqa: S603
+                          cwd=server.cfg.chdir, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["flask check failed"]
+        raise RuntimeError(lines[-1])

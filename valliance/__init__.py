@@ -75,9 +75,10 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     errors.init_app(app)
     input_guard.init_app(app)  # last: its check runs before every other hook (§10)
     api_docs.register(extensions.api)
-    from valliance.messaging import warn_if_console_in_production
+    from valliance import startup  # production refuses unsafe settings (issue #20)
 
-    warn_if_console_in_production(app)
+    startup.refuse_unsafe_settings(app)
+    app.cli.add_command(startup.check_command)
 
     from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
     from valliance.points import models as ledger_models  # noqa: F401 (metadata)

@@ -18,6 +18,16 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def _readyz(app, **settings):
+    """GET /readyz of another app on this test's database, then let go of its connections
+    (the next test's fresh database copy must not meet them)."""
+    other = _app_like(app, **settings)
+    response = other.test_client().get("/readyz")
+    with other.app_context():
+        db.engine.dispose()
+    return response
+
+
 def _app_like(app, **settings):
     class Config(TestConfig):
         DATABASE_URL = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -69,8 +79,7 @@ def test_readyz_says_ahead_for_a_schema_newer_than_the_code(app, client):
 
 
 def test_readyz_is_not_ready_when_configured_redis_does_not_answer(app):
-    unready = _app_like(app, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
-    response = unready.test_client().get("/readyz")
+    response = _readyz(app, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
     assert response.status_code == 503
     assert response.get_json() == {"status": "not ready", "db": "ok", "migrations": "head",
                                    "redis": "unreachable"}
@@ -86,7 +95,7 @@ def test_readyz_is_ready_with_redis_answering(app):
         import pytest
 
         pytest.skip(f"no Redis at {REDIS_URL}")
-    response = _app_like(app, REDIS_URL=REDIS_URL).test_client().get("/readyz")
+    response = _readyz(app, REDIS_URL=REDIS_URL)
     assert response.status_code == 200 and response.get_json()["redis"] == "ok"
 
 

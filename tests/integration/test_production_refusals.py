@@ -123,6 +123,8 @@ def test_flask_check_refuses_production_with_the_demo_keys_and_passes_once_revok
     _revoke(app, Terminal, "demo-till")
     _revoke(app, Operator, "demo-114")
     assert runner.invoke(args=["check"]).exit_code == 0
+    with production.app_context():
+        db.engine.dispose()
 
 
 def _closed_port() -> int:

@@ -13,6 +13,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
+    from valliance import logs
+
+    logs.init_app(app)
     from valliance.merchants.lane import PurchaseLane
 
     # The till's common purchase, answered beneath Flask (inside ProxyFix: it needs the scheme)

@@ -38,6 +38,29 @@ keepalive = 10
 bind = "127.0.0.1:8000"
 
 
+def _json_logs() -> dict | None:
+    """With JSON logs (valliance/logs.py: LOG_FORMAT, json by default with PRODUCTION=1),
+    gunicorn's own lines are JSON objects too, and its access lines are left to the app's."""
+    from valliance.logs import HANDLER_NAME, log_format  # (imports no database driver)
+
+    production = os.environ.get("PRODUCTION", "").strip().lower() in ("1", "true", "yes", "on")
+    if log_format({"LOG_FORMAT": os.environ.get("LOG_FORMAT"), "PRODUCTION": production}) \
+            != "json":
+        return None
+    return {  # merged over gunicorn's defaults, key by key
+        "root": {"level": "INFO", "handlers": [HANDLER_NAME]},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+                    "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False}},
+        # named as the app's: create_app puts its own in place of this one, never beside it
+        "handlers": {HANDLER_NAME: {"class": "logging.StreamHandler", "formatter": "json",
+                                    "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": "valliance.logs.JsonFormatter"}},
+    }
+
+
+logconfig_dict = _json_logs() or {}
+
+
 def on_starting(server):
     """In production, run `flask check` once before binding the port; stop with its one line.
 

@@ -82,6 +82,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
 
     startup.refuse_unsafe_settings(app)
     app.cli.add_command(startup.check_command)
+    from valliance.demo.published import live_published_keys
+
+    startup.register_database_check(live_published_keys)
 
     from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
     from valliance.points import models as ledger_models  # noqa: F401 (metadata)

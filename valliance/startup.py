@@ -7,8 +7,9 @@ embedded SQLite database — the same line `flask demo seed` draws. Three things
   same key, and that one was never meant to leave a developer's machine;
 - the console SMS sender: no member would ever get a text (checked from the settings, so
   `create_app` refuses: every `flask` command, gunicorn's workers and the job worker);
-- the demo's published till and 114 keys, live in the database (checked by `flask check`,
-  which gunicorn.conf.py runs once, in its master, before it binds the port).
+- what a package finds unsafe in the database — the demo's published till and 114 keys, live
+  (valliance/demo/published.py) — checked by `flask check`, which gunicorn.conf.py runs
+  once, in its master, before it binds the port.
 
 Why the database check is not in `create_app`: `flask db upgrade` on an empty database and
 `flask terminals revoke` — the fix for a demo key found in production — build the app too,
@@ -17,19 +18,15 @@ imported before gevent patches the standard library, as with `--preload`).
 """
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from valliance.api_keys import key_digest
-from valliance.demo.roster import DEMO_OPERATOR_KEY, DEMO_TILL_KEY
-from valliance.directory.models import Operator
 from valliance.extensions import db
-from valliance.merchants.models import Terminal
 from valliance.sms_senders import provider_name
 
 log = logging.getLogger(__name__)
@@ -59,23 +56,19 @@ def settings_refusals(app: Flask) -> list[str]:
     return refusals
 
 
-def database_refusals(session) -> list[str]:
-    """The demo's published keys that still open the API in this database."""
-    found = []
-    for model, key, what in ((Terminal, DEMO_TILL_KEY, "till"),
-                             (Operator, DEMO_OPERATOR_KEY, "114 operator")):
-        try:
-            row = session.scalar(select(model.id).where(model.key_hash == key_digest(key),
-                                                        model.revoked_at.is_(None)))
-        except SQLAlchemyError:  # not migrated yet: no key can be there
-            session.rollback()
-            continue
-        if row is not None:
-            found.append(f"the demo's published {what} key is live "
-                         f"(revoke it: flask {'terminals' if model is Terminal else 'operators'}"
-                         f" revoke {row})")
-    session.rollback()
-    return found
+#: session → what in the database production must not start with (registered by packages)
+_DATABASE_CHECKS: list[Callable[[Session], list[str]]] = []
+
+
+def register_database_check(check: Callable[[Session], list[str]]) -> None:
+    """Have `flask check` refuse production with what check(session) returns."""
+    if check not in _DATABASE_CHECKS:
+        _DATABASE_CHECKS.append(check)
+
+
+def database_refusals(session: Session) -> list[str]:
+    """What every registered check finds in the database."""
+    return [refusal for check in _DATABASE_CHECKS for refusal in check(session)]
 
 
 def refuse_unsafe_settings(app: Flask) -> None:
@@ -93,7 +86,7 @@ def refuse_unsafe_settings(app: Flask) -> None:
 @click.command("check")
 @with_appcontext
 def check_command():
-    """Exit non-zero, one line on stderr, when production must not start (the demo's keys)."""
+    """Exit non-zero, one line on stderr, when production must not start (its database)."""
     if not is_production(current_app):
         click.echo("not production (PRODUCTION unset, debug mode or SQLite): nothing refused")
         return

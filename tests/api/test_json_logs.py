@@ -5,7 +5,11 @@ the jobs the request queues."""
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import time
+import urllib.request
 from datetime import datetime
 
 import pytest
@@ -15,6 +19,7 @@ from tests.api.test_jobs import (
     redis_jobs,  # noqa: F401 (the fixture)
     run_worker,
 )
+from tests.processes import GUNICORN, ROOT, free_port
 from valliance import create_app, jobs, logs
 from valliance.config import TestConfig
 from valliance.extensions import db
@@ -22,6 +27,7 @@ from valliance.extensions import db
 ACCESS_KEYS = {"time", "level", "logger", "message", "request_id", "route", "method", "status",
                "duration_ms"}
 log = logging.getLogger("tests.json_logs")
+
 
 
 class Captured:
@@ -180,3 +186,30 @@ def test_log_format_json_is_productions_default_and_text_otherwise(restored_logg
     assert line["logger"] == "valliance.access" and line["status"] in (200, 503)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_gunicorn_from_its_settings_writes_only_json_lines_and_one_access_line(tmp_path):
+    port = free_port()
+    env = {**os.environ, "LOG_FORMAT": "json", "SECRET_KEY": "x",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}"}
+    env.pop("PRODUCTION", None)
+    server = subprocess.Popen(  # noqa: S603
+        [GUNICORN, "--bind", f"127.0.0.1:{port}",
+         "-w", "1", "wsgi:app"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(  # noqa: S310
+                        f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    lines = [json.loads(line) for line in errors.splitlines() if line.strip()]
+    assert {"gunicorn.error", "valliance.access"} <= {line["logger"] for line in lines}
+    assert [line["route"] for line in lines if line["logger"] == "valliance.access"] == [
+        "/healthz"]
+    assert not [line for line in lines if line["logger"] == "gunicorn.access"]

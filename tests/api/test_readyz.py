@@ -1,21 +1,14 @@
 """GET /readyz (contract §14): ready only at the newest migration, with the database and
 Redis (when configured) answering; otherwise 503 saying what is wrong."""
 
-import socket
-
 from sqlalchemy import text
 
 from tests.api.test_jobs import REDIS_URL
+from tests.processes import free_port
 from valliance import create_app
 from valliance.config import TestConfig
 from valliance.extensions import db
 from valliance.site.readiness import _scripts, migrations_directory
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _readyz(app, **settings):
@@ -79,7 +72,7 @@ def test_readyz_says_ahead_for_a_schema_newer_than_the_code(app, client):
 
 
 def test_readyz_is_not_ready_when_configured_redis_does_not_answer(app):
-    response = _readyz(app, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    response = _readyz(app, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     assert response.status_code == 503
     assert response.get_json() == {"status": "not ready", "db": "ok", "migrations": "head",
                                    "redis": "unreachable"}
@@ -101,7 +94,7 @@ def test_readyz_is_ready_with_redis_answering(app):
 
 def test_readyz_answers_503_without_a_traceback_when_the_database_is_unreachable():
     class Unreachable(TestConfig):
-        DATABASE_URL = f"postgresql://nobody:hunter2@127.0.0.1:{_closed_port()}/none"
+        DATABASE_URL = f"postgresql://nobody:hunter2@127.0.0.1:{free_port()}/none"
         SECRET_KEY = "x"  # noqa: S105
 
     response = create_app(Unreachable).test_client().get("/readyz")

@@ -3,7 +3,6 @@ console SMS sender, or the demo's published keys live in its database (valliance
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy import update
 
 from tests.api.world import build as build_world
 from tests.conftest import ON_POSTGRES
+from tests.processes import GUNICORN, ROOT, free_port
 from valliance import create_app
 from valliance.api_keys import key_digest
 from valliance.config import TestConfig
@@ -22,7 +22,6 @@ from valliance.extensions import db
 from valliance.merchants.models import Terminal
 from valliance.startup import ProductionRefused, database_refusals
 
-ROOT = Path(__file__).resolve().parents[2]
 #: a PostgreSQL URL nothing listens on: create_app never connects, so the settings decide
 NOWHERE = "postgresql://nobody@127.0.0.1:1/none"
 GATEWAY = {"SMS_PROVIDER": "http", "SMS_GATEWAY_URL": "https://sms.example/send"}
@@ -127,12 +126,6 @@ def test_flask_check_refuses_production_with_the_demo_keys_and_passes_once_revok
         db.engine.dispose()
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _run(*command):
     env = {k: v for k, v in os.environ.items()
            if k not in ("SECRET_KEY", "SMS_PROVIDER", "SMS_GATEWAY_URL", "FLASK_DEBUG")}
@@ -151,8 +144,8 @@ def test_flask_exits_non_zero_with_one_readable_line_in_production_without_a_sec
 
 
 def test_gunicorn_exits_non_zero_before_binding_with_one_readable_line():
-    port = _closed_port()
-    done = _run(str(Path(sys.executable).with_name("gunicorn")), "--bind",
+    port = free_port()
+    done = _run(GUNICORN, "--bind",
                 f"127.0.0.1:{port}", "wsgi:app")
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]

@@ -40,17 +40,22 @@ def test_readyz_is_ready_at_the_newest_migration_without_redis(client):
                                    "redis": "not configured"}
 
 
-def test_readyz_is_not_ready_while_the_schema_is_behind_the_newest_migration(app, client):
+def _readyz_at_version(app, client, version: str):
+    """GET /readyz with alembic_version set to `version`, then put the head back."""
     heads, _ = _scripts(migrations_directory(app))
     with app.app_context():
         with db.engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0034'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
         try:
-            response = client.get("/readyz")
+            return client.get("/readyz")
         finally:
             with db.engine.begin() as conn:
                 conn.execute(text("UPDATE alembic_version SET version_num = :head"),
                              {"head": next(iter(heads))})
+
+
+def test_readyz_is_not_ready_while_the_schema_is_behind_the_newest_migration(app, client):
+    response = _readyz_at_version(app, client, "0034")
     assert response.status_code == 503
     assert response.get_json() == {"status": "not ready", "db": "ok", "migrations": "behind",
                                    "redis": "not configured"}
@@ -58,17 +63,23 @@ def test_readyz_is_not_ready_while_the_schema_is_behind_the_newest_migration(app
 
 
 def test_readyz_says_ahead_for_a_schema_newer_than_the_code(app, client):
+    response = _readyz_at_version(app, client, "9999_future")
+    assert response.status_code == 503 and response.get_json()["migrations"] == "ahead"
+
+
+def test_readyz_says_none_for_a_database_never_migrated(app, client):
     heads, _ = _scripts(migrations_directory(app))
     with app.app_context():
         with db.engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+            conn.execute(text("DELETE FROM alembic_version"))
         try:
             response = client.get("/readyz")
         finally:
             with db.engine.begin() as conn:
-                conn.execute(text("UPDATE alembic_version SET version_num = :head"),
+                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
                              {"head": next(iter(heads))})
-    assert response.status_code == 503 and response.get_json()["migrations"] == "ahead"
+    assert response.status_code == 503 and response.get_json()["migrations"] == "none"
+    assert client.get("/readyz").status_code == 200
 
 
 def test_readyz_is_not_ready_when_configured_redis_does_not_answer(app):

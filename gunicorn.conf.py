@@ -19,7 +19,10 @@ default). Command-line flags override these settings (`gunicorn -w 8 wsgi:app`),
 GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the number of workers.
 """
 
+import json
+import logging
 import os
+from datetime import UTC, datetime
 
 _on_sqlite = os.environ.get("DATABASE_URL", "sqlite:").startswith("sqlite:")
 
@@ -38,23 +41,43 @@ keepalive = 10
 bind = "127.0.0.1:8000"
 
 
-def _json_logs() -> dict | None:
-    """With JSON logs (valliance/logs.py: LOG_FORMAT, json by default with PRODUCTION=1),
-    gunicorn's own lines are JSON objects too, and its access lines are left to the app's."""
-    from valliance.logs import HANDLER_NAME, log_format  # (imports no database driver)
+def _production() -> bool:
+    return os.environ.get("PRODUCTION", "").strip().lower() in ("1", "true", "yes", "on")
 
-    production = os.environ.get("PRODUCTION", "").strip().lower() in ("1", "true", "yes", "on")
-    if log_format({"LOG_FORMAT": os.environ.get("LOG_FORMAT"), "PRODUCTION": production}) \
-            != "json":
+
+class _JsonLines(logging.Formatter):
+    """The master's lines as valliance/logs.py writes them (time, level, logger, message).
+
+    Not that module itself: importing the app's package here would load it into the master
+    before the workers' gevent patch, which is what --preload does. Each worker's create_app
+    puts the app's own JSON handler (same name) in place of this one.
+    """
+
+    def format(self, record):
+        entry = {"time": datetime.fromtimestamp(record.created, UTC)
+                 .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _json_logs() -> dict | None:
+    """With JSON logs (LOG_FORMAT=json; by default with PRODUCTION=1, as valliance/logs.py),
+    gunicorn's own lines are JSON objects too, and its access lines are left to the app's."""
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower() or (
+        "json" if _production() else "text")
+    if chosen != "json":
         return None
     return {  # merged over gunicorn's defaults, key by key
-        "root": {"level": "INFO", "handlers": [HANDLER_NAME]},
+        "root": {"level": "INFO", "handlers": ["valliance-json"]},
         "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
                     "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False}},
-        # named as the app's: create_app puts its own in place of this one, never beside it
-        "handlers": {HANDLER_NAME: {"class": "logging.StreamHandler", "formatter": "json",
-                                    "stream": "ext://sys.stderr"}},
-        "formatters": {"json": {"()": "valliance.logs.JsonFormatter"}},
+        # named as the app's handler (logs.HANDLER_NAME): it replaces this one, never doubles it
+        "handlers": {"valliance-json": {"class": "logging.StreamHandler", "formatter": "json",
+                                        "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": _JsonLines}},
     }
 
 
@@ -68,7 +91,7 @@ def on_starting(server):
     before the workers' gevent patches the standard library, as with --preload). The
     settings' refusals come from create_app there too (valliance/startup.py).
     """
-    if os.environ.get("PRODUCTION", "").strip().lower() not in ("1", "true", "yes", "on"):
+    if not _production():
         return
     import subprocess
     import sys

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import time
 import urllib.request
@@ -197,14 +198,15 @@ def test_gunicorn_from_its_settings_writes_only_json_lines_and_one_access_line(t
         [GUNICORN, "--bind", f"127.0.0.1:{port}",
          "-w", "1", "wsgi:app"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(100):
+        for _ in range(200):  # until the master listens; then one request, however slow
             try:
-                with urllib.request.urlopen(  # noqa: S310
-                        f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-                    assert answer.status == 200
-                    break
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.05)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",  # noqa: S310
+                                    timeout=60) as answer:
+            assert answer.status == 200
     finally:
         server.terminate()
         _, errors = server.communicate(timeout=30)

@@ -18,6 +18,7 @@ imported before gevent patches the standard library, as with `--preload`).
 """
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,6 +92,8 @@ def check_command():
         click.echo("not production (PRODUCTION unset, debug mode or SQLite): nothing refused")
         return
     refusals = database_refusals(db.session)
-    if refusals:
-        raise click.ClickException("refusing to start in production: " + "; ".join(refusals))
+    if refusals:  # the same one line as wsgi.py's for a refused setting
+        click.echo("valliance: refusing to start in production: " + "; ".join(refusals),
+                   err=True)
+        sys.exit(1)
     click.echo("production checks passed")

@@ -23,7 +23,10 @@ workers' metrics are summed at GET /metrics; on_starting empties it of a previou
 and child_exit forgets a stopped worker's live gauges.
 """
 
+import json
+import logging
 import os
+from datetime import UTC, datetime
 
 _on_sqlite = os.environ.get("DATABASE_URL", "sqlite:").startswith("sqlite:")
 
@@ -42,7 +45,7 @@ keepalive = 10
 bind = "127.0.0.1:8000"
 
 
-def on_starting(server):
+def _fresh_metrics() -> None:
     """Start the metrics afresh: a previous run's files would count its workers as live."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory and os.path.isdir(directory):
@@ -59,3 +62,67 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def _production() -> bool:
+    return os.environ.get("PRODUCTION", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class _JsonLines(logging.Formatter):
+    """The master's lines as valliance/logs.py writes them (time, level, logger, message).
+
+    Not that module itself: importing the app's package here would load it into the master
+    before the workers' gevent patch, which is what --preload does. Each worker's create_app
+    puts the app's own JSON handler (same name) in place of this one.
+    """
+
+    def format(self, record):
+        entry = {"time": datetime.fromtimestamp(record.created, UTC)
+                 .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _json_logs() -> dict | None:
+    """With JSON logs (LOG_FORMAT=json; by default with PRODUCTION=1, as valliance/logs.py),
+    gunicorn's own lines are JSON objects too, and its access lines are left to the app's."""
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower() or (
+        "json" if _production() else "text")
+    if chosen != "json":
+        return None
+    return {  # merged over gunicorn's defaults, key by key
+        "root": {"level": "INFO", "handlers": ["valliance-json"]},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+                    "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False}},
+        # named as the app's handler (logs.HANDLER_NAME): it replaces this one, never doubles it
+        "handlers": {"valliance-json": {"class": "logging.StreamHandler", "formatter": "json",
+                                        "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": _JsonLines}},
+    }
+
+
+logconfig_dict = _json_logs() or {}
+
+
+def on_starting(server):
+    """Start the metrics afresh; in production, run `flask check` once before binding the
+    port and stop with its one line.
+
+    In a subprocess: the master must not build the app itself (psycopg would be imported
+    before the workers' gevent patches the standard library, as with --preload). The
+    settings' refusals come from create_app there too (valliance/startup.py).
+    """
+    _fresh_metrics()
+    if not _production():
+        return
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "check"],  # noqa: S603
+                          cwd=server.cfg.chdir, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["flask check failed"]
+        raise RuntimeError(lines[-1])

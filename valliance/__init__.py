@@ -13,6 +13,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True, static_folder="../static")
     Config.apply(app, config)
+    from valliance import logs
+
+    logs.init_app(app)
     from valliance.merchants.lane import PurchaseLane
     from valliance.metrics.web import Measured
 
@@ -79,9 +82,13 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     errors.init_app(app)
     input_guard.init_app(app)  # last: its check runs before every other hook (§10)
     api_docs.register(extensions.api)
-    from valliance.messaging import warn_if_console_in_production
+    from valliance import startup  # production refuses unsafe settings (issue #20)
 
-    warn_if_console_in_production(app)
+    startup.refuse_unsafe_settings(app)
+    app.cli.add_command(startup.check_command)
+    from valliance.demo.published import live_published_keys
+
+    startup.register_database_check(live_published_keys)
 
     from valliance.demo import demo_cli  # the demo seeds every package: wired here, at the top
     from valliance.points import models as ledger_models  # noqa: F401 (metadata)

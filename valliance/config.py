@@ -122,8 +122,11 @@ class Config:
             "SERVICE_BUSINESS_DAYS": os.environ.get("SERVICE_BUSINESS_DAYS", "") or "1-5",
             #: the bearer token a Prometheus scraper sends to GET /metrics (unset: 404)
             "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
-            #: 1: a production deployment (the console SMS sender refuses to send)
+            #: 1: a production deployment (valliance/startup.py: what it refuses to start with)
             "PRODUCTION": _flag_env("PRODUCTION"),
+            #: json: one JSON object a log line (valliance/logs.py); text; empty: json in
+            #: production, text otherwise
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT", ""),
             #: who sends SMS (messaging.configured_sender): console, aliyun or http
             "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", ""),
             "SMS_ALIYUN_ACCESS_KEY_ID": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from valliance import logs
 from valliance.api_support import bearer_token
 from valliance.errors import Forbidden, Unauthorized
 from valliance.extensions import db
@@ -29,6 +30,9 @@ def require(kind: str):
         raise Unauthorized()
     subject = _RESOLVERS[kind](db.session, token)
     if subject is not None:
+        # who this request is for, in its log lines: terminal_id (and merchant_id), member_id…
+        logs.remember(**{f"{kind}_id": subject.id},
+                      merchant_id=getattr(subject, "merchant_id", None))
         return subject
     if any(resolve(db.session, token) is not None
            for other, resolve in _RESOLVERS.items() if other != kind):

@@ -176,7 +176,7 @@ _HTTP_STATUS_ERRORS = {
     429: RateLimited,
 }
 
-_JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/metrics")
+_JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")
 
 
 def wants_json() -> bool:
@@ -184,10 +184,15 @@ def wants_json() -> bool:
     return request.path.startswith(_JSON_PREFIXES)
 
 
+#: where a layer beneath Flask (the purchase lane) leaves the id it made, for the app to keep
+REQUEST_ID_ENVIRON = "valliance.request_id"
+
+
 def request_id() -> str:
     """Return this request's id, made once per request, echoed in X-Request-ID."""
     if "request_id" not in g:
-        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
+        g.request_id = request.environ.get(REQUEST_ID_ENVIRON) or request_id_for(
+            request.headers.get("X-Request-ID", ""))
     return g.request_id
 
 

@@ -39,7 +39,6 @@ from valliance.sms_senders import (  # noqa: F401 (the senders, where callers lo
     _app_sender,
     configured_sender,
     provider_name,
-    warn_if_console_in_production,
 )
 
 log = logging.getLogger("valliance.sms")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from flask_login import UserMixin
 
-from valliance import metrics
+from valliance import logs, metrics
 from valliance.extensions import db, login
 
 _LOADERS: dict[str, Callable] = {}
@@ -69,7 +69,11 @@ def register(kind: str, model, user_class: type[SignedInUser], login_view: str,
                 version, credential_version(record)):
             return None
         user = user_class(record)
-        return user if user.is_active else None
+        if not user.is_active:
+            return None
+        logs.remember(**{f"{kind}_id": record.id},  # member_id, merchant_user_id, staff_id
+                      merchant_id=getattr(record, "merchant_id", None))
+        return user
 
     _LOADERS[kind] = load
     if blueprint:

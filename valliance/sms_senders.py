@@ -1,6 +1,7 @@
 """Who hands an SMS to a phone network (valliance.messaging's senders): the console for
 development, a generic HTTPS gateway, Aliyun SMS (valliance.sms_aliyun); chosen by
-`SMS_PROVIDER` (configured_sender). In production the console sender refuses to send."""
+`SMS_PROVIDER` (configured_sender). In production the console sender refuses to send, and
+the app refuses to start with it (valliance.startup)."""
 
 import json
 import logging
@@ -79,13 +80,6 @@ def configured_sender(config) -> Sender:
     sender = ConsoleSender()
     sender.refuse = bool(config.get("PRODUCTION"))
     return sender
-
-
-def warn_if_console_in_production(app) -> None:
-    """At start-up: say loudly that a production app with the console sender sends no SMS."""
-    if app.config.get("PRODUCTION") and provider_name(app.config) == "console":
-        log.warning("PRODUCTION is set but SMS_PROVIDER is console: no SMS will be sent "
-                    "(messages stay pending) until SMS_PROVIDER is aliyun or http")
 
 
 def _app_sender() -> Sender:

@@ -1,5 +1,6 @@
 """The SMS gateway: Aliyun's SendSms against a local fake of its API, delivery state on the
-outbox row, and production's refusal of the console sender."""
+outbox row, and production's console sender keeping its messages (the refusal to start:
+tests/integration/test_production_refusals.py)."""
 
 import base64
 import hashlib
@@ -14,8 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import select
 
-from valliance import create_app
-from valliance.config import TestConfig
 from valliance.members.services import otp
 from valliance.messaging import (
     MAX_ATTEMPTS,
@@ -173,13 +172,3 @@ def test_production_refuses_the_console_sender_and_keeps_the_message(app, sessio
     assert (row.status, row.attempts, row.sent_at) == ("pending", 0, None)
     assert row.body != SENT_SECRET  # still sealed, sent once a real provider is configured
     assert "SMS_PROVIDER is console" in row.last_error
-
-
-def test_a_production_app_with_the_console_sender_warns_at_start_up(caplog, monkeypatch):
-    class Production(TestConfig):
-        PRODUCTION = True
-        SQLALCHEMY_DATABASE_URI = "sqlite://"
-
-    caplog.set_level(logging.WARNING, logger="valliance.sms")
-    create_app(Production)
-    assert "PRODUCTION is set but SMS_PROVIDER is console" in caplog.text

@@ -55,8 +55,11 @@ def backend(app: Flask | None = None):
 
 def enqueue(name: str, *args, key: str | None = None) -> str:
     """Queue job `name` with args; the same key is not queued again while queued or running.
-    Returns the job's id (its key in-process, the RQ job id on Redis)."""
-    return backend().enqueue(name, args, key)
+    Returns the job's id (its key in-process, the RQ job id on Redis). The job's log lines
+    carry the id of the request (or job) that queued it."""
+    from valliance.logs import current_request_id
+
+    return backend().enqueue(name, args, key, request_id=current_request_id())
 
 
 def retry(job_id: str) -> bool:

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Flask
 
+from valliance import logs
 from valliance.db import utcnow
 from valliance.jobs import schedule
 from valliance.jobs.registry import ACTIVE, JOBS, JobView
@@ -31,10 +32,13 @@ class InProcessBackend:
         self.pending: queue.Queue[str] = queue.Queue()
         self.jobs: dict[str, JobView] = {}
         self.attempts: dict[str, int] = {}
+        #: the request that queued each job (its log lines carry the id)
+        self.request_ids: dict[str, str | None] = {}
         self.claimed: set[tuple[str, date | str]] = set()
         self.thread: threading.Thread | None = None
 
-    def enqueue(self, name: str, args: tuple, key: str | None) -> str:
+    def enqueue(self, name: str, args: tuple, key: str | None,
+                request_id: str | None = None) -> str:
         if name not in JOBS:
             raise KeyError(name)
         key = key or uuid.uuid4().hex
@@ -46,6 +50,7 @@ class InProcessBackend:
                                      status="queued", enqueued_at=utcnow(), started_at=None,
                                      ended_at=None, error=None)
             self.attempts[key] = 0
+            self.request_ids[key] = request_id
             self._forget_old()
         self.pending.put(key)
         return key
@@ -55,6 +60,7 @@ class InProcessBackend:
         for k in done[:max(0, len(done) - KEPT)]:
             del self.jobs[k]
             self.attempts.pop(k, None)
+            self.request_ids.pop(k, None)
 
     def _set(self, key: str, **changes) -> JobView:
         with self.lock:
@@ -67,6 +73,10 @@ class InProcessBackend:
 
     def run_one(self, key: str) -> None:
         job = self._set(key, status="started", started_at=utcnow(), error=None)
+        with logs.context(request_id=self.request_ids.get(key), job=job.name):
+            self._run(key, job)
+
+    def _run(self, key: str, job: JobView) -> None:
         try:
             with self.app.app_context():
                 execute(job.name, *job.args)

@@ -60,7 +60,8 @@ class RedisBackend:
         self.connection = Redis.from_url(url)
         self.queue = Queue(queue_name, connection=self.connection)
 
-    def enqueue(self, name: str, args: tuple, key: str | None) -> str:
+    def enqueue(self, name: str, args: tuple, key: str | None,
+                request_id: str | None = None) -> str:
         if name not in JOBS:
             raise KeyError(name)
         key = key or uuid.uuid4().hex
@@ -77,7 +78,7 @@ class RedisBackend:
                 registry.remove(jid)
             backoff = JOBS[name].backoff
             self.queue.enqueue(execute, name, *args, job_id=jid, description=name,
-                               meta={"name": name, "key": key},
+                               meta={"name": name, "key": key, "request_id": request_id},
                                job_timeout=JOBS[name].timeout,
                                retry=Retry(max=len(backoff), interval=list(backoff))
                                if backoff else None,

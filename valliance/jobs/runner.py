@@ -3,6 +3,7 @@
 from flask import Flask, current_app, has_app_context
 from prometheus_client import Counter
 
+from valliance import logs
 from valliance.db import run_in_transaction
 from valliance.extensions import db
 from valliance.jobs.registry import JOBS
@@ -34,10 +35,18 @@ def _note_error(exc: Exception) -> None:
         job.save_meta()
 
 
+def _queued_by() -> str | None:
+    """The request id an RQ job was queued with (None in-process: run_one sets it)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.meta.get("request_id") if job is not None else None
+
+
 def execute(name: str, *args):
     """Run job `name` with args: commit once when it returns, roll back when it raises."""
     job = JOBS[name]
-    with _app().app_context():
+    with _app().app_context(), logs.context(request_id=_queued_by(), job=name):
         try:
             return run_in_transaction(db.session, lambda: job.fn(db.session, *args))
         except Exception as exc:

@@ -75,6 +75,7 @@ def _selling_context(scanned: str) -> tuple[SaleContext, str | None]:
         _, merchant = _terminal_merchant()
         context, pay_part = purchases.context_at(db.session, merchant, scanned)
     sale_context.require_selling(context.merchant.status)
+    sale_context.name_in_logs(context)
     return context, pay_part
 
 

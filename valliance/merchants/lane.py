@@ -31,16 +31,16 @@ app's security headers and request id; tests compare the two byte for byte.
 
 import io
 import logging
+import time
 from collections import Counter
-from time import perf_counter
 
 import psycopg
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from valliance import metrics, points
+from valliance import logs, metrics, points
 from valliance.api_support import bearer_secret, json_object, load
-from valliance.errors import VallianceError, request_id_for
+from valliance.errors import REQUEST_ID_ENVIRON, VallianceError, request_id_for
 from valliance.extensions import db
 from valliance.merchants.schemas import PurchaseIn
 from valliance.merchants.services import purchases
@@ -86,11 +86,17 @@ class PurchaseLane:
         size = _declared_size(environ)
         if size is None or size > self._max_body() or not self._enabled():
             return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        # one id for the lane's log lines and, handed over, the app's (errors.request_id)
+        rid = environ[REQUEST_ID_ENVIRON] = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+        with logs.context(request_id=rid):
+            return self._answer(environ, start_response, size, started)
+
+    def _answer(self, environ, start_response, size: int, started: float):
         raw = environ["wsgi.input"].read(size)
         environ["wsgi.input"] = io.BytesIO(raw)  # the app reads it again if it answers
         if len(raw) != size:  # the client stopped short: the app says so
             return self.wsgi_app(environ, start_response)
-        started = perf_counter()
         try:
             with self.app.app_context():
                 body = self._sell(environ, raw)
@@ -106,9 +112,10 @@ class PurchaseLane:
             # A bug: the sale is not lost (the app answers it), but it is loud.
             log.exception("purchase lane failed; the app answers the request")
             return self._hand_over(BUG, environ, start_response)
+        logs.lane_access_line(PATH, 201, started)
         answer = self._created(environ, start_response, body)
         metrics.LANE_SALES.inc()
-        metrics_web.observe(PATH, "POST", "201", perf_counter() - started)
+        metrics_web.observe(PATH, "POST", "201", time.perf_counter() - started)
         return answer
 
     def _hand_over(self, why: str, environ, start_response):
@@ -121,7 +128,7 @@ class PurchaseLane:
         """201 with the body and headers the app would have answered with."""
         response = self.app.json.response(body)
         headers = response.headers.to_wsgi_list()
-        headers.append(("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))))
+        headers.append(("X-Request-ID", environ[REQUEST_ID_ENVIRON]))
         headers += security_headers(environ.get("wsgi.url_scheme") in {"https", "wss"})
         start_response("201 CREATED", headers)
         return [response.get_data()]

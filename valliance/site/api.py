@@ -1,10 +1,12 @@
-"""GET /healthz: whether the app and its database answer (for load balancers and monitors)."""
+"""GET /healthz: whether the app and its database answer (liveness, for load balancers and
+monitors); GET /readyz: whether this node should get traffic (contract §14)."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from valliance.extensions import db, limiter
+from valliance.site.readiness import readiness
 
 bp = Blueprint("health", __name__)
 
@@ -20,3 +22,11 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", db="unreachable"), 503
     return jsonify(status="ok", db="ok")
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """200 when the database answers at the newest migration and Redis (if set) answers."""
+    ready, report = readiness(current_app, db.session)
+    return jsonify(report), 200 if ready else 503

@@ -150,6 +150,7 @@ def sell_at_once(run: Callable[[str, dict], list], token: str, key: str, fingerp
             or context.birthday_double or context.in_app
             or context.merchant.status != "approved"):
         raise points.NotAtOnce()
+    sale_context.name_in_logs(context)
     claim = points.KeyClaim(key_scope(context.merchant.id), key, fingerprint)
     return sell(points.AtOnce(run, claim), context, pay_part, data["amount"], 0,
                 data["reference"])

@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Connection
 
+from valliance import logs
 from valliance.coupons.redeeming import CouponTerms, coupon_value
 from valliance.coupons.rules import rule_floor_subquery
 from valliance.db import today_shanghai
@@ -216,6 +217,12 @@ _NOT_SELLING = {
     "pending": bilingual("本商户尚未通过联盟审核，暂不能收银"),
     "rejected": bilingual("本商户未通过联盟审核，不能收银"),
 }
+
+
+def name_in_logs(context: SaleContext) -> None:
+    """The sale's terminal, merchant and member, in its request's log lines (valliance.logs)."""
+    logs.remember(terminal_id=context.terminal_id, merchant_id=context.merchant.id,
+                  member_id=context.card.member.id if context.card else None)
 
 
 def require_selling(status: str) -> None:

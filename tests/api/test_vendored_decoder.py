@@ -65,7 +65,8 @@ def test_the_wasm_is_the_one_the_javascript_was_built_for():
 
 def test_the_till_page_loads_the_camera_module_and_its_files_are_served(client):
     html = client.get("/till/").get_data(as_text=True)
-    assert re.search(r'<script src="/static/js/till-camera\.js" type="module">', html)
+    camera = r'<script src="/static/js/till-camera\.js\?v=[0-9a-f]{12}" type="module">'
+    assert re.search(camera, html)
     for path, mimetype in [("/static/js/till-camera.js", "text/javascript"),
                            ("/static/vendor/barcode-detector/ponyfill.js", "text/javascript"),
                            ("/static/vendor/barcode-detector/zxing-exported.js",

@@ -175,6 +175,11 @@ def test_nginx_sets_hsts_tls_and_the_apps_body_limit():
 def test_nginx_serves_static_from_the_repository_and_guards_metrics():
     site = _nginx("valliance.conf")
     assert f"alias {SRV}/static/;" in site and (ROOT / "static").is_dir()
+    # fingerprinted URLs (?v=, valliance/site/static_urls.py) for a year, plain ones an hour
+    cache = site.split("map $arg_v $valliance_static_cache {", 1)[1].split("}", 1)[0]
+    assert 'default "public, max-age=31536000, immutable";' in cache
+    assert '""      "public, max-age=3600, must-revalidate";' in cache
+    assert "add_header Cache-Control $valliance_static_cache always;" in site
     metrics = site.split("location = /metrics {", 1)[1].split("\n    }", 1)[0]
     assert "$valliance_internal = 0" in metrics and "return 404;" in metrics
     for path in ("/healthz", "/readyz"):

@@ -93,6 +93,8 @@ def proxied(tmp_path_factory):
     app's log)."""
     if ON_POSTGRES:
         pytest.skip("the proxy does not depend on the database: run on the SQLite lane")
+    if not NGINX:
+        pytest.fail("REQUIRE_NGINX=1 but nginx is not installed (apt-get install nginx)")
     tmp = tmp_path_factory.mktemp("nginx")
     database = tmp / "app.db"
     env = server_environment(f"sqlite:///{database}", TRUSTED_PROXY_HOPS="1", LOG_FORMAT="json",

@@ -168,3 +168,12 @@ def test_searches_and_reports_read_the_replica_and_a_purchase_shows_there_once_r
     assert _found(client, operator, "咖啡") == 1
     assert sold["id"] in client.get("/merchant/purchases").get_data(as_text=True)
     assert _sales_today(client) == 1
+
+
+@needs_pair
+def test_the_replica_s_pool_has_its_own_gauges(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-secret-0123456789")
+    text = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-0123456789"}
+                      ).get_data(as_text=True)
+    capacity = re.search(r"^valliance_db_pool_replica_capacity (\S+)$", text, re.M)
+    assert capacity and float(capacity[1]) >= 1

@@ -10,7 +10,7 @@ CONSTRAINTS := constraints.txt
 #: test lanes run at once (SQLite and PostgreSQL) when there are this many CPUs
 CPUS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test test-lanes test-sqlite test-postgres lint bench fuzz install install-dev \
+.PHONY: run test test-lanes test-sqlite test-postgres test-replica lint bench fuzz install install-dev \
 	constraints clean messages catalogs
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
@@ -88,6 +88,30 @@ test-postgres: install-dev
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but none answers at 127.0.0.1:5432"; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable: skipped (set REQUIRE_POSTGRES=1 to fail instead)"; \
+	fi
+	@$(MAKE) --no-print-directory test-replica
+
+## make test-replica: the searches, dashboards and reports read from a streaming replica — a
+## throwaway primary and its synchronous replica (tests/clusters.py: Debian's pg_createcluster
+## and pg_basebackup, as root), dropped afterwards; skipped where they cannot be built, unless
+## REQUIRE_POSTGRES=1
+REPLICA_TESTS := tests/api/test_read_replica.py tests/api/test_directory_offers_api.py \
+	tests/integration/test_directory_search.py tests/api/test_backoffice_dashboard.py \
+	tests/api/test_merchant_portal.py tests/api/test_desk_report_pages.py \
+	tests/integration/test_winback_report.py tests/api/test_settlement_pages.py
+test-replica: install-dev
+	@pair=$$($(PY) -m tests.clusters replica); \
+	if [ -n "$$pair" ]; then \
+		set -- $$pair; echo "== PostgreSQL with a read replica: $$1 → $$2"; \
+		VALLIANCE_TEST_DATABASE_URL=$$1 VALLIANCE_TEST_REPLICA_URL=$$2 \
+			$(PY) -m pytest -q $(REPLICA_TESTS); status=$$?; \
+		$(PY) -m tests.clusters drop; exit $$status; \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "a replica pair is required (REQUIRE_POSTGRES=1) but could not be built"; \
+		$(PY) -m tests.clusters drop; exit 1; \
+	else \
+		echo "== no replica pair (needs root and Debian's pg_createcluster): skipped"; \
+		$(PY) -m tests.clusters drop 2>/dev/null || true; \
 	fi
 
 ## make fuzz: schemathesis against every API operation, FUZZ_EXAMPLES (default 500) valid and

@@ -14,6 +14,7 @@ then replica); `python -m tests.clusters drop` removes this checkout's clusters.
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -163,6 +164,29 @@ def replica_pair() -> tuple[Cluster, Cluster]:
     primary = create("primary")
     primary.create_database()
     return primary, create_standby(primary, "replica")
+
+
+def serving(url: str) -> Cluster:
+    """This checkout's cluster that listens on url's port (the primary a test was given)."""
+    port = int(url.rsplit("@", 1)[-1].split("/", 1)[0].rsplit(":", 1)[1])
+    version = _version()
+    for config in (Path("/etc/postgresql") / version).glob(PREFIX + "*"):
+        if re.search(rf"^port = {port}\b", (config / "postgresql.conf").read_text(), re.M):
+            return Cluster(config.name, port, version)
+    raise LookupError(f"no cluster of this checkout's listens on port {port}")
+
+
+def caught_up(primary_url: str, standby: Cluster, seconds: float = 30) -> None:
+    """Wait until standby has replayed everything primary had written when this was called."""
+    with psycopg.connect(primary_url.replace("+psycopg", ""), autocommit=True) as conn:
+        target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(standby.url("postgres"), autocommit=True) as conn:
+        while not conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                               (target,)).fetchone()[0]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{standby.name} has not replayed up to {target}")
+            time.sleep(0.05)
 
 
 def drop_all() -> None:

@@ -22,11 +22,14 @@ pytest_plugins = ["tests.payments_server"]  # localstripe and a live server, for
 
 PG_URL = os.environ.get("VALLIANCE_TEST_DATABASE_URL", "")
 ON_POSTGRES = bool(PG_URL)
+#: a streaming replica of PG_URL (make test-postgres builds a pair with tests/clusters.py):
+#: the app under test reads its searches, dashboards and reports there
+REPLICA_URL = os.environ.get("VALLIANCE_TEST_REPLICA_URL", "")
 
 
 def pytest_report_header(config):
     engine = f"PostgreSQL {PG_URL}" if ON_POSTGRES else "SQLite (a migrated template per test)"
-    return f"database: {engine}"
+    return f"database: {engine}" + (f", replica {REPLICA_URL}" if REPLICA_URL else "")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -52,6 +55,7 @@ def app(sqlite_template):
 
     class Config(TestConfig):
         DATABASE_URL = url
+        DATABASE_REPLICA_URL = REPLICA_URL
         SECRET_KEY = "test-secret-key"  # noqa: S105 — tests only
         SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 60, "max_overflow": 10} if ON_POSTGRES else {}
 

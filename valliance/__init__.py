@@ -31,6 +31,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     from valliance import extensions
 
     extensions.init_app(app)
+    from valliance import replica  # DATABASE_REPLICA_URL: refused beside SQLite
+
+    replica.init_app(app)
 
     from valliance import jobs
 

@@ -102,6 +102,9 @@ class Config:
         """Read every setting that comes from the environment."""
         return {
             "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+            #: a PostgreSQL streaming replica for searches, dashboards and reports
+            #: (valliance/replica.py); unset: they read the primary
+            "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
             "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "valliance"),

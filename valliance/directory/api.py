@@ -18,6 +18,7 @@ from valliance.directory.schemas import (
     ReferralOut,
 )
 from valliance.extensions import api, db, limiter
+from valliance.replica import reading_session
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api/v1/directory",
                description="114 operators: offer search, caller lookup, referrals.")
@@ -73,7 +74,7 @@ def offers():
         read_only(db.session)  # a search without a caller logs nothing: it only reads
     operator = current_operator()
     args = load(OffersQuery, request.args.to_dict())
-    body = services.search_for_caller(db.session, operator, **args)
+    body = services.search_for_caller(db.session, operator, reader=reading_session(), **args)
     db.session.commit()
     # Rendered as built (offer_json is the contract's shape): OffersOut documents it, and
     # serializing 20 results again through marshmallow cost more than the search itself.

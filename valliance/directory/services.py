@@ -123,11 +123,12 @@ def look_up_caller(session: Session, operator: OperatorSeat, phone: str, *,
 
 def search_for_caller(session: Session, operator: OperatorSeat, *, q: str, category: str | None,
                       district: str | None, caller: str | None, limit: int,
-                      offset: int) -> dict:
+                      offset: int, reader: Session | None = None) -> dict:
     """The offers answer of contract §6: ranked for the caller's tier when a caller is given
-    (the lookup is logged), for the standard tier otherwise."""
+    (the lookup is logged through session), for the standard tier otherwise; the offers are
+    read through reader (the read replica's session, valliance/replica.py) when given."""
     found = look_up_caller(session, operator, caller) if caller else None
-    total, hits = search.search_offers(session, search.SearchQuery(
+    total, hits = search.search_offers(reader or session, search.SearchQuery(
         q=q, category=category, district=district or None,
         tier=(found.tier if found else None) or "standard", limit=limit, offset=offset))
     return {"caller": {"has_vcard": found.has_vcard, "tier": found.tier} if found else None,

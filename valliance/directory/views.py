@@ -11,9 +11,9 @@ from flask import Blueprint, render_template, request
 
 from valliance.db import today_shanghai
 from valliance.directory.services import referral_report
-from valliance.extensions import db
 from valliance.merchants.labels import CATEGORY_NAMES_EN, category_name
 from valliance.merchants.models import CATEGORIES
+from valliance.replica import reading_session
 from valliance.staff.roles import MARKETING, MERCHANT_OPS, role_required
 
 bp = Blueprint("console", __name__, url_prefix="/directory", template_folder="templates")
@@ -51,5 +51,5 @@ def referrals():
     if first > last:
         first, last = last, first
     first = max(first, last - timedelta(days=MAX_DAYS - 1))
-    report = referral_report(db.session, first, last)
+    report = referral_report(reading_session(), first, last)
     return render_template("directory/referrals.html", report=report)

@@ -38,6 +38,13 @@ POOL_CHECKED_OUT = Gauge("valliance_db_pool_checked_out", "Database connections 
 POOL_CAPACITY = Gauge("valliance_db_pool_capacity",
                       "Database connections the pool may hold (pool_size + max_overflow)",
                       multiprocess_mode="livesum")
+#: the same of the read replica's pool (DATABASE_REPLICA_URL; 0 without one)
+REPLICA_POOL_CHECKED_OUT = Gauge("valliance_db_pool_replica_checked_out",
+                                 "Read replica connections checked out",
+                                 multiprocess_mode="livesum")
+REPLICA_POOL_CAPACITY = Gauge("valliance_db_pool_replica_capacity",
+                              "Read replica connections the pool may hold",
+                              multiprocess_mode="livesum")
 
 #: the kinds of user whose failed sign-ins are counted
 KINDS = ("member", "staff", "merchant")

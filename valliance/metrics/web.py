@@ -7,7 +7,12 @@ from flask import Flask, request
 from prometheus_client import Counter, Histogram
 from sqlalchemy import event
 
-from valliance.metrics import POOL_CAPACITY, POOL_CHECKED_OUT
+from valliance.metrics import (
+    POOL_CAPACITY,
+    POOL_CHECKED_OUT,
+    REPLICA_POOL_CAPACITY,
+    REPLICA_POOL_CHECKED_OUT,
+)
 
 #: a request that matched no URL rule (404s, most 405s)
 UNMATCHED = "unmatched"
@@ -69,13 +74,21 @@ class Measured:
 
 
 def watch_pool(app: Flask) -> None:
-    """Keep the pool gauges: its capacity now, the connections checked out as they move."""
+    """Keep the pool gauges (the primary's, and the read replica's when there is one): its
+    capacity now, the connections checked out as they move."""
     from valliance.extensions import db
+    from valliance.replica import replica_engine
 
     with app.app_context():
-        engine = db.engine
+        _watch(db.engine, POOL_CAPACITY, POOL_CHECKED_OUT)
+    replica = replica_engine(app)
+    if replica is not None:
+        _watch(replica, REPLICA_POOL_CAPACITY, REPLICA_POOL_CHECKED_OUT)
+
+
+def _watch(engine, capacity, checked_out) -> None:
     pool = engine.pool
     if hasattr(pool, "size"):  # a QueuePool (SQLite's and PostgreSQL's default)
-        POOL_CAPACITY.set(pool.size() + max(0, getattr(pool, "_max_overflow", 0)))
-    event.listen(engine, "checkout", lambda *_: POOL_CHECKED_OUT.inc())
-    event.listen(engine, "checkin", lambda *_: POOL_CHECKED_OUT.dec())
+        capacity.set(pool.size() + max(0, getattr(pool, "_max_overflow", 0)))
+    event.listen(engine, "checkout", lambda *_: checked_out.inc())
+    event.listen(engine, "checkin", lambda *_: checked_out.dec())

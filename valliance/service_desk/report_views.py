@@ -11,9 +11,9 @@ from markupsafe import Markup
 
 from valliance.csv_cells import text_cell
 from valliance.db import today_shanghai
-from valliance.extensions import db
 from valliance.i18n import _
 from valliance.members.labels import tier_name
+from valliance.replica import reading_session
 from valliance.service_desk.report_labels import duration, kind_name, mean, percent
 from valliance.service_desk.services.report import Report, Row, build_report
 from valliance.service_desk.services.report_periods import MONTH, parse_period
@@ -33,7 +33,7 @@ def _period():
 @role_required(SERVICE_DESK)
 def page():
     """The report of one week or month (this one unless `at` names another)."""
-    report = build_report(db.session, _period())
+    report = build_report(reading_session(), _period())
     return render_template("service_desk/report/page.html", r=report, chart=_chart(report),
                            kind_name=kind_name, tier_name=tier_name, percent=percent,
                            duration=duration, mean=mean)
@@ -93,7 +93,7 @@ def _figures(row: Row) -> list:
 @role_required(SERVICE_DESK)
 def report_csv():
     """The page's rows as CSV."""
-    report = build_report(db.session, _period())
+    report = build_report(reading_session(), _period())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(csv_header())

@@ -9,6 +9,7 @@ from valliance.db import SHANGHAI
 from valliance.extensions import db
 from valliance.i18n import _
 from valliance.money import format_yuan
+from valliance.replica import reading_session
 from valliance.settlement import services, wording
 from valliance.settlement import statement_csv as csv_files
 from valliance.settlement.forms import ClosePeriodForm, PayoutPaidForm
@@ -95,7 +96,7 @@ def _close_refused(form: ClosePeriodForm, period: str):
 def verify():
     """Every closed period reconciled with the ledger (the same check as `flask settlement
     verify`): what holds, and what does not."""
-    report = services.reconcile(db.session)
+    report = services.reconcile(reading_session())
     failing: dict[str, list[str]] = {}
     for failure in report.failures:
         name, _sep, what = failure.partition(": ")

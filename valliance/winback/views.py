@@ -7,6 +7,7 @@ from valliance.extensions import db
 from valliance.i18n import bilingual
 from valliance.marketing import labels
 from valliance.money import format_yuan
+from valliance.replica import reading_session
 from valliance.staff.auth import current_staff
 from valliance.staff.roles import MARKETING, role_required
 from valliance.web.navigation import FLASH
@@ -26,7 +27,7 @@ def _helpers() -> dict:
 def _page(form: SettingsForm):
     current = programme.settings(db.session)
     return render_template("winback/programme.html", form=form, current=current,
-                           report=report.report(db.session), labels=labels,
+                           report=report.report(reading_session()), labels=labels,
                            job_at=programme.JOB_AT)
 
 

@@ -17,6 +17,7 @@ from valliance.marketing.services.pyramid import value_pyramid
 from valliance.members.labels import tier_name
 from valliance.members.models import TIERS
 from valliance.money import format_yuan
+from valliance.replica import reading_session
 from valliance.staff.auth import current_staff
 from valliance.staff.roles import ANY, SERVICE_DESK, has_role, role_required
 from valliance.web.charts import Column, bar_chart_svg
@@ -28,13 +29,14 @@ from valliance.web.transactions import transactional
 @transactional
 def dashboard():
     """What waits for someone, and the alliance at a glance (rolls up the closed days not
-    rolled up yet: the one write of this page)."""
-    found = figures_of.figures(db.session)
+    rolled up yet: the one write of this page; the figures and channels read the rollup so
+    stay on the primary, the pyramid and the desk are read from the replica if there is one)."""
+    found, reader = figures_of.figures(db.session), reading_session()
     return render_template("backoffice/dashboard.html", f=found,
                            c=channels(db.session, found.today), charts=_charts(found),
                            TIERS=TIERS, tier_name=tier_name, days_before=days_before,
-                           pyramid=value_pyramid(db.session), band_name=band_name,
-                           desk=desk_figures(db.session), desk_url=_desk_url())
+                           pyramid=value_pyramid(reader), band_name=band_name,
+                           desk=desk_figures(reader), desk_url=_desk_url())
 
 
 def _desk_url() -> str:

@@ -22,6 +22,7 @@ from valliance.merchants.services.terminals import list_terminals
 from valliance.merchants.views.portal import actor, bp, current_merchant, merchant_required
 from valliance.merchants.views.sales_chart import daily_sales_svg
 from valliance.money import yuan_text, yuan_to_fen
+from valliance.replica import reading_session
 from valliance.web.navigation import FLASH
 from valliance.web.transactions import on_error, transactional
 
@@ -41,7 +42,7 @@ CSV_PIECE = 64_000
 @merchant_required
 def dashboard():
     """Sales through the alliance, discounts given, points issued and redeemed."""
-    board = reports.dashboard(db.session, current_merchant().id)
+    board = reports.dashboard(reading_session(), current_merchant().id)
     chart = daily_sales_svg(board.daily, title=gettext("近30天销售额"),
                             empty_text=gettext("近30天暂无销售"))
     return render_template("merchants/portal/dashboard.html", board=board,
@@ -96,11 +97,12 @@ def purchases():
     """The merchant's purchases, newest first, with filters, totals and CSV export."""
     merchant = current_merchant()
     wanted = _wanted()
-    rows, cursor = reports.purchase_page(db.session, merchant.id, wanted, after=_cursor(),
+    reader = reading_session()
+    rows, cursor = reports.purchase_page(reader, merchant.id, wanted, after=_cursor(),
                                          size=PAGE_SIZE)
     return render_template(
         "merchants/portal/purchases.html", rows=rows, wanted=wanted,
-        totals=reports.purchase_totals(db.session, merchant.id, wanted),
+        totals=reports.purchase_totals(reader, merchant.id, wanted),
         terminals=list_terminals(db.session, merchant.id), first_page=not request.args.get("after"),
         **_links(cursor))
 
@@ -118,20 +120,20 @@ def _csv_row(purchase, card_number: str, terminal_name: str | None) -> list[str]
         yuan_text(purchase.coupon_value))]
 
 
-def _csv_pieces(query):
-    """The CSV text in pieces, read from the database as it is sent."""
+def _csv_pieces(reader, query):
+    """The CSV text in pieces, read from the database (reader) as it is sent."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(CSV_HEADER)
-    for row in db.session.execute(query):
+    for row in reader.execute(query):
         writer.writerow(_csv_row(*row))
         if buffer.tell() > CSV_PIECE:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-    db.session.rollback()
+    reader.rollback()
 
 
 @bp.get("/purchases.csv")
@@ -141,7 +143,7 @@ def purchases_csv():
     query = reports.filtered(current_merchant().id, _wanted()).execution_options(
         yield_per=1000)
     name = f"purchases-{today_shanghai().isoformat()}.csv"
-    return Response(stream_with_context(_csv_pieces(query)), mimetype="text/csv",
+    return Response(stream_with_context(_csv_pieces(reading_session(), query)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})
 

@@ -1,0 +1,69 @@
+"""The read replica (DATABASE_REPLICA_URL, contract §14): a PostgreSQL streaming standby that
+serves the reads which may lag a moment behind the last commit — the 114 directory's
+searches, the dashboards and the reports. Everything that writes, and every read that must
+see its own request's writes, stays on db.session (the primary).
+
+A view (or the service that owns the choice) asks for `reading_session()` where it reads what
+may lag; nothing else changes. Without a replica that is db.session itself, its transaction
+made read-only when none has begun yet.
+"""
+
+import logging
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from valliance.config import normalize_database_url
+from valliance.db import read_only
+from valliance.extensions import db
+
+log = logging.getLogger(__name__)
+_SESSIONS = "valliance.replica_sessions"
+
+SQLITE_REFUSED = ("DATABASE_REPLICA_URL is set, but a read replica needs PostgreSQL for both "
+                  "DATABASE_URL and DATABASE_REPLICA_URL (a streaming standby of the primary); "
+                  "unset DATABASE_REPLICA_URL to run on SQLite")
+
+
+def _app_context_id() -> int:
+    return id(app_ctx._get_current_object())
+
+
+def init_app(app: Flask) -> None:
+    """Open the replica's engine (same options as the primary's) when one is configured;
+    refuse to start when either database is not PostgreSQL."""
+    raw = app.config.get("DATABASE_REPLICA_URL") or ""
+    if not raw.strip():
+        return
+    url = make_url(normalize_database_url(raw.strip()))
+    primary = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql" or primary.get_backend_name() != "postgresql":
+        raise RuntimeError(SQLITE_REFUSED)
+    engine = create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    sessions = scoped_session(sessionmaker(bind=engine), scopefunc=_app_context_id)
+    app.extensions[_SESSIONS] = sessions
+    app.teardown_appcontext(lambda exc: sessions.remove())
+    log.info("searches, dashboards and reports read from the replica at %s:%s/%s",
+             url.host, url.port or 5432, url.database)
+
+
+def replica_engine(app: Flask | None = None):
+    """The replica's engine, or None when DATABASE_REPLICA_URL is not set."""
+    sessions = (app or current_app).extensions.get(_SESSIONS)
+    return sessions.session_factory.kw["bind"] if sessions is not None else None
+
+
+def reading_session() -> Session:
+    """The session for a read that may lag a moment behind the last commit: the replica's
+    (one per app context, removed at its teardown) when there is one; else db.session, its
+    transaction made read-only if none has begun yet (one begun stays as it is)."""
+    sessions = current_app.extensions.get(_SESSIONS)
+    if sessions is not None:
+        return sessions()
+    session = db.session()
+    if not session.in_transaction():
+        read_only(session)
+    return session

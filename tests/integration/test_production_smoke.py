@@ -86,6 +86,7 @@ def redis_queue():
     yield REDIS_URL, queue
     for key in connection.scan_iter(f"*{queue}*"):
         connection.delete(key)
+    connection.srem("rq:queues", f"rq:queue:{queue}")
 
 
 def _prepared_after_threshold(url: str, **options) -> str:

@@ -1,12 +1,22 @@
 """For tests that start the app's own command lines (gunicorn, flask) as processes."""
 
+import contextlib
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bench.pos_bench import stop, wait_healthy
 
 #: the project's root, where gunicorn.conf.py and wsgi.py are
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+__all__ = ["FLASK", "GUNICORN", "ROOT", "free_port", "gunicorn", "server_environment", "stop"]
 
 
 def free_port() -> int:
@@ -14,3 +24,30 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def server_environment(url: str, **settings: str) -> dict:
+    """The environment of a test server: the settings file's shape, rate limits of its own."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "REDIS_URL"}}
+    env.update({"DATABASE_URL": url, "SECRET_KEY": "test-secret-key", **settings})
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, log: Path, *flags: str):
+    """gunicorn as the web unit runs it (`gunicorn --config gunicorn.conf.py wsgi:app` from
+    the project's root) on a free port, healthy: (port, its process). Stopped at the end."""
+    port = free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen([GUNICORN, "--config", "gunicorn.conf.py",  # noqa: S603
+                                 "--bind", f"127.0.0.1:{port}", *flags, "wsgi:app"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_healthy(port, proc, timeout=60)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
+        yield port, proc
+    finally:
+        stop(proc)

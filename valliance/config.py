@@ -24,6 +24,11 @@ def _flag_env(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _off_env(name: str) -> bool:
+    """False when the variable says off (0, off, false, no); True otherwise (unset: on)."""
+    return os.environ.get(name, "").strip().lower() not in ("0", "off", "false", "no")
+
+
 def _table_env(name: str, parse) -> dict:
     """Read "silver=360000,gold=600000" into a dict; the package that owns the table fills in
     its defaults and refuses names it does not know (`fill_table`)."""
@@ -105,6 +110,9 @@ class Config:
             #: a PostgreSQL streaming replica for searches, dashboards and reports
             #: (valliance/replica.py); unset: they read the primary
             "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+            #: off: psycopg never prepares a statement on the server (prepare_threshold None),
+            #: for a PgBouncer older than 1.21 in transaction mode (database_options)
+            "DATABASE_PREPARED_STATEMENTS": _off_env("DATABASE_PREPARED_STATEMENTS"),
             "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "valliance"),
@@ -199,14 +207,27 @@ class Config:
         instance.mkdir(parents=True, exist_ok=True)
         url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'valliance.db'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
-        # A database error's text never carries the statement's values (passwords, hashes,
-        # codes): they would reach the log with the traceback (contract §10).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database_options(app.config)
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret_key(instance)
         # Rate limits are shared by every worker through Redis when there is one.
         app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+
+
+def database_options(config) -> dict:
+    """SQLAlchemy's engine options: the configured ones, and what the settings add."""
+    # A database error's text never carries the statement's values (passwords, hashes,
+    # codes): they would reach the log with the traceback (contract §10).
+    options = {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    on_postgres = config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    if on_postgres and not config.get("DATABASE_PREPARED_STATEMENTS", True):
+        # psycopg prepares a statement on the server after 5 runs on a connection; behind a
+        # PgBouncer older than 1.21 in transaction mode the next run may land on another
+        # server connection, where it does not exist ("prepared statement _pg3_0 does not
+        # exist"). Never preparing costs a plan at every run (docs/benchmarks.md).
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   "prepare_threshold": None}
+    return options
 
 
 class TestConfig(Config):

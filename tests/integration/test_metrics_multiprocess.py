@@ -15,9 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PG_URL
-from tests.integration.test_gunicorn_server import gunicorn, server_environment
+from tests.processes import ROOT, gunicorn, server_environment
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "multiprocess-scrape-token"  # noqa: S105 — tests only
 PROBE = "/metrics-probe/13800138000"  # no such page: counted under the route "unmatched"
 UNMATCHED = ('valliance_http_request_duration_seconds_count'

@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ON_POSTGRES
-from tests.integration.test_gunicorn_server import gunicorn, server_environment
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, gunicorn, server_environment
 from valliance.config import Config
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

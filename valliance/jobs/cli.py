@@ -1,5 +1,6 @@
 """`flask jobs worker`: the RQ worker (with RQ's scheduler and the daily schedule's ticks)."""
 
+import logging
 import threading
 import time
 
@@ -9,6 +10,9 @@ from flask.cli import AppGroup
 
 from valliance.jobs import runner, schedule
 from valliance.jobs.registry import SCHEDULE
+from valliance.logs import log_format
+
+log = logging.getLogger(__name__)
 
 jobs_cli = AppGroup("jobs", help="The job queue.")
 
@@ -38,7 +42,11 @@ def worker_command(burst: bool):
     app = current_app._get_current_object()
     runner.worker_app = app
     if not burst:
-        click.echo("daily: " + ", ".join(f"{n} {t:%H:%M}" for n, t in sorted(SCHEDULE.items())))
+        daily = "daily: " + ", ".join(f"{n} {t:%H:%M}" for n, t in sorted(SCHEDULE.items()))
+        if log_format(app.config) == "json":  # every line of the worker a JSON object
+            log.info(daily)
+        else:
+            click.echo(daily)
 
         def ticking():
             with app.app_context():

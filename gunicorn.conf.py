@@ -43,6 +43,10 @@ worker_connections = 1000
 # stopping worker waits for them (graceful_timeout), so that a restart takes seconds
 keepalive = 10
 bind = "127.0.0.1:8000"
+# no gunicornc control socket: systemd starts, reloads and stops the server, and the default
+# socket ($HOME/.gunicorn/gunicorn.ctl) would be one path shared by every gunicorn of a user
+# (two servers, or tests beside a server) and unwritable under the unit's ProtectHome=yes
+control_socket_disable = True
 
 
 def _fresh_metrics() -> None:

@@ -15,42 +15,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from bench.pos_bench import free_port, stop, wait_healthy
 from tests.api import pos_helpers as pos
 from tests.conftest import PG_URL
+from tests.processes import ROOT, gunicorn, server_environment
 from valliance.points.verify import verify_ledger
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def server_environment(url: str, **settings: str) -> dict:
-    """The environment of a test server: the settings file's shape, rate limits of its own."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "REDIS_URL"}}
-    env.update(DATABASE_URL=url, SECRET_KEY="test-secret-key", **settings)  # noqa: S106
-    return env
-
-
-@contextlib.contextmanager
-def gunicorn(env: dict, log: Path, *flags: str):
-    """gunicorn from the project's root (gunicorn.conf.py), healthy: (port, its process)."""
-    port = free_port()
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}",
-                                 *flags, "--error-logfile", "-", "wsgi:app"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        try:
-            wait_healthy(port, proc, timeout=60)
-        except RuntimeError as exc:
-            pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
-        yield port, proc
-    finally:
-        stop(proc)
 
 
 @pytest.fixture

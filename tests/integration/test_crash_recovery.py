@@ -11,9 +11,12 @@ verify` passes. docs/crash-recovery.md says what runs showed.
 """
 
 import contextlib
+import json
 import os
 import random
 import signal
+import subprocess
+import sys
 import time
 
 import psycopg
@@ -24,11 +27,46 @@ from sqlalchemy.engine import make_url
 from tests import clusters
 from tests.conftest import PG_URL
 from tests.integration import crash_load
-from tests.processes import gunicorn, server_environment, worker_pids
+from tests.processes import ROOT, flask, gunicorn, server_environment, worker_pids
 
 pytestmark = pytest.mark.postgres_only
 
 TILLS, MEMBERS, WORKERS = 6, 20, 2
+
+#: the world the tills sell in (run with DATABASE_URL set): one merchant with a 10 % offer
+#: and 2 points a yuan, a terminal per till, members with cards and opening points
+SEED = f"""
+import json, sys
+from valliance import create_app
+from valliance.extensions import db
+from valliance.members.services import enroll_member
+from valliance.merchants.services.offers import create_offer
+from valliance.merchants.services.onboarding import create_merchant
+from valliance.merchants.services.terminals import create_terminal
+
+tills, members = int(sys.argv[1]), int(sys.argv[2])
+app = create_app()
+with app.app_context():
+    merchant = create_merchant(db.session, name="老王火锅", category="餐饮", district="鹿城镇",
+                               approved=True)
+    create_offer(db.session, merchant, title="会员折扣", percent_off=10, points_per_yuan=2)
+    keys = [create_terminal(db.session, merchant)[1] for _ in range(tills)]
+    cards = [enroll_member(db.session, phone=f"1390000{{n:04d}}", name="王小明",
+                           opening_points={crash_load.OPENING_POINTS}).card.number
+             for n in range(members)]
+    db.session.commit()
+print(json.dumps({{"keys": keys, "cards": cards}}))
+"""
+
+
+def build_world(env: dict, tills: int, members: int) -> crash_load.World:
+    """Migrate the (empty) database of env's DATABASE_URL and seed it."""
+    upgraded = flask(env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr[-3000:]
+    seeded = subprocess.run([sys.executable, "-c", SEED, str(tills), str(members)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    return crash_load.World(**json.loads(seeded.stdout))
 
 
 def _report(name: str, figures: dict) -> None:
@@ -61,7 +99,7 @@ def _served(url: str, tmp_path):
     """The seeded world and gunicorn with WORKERS workers serving it: (world, port, master,
     the server's environment)."""
     env = server_environment(url)
-    world = crash_load.build_world(env, TILLS, MEMBERS)
+    world = build_world(env, TILLS, MEMBERS)
     with gunicorn(env, tmp_path / "gunicorn.log", "-w", str(WORKERS)) as (port, proc):
         yield world, port, proc.pid, env
 

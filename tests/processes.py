@@ -51,3 +51,18 @@ def gunicorn(env: dict, log: Path, *flags: str):
         yield port, proc
     finally:
         stop(proc)
+
+
+def worker_pids(master: int) -> list[int]:
+    """The pids of gunicorn's workers: the master's children."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except FileNotFoundError:  # the master has gone
+        return []
+    return sorted(int(pid) for pid in children)
+
+
+def flask(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `flask --app wsgi ARGS…` from the project's root: its completed process."""
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout, check=False)

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PG_URL
-from tests.processes import ROOT, gunicorn, server_environment
+from tests.processes import ROOT, gunicorn, server_environment, worker_pids
 
 TOKEN = "multiprocess-scrape-token"  # noqa: S105 — tests only
 PROBE = "/metrics-probe/13800138000"  # no such page: counted under the route "unmatched"
@@ -75,11 +75,6 @@ def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
         conn.close()
 
 
-def _workers(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
-
-
 @pytest.fixture
 def two_workers(app, sqlite_template, tmp_path):
     """gunicorn with gunicorn.conf.py and two workers sharing a metrics directory, which
@@ -123,14 +118,14 @@ def test_gunicorn_workers_are_summed_and_a_replaced_one_keeps_its_counts(two_wor
             sent += 40
     assert len(list(directory.glob("histogram_*.db"))) == 2, "one worker answered everything"
     assert _settled(port, sent) == sent
-    old = _workers(master)
+    old = worker_pids(master)
     assert len(old) == 2
     os.kill(old[0], signal.SIGTERM)  # gunicorn starts another; child_exit tidies after it
     deadline = time.monotonic() + 60
-    while (len(_workers(master)) < 2 or old[0] in _workers(master)) \
+    while (len(worker_pids(master)) < 2 or old[0] in worker_pids(master)) \
             and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert old[0] not in _workers(master) and len(_workers(master)) == 2
+    assert old[0] not in worker_pids(master) and len(worker_pids(master)) == 2
     scraped = _scrape(port)
     assert scraped[UNMATCHED] == sent  # the stopped worker's requests still count
     assert not list(directory.glob(f"gauge_livesum_{old[0]}.db"))  # its live gauges went

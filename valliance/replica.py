@@ -4,8 +4,10 @@ searches, the dashboards and the reports. Everything that writes, and every read
 see its own request's writes, stays on db.session (the primary).
 
 A view (or the service that owns the choice) asks for `reading_session()` where it reads what
-may lag; nothing else changes. Without a replica that is db.session itself, its transaction
-made read-only when none has begun yet.
+may lag; nothing else changes. It is a session of its own (one per app context, removed at
+its teardown) in a read-only transaction: on the replica when there is one, else on the
+primary's engine — so that without a replica, too, it sees only what is committed and
+refuses a write, as it would on the replica.
 """
 
 import logging
@@ -21,7 +23,8 @@ from valliance.db import read_only
 from valliance.extensions import db
 
 log = logging.getLogger(__name__)
-_SESSIONS = "valliance.replica_sessions"
+_SESSIONS = "valliance.reading_sessions"
+_ENGINE = "valliance.replica_engine"
 
 SQLITE_REFUSED = ("DATABASE_REPLICA_URL is set, but a read replica needs PostgreSQL for both "
                   "DATABASE_URL and DATABASE_REPLICA_URL (a streaming standby of the primary); "
@@ -33,8 +36,11 @@ def _app_context_id() -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Open the replica's engine (same options as the primary's) when one is configured;
-    refuse to start when either database is not PostgreSQL."""
+    """The reading sessions; the replica's engine (same options as the primary's) when one is
+    configured — refused when either database is not PostgreSQL."""
+    sessions = scoped_session(sessionmaker(), scopefunc=_app_context_id)
+    app.extensions[_SESSIONS] = sessions
+    app.teardown_appcontext(lambda exc: sessions.remove())
     raw = app.config.get("DATABASE_REPLICA_URL") or ""
     if not raw.strip():
         return
@@ -42,28 +48,23 @@ def init_app(app: Flask) -> None:
     primary = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql" or primary.get_backend_name() != "postgresql":
         raise RuntimeError(SQLITE_REFUSED)
-    engine = create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-    sessions = scoped_session(sessionmaker(bind=engine), scopefunc=_app_context_id)
-    app.extensions[_SESSIONS] = sessions
-    app.teardown_appcontext(lambda exc: sessions.remove())
+    app.extensions[_ENGINE] = create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     log.info("searches, dashboards and reports read from the replica at %s:%s/%s",
              url.host, url.port or 5432, url.database)
 
 
 def replica_engine(app: Flask | None = None):
     """The replica's engine, or None when DATABASE_REPLICA_URL is not set."""
-    sessions = (app or current_app).extensions.get(_SESSIONS)
-    return sessions.session_factory.kw["bind"] if sessions is not None else None
+    return (app or current_app).extensions.get(_ENGINE)
 
 
 def reading_session() -> Session:
-    """The session for a read that may lag a moment behind the last commit: the replica's
-    (one per app context, removed at its teardown) when there is one; else db.session, its
-    transaction made read-only if none has begun yet (one begun stays as it is)."""
-    sessions = current_app.extensions.get(_SESSIONS)
-    if sessions is not None:
+    """The session for a read that may lag a moment behind the last commit: the app
+    context's own, on the replica when there is one (else on the primary's engine), its
+    transaction read-only. It never sees the request's uncommitted writes."""
+    sessions = current_app.extensions[_SESSIONS]
+    if sessions.registry.has():
         return sessions()
-    session = db.session()
-    if not session.in_transaction():
-        read_only(session)
+    session = sessions(bind=replica_engine() or db.engine)
+    read_only(session)
     return session

@@ -51,13 +51,28 @@ def test_a_replica_beside_sqlite_is_refused_at_start(tmp_path):
 
 def test_a_write_through_the_reading_session_fails_loudly(app, ctx):
     session = reading_session()
+    assert session is not db.session()  # a session of its own: only what is committed
+    assert session is reading_session()  # one per app context
     if REPLICA_URL:  # the replica's session: its engine is the replica's
         assert session.get_bind() is replica_engine(app)
         assert session.get_bind().url.port == int(REPLICA_URL.rsplit(":", 1)[1].split("/")[0])
-    else:  # the primary's, its transaction read-only
-        assert session is db.session() and replica_engine(app) is None
-    with pytest.raises(DBAPIError):
-        session.execute(text("INSERT INTO merchant_user (id) VALUES ('x')"))
+    else:  # the primary's engine, its transaction read-only
+        assert session.get_bind() is db.engine and replica_engine(app) is None
+    with pytest.raises(DBAPIError) as refused:
+        session.execute(text("UPDATE merchants SET name = name WHERE 1 = 0"))
+    if PG_URL:  # read_only_sql_transaction
+        assert refused.value.orig.sqlstate == "25006"
+    else:
+        assert "readonly database" in str(refused.value.orig)
+
+
+def test_the_reading_session_does_not_see_the_requests_uncommitted_writes(app, ctx):
+    merchant = create_merchant(db.session, name="未提交的店", category="餐饮", district="鹿城镇",
+                               approved=True)
+    db.session.flush()  # written in this request's transaction, not committed
+    assert db.session.get(Merchant, merchant.id) is not None
+    assert reading_session().scalar(select(func.count()).select_from(Merchant)) == 0
+    db.session.rollback()
 
 
 # --- on a paused replica ------------------------------------------------------------------

@@ -60,11 +60,16 @@ def replica_engine(app: Flask | None = None):
 
 def reading_session() -> Session:
     """The session for a read that may lag a moment behind the last commit: the app
-    context's own, on the replica when there is one (else on the primary's engine), its
-    transaction read-only. It never sees the request's uncommitted writes."""
+    context's own, on the replica when there is one (a standby: read-only), else on the
+    primary's engine in a read-only transaction. It never sees the request's uncommitted
+    writes."""
     sessions = current_app.extensions[_SESSIONS]
     if sessions.registry.has():
         return sessions()
-    session = sessions(bind=replica_engine() or db.engine)
-    read_only(session)
+    replica = replica_engine()
+    session = sessions(bind=replica or db.engine)
+    if replica is None:
+        # (a standby refuses writes itself, and refuses the driver's "READ WRITE" reset of
+        # a connection whose transactions were marked read-only)
+        read_only(session)
     return session

@@ -9,16 +9,22 @@ tests/clusters.py); the refusal beside SQLite and the read-only fallback run eve
 """
 
 import re
+import time
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests import clusters
+from tests.api.desk_helpers import PASSWORD as STAFF_PASSWORD
+from tests.api.desk_helpers import staff_client
 from tests.api.pos_helpers import buy, member, shop
 from tests.api.test_portal import post_form
+from tests.api.world import OWNER_PHONE, build
+from tests.api.world import PASSWORD as WORLD_PASSWORD
 from tests.conftest import PG_URL, REPLICA_URL
+from tests.integration import winback_world as winback
 from valliance import create_app
 from valliance.config import TestConfig
 from valliance.directory import services as directory
@@ -29,6 +35,7 @@ from valliance.merchants.services import merchant_users as users
 from valliance.merchants.services.offers import create_offer
 from valliance.merchants.services.onboarding import create_merchant
 from valliance.replica import SQLITE_REFUSED, reading_session, replica_engine
+from valliance.staff import services as staff_services
 
 OFFERS = "/api/v1/directory/offers"
 PASSWORD = "shop2026pw"
@@ -105,9 +112,11 @@ def lagging_app(app, lagging):
 def _replay(standby, action: str) -> None:
     with psycopg.connect(standby.url(), autocommit=True) as conn:
         conn.execute(f"SELECT pg_wal_replay_{action}()")
-        if action == "pause":
-            while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] != "paused":
-                pass
+        deadline = time.monotonic() + 30
+        while action == "pause" and conn.execute(
+                "SELECT pg_get_wal_replay_pause_state()").fetchone()[0] != "paused":
+            assert time.monotonic() < deadline, "the standby's replay did not pause"
+            time.sleep(0.02)
 
 
 @pytest.fixture
@@ -128,10 +137,11 @@ def _found(client, headers, q: str) -> int:
     return response.get_json()["total"]
 
 
-def _sales_today(client) -> int:
-    """Purchases today on the merchant's dashboard."""
+def _sales_30_days(client) -> int:
+    """Purchases in the last 30 days on the merchant's dashboard (not "today": a run may
+    cross midnight in Shanghai between the sale and the look)."""
     page = client.get("/merchant/").get_data(as_text=True)
-    return int(re.search(r'data-period="today" data-figure="purchases">([\d,]+)<', page)[1])
+    return int(re.search(r'data-period="30d" data-figure="purchases">([\d,]+)<', page)[1])
 
 
 @needs_pair
@@ -176,13 +186,56 @@ def test_searches_and_reports_read_the_replica_and_a_purchase_shows_there_once_r
     assert _found(client, operator, "火锅") == 1  # what it had replayed before the pause
     assert _found(client, operator, "咖啡") == 0  # the replica has not seen the café yet
     assert sold["id"] not in client.get("/merchant/purchases").get_data(as_text=True)
-    assert _sales_today(client) == 0
+    assert _sales_30_days(client) == 0
 
     _replay(lagging, "resume")
     clusters.caught_up(PG_URL, lagging)
     assert _found(client, operator, "咖啡") == 1
     assert sold["id"] in client.get("/merchant/purchases").get_data(as_text=True)
-    assert _sales_today(client) == 1
+    assert _sales_30_days(client) == 1
+
+
+#: every page that reads the replica, and who may open it ("staff", "owner" or "operator")
+ROUTED = [("staff", "/staff/"), ("staff", "/staff/desk/report"),
+          ("staff", "/staff/desk/report.csv"), ("staff", "/staff/referrals/"),
+          ("staff", "/staff/marketing/winback/"), ("staff", "/staff/settlement/verify"),
+          ("owner", "/merchant/"), ("owner", "/merchant/purchases"),
+          ("owner", "/merchant/purchases.csv"), ("operator", f"{OFFERS}?q=火锅")]
+
+
+@needs_pair
+def test_every_routed_page_runs_statements_on_the_replica_and_a_sale_none(app):
+    made = build(app)
+    with app.app_context():
+        staff_services.create_staff_user(db.session, username="boss", name="老板",
+                                         password=STAFF_PASSWORD, roles=("admin",))
+        winback.save(db.session)  # the win-back report reads its figures once there is one
+    clients = {"staff": staff_client(app, "boss"), "owner": app.test_client(),
+               "operator": app.test_client()}
+    assert post_form(clients["owner"], "/merchant/login",
+                     {"phone": OWNER_PHONE, "password": WORLD_PASSWORD}).status_code == 302
+    headers = {"operator": {"Authorization": f"Bearer {made.operator_key}"}}
+    on_replica: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        on_replica.append(statement)
+
+    event.listen(replica_engine(app), "before_cursor_execute", note)
+    try:
+        for who, url in ROUTED:
+            before = len(on_replica)
+            response = clients[who].get(url, headers=headers.get(who, {}))
+            assert response.status_code == 200, (url, response.status_code)
+            assert len(on_replica) > before, f"{url} read nothing on the replica"
+        before = len(on_replica)
+        sale = clients["owner"].post("/api/v1/pos/purchases",
+                                     json={"card": made.card, "amount": 5_000},
+                                     headers={"Authorization": f"Bearer {made.terminal_key}",
+                                              "Idempotency-Key": "replica-routing-sale"})
+        assert sale.status_code == 201, sale.get_json()
+        assert len(on_replica) == before  # a write: the primary only
+    finally:
+        event.remove(replica_engine(app), "before_cursor_execute", note)
 
 
 @needs_pair

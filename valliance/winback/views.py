@@ -27,7 +27,8 @@ def _helpers() -> dict:
 def _page(form: SettingsForm):
     current = programme.settings(db.session)
     return render_template("winback/programme.html", form=form, current=current,
-                           report=report.report(reading_session()), labels=labels,
+                           report=report.report(reading_session(), settings_from=db.session),
+                           labels=labels,
                            job_at=programme.JOB_AT)
 
 

@@ -113,9 +113,12 @@ def _coupons(session: Session, campaign_id: str) -> tuple[int, int, int, int]:
     return int(issued), int(face), int(used), int(value)
 
 
-def report(session: Session, *, now: datetime | None = None) -> WinbackReport:
-    """The programme's report (all zeros before its first save)."""
-    saved = programme(session)
+def report(session: Session, *, settings_from: Session | None = None,
+           now: datetime | None = None) -> WinbackReport:
+    """The programme's report (all zeros before its first save), read in session; the
+    programme's settings read in settings_from when given (the primary, for a page a save
+    redirects to, while the figures may come from a replica that lags)."""
+    saved = programme(settings_from or session)
     if saved is None:
         return WinbackReport()
     result = WinbackReport(window_days=saved.window_days)

@@ -144,7 +144,9 @@ def test_killed_workers_lose_and_double_nothing(own_database, tmp_path):
         with crash_load.Load(port, world) as load:
             while kills < 5:
                 time.sleep(random.uniform(0.5, 1.0))
+                waited = time.monotonic() + 60
                 while (victim := _busy_worker(master)) is None:
+                    assert time.monotonic() < waited, "no worker holding requests for 60 s"
                     time.sleep(0.05)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(victim, signal.SIGKILL)

@@ -1,6 +1,7 @@
 """Static URLs carry the file's fingerprint, so browsers and nginx may keep them a year."""
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -22,10 +23,20 @@ def test_static_urls_carry_the_files_sha256_and_pages_use_them(app, client):
 
 
 def test_a_fingerprint_changes_when_the_file_does(tmp_path):
-    (tmp_path / "a.css").write_text("body { color: red }")
+    css = tmp_path / "a.css"
+    css.write_text("body { color: red }")
     first = _digest(str(tmp_path), "a.css")
-    (tmp_path / "b.css").write_text("body { color: blue }")
-    assert first and _digest(str(tmp_path), "b.css") not in (None, first)
+    assert first == _digest(str(tmp_path), "a.css")
+    css.write_text("body { color: blue }")
+    os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 1_000_000))
+    assert _digest(str(tmp_path), "a.css") not in (None, first)
+    assert _digest(str(tmp_path), "../a.css") is None and _digest(str(tmp_path), "b.css") is None
+
+
+def test_other_files_the_app_sends_keep_flasks_cache_rule(app, client):
+    # the payments pages' own static folder: not the fingerprinted app static
+    response = client.get("/me/pay/static/payments.css")
+    assert response.status_code == 200 and response.cache_control.max_age is None
 
 
 def test_a_fingerprinted_file_is_kept_a_year_and_a_plain_one_an_hour(app, client):

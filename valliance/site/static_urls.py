@@ -4,8 +4,9 @@ release that changes the file changes its URL.
 
 nginx serves /static/ itself (deploy/nginx/valliance.conf): a year and `immutable` when the
 URL carries `v`, an hour and revalidation otherwise (a stylesheet's own url(…) references).
-Under `make run` the app serves them the same way. A file's digest is read once per process
-(files do not change under a running release); a missing file gets no `v`.
+Under `make run` the app serves them the same way. A file's digest is kept while its
+modification time and size stay the same (an edit under `make run` gives a new URL); a
+missing file gets no `v`.
 """
 
 import hashlib
@@ -20,11 +21,20 @@ FINGERPRINTED_MAX_AGE = 365 * 24 * 3600
 PLAIN_MAX_AGE = 3600
 
 
-@lru_cache(maxsize=512)
 def _digest(folder: str, filename: str) -> str | None:
+    """The first 12 hex digits of the file's SHA-256 (None: no such file in folder)."""
     path = Path(folder, filename).resolve()
-    if not path.is_relative_to(Path(folder).resolve()) or not path.is_file():
+    if not path.is_relative_to(Path(folder).resolve()):
         return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _digest_of(path, stat.st_mtime_ns, stat.st_size) if path.is_file() else None
+
+
+@lru_cache(maxsize=1024)
+def _digest_of(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
@@ -38,7 +48,11 @@ def init_app(app: Flask) -> None:
             if digest:
                 values["v"] = digest
 
-    def max_age(filename: str | None) -> int:
+    default_max_age = app.get_send_file_max_age
+
+    def max_age(filename: str | None) -> int | None:
+        if request.endpoint != "static":  # a blueprint's files, a download: Flask's rule
+            return default_max_age(filename)
         return FINGERPRINTED_MAX_AGE if request.args.get("v") else PLAIN_MAX_AGE
 
     app.get_send_file_max_age = max_age

@@ -94,24 +94,23 @@ test-postgres: install-dev
 ## make test-replica: the searches, dashboards and reports read from a streaming replica — a
 ## throwaway primary and its synchronous replica (tests/clusters.py: Debian's pg_createcluster
 ## and pg_basebackup, as root), dropped afterwards; skipped where they cannot be built, unless
-## REQUIRE_POSTGRES=1
+## REQUIRE_POSTGRES=1 (the pair is dropped however the run ends)
 REPLICA_TESTS := tests/api/test_read_replica.py tests/api/test_directory_offers_api.py \
 	tests/integration/test_directory_search.py tests/api/test_backoffice_dashboard.py \
 	tests/api/test_merchant_portal.py tests/api/test_desk_report_pages.py \
 	tests/integration/test_winback_report.py tests/api/test_settlement_pages.py
 test-replica: install-dev
-	@pair=$$($(PY) -m tests.clusters replica); \
+	@trap '$(PY) -m tests.clusters drop >/dev/null 2>&1 || true' EXIT; \
+	trap 'exit 130' INT TERM; \
+	pair=$$($(PY) -m tests.clusters replica); \
 	if [ -n "$$pair" ]; then \
 		set -- $$pair; echo "== PostgreSQL with a read replica: $$1 → $$2"; \
 		VALLIANCE_TEST_DATABASE_URL=$$1 VALLIANCE_TEST_REPLICA_URL=$$2 \
-			$(PY) -m pytest -q $(REPLICA_TESTS); status=$$?; \
-		$(PY) -m tests.clusters drop; exit $$status; \
+			$(PY) -m pytest -q $(REPLICA_TESTS); \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
-		echo "a replica pair is required (REQUIRE_POSTGRES=1) but could not be built"; \
-		$(PY) -m tests.clusters drop; exit 1; \
+		echo "a replica pair is required (REQUIRE_POSTGRES=1) but could not be built"; exit 1; \
 	else \
 		echo "== no replica pair (needs root and Debian's pg_createcluster): skipped"; \
-		$(PY) -m tests.clusters drop 2>/dev/null || true; \
 	fi
 
 ## make fuzz: schemathesis against every API operation, FUZZ_EXAMPLES (default 500) valid and

@@ -86,11 +86,11 @@ def start_server(url: str, port: int, metrics_dir: str, log_path: Path) -> subpr
     env = {**os.environ, "DATABASE_URL": url, "LOG_FORMAT": "json", "METRICS_TOKEN": TOKEN,
            "PROMETHEUS_MULTIPROC_DIR": metrics_dir, "SECRET_KEY": os.urandom(24).hex()}
     env.pop("REDIS_URL", None)
-    log = log_path.open("wb")
-    return subprocess.Popen(
-        [str(pos_bench.ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
-         "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=pos_bench.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with log_path.open("wb") as log:  # the server keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [str(pos_bench.ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
+             "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=pos_bench.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def scrape(port: int) -> str:

@@ -49,7 +49,11 @@ def serve(url: str, replica_url: str) -> tuple[int, subprocess.Popen]:
            "SECRET_KEY": "bench"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    pos.wait_healthy(port, proc)
+    try:
+        pos.wait_healthy(port, proc)
+    except BaseException:
+        pos.stop(proc)  # not left serving when it never became healthy
+        raise
     return port, proc
 
 

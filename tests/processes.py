@@ -2,14 +2,13 @@
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bench.pos_bench import stop, wait_healthy
+from bench.pos_bench import free_port, stop, wait_healthy
 
 #: the project's root, where gunicorn.conf.py and wsgi.py are
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,13 +16,6 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FLASK = str(Path(sys.executable).with_name("flask"))
 
 __all__ = ["FLASK", "GUNICORN", "ROOT", "free_port", "gunicorn", "server_environment", "stop"]
-
-
-def free_port() -> int:
-    """A port nothing listens on (a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_environment(url: str, **settings: str) -> dict:

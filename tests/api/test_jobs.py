@@ -2,23 +2,20 @@
 in-process queue without it; a job commits once, a failed attempt is rolled back and retried,
 a key is never queued twice while queued, and the admin page shows and retries failed jobs."""
 
-import os
 import uuid
 
 import pytest
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 
 from tests.api.test_merchant_apply import csrf_of, post_form
 from tests.api.world import PASSWORD, STAFF_USERNAME, build
+from tests.redis_server import REDIS_URL, answering_redis
 from valliance import jobs
 from valliance.audit import AuditEvent, record_event
 from valliance.extensions import db, limiter
 from valliance.jobs import EXTENSION
 from valliance.jobs.redis_backend import RedisBackend
 
-REDIS_URL = os.environ.get("VALLIANCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 #: test.flaky fails this many more times before it succeeds
 failures_left = {"n": 0}
 
@@ -50,13 +47,7 @@ def test_jobs():
 @pytest.fixture
 def redis_jobs(app, monkeypatch):
     """The app's jobs on Redis (db 14 unless VALLIANCE_TEST_REDIS_URL), a queue of its own."""
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisConnectionError:
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but none answers at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    connection = answering_redis()
     backend = RedisBackend(REDIS_URL, f"valliance-test-{uuid.uuid4().hex[:10]}")
     monkeypatch.setitem(app.extensions, EXTENSION, backend)
     yield backend

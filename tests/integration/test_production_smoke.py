@@ -26,16 +26,15 @@ import pytest
 from cryptography.fernet import Fernet
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from redis import Redis
 
 from tests import pgbouncer
 from tests.databases import ADMIN_URL
 from tests.processes import FLASK, ROOT, gunicorn, server_environment, stop
+from tests.redis_server import REDIS_URL, answering_redis
 from tests.sms import GatewayFake
 
 pytestmark = pytest.mark.postgres_only
 
-REDIS_URL = os.environ.get("VALLIANCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 PHONE = "13800138000"
 SALES, TILLS = 30, 3
 
@@ -75,13 +74,7 @@ def bouncer(database, tmp_path):
 @pytest.fixture
 def redis_queue():
     """A job queue of its own on the test Redis: (URL, queue name); its keys removed."""
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except Exception:
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but none answers at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    connection = answering_redis()
     queue = f"smoke-{uuid.uuid4().hex[:8]}"
     yield REDIS_URL, queue
     for key in connection.scan_iter(f"*{queue}*"):

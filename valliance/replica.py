@@ -14,8 +14,9 @@ import logging
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from valliance.config import normalize_database_url
@@ -73,3 +74,23 @@ def reading_session() -> Session:
         # a connection whose transactions were marked read-only)
         read_only(session)
     return session
+
+
+def standby_refusals(app: Flask) -> list[str]:
+    """What `flask check` refuses: a DATABASE_REPLICA_URL that answers but is no standby (it
+    would serve data the primary's writes never reach). One that does not answer is only
+    logged: the tills must not stop because the replica did."""
+    engine = replica_engine(app)
+    if engine is None:
+        return []
+    try:
+        with engine.connect() as conn:
+            standby = conn.execute(text("SELECT pg_is_in_recovery()")).scalar()
+    except DBAPIError as exc:
+        log.warning("DATABASE_REPLICA_URL does not answer (%s): searches, dashboards and "
+                    "reports will fail until it does", type(exc.orig).__name__)
+        return []
+    if standby:
+        return []
+    return ["DATABASE_REPLICA_URL is not a standby (pg_is_in_recovery() is false): searches "
+            "and reports would read a database the primary's writes never reach"]

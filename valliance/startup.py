@@ -8,8 +8,8 @@ embedded SQLite database — the same line `flask demo seed` draws. Three things
 - the console SMS sender: no member would ever get a text (checked from the settings, so
   `create_app` refuses: every `flask` command, gunicorn's workers and the job worker);
 - what a package finds unsafe in the database — the demo's published till and 114 keys, live
-  (valliance/demo/published.py) — checked by `flask check`, which gunicorn.conf.py runs
-  once, in its master, before it binds the port.
+  (valliance/demo/published.py) — and a DATABASE_REPLICA_URL that is no standby, checked by
+  `flask check`, which gunicorn.conf.py runs once, in its master, before it binds the port.
 
 Why the database check is not in `create_app`: `flask db upgrade` on an empty database and
 `flask terminals revoke` — the fix for a demo key found in production — build the app too,
@@ -91,7 +91,9 @@ def check_command():
     if not is_production(current_app):
         click.echo("not production (PRODUCTION unset, debug mode or SQLite): nothing refused")
         return
-    refusals = database_refusals(db.session)
+    from valliance.replica import standby_refusals
+
+    refusals = database_refusals(db.session) + standby_refusals(current_app)
     if refusals:  # the same one line as wsgi.py's for a refused setting
         click.echo("valliance: refusing to start in production: " + "; ".join(refusals),
                    err=True)

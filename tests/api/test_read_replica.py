@@ -245,3 +245,29 @@ def test_the_replica_s_pool_has_its_own_gauges(app, client, monkeypatch):
                       ).get_data(as_text=True)
     capacity = re.search(r"^valliance_db_pool_replica_capacity (\S+)$", text, re.M)
     assert capacity and float(capacity[1]) >= 1
+
+
+@needs_pair
+def test_flask_check_refuses_a_replica_url_that_is_no_standby(app):
+    def checked(replica_url: str):
+        class Production(TestConfig):
+            DATABASE_URL = PG_URL
+            DATABASE_REPLICA_URL = replica_url
+            PRODUCTION = True
+            SECRET_KEY = "a-production-secret-key-of-some-length"  # noqa: S105 — tests only
+            SMS_PROVIDER = "http"
+            SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"
+
+        application = create_app(Production)
+        try:
+            return application.test_cli_runner().invoke(args=["check"])
+        finally:
+            replica_engine(application).dispose()
+            with application.app_context():
+                db.engine.dispose()
+
+    refused = checked(PG_URL)  # the primary itself: writable, no standby
+    assert refused.exit_code == 1 and "is not a standby" in refused.output
+    passed = checked(REPLICA_URL)
+    assert passed.exit_code == 0, passed.output
+    assert "production checks passed" in passed.output

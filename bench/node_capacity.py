@@ -2,7 +2,7 @@
 what an operator sees of it (Prometheus metrics and JSON logs) — the figures of
 docs/scale-out.md.
 
-    .venv/bin/python -m bench.node_capacity [--seconds 20] [--members 20000]
+    .venv/bin/python -m bench.node_capacity [--seconds 20] [--members 20000] [--pgbouncer]
 
 gunicorn from gunicorn.conf.py (one gevent worker per core), LOG_FORMAT=json, METRICS_TOKEN
 and PROMETHEUS_MULTIPROC_DIR set as deploy/ sets them, against PostgreSQL on the same machine
@@ -14,12 +14,18 @@ tables and indexes, and to the WAL (what a replica and the archive receive); a s
 /metrics read back into figures; the JSON log lines counted, parsed and sampled; and
 `flask ledger verify`. Traffic goes to 127.0.0.1 only.
 
+--pgbouncer puts Debian's PgBouncer between gunicorn and PostgreSQL (deploy/pgbouncer's
+settings, transaction pooling, 20 server connections; tests/pgbouncer.py) and, when it is
+older than 1.21, sets DATABASE_PREPARED_STATEMENTS=off as the README says: PgBouncer's own
+CPU is printed beside the others'.
+
 The WAL figure includes full-page writes (the first change to a page after a checkpoint logs
 the whole page): the more pages a run touches for the first time — more members, a checkpoint
 just before — the larger it is.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -34,6 +40,7 @@ import psycopg
 
 from bench import pos_bench
 from bench.common import fresh_app
+from tests import pgbouncer
 from valliance.extensions import db
 from valliance.members.services import enroll_member
 
@@ -82,15 +89,24 @@ def enroll(app, url: str, members: int) -> list[str]:
     return cards
 
 
-def start_server(url: str, port: int, metrics_dir: str, log_path: Path) -> subprocess.Popen:
+def start_server(url: str, port: int, metrics_dir: str, log_path: Path,
+                 **settings: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "LOG_FORMAT": "json", "METRICS_TOKEN": TOKEN,
-           "PROMETHEUS_MULTIPROC_DIR": metrics_dir, "SECRET_KEY": os.urandom(24).hex()}
+           "PROMETHEUS_MULTIPROC_DIR": metrics_dir, "SECRET_KEY": os.urandom(24).hex(),
+           **settings}
     env.pop("REDIS_URL", None)
     with log_path.open("wb") as log:  # the server keeps its own copy of the descriptor
         return subprocess.Popen(
             [str(pos_bench.ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
              "-b", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=pos_bench.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: pos_bench's parts, and PgBouncer's."""
+    return {**pos_bench.cpu_by_part(server_pid),
+            "pgbouncer": sum(cpu for _, command, _, cpu in pos_bench._proc_stats()
+                             if command == "pgbouncer")}
 
 
 def scrape(port: int) -> str:
@@ -171,6 +187,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="through Debian's PgBouncer (transaction pooling)")
     args = parser.parse_args()
     app, url = fresh_app(DB)
     os.environ["DATABASE_URL"] = url  # gunicorn.conf.py picks its workers by it (server_shape)
@@ -184,18 +202,25 @@ def main() -> None:
     _, spread, _ = pos_bench.setup(app)
     pos_bench.analyze(url)
     port = pos_bench.free_port()
-    with tempfile.TemporaryDirectory() as metrics_dir:
+    with tempfile.TemporaryDirectory() as metrics_dir, contextlib.ExitStack() as stack:
         log_path = Path(metrics_dir) / "server.log"
-        server = start_server(url, port, metrics_dir, log_path)
+        serve_url, settings = url, {}
+        if args.pgbouncer:
+            bouncer = stack.enter_context(pgbouncer.running(Path(metrics_dir), url, 20))
+            serve_url = bouncer.url
+            if bouncer.version < pgbouncer.TRACKS_PREPARED:
+                settings["DATABASE_PREPARED_STATEMENTS"] = "off"
+            print(f"through PgBouncer {'.'.join(map(str, bouncer.version))}, {settings}")
+        server = start_server(serve_url, port, metrics_dir, log_path, **settings)
         try:
             pos_bench.wait_healthy(port, server)
             pos_bench.run_load(port, cards, spread, 3)
             pos_bench.analyze(url)
             tables = bytes_by_table(url)
             before = (table_bytes(url), wal_lsn(url), count(url, "purchases"))
-            cpu = pos_bench.cpu_by_part(server.pid)
+            cpu = cpu_by_part(server.pid)
             result = pos_bench.run_load(port, cards, spread, args.seconds)
-            cpu = {k: v - cpu[k] for k, v in pos_bench.cpu_by_part(server.pid).items()}
+            cpu = {k: v - cpu[k] for k, v in cpu_by_part(server.pid).items()}
             after = (table_bytes(url), wal_lsn(url), count(url, "purchases"))
             tables = {k: v - tables.get(k, 0) for k, v in bytes_by_table(url).items()}
             text = scrape(port)
@@ -209,7 +234,8 @@ def main() -> None:
               f" p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, errors {result['errors']}"
               + (f" (first: {result['first_error']})" if result["errors"] else ""))
         print(f"CPU a purchase: workers {cpu['workers'] * 1000 / sold:.2f} ms, PostgreSQL"
-              f" {cpu['postgres'] * 1000 / sold:.2f} ms, load generator"
+              f" {cpu['postgres'] * 1000 / sold:.2f} ms, PgBouncer"
+              f" {cpu['pgbouncer'] * 1000 / sold:.2f} ms, load generator"
               f" {cpu['client'] * 1000 / sold:.2f} ms")
         per_purchase = (after[0] - before[0]) / sold
         wal = (after[1] - before[1]) / sold

@@ -157,12 +157,23 @@ def test_plain_http_is_sent_to_https_and_https_carries_hsts(proxied):
 def test_another_host_name_gets_no_redirect_and_no_handshake(proxied):
     with pytest.raises((OSError, http.client.HTTPException)):  # 444: closed, no answer
         _get(f"{proxied.http}/", {"Host": "evil.example"})
+    with pytest.raises((OSError, http.client.HTTPException)):  # the site's SNI, another Host
+        _get(f"{proxied.https}/", {"Host": "evil.example"})
     port = int(proxied.https.rsplit(":", 1)[1])
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
             pytest.raises(ssl.SSLError):
         context.wrap_socket(raw, server_hostname="evil.example")
+
+
+def test_health_checks_and_scrapes_by_address_from_inside_are_answered(proxied):
+    by_address = proxied.http.replace(HOST, "127.0.0.1")
+    assert _get(f"{by_address}/healthz")[0] == 200
+    assert _get(f"{by_address}/readyz")[0] == 200
+    assert _get(f"{by_address}/metrics", {"Authorization": f"Bearer {TOKEN}"})[0] == 200
+    with pytest.raises((OSError, http.client.HTTPException)):  # nothing else by address
+        _get(f"{by_address}/")
 
 
 def test_the_app_behind_it_knows_the_request_was_https(proxied):
@@ -233,4 +244,11 @@ def test_with_the_app_down_tills_get_the_contracts_json_and_a_retry_after(proxie
                                  {"Content-Type": "application/json"}, data=b"{}")
     assert status == 503 and headers["Retry-After"] == "5", body[:300]
     assert headers["Content-Type"] == "application/json"
+    assert headers["X-Content-Type-Options"] == "nosniff"
     assert json.loads(body)["error"] == "internal_error"
+    # the health checks keep their own shapes (contract's /healthz and §14's /readyz)
+    status, _, body = _get(f"{proxied.https}/readyz")
+    assert status == 503 and set(json.loads(body)) == {"status", "db", "migrations", "redis"}
+    assert json.loads(body)["status"] == "not ready"
+    status, _, body = _get(f"{proxied.https}/healthz")
+    assert status == 503 and set(json.loads(body)) == {"status", "db"}

@@ -130,3 +130,5 @@ def on_starting(server):
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["flask check failed"]
         raise RuntimeError(lines[-1])
+    for line in done.stderr.strip().splitlines():  # what it only warned of (a silent replica)
+        server.log.warning("flask check: %s", line)

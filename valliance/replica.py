@@ -4,10 +4,9 @@ searches, the dashboards and the reports. Everything that writes, and every read
 see its own request's writes, stays on db.session (the primary).
 
 A view (or the service that owns the choice) asks for `reading_session()` where it reads what
-may lag; nothing else changes. It is a session of its own (one per app context, removed at
-its teardown) in a read-only transaction: on the replica when there is one, else on the
-primary's engine — so that without a replica, too, it sees only what is committed and
-refuses a write, as it would on the replica.
+may lag; nothing else changes. With a replica it is a session of its own there (one per app
+context, removed at its teardown); without one, db.session in a read-only transaction (under
+tests a session of its own on the primary, so that the suite sees what a replica would).
 """
 
 import logging
@@ -18,12 +17,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from valliance.config import normalize_database_url
 from valliance.db import read_only
 from valliance.extensions import db
 
 log = logging.getLogger(__name__)
+#: how long `flask check` waits for the replica (systemd gives the web unit 90 s to start)
+PROBE_TIMEOUT_SECONDS = 5
 _SESSIONS = "valliance.reading_sessions"
 _ENGINE = "valliance.replica_engine"
 
@@ -60,14 +62,26 @@ def replica_engine(app: Flask | None = None):
 
 
 def reading_session() -> Session:
-    """The session for a read that may lag a moment behind the last commit: the app
-    context's own, on the replica when there is one (a standby: read-only), else on the
-    primary's engine in a read-only transaction. It never sees the request's uncommitted
-    writes."""
+    """The session for a read that may lag a moment behind the last commit.
+
+    With a replica: the app context's own session on it (a standby: read-only). It never
+    sees the request's uncommitted writes.
+
+    Without one, in production: db.session itself, its transaction made read-only when none
+    has begun yet — not a second connection per request, which a gevent worker's pool could
+    run out of while every request holds its first. Under tests (TESTING) it is a session of
+    its own on the primary, in a read-only transaction, as a replica's would be: the suite
+    then fails a routed read that needs its request's own writes, or a write through it.
+    """
+    replica = replica_engine()
+    if replica is None and not current_app.testing:
+        session = db.session()
+        if not session.in_transaction():
+            read_only(session)
+        return session
     sessions = current_app.extensions[_SESSIONS]
     if sessions.registry.has():
         return sessions()
-    replica = replica_engine()
     session = sessions(bind=replica or db.engine)
     if replica is None:
         # (a standby refuses writes itself, and refuses the driver's "READ WRITE" reset of
@@ -83,8 +97,10 @@ def standby_refusals(app: Flask) -> list[str]:
     engine = replica_engine(app)
     if engine is None:
         return []
+    probe = create_engine(engine.url, poolclass=NullPool,  # a replica that drops packets
+                          connect_args={"connect_timeout": PROBE_TIMEOUT_SECONDS})
     try:
-        with engine.connect() as conn:
+        with probe.connect() as conn:
             standby = conn.execute(text("SELECT pg_is_in_recovery()")).scalar()
     except DBAPIError as exc:
         log.warning("DATABASE_REPLICA_URL does not answer (%s): searches, dashboards and "

@@ -73,6 +73,28 @@ def test_a_write_through_the_reading_session_fails_loudly(app, ctx):
         assert "readonly database" in str(refused.value.orig)
 
 
+def test_without_a_replica_production_reads_on_its_own_connection_read_only(app):
+    if REPLICA_URL:
+        pytest.skip("the suite's app has a replica")
+
+    class Production(TestConfig):
+        TESTING = False  # not the suite's stricter reading session: production's
+        DATABASE_URL = app.config["SQLALCHEMY_DATABASE_URI"]
+        SECRET_KEY = "test-secret-key"  # noqa: S105 — tests only
+
+    application = create_app(Production)
+    try:
+        with application.app_context():
+            session = reading_session()
+            assert session is db.session()  # one connection a request: no second pool use
+            with pytest.raises(DBAPIError):
+                session.execute(text("UPDATE merchants SET name = name WHERE 1 = 0"))
+            session.rollback()
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+
+
 def test_the_reading_session_does_not_see_the_requests_uncommitted_writes(app, ctx):
     merchant = create_merchant(db.session, name="未提交的店", category="餐饮", district="鹿城镇",
                                approved=True)
@@ -266,6 +288,8 @@ def test_flask_check_refuses_a_replica_url_that_is_no_standby(app):
             with application.app_context():
                 db.engine.dispose()
 
+    silent = checked("postgresql://postgres@127.0.0.1:9/nowhere")  # no server there
+    assert silent.exit_code == 0, silent.output  # logged, not refused: the tills go on
     refused = checked(PG_URL)  # the primary itself: writable, no standby
     assert refused.exit_code == 1 and "is not a standby" in refused.output
     passed = checked(REPLICA_URL)

@@ -10,6 +10,7 @@ tests a session of its own on the primary, so that the suite sees what a replica
 """
 
 import logging
+import time
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
@@ -26,8 +27,13 @@ from valliance.extensions import db
 log = logging.getLogger(__name__)
 #: how long `flask check` waits for the replica (systemd gives the web unit 90 s to start)
 PROBE_TIMEOUT_SECONDS = 5
+#: how long a request waits for a new connection to the replica before reading the primary
+CONNECT_TIMEOUT_SECONDS = 3
+#: after the replica failed to answer, reads stay on the primary this long before it is tried
+REPLICA_RETRY_SECONDS = 30
 _SESSIONS = "valliance.reading_sessions"
 _ENGINE = "valliance.replica_engine"
+_DOWN_UNTIL = "valliance.replica_down_until"
 
 SQLITE_REFUSED = ("DATABASE_REPLICA_URL is set, but a read replica needs PostgreSQL for both "
                   "DATABASE_URL and DATABASE_REPLICA_URL (a streaming standby of the primary); "
@@ -51,7 +57,11 @@ def init_app(app: Flask) -> None:
     primary = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql" or primary.get_backend_name() != "postgresql":
         raise RuntimeError(SQLITE_REFUSED)
-    app.extensions[_ENGINE] = create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                               **options.get("connect_args", {})}
+    app.extensions[_ENGINE] = create_engine(url, **options)
+    app.extensions[_DOWN_UNTIL] = [0.0]
     log.info("searches, dashboards and reports read from the replica at %s:%s/%s",
              url.host, url.port or 5432, url.database)
 
@@ -65,7 +75,8 @@ def reading_session() -> Session:
     """The session for a read that may lag a moment behind the last commit.
 
     With a replica: the app context's own session on it (a standby: read-only). It never
-    sees the request's uncommitted writes.
+    sees the request's uncommitted writes. A replica that cannot be reached is left alone for
+    REPLICA_RETRY_SECONDS and the reads go to the primary meanwhile (logged once each time).
 
     Without one, in production: db.session itself, its transaction made read-only when none
     has begun yet — not a second connection per request, which a gevent worker's pool could
@@ -73,21 +84,39 @@ def reading_session() -> Session:
     its own on the primary, in a read-only transaction, as a replica's would be: the suite
     then fails a routed read that needs its request's own writes, or a write through it.
     """
-    replica = replica_engine()
+    sessions = current_app.extensions[_SESSIONS]
+    if sessions.registry.has():
+        return sessions()
+    replica = _replica_answering()
     if replica is None and not current_app.testing:
         session = db.session()
         if not session.in_transaction():
             read_only(session)
         return session
-    sessions = current_app.extensions[_SESSIONS]
-    if sessions.registry.has():
-        return sessions()
     session = sessions(bind=replica or db.engine)
     if replica is None:
         # (a standby refuses writes itself, and refuses the driver's "READ WRITE" reset of
         # a connection whose transactions were marked read-only)
         read_only(session)
     return session
+
+
+def _replica_answering():
+    """The replica's engine when it is configured and answers; None otherwise."""
+    replica = replica_engine()
+    if replica is None:
+        return None
+    down_until = current_app.extensions[_DOWN_UNTIL]
+    if time.monotonic() < down_until[0]:
+        return None
+    try:
+        replica.connect().close()  # a pooled connection, or a new one within the timeout
+    except DBAPIError as exc:
+        down_until[0] = time.monotonic() + REPLICA_RETRY_SECONDS
+        log.warning("the read replica does not answer (%s): reads go to the primary for %d s",
+                    type(exc.orig).__name__, REPLICA_RETRY_SECONDS)
+        return None
+    return replica
 
 
 def standby_refusals(app: Flask) -> list[str]:

@@ -295,3 +295,27 @@ def test_flask_check_refuses_a_replica_url_that_is_no_standby(app):
     passed = checked(REPLICA_URL)
     assert passed.exit_code == 0, passed.output
     assert "production checks passed" in passed.output
+
+
+@pytest.mark.skipif(not PG_URL, reason="a replica is PostgreSQL's: refused beside SQLite")
+def test_a_replica_that_does_not_answer_leaves_the_searches_to_the_primary(app, caplog):
+    made = build(app)
+
+    class Unreachable(TestConfig):
+        DATABASE_URL = PG_URL
+        DATABASE_REPLICA_URL = "postgresql://postgres@127.0.0.1:9/nowhere"  # nothing listens
+        SECRET_KEY = "test-secret-key"  # noqa: S105 — tests only
+
+    application = create_app(Unreachable)
+    operator = {"Authorization": f"Bearer {made.operator_key}"}
+    try:
+        client = application.test_client()
+        for _ in range(3):
+            found = client.get(OFFERS, query_string={"q": "火锅"}, headers=operator)
+            assert found.status_code == 200 and found.get_json()["total"] == 1
+        warned = [r for r in caplog.records if "read replica does not answer" in r.getMessage()]
+        assert len(warned) == 1  # then left alone for REPLICA_RETRY_SECONDS
+    finally:
+        replica_engine(application).dispose()
+        with application.app_context():
+            db.engine.dispose()

@@ -154,6 +154,22 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
 
 
+def remove_session(sessions) -> None:
+    """End a scoped session at the end of a request or job, even when its connection is lost.
+
+    A rollback on a connection that the server (or a crash) closed raises again; a request
+    whose driver met the broken connection directly (the ledger's one-statement writer uses
+    the driver's cursor) would then fail in Flask's teardown, after its answer was made, and
+    reach the client as the server's HTML 500. The session is invalidated instead: its
+    connection is discarded, never rolled back, and the pool makes a new one.
+    """
+    try:
+        sessions.remove()
+    except DBAPIError:
+        sessions().invalidate()
+        sessions.remove()
+
+
 def run_in_transaction(session, work: Callable[[], T], attempts: int = 4) -> T:
     """Run work and commit once; roll back on error, retry lost races with jitter."""
     for attempt in range(1, attempts + 1):

@@ -14,7 +14,7 @@ from flask_wtf import CSRFProtect
 
 from valliance import i18n
 from valliance.api_docs import ContractDocs, ErrorOut
-from valliance.db import Base
+from valliance.db import Base, remove_session
 from valliance.security import cookie_secure
 
 db = SQLAlchemy(model_class=Base)
@@ -87,6 +87,9 @@ def _remember_locale(response):
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    # registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask runs them in
+    # reverse): the session is ended even when its connection is lost (valliance.db)
+    app.teardown_appcontext(lambda exc: remove_session(db.session))
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login.init_app(app)
     csrf.init_app(app)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from valliance.config import normalize_database_url
-from valliance.db import read_only
+from valliance.db import read_only, remove_session
 from valliance.extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
     configured — refused when either database is not PostgreSQL."""
     sessions = scoped_session(sessionmaker(), scopefunc=_app_context_id)
     app.extensions[_SESSIONS] = sessions
-    app.teardown_appcontext(lambda exc: sessions.remove())
+    app.teardown_appcontext(lambda exc: remove_session(sessions))
     raw = app.config.get("DATABASE_REPLICA_URL") or ""
     if not raw.strip():
         return

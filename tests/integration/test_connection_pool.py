@@ -1,5 +1,6 @@
 """Pooled connections: an idle one whose server side died is replaced before a request uses it."""
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -42,3 +43,24 @@ def test_a_connection_in_steady_use_is_not_pinged(ctx, monkeypatch):
     with pytest.raises(Exception, match="terminat|closed|connection"):
         _backend_pid()
     assert _backend_pid() != dead
+
+
+def test_a_request_whose_connection_died_under_the_driver_still_ends_cleanly(app):
+    # The ledger's one-statement writer uses the driver's cursor: SQLAlchemy does not see
+    # the connection break, and the rollback at the end of the request meets a lost
+    # connection. Ending the app context (Flask's teardown) must not raise: the answer was
+    # made, and a raise there reaches the client as the server's HTML 500.
+    context = app.app_context()
+    context.push()
+    try:
+        dead = db.session.execute(PID).scalar_one()  # the request's transaction is open
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
+            other.commit()
+        driver = db.session.connection().connection.dbapi_connection
+        with pytest.raises(psycopg.OperationalError):
+            driver.cursor().execute("SELECT 1")
+    finally:
+        context.pop()  # raised sqlalchemy.exc.OperationalError ("the connection is lost")
+    with app.app_context():
+        assert db.session.execute(PID).scalar_one() != dead  # the pool made a new one

@@ -87,36 +87,38 @@ def reading_session() -> Session:
     sessions = current_app.extensions[_SESSIONS]
     if sessions.registry.has():
         return sessions()
-    replica = _replica_answering()
-    if replica is None and not current_app.testing:
+    replica = _replica_session(sessions)
+    if replica is not None:
+        return replica
+    if not current_app.testing:
         session = db.session()
         if not session.in_transaction():
             read_only(session)
         return session
-    session = sessions(bind=replica or db.engine)
-    if replica is None:
-        # (a standby refuses writes itself, and refuses the driver's "READ WRITE" reset of
-        # a connection whose transactions were marked read-only)
-        read_only(session)
+    session = sessions(bind=db.engine)
+    read_only(session)
     return session
 
 
-def _replica_answering():
-    """The replica's engine when it is configured and answers; None otherwise."""
+def _replica_session(sessions) -> Session | None:
+    """The app context's session on the replica, its connection made (the one it reads on);
+    None without a replica, or while one that did not answer is left alone."""
     replica = replica_engine()
-    if replica is None:
+    down_until = current_app.extensions.get(_DOWN_UNTIL)
+    if replica is None or time.monotonic() < down_until[0]:
         return None
-    down_until = current_app.extensions[_DOWN_UNTIL]
-    if time.monotonic() < down_until[0]:
-        return None
+    # (not marked read-only: a standby refuses writes itself, and refuses the driver's
+    # "READ WRITE" reset of a connection whose transactions were marked read-only)
+    session = sessions(bind=replica)
     try:
-        replica.connect().close()  # a pooled connection, or a new one within the timeout
+        session.connection()  # a pooled connection, or a new one within the timeout
     except DBAPIError as exc:
+        remove_session(sessions)
         down_until[0] = time.monotonic() + REPLICA_RETRY_SECONDS
         log.warning("the read replica does not answer (%s): reads go to the primary for %d s",
                     type(exc.orig).__name__, REPLICA_RETRY_SECONDS)
         return None
-    return replica
+    return session
 
 
 def standby_refusals(app: Flask) -> list[str]:
